@@ -19,9 +19,13 @@ const files = readdirSync(here)
 let failed = 0
 for (const file of files) {
   console.log(`\n=== ${file} ===`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, file), ...passThrough], {
-    stdio: 'inherit',
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, file), ...passThrough],
+    {
+      stdio: 'inherit',
+    }
+  )
   if (r.status !== 0) failed++
 }
 process.exit(failed === 0 ? 0 : 1)

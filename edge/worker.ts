@@ -1,0 +1,22 @@
+/**
+ * @module edge/worker
+ * The edge worker (Bono's role): the only untrusted entry. It serves `/healthz`, SIP over
+ * WebSocket at `/sip` (one FlowObject per connection), the Ellis API under `/api` and the web UI.
+ */
+import { Hono } from 'hono'
+import type { EdgeEnv } from './env'
+import { edgeHealth } from './health'
+
+export { FlowObject } from './flow-object'
+export { TimerShard } from './timer-shard'
+
+const app = new Hono<{ Bindings: EdgeEnv }>()
+
+app.get('/healthz', async (c) => {
+  const { status, body } = await edgeHealth(c.env)
+  return c.json(body, status as 200 | 503)
+})
+
+app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404))
+
+export default app

@@ -1,0 +1,2 @@
+/** @module dime/worker — Workers/miniflare entry: the app as a module worker. */
+export { default } from './app'

@@ -1,0 +1,2 @@
+/** @module ellis/worker — Workers/miniflare entry: the app as a module worker. */
+export { default } from './app'

@@ -1,0 +1,205 @@
+/**
+ * @module cloud
+ * Starts and stops the two-region local cloud (architecture §6): DynamoDB Local with the
+ * stack's tables; per region a redis-server behind the Upstash REST adapter, a fake EventBridge
+ * Scheduler and the function ports; miniflare with the edge and every function; the control
+ * API. `npm start` and the integration tests' global setup both use {@link startLocalCloud}.
+ */
+import type { Miniflare } from 'miniflare'
+import { FUNCTIONS, REGIONS, type Region } from '../../shared/config/regions'
+import { signRequest } from '../../shared/hop/signature'
+import { buildAll } from './build'
+import { type LocalCloudSettings, timersArn } from './contract'
+import { createControlApi } from './control-api'
+import { createTables, startDynamo } from './dynamo'
+import { LocalClock } from './emulators/local-clock'
+import { SchedulerFake } from './emulators/scheduler-fake'
+import type { SwitchableServer } from './emulators/switchable-server'
+import { UpstashAdapter } from './emulators/upstash-adapter'
+import { functionUrls, SCHEDULER_FIRE_PATH } from './function-bindings'
+import { RegionGateway } from './gateway'
+import { checkCommands, checkPorts } from './prerequisites'
+import { type LineSink, stopChildren, waitFor } from './processes'
+import { startRedis } from './redis'
+import { startWorkers } from './workers'
+
+export interface LocalCloud {
+  settings: LocalCloudSettings
+  clock: LocalClock
+  endpoints(): Endpoints
+  setRegionUp(region: Region, up: boolean): void
+  stop(): Promise<void>
+}
+
+export interface Endpoints {
+  edges: Record<Region, string>
+  sip: Record<Region, string>
+  control: string
+  dynamodb: string
+  kv: Record<Region, { url: string; token: string }>
+  scheduler: Record<Region, string>
+  functions: ReturnType<typeof functionUrls>
+  signupCode: string
+  ellisApiKey: string
+  homeDomain: string
+  hopSecret: string
+}
+
+export type Progress = (step: string, done?: { ms: number }) => void
+
+export async function startLocalCloud(
+  s: LocalCloudSettings,
+  opts: { sink: LineSink; progress?: Progress }
+): Promise<LocalCloud> {
+  const progress = opts.progress ?? (() => {})
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    progress(name)
+    const t0 = Date.now()
+    const r = await fn()
+    progress(name, { ms: Date.now() - t0 })
+    return r
+  }
+  const closers: (() => Promise<unknown>)[] = []
+  let mf: Miniflare | undefined
+  const stop = async () => {
+    await Promise.allSettled(closers.map((c) => c()))
+    if (mf) await mf.dispose().catch(() => {})
+    await stopChildren()
+  }
+
+  try {
+    await step('checking prerequisites', async () => {
+      checkCommands()
+      const ports: Record<string, number> = {
+        EDGE_PORT_A: s.edgePorts.a,
+        EDGE_PORT_B: s.edgePorts.b,
+        LOCAL_CONTROL_PORT: s.controlPort,
+        DYNAMODB_PORT: s.dynamoPort,
+      }
+      for (const r of REGIONS) {
+        ports[`KV_PORT_${r.toUpperCase()}`] = s.kvPorts[r]
+        ports[`SCHEDULER_PORT_${r.toUpperCase()}`] = s.schedulerPorts[r]
+        FUNCTIONS.forEach((fn, i) => {
+          ports[`FUNCTIONS_PORT_${r.toUpperCase()} (+${i}, ${fn})`] = s.functionBasePorts[r] + i
+        })
+      }
+      await checkPorts(ports)
+    })
+
+    const clock = new LocalClock()
+    const bundles = await step('bundling the edge and functions', () => buildAll())
+
+    const dynamoReady = step('starting DynamoDB Local and creating tables', async () => {
+      await startDynamo(s.dynamoPort, opts.sink)
+      await createTables(s.dynamoPort)
+    })
+
+    const adapters = {} as Record<Region, UpstashAdapter>
+    const kvReady = step('starting redis-server ×2 behind the Upstash REST adapter', async () => {
+      for (const r of REGIONS) {
+        const redisPort = await startRedis(`redis-${r}`, opts.sink)
+        adapters[r] = new UpstashAdapter({ name: `kv-${r}`, redisPort, token: s.kvTokens[r] })
+        await adapters[r].http.listen(s.kvPorts[r])
+        closers.push(() => adapters[r].http.close())
+      }
+    })
+
+    const urls = functionUrls(s)
+    const schedulers = {} as Record<Region, SchedulerFake>
+    const extraTargets = new Map<string, string>()
+    await step('starting the EventBridge Scheduler fakes', async () => {
+      for (const r of REGIONS) {
+        const arnToUrl = new Map(
+          REGIONS.map((t) => [
+            timersArn(t, s.awsRegions[t]),
+            `${urls[t].timers}${SCHEDULER_FIRE_PATH}`,
+          ])
+        )
+        schedulers[r] = new SchedulerFake({
+          name: `scheduler-${r}`,
+          region: s.awsRegions[r],
+          clock,
+          spread: s.schedulerSpread,
+          resolveTarget: (arn) => extraTargets.get(arn) ?? arnToUrl.get(arn),
+          signInvocation: (url, body) => signRequest(s.hopSecret, 'POST', url, body),
+          log: (line) => (s.logLevel === 'debug' ? opts.sink(`scheduler-${r}`, line) : undefined),
+        })
+        await schedulers[r].http.listen(s.schedulerPorts[r])
+        closers.push(() => schedulers[r].close())
+      }
+    })
+
+    await Promise.all([dynamoReady, kvReady])
+
+    const gateways = {} as Record<Region, RegionGateway>
+    await step('starting miniflare: edge + 5 functions × 2 regions', async () => {
+      const started = await startWorkers(s, bundles, opts.sink)
+      mf = started.mf
+      for (const r of REGIONS) {
+        gateways[r] = new RegionGateway(r, clock)
+        closers.push(() => gateways[r].close())
+        for (const [i, fn] of FUNCTIONS.entries()) {
+          await gateways[r].expose(fn, started.functionTargets[r][fn], s.functionBasePorts[r] + i)
+        }
+      }
+    })
+
+    const setRegionUp = (r: Region, up: boolean) => {
+      gateways[r].setUp(up)
+      adapters[r].http.setUp(up)
+      schedulers[r].http.setUp(up)
+    }
+    const endpoints = (): Endpoints => ({
+      edges: { a: `http://127.0.0.1:${s.edgePorts.a}`, b: `http://127.0.0.1:${s.edgePorts.b}` },
+      sip: { a: `ws://127.0.0.1:${s.edgePorts.a}/sip`, b: `ws://127.0.0.1:${s.edgePorts.b}/sip` },
+      control: `http://127.0.0.1:${s.controlPort}`,
+      dynamodb: `http://127.0.0.1:${s.dynamoPort}`,
+      kv: {
+        a: { url: `http://127.0.0.1:${s.kvPorts.a}`, token: s.kvTokens.a },
+        b: { url: `http://127.0.0.1:${s.kvPorts.b}`, token: s.kvTokens.b },
+      },
+      scheduler: {
+        a: `http://127.0.0.1:${s.schedulerPorts.a}`,
+        b: `http://127.0.0.1:${s.schedulerPorts.b}`,
+      },
+      functions: urls,
+      signupCode: s.signupCode,
+      ellisApiKey: s.ellisApiKey,
+      homeDomain: s.homeDomain,
+      hopSecret: s.hopSecret,
+    })
+
+    await step('starting the control API', async () => {
+      const control: SwitchableServer = createControlApi({
+        regionState: () => ({ a: { up: gateways.a.isUp }, b: { up: gateways.b.isUp } }),
+        setRegionUp,
+        clockNow: () => clock.now(),
+        clockOffset: () => clock.offset,
+        advanceClock: (ms) => clock.advance(ms),
+        setSchedulerSpread: (on) => {
+          for (const r of REGIONS) schedulers[r].spread = on
+        },
+        invocations: (r) => schedulers[r].invocations,
+        mapTarget: (arn, url) => extraTargets.set(arn, url),
+        endpoints,
+      })
+      await control.listen(s.controlPort)
+      closers.push(() => control.close())
+    })
+
+    await step('waiting for both edges to report healthy', async () => {
+      for (const r of REGIONS) {
+        await waitFor(
+          `edge ${r} /healthz`,
+          async () => (await fetch(`http://127.0.0.1:${s.edgePorts[r]}/healthz`)).ok,
+          20_000
+        )
+      }
+    })
+
+    return { settings: s, clock, endpoints, setRegionUp, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}

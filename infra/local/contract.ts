@@ -1,0 +1,66 @@
+/**
+ * @module contract
+ * The local cloud's contract (architecture §6): ports, paths, environment variables and dev
+ * defaults. Users, tests and the README rely on these exact names and numbers.
+ */
+import type { Region } from '../../shared/config/regions'
+
+export interface LocalCloudSettings {
+  edgePorts: Record<Region, number>
+  controlPort: number
+  dynamoPort: number
+  kvPorts: Record<Region, number>
+  schedulerPorts: Record<Region, number>
+  /** First port of a region's function ports (sprout, dime, homer, ellis, timers in that order). */
+  functionBasePorts: Record<Region, number>
+  signupCode: string
+  ellisApiKey: string
+  homeDomain: string
+  hopSecret: string
+  kvTokens: Record<Region, string>
+  /** AWS region names the two local regions stand for. */
+  awsRegions: Record<Region, string>
+  /** Start with the Scheduler's 60 s firing spread modelled. */
+  schedulerSpread: boolean
+  logLevel: 'debug' | 'info' | 'warn' | 'error'
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return dflt
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${name} must be a TCP port number, got "${raw}"`)
+  return n
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalCloudSettings {
+  return {
+    edgePorts: { a: port(env, 'EDGE_PORT_A', 8787), b: port(env, 'EDGE_PORT_B', 8788) },
+    controlPort: port(env, 'LOCAL_CONTROL_PORT', 8790),
+    dynamoPort: port(env, 'DYNAMODB_PORT', 8000),
+    kvPorts: { a: port(env, 'KV_PORT_A', 8791), b: port(env, 'KV_PORT_B', 8792) },
+    schedulerPorts: {
+      a: port(env, 'SCHEDULER_PORT_A', 8793),
+      b: port(env, 'SCHEDULER_PORT_B', 8794),
+    },
+    functionBasePorts: {
+      a: port(env, 'FUNCTIONS_PORT_A', 8800),
+      b: port(env, 'FUNCTIONS_PORT_B', 8810),
+    },
+    signupCode: env.SIGNUP_CODE || 'secret',
+    ellisApiKey: env.ELLIS_API_KEY || 'dev-ellis-api-key',
+    homeDomain: env.HOME_DOMAIN || 'example.com',
+    hopSecret: env.HOP_SECRET || 'dev-hop-secret-change-me-in-production',
+    kvTokens: { a: env.KV_TOKEN_A || 'dev-kv-token-a', b: env.KV_TOKEN_B || 'dev-kv-token-b' },
+    awsRegions: { a: 'local-a', b: 'local-b' },
+    schedulerSpread: env.SCHEDULER_SPREAD === '1',
+    logLevel: (env.LOG_LEVEL as LocalCloudSettings['logLevel']) || 'info',
+  }
+}
+
+export const LOCAL_ACCOUNT = '000000000000'
+
+export function timersArn(region: Region, awsRegion: string): string {
+  return `arn:aws:lambda:${awsRegion}:${LOCAL_ACCOUNT}:function:edgewater-timers-${region}`
+}

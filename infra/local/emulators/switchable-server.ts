@@ -1,0 +1,99 @@
+/**
+ * @module switchable-server
+ * An HTTP server that can be taken "down" without releasing its port, the way a failed AWS
+ * region looks to a caller: while down, every connection is reset before any byte is answered,
+ * so clients see a transport error (not an HTTP status). Used by the Upstash adapter, the fake
+ * Scheduler and the regional gateway, and driven by the control API.
+ */
+import http from 'node:http'
+import type net from 'node:net'
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>
+
+export class SwitchableServer {
+  readonly server: http.Server
+  private up = true
+  private readonly sockets = new Set<net.Socket>()
+
+  constructor(
+    readonly name: string,
+    handler: Handler
+  ) {
+    this.server = http.createServer((req, res) => {
+      if (!this.up) {
+        req.socket.destroy()
+        return
+      }
+      Promise.resolve(handler(req, res)).catch((err: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' })
+          res.end(JSON.stringify({ error: `internal error in ${name}: ${String(err)}` }))
+        } else res.destroy()
+      })
+    })
+    this.server.keepAliveTimeout = 5_000
+    this.server.on('connection', (socket) => {
+      if (!this.up) {
+        socket.destroy()
+        return
+      }
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+    })
+  }
+
+  get isUp(): boolean {
+    return this.up
+  }
+
+  setUp(up: boolean): void {
+    this.up = up
+    if (!up) for (const s of this.sockets) s.destroy()
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        const addr = this.server.address()
+        resolve(typeof addr === 'object' && addr ? addr.port : port)
+      })
+    })
+  }
+
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    return new Promise((resolve) => this.server.close(() => resolve()))
+  }
+}
+
+/** Reads a request body fully (bounded, so a runaway client cannot exhaust memory). */
+export async function readBody(
+  req: http.IncomingMessage,
+  limit = 8 * 1024 * 1024
+): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw new Error(`request body over ${limit} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  })
+  res.end(text)
+}

@@ -1,0 +1,123 @@
+/**
+ * @module upstash-adapter
+ * The Upstash Redis REST protocol in front of a real `redis-server`, so `@upstash/redis` runs
+ * unmodified against the local cloud (protocol: environment-notes §4).
+ *
+ * - `POST /` with `["CMD", ...args]` → `{"result": …}`; a Redis error → HTTP 400 `{"error": …}`.
+ * - `POST /pipeline` with `[[…], […]]` → `[{"result"}|{"error"}, …]`, HTTP 200.
+ * - `POST /multi-exec` → the same shape; the commands run inside MULTI/EXEC on one connection,
+ *   and a command refused at queue time aborts the transaction with HTTP 400.
+ * - `Authorization: Bearer <token>` is required (401 otherwise).
+ * - With `Upstash-Encoding: base64` every string in a result is base64 (a simple `OK` stays as
+ *   is, as the client expects); numbers, nulls and error texts are never encoded.
+ */
+import type http from 'node:http'
+import { RespConnection, RespError, type RespValue, SimpleString } from './resp-connection'
+import { readBody, SwitchableServer, sendJson } from './switchable-server'
+
+export interface UpstashAdapterOptions {
+  name: string
+  redisPort: number
+  token: string
+}
+
+export class UpstashAdapter {
+  readonly http: SwitchableServer
+  private conn: RespConnection | undefined
+  private connecting: Promise<RespConnection> | undefined
+  /** Requests served, for diagnostics. */
+  served = 0
+
+  constructor(private readonly opts: UpstashAdapterOptions) {
+    this.http = new SwitchableServer(opts.name, (req, res) => this.handle(req, res))
+  }
+
+  private async connection(): Promise<RespConnection> {
+    if (this.conn?.isOpen) return this.conn
+    this.connecting ??= RespConnection.connect(this.opts.redisPort).finally(() => {
+      this.connecting = undefined
+    })
+    this.conn = await this.connecting
+    return this.conn
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'only POST is supported' })
+    if (req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      return sendJson(res, 401, { error: 'Unauthorized' })
+    }
+    const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64'
+    let body: unknown
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8'))
+    } catch {
+      return sendJson(res, 400, { error: 'ERR request body is not valid JSON' })
+    }
+    const path = (req.url ?? '/').split('?')[0]
+    this.served++
+    const conn = await this.connection()
+    if (path === '/' || path === '') {
+      const cmd = toCommand(body)
+      if (!cmd) return sendJson(res, 400, { error: 'ERR body must be a JSON array of arguments' })
+      const [reply] = await conn.send([cmd])
+      if (reply instanceof RespError) return sendJson(res, 400, { error: reply.message })
+      return sendJson(res, 200, { result: encode(reply ?? null, base64) })
+    }
+    if (path === '/pipeline' || path === '/multi-exec') {
+      if (!Array.isArray(body) || body.length === 0) {
+        return sendJson(res, 400, { error: 'ERR body must be a non-empty array of commands' })
+      }
+      const cmds = body.map(toCommand)
+      if (cmds.some((c) => !c)) {
+        return sendJson(res, 400, { error: 'ERR every command must be an array of arguments' })
+      }
+      const commands = cmds as string[][]
+      if (path === '/pipeline') {
+        const replies = await conn.send(commands)
+        return sendJson(
+          res,
+          200,
+          replies.map((r) => entry(r, base64))
+        )
+      }
+      const replies = await conn.send([['MULTI'], ...commands, ['EXEC']])
+      const queued = replies.slice(1, -1)
+      const queueError = queued.find((r) => r instanceof RespError) as RespError | undefined
+      const exec = replies[replies.length - 1]
+      if (queueError) return sendJson(res, 400, { error: queueError.message })
+      if (exec instanceof RespError) return sendJson(res, 400, { error: exec.message })
+      const results = Array.isArray(exec) ? exec : []
+      return sendJson(
+        res,
+        200,
+        results.map((r) => entry(r, base64))
+      )
+    }
+    return sendJson(res, 404, { error: `ERR unknown path ${path}` })
+  }
+}
+
+function toCommand(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined
+  return v.map((a) =>
+    typeof a === 'string' ? a : typeof a === 'object' ? JSON.stringify(a) : String(a)
+  )
+}
+
+function entry(
+  r: RespValue | SimpleString,
+  base64: boolean
+): { result: unknown } | { error: string } {
+  return r instanceof RespError ? { error: r.message } : { result: encode(r, base64) }
+}
+
+function encode(v: RespValue | SimpleString, base64: boolean): unknown {
+  if (v instanceof SimpleString) {
+    return base64 && v.value !== 'OK' ? Buffer.from(v.value).toString('base64') : v.value
+  }
+  if (v === null || typeof v === 'number') return v
+  if (v instanceof RespError) return v.message
+  if (Buffer.isBuffer(v)) return base64 ? v.toString('base64') : v.toString('utf8')
+  if (typeof v === 'string') return base64 ? Buffer.from(v).toString('base64') : v
+  return v.map((x) => encode(x, base64))
+}

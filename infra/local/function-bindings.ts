@@ -1,0 +1,62 @@
+/**
+ * @module function-bindings
+ * The bindings each region's functions and the edge receive in the local cloud: the same
+ * names a deployment sets from infra/aws and wrangler.toml, pointed at loopback emulators.
+ */
+import { FUNCTIONS, type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
+import { type LocalCloudSettings, timersArn } from './contract'
+import { LOCAL_AWS_CREDENTIALS } from './dynamo'
+
+export const SCHEDULER_GROUP = 'edgewater-timers'
+/** Path on the timers function that the Scheduler invokes with a schedule's Input. */
+export const SCHEDULER_FIRE_PATH = '/scheduler/fire'
+
+export function functionUrls(s: LocalCloudSettings): FunctionUrls {
+  const forRegion = (r: Region) =>
+    Object.fromEntries(
+      FUNCTIONS.map((fn, i) => [fn, `http://127.0.0.1:${s.functionBasePorts[r] + i}`])
+    ) as FunctionUrls[Region]
+  return { a: forRegion('a'), b: forRegion('b') }
+}
+
+export function functionBindings(s: LocalCloudSettings, region: Region): Record<string, string> {
+  const peer = peerOf(region)
+  const url = (p: number) => `http://127.0.0.1:${p}`
+  return {
+    REGION: region,
+    HOME_DOMAIN: s.homeDomain,
+    HOP_SECRET: s.hopSecret,
+    FUNCTION_URLS: JSON.stringify(functionUrls(s)),
+    EDGE_URL: url(s.edgePorts[region]),
+    KV_URL: url(s.kvPorts[region]),
+    KV_TOKEN: s.kvTokens[region],
+    KV_REMOTE_URL: url(s.kvPorts[peer]),
+    KV_REMOTE_TOKEN: s.kvTokens[peer],
+    DYNAMO_TABLE: 'edgewater',
+    DYNAMO_REGION: s.awsRegions[region],
+    DYNAMO_ENDPOINT: url(s.dynamoPort),
+    SCHEDULER_ENDPOINT: url(s.schedulerPorts[region]),
+    SCHEDULER_REMOTE_ENDPOINT: url(s.schedulerPorts[peer]),
+    SCHEDULER_REGION: s.awsRegions[region],
+    SCHEDULER_REMOTE_REGION: s.awsRegions[peer],
+    SCHEDULER_GROUP,
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/edgewater-scheduler',
+    TIMERS_TARGET_ARN: timersArn(region, s.awsRegions[region]),
+    TIMERS_REMOTE_TARGET_ARN: timersArn(peer, s.awsRegions[peer]),
+    AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+    SIGNUP_CODE: s.signupCode,
+    ELLIS_API_KEY: s.ellisApiKey,
+    TRUST_CLOCK_HEADER: '1',
+    LOG_LEVEL: s.logLevel,
+  }
+}
+
+export function edgeBindings(s: LocalCloudSettings, region: Region): Record<string, string> {
+  return {
+    HOME_REGION: region,
+    FUNCTION_URLS: JSON.stringify(functionUrls(s)),
+    HOP_SECRET: s.hopSecret,
+    HOME_DOMAIN: s.homeDomain,
+  }
+}

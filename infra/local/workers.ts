@@ -1,0 +1,100 @@
+/**
+ * @module workers
+ * miniflare running the edge (one entry per region on the contract ports, sharing one Durable
+ * Object namespace, as one Cloudflare edge would) and every function of every region as its own
+ * worker with that region's bindings. Worker console output is re-printed with a
+ * `[component-region]` prefix.
+ */
+import readline from 'node:readline'
+import type { Readable } from 'node:stream'
+import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare'
+import { FUNCTIONS, type FunctionName, REGIONS, type Region } from '../../shared/config/regions'
+import type { BuildResult } from './build'
+import type { LocalCloudSettings } from './contract'
+import { edgeBindings, functionBindings } from './function-bindings'
+import type { LineSink } from './processes'
+
+export const COMPATIBILITY_DATE = '2026-04-01'
+
+export function workerName(fn: FunctionName | 'edge', region: Region): string {
+  return `${fn}-${region}`
+}
+
+function prefixLines(stream: Readable, sink: LineSink): void {
+  readline.createInterface({ input: stream }).on('line', (line) => {
+    if (!line.trim()) return
+    try {
+      const rec = JSON.parse(line) as Record<string, unknown>
+      if (typeof rec.component === 'string') {
+        const { component, region, msg, t: _t, level, ...rest } = rec
+        const tag = region ? `${component}-${region}` : component
+        const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''
+        sink(
+          tag,
+          `${level === 'info' ? '' : `${String(level).toUpperCase()} `}${String(msg)}${extra}`
+        )
+        return
+      }
+    } catch {
+      // not one of ours: print as is
+    }
+    sink('workerd', line)
+  })
+}
+
+export async function startWorkers(
+  s: LocalCloudSettings,
+  bundles: BuildResult,
+  sink: LineSink
+): Promise<{ mf: Miniflare; functionTargets: Record<Region, Record<FunctionName, URL>> }> {
+  const workers: WorkerOptions[] = []
+  for (const region of REGIONS) {
+    workers.push({
+      name: workerName('edge', region),
+      modules: true,
+      scriptPath: bundles.edge,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: edgeBindings(s, region),
+      // One global namespace: both edge entries address the objects of edge-a's script.
+      durableObjects:
+        region === 'a'
+          ? { FLOW: 'FlowObject', TIMERS: 'TimerShard' }
+          : {
+              FLOW: { className: 'FlowObject', scriptName: workerName('edge', 'a') },
+              TIMERS: { className: 'TimerShard', scriptName: workerName('edge', 'a') },
+            },
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: s.edgePorts[region] }],
+    })
+  }
+  for (const region of REGIONS) {
+    for (const fn of FUNCTIONS) {
+      workers.push({
+        name: workerName(fn, region),
+        modules: true,
+        scriptPath: bundles.functions[fn]!,
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings: functionBindings(s, region),
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+      })
+    }
+  }
+  const mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    workers,
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      prefixLines(stdout, sink)
+      prefixLines(stderr, sink)
+    },
+  })
+  await mf.ready
+  const functionTargets = {} as Record<Region, Record<FunctionName, URL>>
+  for (const region of REGIONS) {
+    functionTargets[region] = {} as Record<FunctionName, URL>
+    for (const fn of FUNCTIONS)
+      functionTargets[region][fn] = await mf.unsafeGetDirectURL(workerName(fn, region))
+  }
+  return { mf, functionTargets }
+}
