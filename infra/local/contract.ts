@@ -27,10 +27,24 @@ export interface LocalCloudSettings {
 
 function port(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const raw = env[name]
-  if (raw === undefined || raw === '') return dflt
+  if (raw === undefined || raw === '') return dflt + portOffset(env)
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 1 || n > 65535)
     throw new Error(`${name} must be a TCP port number, got "${raw}"`)
+  return n
+}
+
+/**
+ * `EDGEWATER_PORT_OFFSET` shifts every default port by the same amount, so several local clouds
+ * (for example two developers' test runs on one machine) can run side by side. Ports set
+ * explicitly are taken as given.
+ */
+function portOffset(env: NodeJS.ProcessEnv): number {
+  const raw = env.EDGEWATER_PORT_OFFSET
+  if (!raw) return 0
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0 || n > 50_000)
+    throw new Error(`EDGEWATER_PORT_OFFSET must be an integer 0–50000, got "${raw}"`)
   return n
 }
 

@@ -6,7 +6,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud'
+import { type Endpoints, type LocalCloud, startLocalCloud } from '../../infra/local/cloud'
 import { settingsFromEnv } from '../../infra/local/contract'
 
 let cloud: LocalCloud | undefined
@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
     () => undefined
   )
   if (running) {
-    project.provide('endpoints', running)
+    project.provide('endpoints', running as Endpoints)
     return
   }
   const dir = path.resolve('.local')
