@@ -1,0 +1,135 @@
+/**
+ * @module vellum/regional-kv
+ * The regional KV (architecture §4): registration bindings, subscriptions, auth challenges,
+ * transaction records and caches, in one Redis database per region. The production adapter
+ * (kv-upstash.ts) writes each change to both regions' databases (a remote failure is logged
+ * and counted, never fatal) and reads locally, falling back to the remote database on a miss or
+ * an error and repairing the local copy (Clearwater S4 GR, clearwater-interfaces §9.2).
+ *
+ * Dual writes must commute, so there is no whole-AoR read-modify-write blob: a binding (or a
+ * subscription) is one hash field holding a {@link VersionedRecord}, and every change to it is
+ * a guarded script that keeps whichever record is newer by `(cseq, expires)`. Applying the same
+ * two writes in either order, in either region, leaves the same field. Removal is a write of a
+ * record whose `expires` has passed (a tombstone that still carries its CSeq), so a delayed
+ * older write cannot resurrect it; {@link RegionalKv.hgetLive} hides such records.
+ *
+ * Everything ephemeral has a TTL: hash keys live until their newest record's expiry plus a
+ * grace period; plain values take `ttlSeconds`.
+ */
+
+/** One field of a guarded hash: a binding, a subscription… */
+export interface VersionedRecord<T = unknown> {
+  /**
+   * Order of writes to this field. The registrar uses the REGISTER's CSeq (RFC 3261 §10.3: a
+   * binding changes only on a higher CSeq within its Call-ID); any monotone sequence works.
+   */
+  cseq: number
+  /** Absolute expiry, epoch seconds (as Clearwater stores `expires`). ≤ now means removed. */
+  expires: number
+  data: T
+}
+
+/** Result of a guarded write, per field: applied, ignored because older, or identical. */
+export type SetIfNewerOutcome = 'written' | 'stale' | 'same'
+
+/** Result of a guarded delete: removed, left because it changed (or is live), or not there. */
+export type GuardedDeleteOutcome = 'deleted' | 'kept' | 'absent'
+
+export interface HashWriteOptions {
+  /** Seconds the hash key outlives its newest record (Clearwater: expiry + 10 s). Default 10. */
+  graceSeconds?: number
+}
+
+export interface SetOptions {
+  /** Time to live in seconds. Omit only for values that are truly not ephemeral. */
+  ttlSeconds?: number
+  /** Only if the key does not exist (returns false when it did). */
+  nx?: boolean
+}
+
+/** A Lua script run inside one region's database: atomic, no read-then-write race. */
+export interface KvScript {
+  readonly source: string
+}
+
+export function defineScript(source: string): KvScript {
+  return { source }
+}
+
+export interface RegionalKv {
+  /**
+   * Sets `field` of hash `key` to `record` unless the stored record is newer by
+   * `(cseq, expires)` (ties broken by the record's JSON, so both regions converge). Applied to
+   * both regions; returns the outcome in the region that answered first (the local one).
+   */
+  hsetIfNewer(
+    key: string,
+    field: string,
+    record: VersionedRecord,
+    opts?: HashWriteOptions
+  ): Promise<SetIfNewerOutcome>
+  /** The same for several fields of one key, in one round trip. */
+  hsetManyIfNewer(
+    key: string,
+    records: Record<string, VersionedRecord>,
+    opts?: HashWriteOptions
+  ): Promise<Record<string, SetIfNewerOutcome>>
+  /** Every live field of `key` (expired records and tombstones dropped). */
+  hgetLive<T = unknown>(key: string): Promise<Record<string, VersionedRecord<T>>>
+  /**
+   * Removes `field` only if its record still has `cseq` (and, with `onlyIfExpired`, only if its
+   * expiry has passed): the guard an expiry timer pop uses so that a refresh that landed
+   * meanwhile is never deleted (Clearwater sprout#1200). Applied to both regions.
+   */
+  hdelIfCseq(
+    key: string,
+    field: string,
+    cseq: number,
+    opts?: { onlyIfExpired?: boolean }
+  ): Promise<GuardedDeleteOutcome>
+  /** A plain value (JSON), local first, remote on a miss or error (repairing local). */
+  get<T = unknown>(key: string): Promise<T | undefined>
+  /** Writes a plain value to both regions. With `nx`, false when the key already existed. */
+  set(key: string, value: unknown, opts?: SetOptions): Promise<boolean>
+  /** Deletes a key in both regions. */
+  del(key: string): Promise<void>
+  /**
+   * Increments a counter and returns the new value. Both regions are incremented; the local
+   * count is returned (a counter is per-region exact, cross-region approximate).
+   */
+  incr(key: string, opts?: { ttlSeconds?: number }): Promise<number>
+  /** Runs a script in the local region only (transaction records; architecture §3). */
+  evalLocal<T = unknown>(
+    script: KvScript,
+    keys: string[],
+    args: (string | number)[]
+  ): Promise<T>
+}
+
+/** Per-isolate health counters of a dual-writing KV (exposed by the timers function's stats). */
+export interface KvCounters {
+  remoteWriteFailures: number
+  localWriteFailures: number
+  localReadFailures: number
+  remoteFallbackReads: number
+  localRepairs: number
+}
+
+export function newKvCounters(): KvCounters {
+  return {
+    remoteWriteFailures: 0,
+    localWriteFailures: 0,
+    localReadFailures: 0,
+    remoteFallbackReads: 0,
+    localRepairs: 0,
+  }
+}
+
+/** Total order on records for the guarded write: positive when `a` is newer than `b`. */
+export function compareRecords(a: VersionedRecord, b: VersionedRecord): number {
+  if (a.cseq !== b.cseq) return a.cseq - b.cseq
+  if (a.expires !== b.expires) return a.expires - b.expires
+  const ja = JSON.stringify(a.data)
+  const jb = JSON.stringify(b.data)
+  return ja === jb ? 0 : ja > jb ? 1 : -1
+}
