@@ -2,8 +2,9 @@
  * @module vellum
  * Vellum: the three storage roles behind small interfaces (architecture §4). Functions get a
  * {@link Vellum} from their composition root (`createVellum(c.get('services'))` once per request,
- * so its round-trip counter is per request) and never import an SDK. Unit tests of other modules
- * use {@link memoryVellum}.
+ * so its round-trip counter is per request) and never import an SDK. The production adapters
+ * are DynamoGlobalTable (table-dynamo.ts), UpstashRegionalKv (kv-upstash.ts) and
+ * TieredTimerService (timers-tiered.ts); unit tests of other modules use {@link memoryVellum}.
  */
 import type { Clock } from '../config/clock'
 import { systemClock } from '../config/clock'
@@ -24,6 +25,7 @@ export * from './timer-service'
 export { MemoryGlobalTable } from './memory-table'
 export { MemoryRegionalKv, type MemoryScript } from './memory-kv'
 export { MemoryTimerService, type TimerPop } from './memory-timers'
+export { createVellum, kvCountersFor, vellumFor, type VellumOptions } from './factory'
 
 export interface Vellum {
   table: GlobalTable

@@ -125,11 +125,27 @@ export function newKvCounters(): KvCounters {
   }
 }
 
-/** Total order on records for the guarded write: positive when `a` is newer than `b`. */
+/** The stored form of a record: this exact JSON text is what both regions compare on ties. */
+export function encodeRecord(r: VersionedRecord): string {
+  return JSON.stringify({ cseq: r.cseq, expires: r.expires, data: r.data })
+}
+
+/**
+ * Total order on records for the guarded write: positive when `a` is newer than `b`. Newer is
+ * the higher CSeq, then the later expiry; full ties fall back to the stored JSON text compared
+ * byte-wise, so that every region keeps the same one whichever arrived first.
+ */
 export function compareRecords(a: VersionedRecord, b: VersionedRecord): number {
   if (a.cseq !== b.cseq) return a.cseq - b.cseq
   if (a.expires !== b.expires) return a.expires - b.expires
-  const ja = JSON.stringify(a.data)
-  const jb = JSON.stringify(b.data)
-  return ja === jb ? 0 : ja > jb ? 1 : -1
+  return compareBytes(encodeRecord(a), encodeRecord(b))
+}
+
+function compareBytes(a: string, b: string): number {
+  if (a === b) return 0
+  const ea = new TextEncoder().encode(a)
+  const eb = new TextEncoder().encode(b)
+  const n = Math.min(ea.length, eb.length)
+  for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i]! - eb[i]!
+  return ea.length - eb.length
 }

@@ -1,0 +1,257 @@
+/**
+ * @module vellum/kv-upstash
+ * The production {@link RegionalKv} on `@upstash/redis`: one database per region, dual-write
+ * (architecture §4, Clearwater S4 GR in clearwater-interfaces §9.2).
+ *
+ * - Writes run on the local and the remote database in parallel (one sequential round trip).
+ *   A remote failure is logged and counted, never fatal. A local failure is also survived when
+ *   the remote write succeeded (the read path and the resync job repair the local copy later);
+ *   only when both fail is the write `Unavailable`.
+ * - Reads go local; on a miss or an error they go to the remote database and, when it has the
+ *   data, repair the local copy with the same commuting write (guarded script, or SET NX with
+ *   the remaining TTL), so a repair can never overwrite something newer.
+ * - Each call has a deadline, so a hung region costs a bounded wait, not the request.
+ */
+import type { Redis } from '@upstash/redis/cloudflare'
+import type { Clock } from '../config/clock'
+import type { Logger } from '../log/logger'
+import { StoreError, Unavailable } from './errors'
+import { HDEL_IF_CSEQ, HSET_IF_NEWER, INCR_WITH_TTL } from './kv-scripts'
+import {
+  encodeRecord,
+  type GuardedDeleteOutcome,
+  type HashWriteOptions,
+  type KvCounters,
+  type KvScript,
+  type RegionalKv,
+  type SetIfNewerOutcome,
+  type SetOptions,
+  type VersionedRecord,
+} from './regional-kv'
+import type { RoundTrips, StoreKind } from './round-trips'
+
+export interface UpstashKvOptions {
+  /** Deadline of each call to one database (ms). Default 1500. */
+  callTimeoutMs?: number
+}
+
+const OUTCOME: Record<number, SetIfNewerOutcome> = { 1: 'written', 0: 'same', [-1]: 'stale' }
+const DELETE_OUTCOME: Record<number, GuardedDeleteOutcome> = { 1: 'deleted', 0: 'kept', [-1]: 'absent' }
+
+/** Parses a stored hash field back into a record (the client may have parsed the JSON already). */
+export function parseRecord(v: unknown): VersionedRecord | undefined {
+  let r = v
+  if (typeof r === 'string') {
+    try {
+      r = JSON.parse(r)
+    } catch {
+      return undefined
+    }
+  }
+  if (!r || typeof r !== 'object') return undefined
+  const o = r as Record<string, unknown>
+  if (typeof o.cseq !== 'number' || typeof o.expires !== 'number') return undefined
+  return { cseq: o.cseq, expires: o.expires, data: o.data }
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(t))
+}
+
+export class UpstashRegionalKv implements RegionalKv {
+  private readonly timeoutMs: number
+
+  constructor(
+    private readonly local: Redis,
+    private readonly remote: Redis,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly rt: RoundTrips,
+    private readonly counters: KvCounters,
+    opts: UpstashKvOptions = {}
+  ) {
+    this.timeoutMs = opts.callTimeoutMs ?? 1_500
+  }
+
+  private call<T>(where: 'local' | 'remote', op: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+    const kind: StoreKind = where === 'local' ? 'kv-local' : 'kv-remote'
+    const redis = where === 'local' ? this.local : this.remote
+    return this.rt.track(kind, op, () => withTimeout(fn(redis), this.timeoutMs, `${where} KV ${op}`))
+  }
+
+  /** Runs a write on both databases; see the module header for what a failure means. */
+  private async dual<T>(op: string, key: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+    const [l, r] = await Promise.allSettled([this.call('local', op, fn), this.call('remote', op, fn)])
+    if (r.status === 'rejected') {
+      this.counters.remoteWriteFailures++
+      this.log.warn('remote KV write failed; the resync job repairs it', { op, key, error: errText(r.reason) })
+    }
+    if (l.status === 'fulfilled') return l.value
+    this.counters.localWriteFailures++
+    this.log.warn('local KV write failed', { op, key, error: errText(l.reason) })
+    if (r.status === 'fulfilled') return r.value
+    throw kvError(`${op} ${key} (both regions failed)`, l.reason)
+  }
+
+  private hsetArgs(records: Record<string, VersionedRecord>, opts: HashWriteOptions): (string | number)[] {
+    const args: (string | number)[] = [this.clock.now(), opts.graceSeconds ?? 10]
+    for (const [field, rec] of Object.entries(records)) {
+      if (!Number.isFinite(rec.cseq) || !Number.isFinite(rec.expires))
+        throw new StoreError(`record ${field}: cseq and expires must be finite numbers`, 'kv')
+      args.push(field, encodeRecord(rec))
+    }
+    return args
+  }
+
+  async hsetIfNewer(key: string, field: string, record: VersionedRecord, opts: HashWriteOptions = {}): Promise<SetIfNewerOutcome> {
+    return (await this.hsetManyIfNewer(key, { [field]: record }, opts))[field]!
+  }
+
+  async hsetManyIfNewer(
+    key: string,
+    records: Record<string, VersionedRecord>,
+    opts: HashWriteOptions = {}
+  ): Promise<Record<string, SetIfNewerOutcome>> {
+    const fields = Object.keys(records)
+    if (fields.length === 0) return {}
+    const args = this.hsetArgs(records, opts)
+    const codes = await this.dual('hset-if-newer', key, (r) => r.eval<(string | number)[], number[]>(HSET_IF_NEWER.source, [key], args))
+    return Object.fromEntries(fields.map((f, i) => [f, OUTCOME[Number(codes[i])] ?? 'stale']))
+  }
+
+  async hgetLive<T = unknown>(key: string): Promise<Record<string, VersionedRecord<T>>> {
+    let raw: Record<string, unknown> | null = null
+    try {
+      raw = await this.call('local', 'hgetall', (r) => r.hgetall<Record<string, unknown>>(key))
+    } catch (err) {
+      this.counters.localReadFailures++
+      this.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
+    }
+    let live = this.liveRecords<T>(raw)
+    if (Object.keys(live).length > 0) return live
+    let remote: Record<string, unknown> | null
+    try {
+      remote = await this.call('remote', 'hgetall', (r) => r.hgetall<Record<string, unknown>>(key))
+      this.counters.remoteFallbackReads++
+    } catch (err) {
+      if (raw !== null) return live // a clean local miss; the remote is just unreachable
+      throw new Unavailable(`KV hgetall ${key}: both regions failed`, 'kv', { cause: err })
+    }
+    live = this.liveRecords<T>(remote)
+    if (Object.keys(live).length > 0) await this.repairHash(key, remote ?? {})
+    return live
+  }
+
+  private liveRecords<T>(raw: Record<string, unknown> | null): Record<string, VersionedRecord<T>> {
+    const out: Record<string, VersionedRecord<T>> = {}
+    if (!raw) return out
+    const nowS = this.clock.now() / 1000
+    for (const [field, v] of Object.entries(raw)) {
+      const rec = parseRecord(v)
+      if (rec && rec.expires > nowS) out[field] = rec as VersionedRecord<T>
+    }
+    return out
+  }
+
+  private async repairHash(key: string, raw: Record<string, unknown>): Promise<void> {
+    const records: Record<string, VersionedRecord> = {}
+    for (const [field, v] of Object.entries(raw)) {
+      const rec = parseRecord(v)
+      if (rec) records[field] = rec
+    }
+    try {
+      await this.call('local', 'repair-hash', (r) => r.eval(HSET_IF_NEWER.source, [key], this.hsetArgs(records, {})))
+      this.counters.localRepairs++
+    } catch (err) {
+      this.log.warn('local KV repair failed', { key, error: errText(err) })
+    }
+  }
+
+  async hdelIfCseq(key: string, field: string, cseq: number, opts: { onlyIfExpired?: boolean } = {}): Promise<GuardedDeleteOutcome> {
+    const args = [field, cseq, opts.onlyIfExpired ? '1' : '0', this.clock.now()]
+    const code = await this.dual('hdel-if-cseq', key, (r) => r.eval<(string | number)[], number>(HDEL_IF_CSEQ.source, [key], args))
+    return DELETE_OUTCOME[Number(code)] ?? 'kept'
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    let localOk = false
+    try {
+      const v = await this.call('local', 'get', (r) => r.get<T>(key))
+      localOk = true
+      if (v !== null && v !== undefined) return v
+    } catch (err) {
+      this.counters.localReadFailures++
+      this.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
+    }
+    let value: unknown
+    let pttl: number
+    try {
+      ;[value, pttl] = await this.call('remote', 'get+pttl', (r) => r.pipeline().get(key).pttl(key).exec<[unknown, number]>())
+      this.counters.remoteFallbackReads++
+    } catch (err) {
+      if (localOk) return undefined
+      throw new Unavailable(`KV get ${key}: both regions failed`, 'kv', { cause: err })
+    }
+    if (value === null || value === undefined) return undefined
+    if (pttl !== -2) {
+      try {
+        await this.call('local', 'repair-value', (r) =>
+          r.set(key, value, pttl > 0 ? { px: pttl, nx: true } : { nx: true })
+        )
+        this.counters.localRepairs++
+      } catch (err) {
+        this.log.warn('local KV repair failed', { key, error: errText(err) })
+      }
+    }
+    return value as T
+  }
+
+  async set(key: string, value: unknown, opts: SetOptions = {}): Promise<boolean> {
+    if (value === undefined) throw new StoreError(`KV set ${key}: value is undefined`, 'kv')
+    const ttl = opts.ttlSeconds
+    if (ttl !== undefined && !(ttl > 0)) throw new StoreError(`KV set ${key}: ttlSeconds must be > 0`, 'kv')
+    const o = {
+      ...(ttl !== undefined ? { px: Math.ceil(ttl * 1000) } : {}),
+      ...(opts.nx ? { nx: true as const } : {}),
+    }
+    const res = await this.dual('set', key, (r) => r.set(key, value, o as { px: number; nx: true }))
+    return res !== null
+  }
+
+  async del(key: string): Promise<void> {
+    await this.dual('del', key, (r) => r.del(key))
+  }
+
+  async incr(key: string, opts: { ttlSeconds?: number } = {}): Promise<number> {
+    const ttl = Math.ceil(opts.ttlSeconds ?? 0)
+    const n = await this.dual('incr', key, (r) => r.eval<(string | number)[], number>(INCR_WITH_TTL.source, [key], [ttl]))
+    return Number(n)
+  }
+
+  async evalLocal<T = unknown>(script: KvScript, keys: string[], args: (string | number)[]): Promise<T> {
+    try {
+      return await this.call('local', 'eval', (r) => r.eval<(string | number)[], T>(script.source, keys, args))
+    } catch (err) {
+      throw kvError('eval', err)
+    }
+  }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** A Redis error reply is a caller bug (StoreError); anything else is the region failing. */
+function kvError(op: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err
+  const msg = errText(err)
+  if (err instanceof Error && err.name === 'UpstashError' && !/timed out|fetch/i.test(msg))
+    return new StoreError(`KV ${op}: ${msg}`, 'kv', { cause: err })
+  return new Unavailable(`KV ${op}: ${msg}`, 'kv', { cause: err })
+}
