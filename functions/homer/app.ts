@@ -1,10 +1,37 @@
 /**
  * @module homer/app
- * Homer: the XCAP server for MMTEL service settings (simservs).
- * One hono app, exported once; `worker.ts` and `lambda.ts` adapt it to each runtime.
+ * Homer: the XCAP server for MMTEL service settings (simservs), clearwater-interfaces §3.
+ * One hono app, exported once; `worker.ts` and `lambda.ts` adapt it to each runtime. This file
+ * only composes: the production dependencies come from the function's services (Vellum's
+ * adapters, the deployment clock, Dime over signed HTTP); the routes live in xcap-routes.ts.
  */
 import { createFunctionApp } from '../../shared/http/function-app'
+import { createVellum } from '../../shared/vellum'
+import { createDimeClient } from './dime-client'
+import { buildHomerDeps, type DepsResolver } from './homer-deps'
+import { createHomerRoutes } from './xcap-routes'
+
+const productionDeps: DepsResolver = (c) => {
+  const services = c.get('services')
+  const { env, clock, log } = services
+  const vellum = createVellum(services)
+  return buildHomerDeps({
+    table: vellum.table,
+    kv: vellum.kv,
+    clock,
+    log,
+    directory: createDimeClient({
+      region: env.REGION,
+      urls: env.FUNCTION_URLS,
+      hopSecret: env.HOP_SECRET,
+      log,
+    }),
+    hopSecret: env.HOP_SECRET,
+    realm: env.HOME_DOMAIN,
+  })
+}
 
 export const app = createFunctionApp('homer')
+app.route('/', createHomerRoutes(productionDeps))
 
 export default app

@@ -164,6 +164,12 @@ export function selectNode(
   defaultNs: string
 ): Selection {
   try {
+    // Every prefix must be bound, whether or not evaluation reaches its step.
+    for (const st of selector.steps) {
+      resolve(st.prefix, bindings, defaultNs)
+      if (st.attribute) resolve(st.attribute.prefix, bindings, undefined)
+    }
+    if (selector.attribute) resolve(selector.attribute.prefix, bindings, undefined)
     let current = applyStep([root], selector.steps[0]!, bindings, defaultNs)
     for (const st of selector.steps.slice(1)) {
       current = current.flatMap((e) => applyStep(e.children, st, bindings, defaultNs))

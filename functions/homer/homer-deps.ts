@@ -1,0 +1,54 @@
+/**
+ * @module homer/homer-deps
+ * What Homer's handlers work with, resolved per request by the composition root (app.ts builds
+ * the production set from `c.get('services')`; unit tests pass in-memory stores and a fake Dime):
+ * the document store, the MMTEL reader, and the access checker's dependencies.
+ */
+import type { Context } from 'hono'
+import type { Clock } from '../../shared/config/clock'
+import type { FunctionBindings } from '../../shared/http/function-app'
+import type { Logger } from '../../shared/log/logger'
+import type { GlobalTable } from '../../shared/vellum/global-table'
+import type { RegionalKv } from '../../shared/vellum/regional-kv'
+import type { SubscriberDirectory } from './dime-client'
+import { SimservsDocuments } from './simservs-documents'
+import { createSimservsReader, type SimservsReader } from './simservs-reader'
+import type { AccessDeps } from './ut-access'
+import { UtNonces } from './ut-nonces'
+
+export interface HomerDeps {
+  documents: SimservsDocuments
+  reader: SimservsReader
+  access: AccessDeps
+  log: Logger
+}
+
+export type HomerContext = Context<FunctionBindings>
+export type DepsResolver = (c: HomerContext) => HomerDeps
+
+export interface HomerParts {
+  table: GlobalTable
+  kv: RegionalKv
+  clock: Clock
+  log: Logger
+  directory: SubscriberDirectory
+  hopSecret: string
+  realm: string
+}
+
+/** Wires the handlers' dependencies from stores, clock, logger and the subscriber directory. */
+export function buildHomerDeps(p: HomerParts): HomerDeps {
+  const stores = { table: p.table, kv: p.kv, clock: p.clock, log: p.log }
+  return {
+    documents: new SimservsDocuments(stores),
+    reader: createSimservsReader(stores),
+    access: {
+      hopSecret: p.hopSecret,
+      realm: p.realm,
+      nonces: new UtNonces(p.kv, p.clock),
+      directory: p.directory,
+      log: p.log,
+    },
+    log: p.log,
+  }
+}
