@@ -1,15 +1,164 @@
 /**
  * @module edge/timer-shard
  * The precise (< 60 s) timer tier: Durable Object alarms sharded by timer id (architecture §4).
- * The class is declared here so the binding and migration are real; timers fill it in.
+ * Each TimerShard (one per `idFromName(shard)`, shard chosen by shared/vellum/timer-precise-
+ * client.ts) keeps many timers in its storage, indexed by due time, and keeps its single alarm
+ * armed for the earliest. On the alarm it POSTs each due timer's callback (Chronos pop: opaque
+ * body, `X-Sequence-Number`, trusted-zone signature with HOP_SECRET) and re-arms repeats.
+ *
+ * A pop whose callback fails is retried once 2 s later (as Chronos's second replica would pop
+ * it), and a transport failure is retried at once against the other region's copy of the
+ * callback's function. Alarms run at least once, so a pop may repeat: consumers are idempotent.
+ * Times here are the edge's own clock: the interval is relative, so clock offsets elsewhere do
+ * not matter.
+ *
+ * The object trusts its caller: the edge route {@link timerShardRoute} checks the signature.
  */
 import { DurableObject } from 'cloudflare:workers'
+import type { Context } from 'hono'
+import type { FunctionUrls } from '../shared/config/regions'
+import { verifySignature } from '../shared/hop/signature'
+import { deliverPop, peerUri } from '../shared/vellum/timer-callback'
+import type { PreciseCommand } from '../shared/vellum/timer-precise-client'
 import type { EdgeEnv } from './env'
 
-export class TimerShard extends DurableObject<EdgeEnv> {
-  override async fetch(_request: Request): Promise<Response> {
-    return new Response('precise timers are not served by this build of the edge\n', {
-      status: 501,
-    })
+interface HeldTimer {
+  id: string
+  generation: number
+  intervalMs: number
+  repeatForMs: number
+  callbackUri: string
+  opaque: string
+  startMs: number
+  seq: number
+  dueAt: number
+  attempt: number
+}
+
+/** Delay of the single retry of a failed pop (Chronos replica skew). */
+const RETRY_AFTER_MS = 2_000
+const SHARD_RE = /^timers-\d{2}$/
+
+const timerKey = (id: string) => `t:${id}`
+const dueKey = (dueAt: number, id: string) => `d:${String(Math.floor(dueAt)).padStart(15, '0')}:${id}`
+
+function parseCommand(v: unknown): PreciseCommand | undefined {
+  const o = v as Record<string, unknown> | null
+  if (!o || typeof o.id !== 'string' || !/^[0-9a-f]{16}-\d+$/.test(o.id)) return undefined
+  if (o.op === 'delete') return { op: 'delete', id: o.id }
+  if (
+    o.op === 'set' &&
+    typeof o.generation === 'number' &&
+    typeof o.intervalMs === 'number' &&
+    o.intervalMs > 0 &&
+    typeof o.repeatForMs === 'number' &&
+    o.repeatForMs >= 0 &&
+    typeof o.callbackUri === 'string' &&
+    typeof o.opaque === 'string'
+  ) {
+    return {
+      op: 'set',
+      id: o.id,
+      generation: o.generation,
+      intervalMs: o.intervalMs,
+      repeatForMs: o.repeatForMs,
+      callbackUri: o.callbackUri,
+      opaque: o.opaque,
+    }
   }
+  return undefined
+}
+
+export class TimerShard extends DurableObject<EdgeEnv> {
+  private get storage() {
+    return this.ctx.storage
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.method === 'GET') {
+      const held = await this.storage.list({ prefix: 't:' })
+      return Response.json({ timers: held.size, alarm: await this.storage.getAlarm() })
+    }
+    const cmd = parseCommand(await request.json().catch(() => null))
+    if (!cmd) return Response.json({ error: 'body must be a precise timer set or delete command' }, { status: 400 })
+    await this.remove(cmd.id)
+    if (cmd.op === 'set' && Math.floor(cmd.repeatForMs / cmd.intervalMs) > 0) {
+      const now = Date.now()
+      const held: HeldTimer = { ...cmd, startMs: now, seq: 0, dueAt: now + cmd.intervalMs, attempt: 0 }
+      await this.storage.put({ [timerKey(cmd.id)]: held, [dueKey(held.dueAt, cmd.id)]: cmd.id })
+    }
+    await this.rearm()
+    return Response.json({ ok: true })
+  }
+
+  private async remove(id: string): Promise<void> {
+    const old = await this.storage.get<HeldTimer>(timerKey(id))
+    if (old) await this.storage.delete([timerKey(id), dueKey(old.dueAt, id)])
+  }
+
+  private async rearm(): Promise<void> {
+    const first = await this.storage.list<string>({ prefix: 'd:', limit: 1 })
+    const key = [...first.keys()][0]
+    if (!key) {
+      await this.storage.deleteAlarm()
+      return
+    }
+    const due = Number(key.slice(2, 17))
+    const current = await this.storage.getAlarm()
+    if (current !== due) await this.storage.setAlarm(due)
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now()
+    const due = await this.storage.list<string>({ prefix: 'd:', end: dueKey(now + 1, '') })
+    await Promise.all([...due].map(([key, id]) => this.pop(key, id).catch(() => undefined)))
+    await this.rearm()
+  }
+
+  private async pop(key: string, id: string): Promise<void> {
+    const held = await this.storage.get<HeldTimer>(timerKey(id))
+    if (!held || dueKey(held.dueAt, id) !== key) {
+      await this.storage.delete(key)
+      return
+    }
+    const urls = JSON.parse(this.env.FUNCTION_URLS) as FunctionUrls
+    const send = (uri: string) =>
+      deliverPop({ uri, opaque: held.opaque, seq: held.seq, secret: this.env.HOP_SECRET })
+    let result = await send(held.callbackUri)
+    if (!result.ok && result.error) {
+      const alt = peerUri(held.callbackUri, urls)
+      if (alt) result = await send(alt)
+    }
+    // The timer may have been replaced or deleted while the callback ran.
+    const now = await this.storage.get<HeldTimer>(timerKey(id))
+    if (!now || now.generation !== held.generation || now.dueAt !== held.dueAt) return
+    await this.storage.delete(key)
+    let next: HeldTimer | undefined
+    if (!result.ok && held.attempt === 0) {
+      next = { ...held, dueAt: Date.now() + RETRY_AFTER_MS, attempt: 1 }
+    } else if (held.seq + 1 < Math.floor(held.repeatForMs / held.intervalMs)) {
+      const seq = held.seq + 1
+      next = { ...held, seq, attempt: 0, dueAt: held.startMs + (seq + 1) * held.intervalMs }
+    }
+    if (next) await this.storage.put({ [timerKey(id)]: next, [dueKey(next.dueAt, id)]: id })
+    else await this.storage.delete(timerKey(id))
+  }
+}
+
+/**
+ * Edge route `POST /internal/timers/:shard` (and `GET` for a shard's size): checks the
+ * trusted-zone signature, then hands the command to that shard's object.
+ */
+export async function timerShardRoute(c: Context<{ Bindings: EdgeEnv }>): Promise<Response> {
+  const shard = c.req.param('shard') ?? ''
+  if (!SHARD_RE.test(shard)) return c.json({ error: `no timer shard ${shard}` }, 404)
+  const body = new Uint8Array(await c.req.arrayBuffer())
+  const v = await verifySignature(c.env.HOP_SECRET, c.req.method, c.req.url, c.req.raw.headers, body)
+  if (!v.ok) return c.json({ error: 'forbidden', reason: v.reason }, 401)
+  const stub = c.env.TIMERS.get(c.env.TIMERS.idFromName(shard))
+  return stub.fetch(`https://timer-shard/${shard}`, {
+    method: c.req.method,
+    headers: { 'content-type': 'application/json' },
+    ...(c.req.method === 'POST' ? { body } : {}),
+  })
 }

@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import type { EdgeEnv } from './env'
 import { edgeHealth } from './health'
+import { timerShardRoute } from './timer-shard'
 
 export { FlowObject } from './flow-object'
 export { TimerShard } from './timer-shard'
@@ -16,6 +17,9 @@ app.get('/healthz', async (c) => {
   const { status, body } = await edgeHealth(c.env)
   return c.json(body, status as 200 | 503)
 })
+
+// The precise timer tier (shared/vellum/timer-precise-client.ts): signed, internal only.
+app.on(['GET', 'POST'], '/internal/timers/:shard', timerShardRoute)
 
 app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404))
 

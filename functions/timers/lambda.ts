@@ -1,5 +1,33 @@
-/** @module timers/lambda — AWS Lambda entry (function URL / API Gateway), configuration from process.env. */
+/**
+ * @module timers/lambda
+ * AWS Lambda entry. HTTP events (function URL / API Gateway) go to the hono app. EventBridge
+ * Scheduler invokes the function directly with a pop schedule's Input as the event (IAM is the
+ * trust there); that event is handed to the same `/scheduler/fire` route, signed with the
+ * deployment's secret like any internal hop. A 503 (the other region is delivering this pop)
+ * fails the invocation, so the Scheduler retries it.
+ */
 import { lambdaHandler } from '../../shared/http/lambda-entry'
+import { signRequest } from '../../shared/hop/signature'
+import { isPopInput } from '../../shared/vellum/timer-schedules'
 import app from './app'
+import { SCHEDULER_FIRE_PATH } from './scheduler-route'
 
-export const handler = lambdaHandler(app)
+const http = lambdaHandler(app)
+
+export const handler = async (event: unknown, context: unknown) => {
+  if (!isPopInput(event)) return (http as (e: unknown, c: unknown) => Promise<unknown>)(event, context)
+  const url = `https://timers.internal${SCHEDULER_FIRE_PATH}`
+  const body = JSON.stringify(event)
+  const secret = process.env.HOP_SECRET ?? ''
+  const res = await app.fetch(
+    new Request(url, {
+      method: 'POST',
+      headers: { ...(await signRequest(secret, 'POST', url, body)), 'content-type': 'application/json' },
+      body,
+    }),
+    { ...process.env }
+  )
+  const text = await res.text()
+  if (res.status >= 500) throw new Error(`timer pop not handled (${res.status}): ${text}`)
+  return JSON.parse(text) as unknown
+}

@@ -84,15 +84,17 @@ function conditionExpr(
   nowS: number,
   mode: Mode
 ): string | undefined {
-  const ttl = e.name(TTL_ATTRIBUTE)
-  const live = `(attribute_not_exists(${ttl}) OR ${ttl} > ${e.value(nowS)})`
-  if (!cond) return mode === 'merge' ? `(attribute_not_exists(pk) OR ${live})` : undefined
+  const live = () => {
+    const ttl = e.name(TTL_ATTRIBUTE)
+    return `(attribute_not_exists(${ttl}) OR ${ttl} > ${e.value(nowS)})`
+  }
+  if (!cond) return mode === 'merge' ? `(attribute_not_exists(pk) OR ${live()})` : undefined
   if ('ifNotExists' in cond)
     return mode === 'merge'
       ? 'attribute_not_exists(pk)'
-      : `(attribute_not_exists(pk) OR ${ttl} <= ${e.value(nowS)})`
-  if ('ifExists' in cond) return `(attribute_exists(pk) AND ${live})`
-  return `(${e.name(VERSION_ATTRIBUTE)} = ${e.value(cond.ifVersion)} AND ${live})`
+      : `(attribute_not_exists(pk) OR ${e.name(TTL_ATTRIBUTE)} <= ${e.value(nowS)})`
+  if ('ifExists' in cond) return `(attribute_exists(pk) AND ${live()})`
+  return `(${e.name(VERSION_ATTRIBUTE)} = ${e.value(cond.ifVersion)} AND ${live()})`
 }
 
 function updateExpr(e: Expr, changes: UpdateChanges, version: number): string {
