@@ -32,7 +32,11 @@ export async function signedHomer(
   const sig = await signRequest(endpoints().hopSecret, method, url, body ?? null)
   return fetch(url, {
     method,
-    headers: { ...sig, ...(body !== undefined ? { 'content-type': 'application/simservs+xml' } : {}), ...headers },
+    headers: {
+      ...sig,
+      ...(body !== undefined ? { 'content-type': 'application/simservs+xml' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body } : {}),
   })
 }
@@ -46,7 +50,11 @@ export async function mmtelRead(region: Region, impu: string) {
     source: 'cache' | 'table'
     etag: string | null
     model: {
-      cdiv?: { active: boolean; noReplyTimerS: number; rules: Array<{ id: string; forwardTo?: { target: string } }> }
+      cdiv?: {
+        active: boolean
+        noReplyTimerS: number
+        rules: Array<{ id: string; forwardTo?: { target: string } }>
+      }
       ocb?: { rules: Array<{ id: string; allow: boolean }> }
     } | null
   }

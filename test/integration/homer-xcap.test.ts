@@ -56,7 +56,9 @@ describe('simservs document API', () => {
   })
 
   it('answers 404 for other documents and usages, 200 for /ping', async () => {
-    expect((await signedHomer('a', 'GET', '/org.etsi.ngn.simservs/users/x/other.xml')).status).toBe(404)
+    expect((await signedHomer('a', 'GET', '/org.etsi.ngn.simservs/users/x/other.xml')).status).toBe(
+      404
+    )
     expect((await signedHomer('a', 'GET', '/pres-rules/users/x/index')).status).toBe(404)
     const ping = await fetch(homerUrl('a', '/ping'))
     expect(ping.status).toBe(200)
@@ -135,10 +137,14 @@ describe('ETags and conditional requests', () => {
   it('guards create, update and delete with If-None-Match / If-Match; GET revalidates', async () => {
     const impu = uniqueImpu('etag')
     const p = simservsPath(impu)
-    const created = await signedHomer('a', 'PUT', p, cdivDocument('sip:1@x'), { 'if-none-match': '*' })
+    const created = await signedHomer('a', 'PUT', p, cdivDocument('sip:1@x'), {
+      'if-none-match': '*',
+    })
     expect(created.status).toBe(200)
     const e1 = created.headers.get('etag')!
-    expect((await signedHomer('b', 'PUT', p, cdivDocument('sip:2@x'), { 'if-none-match': '*' })).status).toBe(412)
+    expect(
+      (await signedHomer('b', 'PUT', p, cdivDocument('sip:2@x'), { 'if-none-match': '*' })).status
+    ).toBe(412)
     const updated = await signedHomer('b', 'PUT', p, cdivDocument('sip:3@x'), { 'if-match': e1 })
     expect(updated.status).toBe(200)
     const e2 = updated.headers.get('etag')!
@@ -150,7 +156,9 @@ describe('ETags and conditional requests', () => {
     expect((await signedHomer('a', 'GET', p, undefined, { 'if-match': e1 })).status).toBe(412)
     expect((await signedHomer('a', 'DELETE', p, undefined, { 'if-match': e1 })).status).toBe(412)
     expect((await signedHomer('a', 'DELETE', p, undefined, { 'if-match': e2 })).status).toBe(204)
-    expect((await signedHomer('a', 'PUT', p, cdivDocument('sip:5@x'), { 'if-match': '*' })).status).toBe(412)
+    expect(
+      (await signedHomer('a', 'PUT', p, cdivDocument('sip:5@x'), { 'if-match': '*' })).status
+    ).toBe(412)
   })
 
   it('of several editors racing from the same ETag exactly one wins', async () => {
@@ -178,8 +186,14 @@ describe('ETags and conditional requests', () => {
 describe('node selectors', () => {
   it('returns one service as application/xcap-el+xml with the document ETag; 404 when absent', async () => {
     const impu = uniqueImpu('node')
-    const etag = (await signedHomer('a', 'PUT', simservsPath(impu), DEFAULT_SIMSERVS_XML)).headers.get('etag')
-    const r = await signedHomer('b', 'GET', simservsPath(impu, '/~~/simservs/communication-diversion'))
+    const etag = (
+      await signedHomer('a', 'PUT', simservsPath(impu), DEFAULT_SIMSERVS_XML)
+    ).headers.get('etag')
+    const r = await signedHomer(
+      'b',
+      'GET',
+      simservsPath(impu, '/~~/simservs/communication-diversion')
+    )
     expect(r.status).toBe(200)
     expect(r.headers.get('content-type')).toBe('application/xcap-el+xml')
     expect(r.headers.get('etag')).toBe(etag)
@@ -193,10 +207,26 @@ describe('node selectors', () => {
     )
     expect(rule.status).toBe(200)
     expect(await rule.text()).toBe('<allow>true</allow>')
-    expect((await signedHomer('a', 'GET', simservsPath(impu, '/~~/simservs/communication-waiting'))).status).toBe(404)
-    expect((await signedHomer('a', 'GET', simservsPath(uniqueImpu('none'), '/~~/simservs/communication-diversion'))).status).toBe(404)
+    expect(
+      (await signedHomer('a', 'GET', simservsPath(impu, '/~~/simservs/communication-waiting')))
+        .status
+    ).toBe(404)
+    expect(
+      (
+        await signedHomer(
+          'a',
+          'GET',
+          simservsPath(uniqueImpu('none'), '/~~/simservs/communication-diversion')
+        )
+      ).status
+    ).toBe(404)
     expect((await signedHomer('a', 'GET', simservsPath(impu, '/~~/simservs/p:x'))).status).toBe(400)
-    const put = await signedHomer('a', 'PUT', simservsPath(impu, '/~~/simservs/communication-diversion'), '<x/>')
+    const put = await signedHomer(
+      'a',
+      'PUT',
+      simservsPath(impu, '/~~/simservs/communication-diversion'),
+      '<x/>'
+    )
     expect(put.status).toBe(405)
   })
 })
