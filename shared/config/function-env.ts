@@ -49,6 +49,14 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 
+/** Every setting name a function reads; deployments (infra/aws) must set the required ones. */
+export const FUNCTION_ENV_KEYS = schema.keyof().options
+
+/** Settings a deployment may leave unset (they have defaults or are local-only). */
+export const OPTIONAL_FUNCTION_ENV_KEYS: readonly string[] = Object.entries(schema.shape)
+  .filter(([, v]) => v.safeParse(undefined).success)
+  .map(([k]) => k)
+
 export type FunctionEnv = Omit<z.infer<typeof schema>, 'FUNCTION_URLS' | 'REGION'> & {
   REGION: Region
   FUNCTION_URLS: FunctionUrls
