@@ -40,7 +40,8 @@ const RETRY_AFTER_MS = 2_000
 const SHARD_RE = /^timers-\d{2}$/
 
 const timerKey = (id: string) => `t:${id}`
-const dueKey = (dueAt: number, id: string) => `d:${String(Math.floor(dueAt)).padStart(15, '0')}:${id}`
+const dueKey = (dueAt: number, id: string) =>
+  `d:${String(Math.floor(dueAt)).padStart(15, '0')}:${id}`
 
 function parseCommand(v: unknown): PreciseCommand | undefined {
   const o = v as Record<string, unknown> | null
@@ -80,11 +81,21 @@ export class TimerShard extends DurableObject<EdgeEnv> {
       return Response.json({ timers: held.size, alarm: await this.storage.getAlarm() })
     }
     const cmd = parseCommand(await request.json().catch(() => null))
-    if (!cmd) return Response.json({ error: 'body must be a precise timer set or delete command' }, { status: 400 })
+    if (!cmd)
+      return Response.json(
+        { error: 'body must be a precise timer set or delete command' },
+        { status: 400 }
+      )
     await this.remove(cmd.id)
     if (cmd.op === 'set' && Math.floor(cmd.repeatForMs / cmd.intervalMs) > 0) {
       const now = Date.now()
-      const held: HeldTimer = { ...cmd, startMs: now, seq: 0, dueAt: now + cmd.intervalMs, attempt: 0 }
+      const held: HeldTimer = {
+        ...cmd,
+        startMs: now,
+        seq: 0,
+        dueAt: now + cmd.intervalMs,
+        attempt: 0,
+      }
       await this.storage.put({ [timerKey(cmd.id)]: held, [dueKey(held.dueAt, cmd.id)]: cmd.id })
     }
     await this.rearm()
@@ -153,7 +164,13 @@ export async function timerShardRoute(c: Context<{ Bindings: EdgeEnv }>): Promis
   const shard = c.req.param('shard') ?? ''
   if (!SHARD_RE.test(shard)) return c.json({ error: `no timer shard ${shard}` }, 404)
   const body = new Uint8Array(await c.req.arrayBuffer())
-  const v = await verifySignature(c.env.HOP_SECRET, c.req.method, c.req.url, c.req.raw.headers, body)
+  const v = await verifySignature(
+    c.env.HOP_SECRET,
+    c.req.method,
+    c.req.url,
+    c.req.raw.headers,
+    body
+  )
   if (!v.ok) return c.json({ error: 'forbidden', reason: v.reason }, 401)
   const stub = c.env.TIMERS.get(c.env.TIMERS.idFromName(shard))
   return stub.fetch(`https://timer-shard/${shard}`, {

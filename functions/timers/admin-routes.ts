@@ -31,12 +31,21 @@ export function registerAdminRoutes(app: FunctionApp): void {
     const { from, to, match } = parsed.data
     const db = (r: string) => (r === env.REGION ? stores.kvLocal : stores.kvRemote)
     try {
-      const report = await resyncKv(db(from), db(to), clock, new RoundTrips(), match ? { match } : {})
+      const report = await resyncKv(
+        db(from),
+        db(to),
+        clock,
+        new RoundTrips(),
+        match ? { match } : {}
+      )
       log.info('KV resync done', { from, to, ...report })
       return c.json({ from, to, ...report })
     } catch (err) {
       log.warn('KV resync failed', { from, to, error: err })
-      return c.json({ error: `resync failed: ${err instanceof Error ? err.message : String(err)}` }, 503)
+      return c.json(
+        { error: `resync failed: ${err instanceof Error ? err.message : String(err)}` },
+        503
+      )
     }
   })
 

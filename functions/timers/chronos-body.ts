@@ -10,8 +10,13 @@ import type { TimerSpec } from '../../shared/vellum'
 
 const body = z.object({
   timing: z.object({
-    interval: z.number({ error: 'timing.interval must be a number of seconds' }).positive('timing.interval must be positive'),
-    'repeat-for': z.number({ error: 'timing.repeat-for must be a number of seconds' }).nonnegative().optional(),
+    interval: z
+      .number({ error: 'timing.interval must be a number of seconds' })
+      .positive('timing.interval must be positive'),
+    'repeat-for': z
+      .number({ error: 'timing.repeat-for must be a number of seconds' })
+      .nonnegative()
+      .optional(),
   }),
   callback: z.object({
     http: z.object({

@@ -6,8 +6,9 @@
  * deployment's secret like any internal hop. A 503 (the other region is delivering this pop)
  * fails the invocation, so the Scheduler retries it.
  */
-import { lambdaHandler } from '../../shared/http/lambda-entry'
+
 import { signRequest } from '../../shared/hop/signature'
+import { lambdaHandler } from '../../shared/http/lambda-entry'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
 import app from './app'
 import { SCHEDULER_FIRE_PATH } from './scheduler-route'
@@ -15,14 +16,18 @@ import { SCHEDULER_FIRE_PATH } from './scheduler-route'
 const http = lambdaHandler(app)
 
 export const handler = async (event: unknown, context: unknown) => {
-  if (!isPopInput(event)) return (http as (e: unknown, c: unknown) => Promise<unknown>)(event, context)
+  if (!isPopInput(event))
+    return (http as (e: unknown, c: unknown) => Promise<unknown>)(event, context)
   const url = `https://timers.internal${SCHEDULER_FIRE_PATH}`
   const body = JSON.stringify(event)
   const secret = process.env.HOP_SECRET ?? ''
   const res = await app.fetch(
     new Request(url, {
       method: 'POST',
-      headers: { ...(await signRequest(secret, 'POST', url, body)), 'content-type': 'application/json' },
+      headers: {
+        ...(await signRequest(secret, 'POST', url, body)),
+        'content-type': 'application/json',
+      },
       body,
     }),
     { ...process.env }

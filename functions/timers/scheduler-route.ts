@@ -7,8 +7,8 @@
  */
 import type { FunctionApp } from '../../shared/http/function-app'
 import { createVellum } from '../../shared/vellum'
-import { popDepsFor } from '../../shared/vellum/factory'
 import { Unavailable } from '../../shared/vellum/errors'
+import { popDepsFor } from '../../shared/vellum/factory'
 import { handlePop, popHttpStatus } from '../../shared/vellum/timer-pop'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
 import { backupMarginMs } from './timers-config'
@@ -24,7 +24,10 @@ export function registerSchedulerRoute(app: FunctionApp): void {
     const v = createVellum(s, opts)
     try {
       const outcome = await handlePop(popDepsFor(s.env, s.stores, s.clock, s.log, v, opts), input)
-      return c.json({ ...outcome, roundTrips: v.roundTrips.snapshot().depth }, popHttpStatus(outcome) as 200 | 503)
+      return c.json(
+        { ...outcome, roundTrips: v.roundTrips.snapshot().depth },
+        popHttpStatus(outcome) as 200 | 503
+      )
     } catch (err) {
       if (err instanceof Unavailable) return c.json({ error: err.message }, 503)
       throw err

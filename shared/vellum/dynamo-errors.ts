@@ -29,7 +29,12 @@ const UNAVAILABLE = new Set([
   'AbortError',
 ])
 
-export function mapDynamoError(err: unknown, op: string, key: TableKey | undefined, nowMs: number): StoreError {
+export function mapDynamoError(
+  err: unknown,
+  op: string,
+  key: TableKey | undefined,
+  nowMs: number
+): StoreError {
   if (err instanceof StoreError) return err
   const e = (err ?? {}) as SdkError
   const where = key ? ` on ${key.pk}/${key.sk}` : ''
@@ -38,7 +43,12 @@ export function mapDynamoError(err: unknown, op: string, key: TableKey | undefin
     return it && !isExpired(it, nowMs) ? it : undefined
   }
   if (e.name === 'ConditionalCheckFailedException') {
-    return new ConditionFailed(`${op}${where}: condition failed`, 'table', { current: live(e.Item) }, { cause: err })
+    return new ConditionFailed(
+      `${op}${where}: condition failed`,
+      'table',
+      { current: live(e.Item) },
+      { cause: err }
+    )
   }
   if (e.name === 'TransactionCanceledException') {
     const reasons = e.CancellationReasons ?? []
@@ -55,9 +65,18 @@ export function mapDynamoError(err: unknown, op: string, key: TableKey | undefin
     if (conflict >= 0) {
       // Another transaction held one of the items: the caller re-reads and retries, as after
       // a lost condition.
-      return new ConditionFailed(`${op}: transaction conflict on operation ${conflict}`, 'table', { index: conflict }, { cause: err })
+      return new ConditionFailed(
+        `${op}: transaction conflict on operation ${conflict}`,
+        'table',
+        { index: conflict },
+        { cause: err }
+      )
     }
-    if (reasons.some((r) => r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded'))
+    if (
+      reasons.some(
+        (r) => r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded'
+      )
+    )
       return new Unavailable(`${op}: throttled`, 'table', { cause: err })
   }
   if (e.name === 'TransactionInProgressException' || e.name === 'TransactionConflictException')
@@ -69,7 +88,15 @@ export function mapDynamoError(err: unknown, op: string, key: TableKey | undefin
     (status !== undefined && status >= 500) ||
     status === undefined
   ) {
-    return new Unavailable(`${op}${where}: global table unavailable (${e.name ?? 'error'}: ${e.message ?? ''})`, 'table', { cause: err })
+    return new Unavailable(
+      `${op}${where}: global table unavailable (${e.name ?? 'error'}: ${e.message ?? ''})`,
+      'table',
+      { cause: err }
+    )
   }
-  return new StoreError(`${op}${where}: ${e.name ?? 'error'}: ${e.message ?? String(err)}`, 'table', { cause: err })
+  return new StoreError(
+    `${op}${where}: ${e.name ?? 'error'}: ${e.message ?? String(err)}`,
+    'table',
+    { cause: err }
+  )
 }

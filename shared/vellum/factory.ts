@@ -9,6 +9,7 @@ import type { Clock } from '../config/clock'
 import type { FunctionEnv } from '../config/function-env'
 import type { Logger } from '../log/logger'
 import type { StoreClients } from './clients'
+import type { Vellum } from './index'
 import { UpstashRegionalKv } from './kv-upstash'
 import { type KvCounters, newKvCounters } from './regional-kv'
 import { RoundTrips } from './round-trips'
@@ -17,7 +18,6 @@ import type { PopDeps } from './timer-pop'
 import { PreciseTierClient } from './timer-precise-client'
 import type { ScheduleSettings, ScheduleTarget } from './timer-schedules'
 import { TieredTimerService } from './timers-tiered'
-import type { Vellum } from './index'
 
 export interface VellumOptions {
   /** Count into this counter (default: a fresh one per call). */
@@ -40,8 +40,16 @@ export function kvCountersFor(clients: StoreClients): KvCounters {
 }
 
 export function scheduleTargets(env: FunctionEnv, clients: StoreClients) {
-  const local: ScheduleTarget = { client: clients.schedulerLocal, kind: 'scheduler-local', targetArn: env.TIMERS_TARGET_ARN }
-  const remote: ScheduleTarget = { client: clients.schedulerRemote, kind: 'scheduler-remote', targetArn: env.TIMERS_REMOTE_TARGET_ARN }
+  const local: ScheduleTarget = {
+    client: clients.schedulerLocal,
+    kind: 'scheduler-local',
+    targetArn: env.TIMERS_TARGET_ARN,
+  }
+  const remote: ScheduleTarget = {
+    client: clients.schedulerRemote,
+    kind: 'scheduler-remote',
+    targetArn: env.TIMERS_REMOTE_TARGET_ARN,
+  }
   const settings: ScheduleSettings = { group: env.SCHEDULER_GROUP, roleArn: env.SCHEDULER_ROLE_ARN }
   return { local, remote, settings }
 }
@@ -55,7 +63,14 @@ export function vellumFor(
 ): Vellum {
   const rt = opts.roundTrips ?? new RoundTrips()
   const table = new DynamoGlobalTable(clients.dynamo, clients.tableName, clock, rt)
-  const kv = new UpstashRegionalKv(clients.kvLocal, clients.kvRemote, clock, log, rt, kvCountersFor(clients))
+  const kv = new UpstashRegionalKv(
+    clients.kvLocal,
+    clients.kvRemote,
+    clock,
+    log,
+    rt,
+    kvCountersFor(clients)
+  )
   const timers = new TieredTimerService({
     table,
     ...scheduleTargets(env, clients),
@@ -70,7 +85,14 @@ export function vellumFor(
 }
 
 /** What the timers function's pop handler needs, built from the same pieces. */
-export function popDepsFor(env: FunctionEnv, clients: StoreClients, clock: Clock, log: Logger, v: Vellum, opts: VellumOptions = {}): PopDeps {
+export function popDepsFor(
+  env: FunctionEnv,
+  clients: StoreClients,
+  clock: Clock,
+  log: Logger,
+  v: Vellum,
+  opts: VellumOptions = {}
+): PopDeps {
   return {
     table: v.table,
     ...scheduleTargets(env, clients),
@@ -92,4 +114,3 @@ export function createVellum(
 ): Vellum {
   return vellumFor(services.env, services.stores, services.clock, services.log, opts)
 }
-

@@ -138,7 +138,11 @@ export function isExpired(item: Record<string, unknown>, nowMs: number): boolean
  * A fresh version for a write: unique per write with overwhelming probability and larger than
  * `previous` (when known), so versions increase along an item's history.
  */
-export function nextVersion(nowMs: number, previous?: number, random: () => number = Math.random): number {
+export function nextVersion(
+  nowMs: number,
+  previous?: number,
+  random: () => number = Math.random
+): number {
   const fresh = Math.floor(nowMs) * 1000 + Math.floor(random() * 1000)
   return previous !== undefined && previous >= fresh ? previous + 1 : fresh
 }

@@ -16,10 +16,17 @@ const tick = (ms: number) => new Promise((r) => setTimeout(r, ms))
 describe('RoundTrips', () => {
   it('counts parallel calls as one level and sequential ones as more', async () => {
     const rt = new RoundTrips()
-    await Promise.all([rt.track('table', 'get', () => tick(5)), rt.track('kv-local', 'hgetall', () => tick(3))])
+    await Promise.all([
+      rt.track('table', 'get', () => tick(5)),
+      rt.track('kv-local', 'hgetall', () => tick(3)),
+    ])
     expect(rt.snapshot()).toMatchObject({ calls: 2, depth: 1 })
     await rt.track('table', 'put', () => tick(1))
-    expect(rt.snapshot()).toMatchObject({ calls: 3, depth: 2, byStore: { table: 2, 'kv-local': 1 } })
+    expect(rt.snapshot()).toMatchObject({
+      calls: 3,
+      depth: 2,
+      byStore: { table: 2, 'kv-local': 1 },
+    })
     rt.reset()
     expect(rt.snapshot()).toMatchObject({ calls: 0, depth: 0 })
   })
@@ -54,15 +61,23 @@ describe('timer ids and timing (Chronos §4.1)', () => {
   })
 
   it('names the offending field of a bad spec', () => {
-    expect(specProblem({ intervalMs: -1, callbackUri: 'http://x', opaque: '' })).toMatch(/timing.interval/)
-    expect(specProblem({ intervalMs: 1, repeatForMs: -1, callbackUri: 'http://x', opaque: '' })).toMatch(/repeat-for/)
-    expect(specProblem({ intervalMs: 1, callbackUri: 'ftp://x', opaque: '' })).toMatch(/http or https/)
+    expect(specProblem({ intervalMs: -1, callbackUri: 'http://x', opaque: '' })).toMatch(
+      /timing.interval/
+    )
+    expect(
+      specProblem({ intervalMs: 1, repeatForMs: -1, callbackUri: 'http://x', opaque: '' })
+    ).toMatch(/repeat-for/)
+    expect(specProblem({ intervalMs: 1, callbackUri: 'ftp://x', opaque: '' })).toMatch(
+      /http or https/
+    )
     expect(specProblem({ intervalMs: 1, callbackUri: 'http://x/cb', opaque: 'o' })).toBeUndefined()
   })
 
   it('builds Scheduler names and at() expressions rounded up to the second', () => {
     expect(scheduleName('0123456789abcdef-2', 1234567, 3)).toBe('0123456789abcdef-2-gqglj-s3')
-    expect(scheduleName('0123456789abcdef-2', Number.MAX_SAFE_INTEGER, 9_999_999).length).toBeLessThanOrEqual(64)
+    expect(
+      scheduleName('0123456789abcdef-2', Number.MAX_SAFE_INTEGER, 9_999_999).length
+    ).toBeLessThanOrEqual(64)
     expect(atExpression(Date.UTC(2026, 0, 2, 3, 4, 5, 1))).toBe('at(2026-01-02T03:04:06)')
     expect(atExpression(Date.UTC(2026, 0, 2, 3, 4, 5, 0))).toBe('at(2026-01-02T03:04:05)')
   })
@@ -70,12 +85,28 @@ describe('timer ids and timing (Chronos §4.1)', () => {
 
 describe('callback URIs resolved per region (Chronos GR §4.3)', () => {
   const urls = {
-    a: { sprout: 'http://127.0.0.1:8800', dime: 'http://127.0.0.1:8801', homer: 'h', ellis: 'e', timers: 't' },
-    b: { sprout: 'http://127.0.0.1:8810', dime: 'http://127.0.0.1:8811', homer: 'h', ellis: 'e', timers: 't' },
+    a: {
+      sprout: 'http://127.0.0.1:8800',
+      dime: 'http://127.0.0.1:8801',
+      homer: 'h',
+      ellis: 'e',
+      timers: 't',
+    },
+    b: {
+      sprout: 'http://127.0.0.1:8810',
+      dime: 'http://127.0.0.1:8811',
+      homer: 'h',
+      ellis: 'e',
+      timers: 't',
+    },
   } as FunctionUrls
   it('maps a function URL of either region onto the popping region', () => {
-    expect(localisedUri('http://127.0.0.1:8800/timers?x=1', urls, 'b')).toBe('http://127.0.0.1:8810/timers?x=1')
-    expect(localisedUri('http://127.0.0.1:8811/call-id/1', urls, 'b')).toBe('http://127.0.0.1:8811/call-id/1')
+    expect(localisedUri('http://127.0.0.1:8800/timers?x=1', urls, 'b')).toBe(
+      'http://127.0.0.1:8810/timers?x=1'
+    )
+    expect(localisedUri('http://127.0.0.1:8811/call-id/1', urls, 'b')).toBe(
+      'http://127.0.0.1:8811/call-id/1'
+    )
     expect(localisedUri('http://127.0.0.1:9999/cb', urls, 'b')).toBe('http://127.0.0.1:9999/cb')
     expect(peerUri('http://127.0.0.1:8801/x', urls)).toBe('http://127.0.0.1:8811/x')
     expect(peerUri('http://elsewhere/x', urls)).toBeUndefined()
@@ -84,7 +115,10 @@ describe('callback URIs resolved per region (Chronos GR §4.3)', () => {
 
 describe('keys and records', () => {
   it('lower-cases e-mail keys and pads sequence numbers', () => {
-    expect(accountKey(' Alice@Example.COM ')).toEqual({ pk: 'ACCOUNT#alice@example.com', sk: 'ACCOUNT' })
+    expect(accountKey(' Alice@Example.COM ')).toEqual({
+      pk: 'ACCOUNT#alice@example.com',
+      sk: 'ACCOUNT',
+    })
     expect(timerPopKey('x', 7, 12).sk).toBe('POP#7#0000000012')
   })
   it('shards stably', () => {
@@ -93,9 +127,17 @@ describe('keys and records', () => {
     expect(seen.size).toBe(8)
   })
   it('orders records by CSeq, then expiry, then content', () => {
-    expect(compareRecords({ cseq: 2, expires: 1, data: 1 }, { cseq: 1, expires: 9, data: 1 })).toBeGreaterThan(0)
-    expect(compareRecords({ cseq: 1, expires: 1, data: 1 }, { cseq: 1, expires: 9, data: 1 })).toBeLessThan(0)
-    expect(compareRecords({ cseq: 1, expires: 1, data: 'b' }, { cseq: 1, expires: 1, data: 'a' })).toBeGreaterThan(0)
-    expect(compareRecords({ cseq: 1, expires: 1, data: 'a' }, { cseq: 1, expires: 1, data: 'a' })).toBe(0)
+    expect(
+      compareRecords({ cseq: 2, expires: 1, data: 1 }, { cseq: 1, expires: 9, data: 1 })
+    ).toBeGreaterThan(0)
+    expect(
+      compareRecords({ cseq: 1, expires: 1, data: 1 }, { cseq: 1, expires: 9, data: 1 })
+    ).toBeLessThan(0)
+    expect(
+      compareRecords({ cseq: 1, expires: 1, data: 'b' }, { cseq: 1, expires: 1, data: 'a' })
+    ).toBeGreaterThan(0)
+    expect(
+      compareRecords({ cseq: 1, expires: 1, data: 'a' }, { cseq: 1, expires: 1, data: 'a' })
+    ).toBe(0)
   })
 })

@@ -17,15 +17,15 @@ import { RoundTrips } from './round-trips'
 import type { TimerService } from './timer-service'
 
 export * from './errors'
+export { createVellum, kvCountersFor, type VellumOptions, vellumFor } from './factory'
 export * from './global-table'
 export * as keys from './keys'
+export { MemoryRegionalKv, type MemoryScript } from './memory-kv'
+export { MemoryGlobalTable } from './memory-table'
+export { MemoryTimerService, type TimerPop } from './memory-timers'
 export * from './regional-kv'
 export * from './round-trips'
 export * from './timer-service'
-export { MemoryGlobalTable } from './memory-table'
-export { MemoryRegionalKv, type MemoryScript } from './memory-kv'
-export { MemoryTimerService, type TimerPop } from './memory-timers'
-export { createVellum, kvCountersFor, vellumFor, type VellumOptions } from './factory'
 
 export interface Vellum {
   table: GlobalTable

@@ -103,7 +103,10 @@ export const freeNumberIndex = (shard: number, sipUri: string) => ({
   gsi1sk: sipUri,
 })
 export const freePoolIndexPk = (shard: number) => `POOL#${pad(shard, 3)}`
-export const numberIdIndex = (numberId: string) => ({ gsi2pk: `NUMBERID#${numberId}`, gsi2sk: 'NUMBER' })
+export const numberIdIndex = (numberId: string) => ({
+  gsi2pk: `NUMBERID#${numberId}`,
+  gsi2sk: 'NUMBER',
+})
 
 // ---- Shard ownership (architecture §5) ----
 

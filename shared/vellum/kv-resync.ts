@@ -46,7 +46,15 @@ export async function resyncKv(
   opts: ResyncOptions = {}
 ): Promise<ResyncReport> {
   const t0 = Date.now()
-  const report: ResyncReport = { scanned: 0, hashesMerged: 0, fieldsWritten: 0, valuesCopied: 0, skipped: 0, errors: 0, ms: 0 }
+  const report: ResyncReport = {
+    scanned: 0,
+    hashesMerged: 0,
+    fieldsWritten: 0,
+    valuesCopied: 0,
+    skipped: 0,
+    errors: 0,
+    ms: 0,
+  }
   let cursor = '0'
   do {
     const [next, keys] = await rt.track('kv-remote', 'scan', () =>
@@ -78,7 +86,9 @@ async function copyKey(
 ): Promise<void> {
   const type = await rt.track('kv-remote', 'type', () => from.type(key))
   if (type === 'hash') {
-    const raw = (await rt.track('kv-remote', 'hgetall', () => from.hgetall<Record<string, unknown>>(key))) ?? {}
+    const raw =
+      (await rt.track('kv-remote', 'hgetall', () => from.hgetall<Record<string, unknown>>(key))) ??
+      {}
     const args: (string | number)[] = [clock.now(), grace]
     for (const [field, v] of Object.entries(raw)) {
       const rec = parseRecord(v)
@@ -88,13 +98,17 @@ async function copyKey(
       report.skipped++
       return
     }
-    const codes = await rt.track('kv-local', 'hset-if-newer', () => to.eval<(string | number)[], number[]>(HSET_IF_NEWER.source, [key], args))
+    const codes = await rt.track('kv-local', 'hset-if-newer', () =>
+      to.eval<(string | number)[], number[]>(HSET_IF_NEWER.source, [key], args)
+    )
     report.hashesMerged++
     report.fieldsWritten += codes.filter((c) => Number(c) === 1).length
     return
   }
   if (type === 'string') {
-    const [value, pttl] = await rt.track('kv-remote', 'get+pttl', () => from.pipeline().get(key).pttl(key).exec<[unknown, number]>())
+    const [value, pttl] = await rt.track('kv-remote', 'get+pttl', () =>
+      from.pipeline().get(key).pttl(key).exec<[unknown, number]>()
+    )
     if (value === null || pttl === -2) {
       report.skipped++
       return

@@ -36,7 +36,11 @@ export interface UpstashKvOptions {
 }
 
 const OUTCOME: Record<number, SetIfNewerOutcome> = { 1: 'written', 0: 'same', [-1]: 'stale' }
-const DELETE_OUTCOME: Record<number, GuardedDeleteOutcome> = { 1: 'deleted', 0: 'kept', [-1]: 'absent' }
+const DELETE_OUTCOME: Record<number, GuardedDeleteOutcome> = {
+  1: 'deleted',
+  0: 'kept',
+  [-1]: 'absent',
+}
 
 /** Parses a stored hash field back into a record (the client may have parsed the JSON already). */
 export function parseRecord(v: unknown): VersionedRecord | undefined {
@@ -82,15 +86,24 @@ export class UpstashRegionalKv implements RegionalKv {
   private call<T>(where: 'local' | 'remote', op: string, fn: (r: Redis) => Promise<T>): Promise<T> {
     const kind: StoreKind = where === 'local' ? 'kv-local' : 'kv-remote'
     const redis = where === 'local' ? this.local : this.remote
-    return this.rt.track(kind, op, () => withTimeout(fn(redis), this.timeoutMs, `${where} KV ${op}`))
+    return this.rt.track(kind, op, () =>
+      withTimeout(fn(redis), this.timeoutMs, `${where} KV ${op}`)
+    )
   }
 
   /** Runs a write on both databases; see the module header for what a failure means. */
   private async dual<T>(op: string, key: string, fn: (r: Redis) => Promise<T>): Promise<T> {
-    const [l, r] = await Promise.allSettled([this.call('local', op, fn), this.call('remote', op, fn)])
+    const [l, r] = await Promise.allSettled([
+      this.call('local', op, fn),
+      this.call('remote', op, fn),
+    ])
     if (r.status === 'rejected') {
       this.counters.remoteWriteFailures++
-      this.log.warn('remote KV write failed; the resync job repairs it', { op, key, error: errText(r.reason) })
+      this.log.warn('remote KV write failed; the resync job repairs it', {
+        op,
+        key,
+        error: errText(r.reason),
+      })
     }
     if (l.status === 'fulfilled') return l.value
     this.counters.localWriteFailures++
@@ -99,7 +112,10 @@ export class UpstashRegionalKv implements RegionalKv {
     throw kvError(`${op} ${key} (both regions failed)`, l.reason)
   }
 
-  private hsetArgs(records: Record<string, VersionedRecord>, opts: HashWriteOptions): (string | number)[] {
+  private hsetArgs(
+    records: Record<string, VersionedRecord>,
+    opts: HashWriteOptions
+  ): (string | number)[] {
     const args: (string | number)[] = [this.clock.now(), opts.graceSeconds ?? 10]
     for (const [field, rec] of Object.entries(records)) {
       if (!Number.isFinite(rec.cseq) || !Number.isFinite(rec.expires))
@@ -109,7 +125,12 @@ export class UpstashRegionalKv implements RegionalKv {
     return args
   }
 
-  async hsetIfNewer(key: string, field: string, record: VersionedRecord, opts: HashWriteOptions = {}): Promise<SetIfNewerOutcome> {
+  async hsetIfNewer(
+    key: string,
+    field: string,
+    record: VersionedRecord,
+    opts: HashWriteOptions = {}
+  ): Promise<SetIfNewerOutcome> {
     return (await this.hsetManyIfNewer(key, { [field]: record }, opts))[field]!
   }
 
@@ -121,7 +142,9 @@ export class UpstashRegionalKv implements RegionalKv {
     const fields = Object.keys(records)
     if (fields.length === 0) return {}
     const args = this.hsetArgs(records, opts)
-    const codes = await this.dual('hset-if-newer', key, (r) => r.eval<(string | number)[], number[]>(HSET_IF_NEWER.source, [key], args))
+    const codes = await this.dual('hset-if-newer', key, (r) =>
+      r.eval<(string | number)[], number[]>(HSET_IF_NEWER.source, [key], args)
+    )
     return Object.fromEntries(fields.map((f, i) => [f, OUTCOME[Number(codes[i])] ?? 'stale']))
   }
 
@@ -166,16 +189,25 @@ export class UpstashRegionalKv implements RegionalKv {
       if (rec) records[field] = rec
     }
     try {
-      await this.call('local', 'repair-hash', (r) => r.eval(HSET_IF_NEWER.source, [key], this.hsetArgs(records, {})))
+      await this.call('local', 'repair-hash', (r) =>
+        r.eval(HSET_IF_NEWER.source, [key], this.hsetArgs(records, {}))
+      )
       this.counters.localRepairs++
     } catch (err) {
       this.log.warn('local KV repair failed', { key, error: errText(err) })
     }
   }
 
-  async hdelIfCseq(key: string, field: string, cseq: number, opts: { onlyIfExpired?: boolean } = {}): Promise<GuardedDeleteOutcome> {
+  async hdelIfCseq(
+    key: string,
+    field: string,
+    cseq: number,
+    opts: { onlyIfExpired?: boolean } = {}
+  ): Promise<GuardedDeleteOutcome> {
     const args = [field, cseq, opts.onlyIfExpired ? '1' : '0', this.clock.now()]
-    const code = await this.dual('hdel-if-cseq', key, (r) => r.eval<(string | number)[], number>(HDEL_IF_CSEQ.source, [key], args))
+    const code = await this.dual('hdel-if-cseq', key, (r) =>
+      r.eval<(string | number)[], number>(HDEL_IF_CSEQ.source, [key], args)
+    )
     return DELETE_OUTCOME[Number(code)] ?? 'kept'
   }
 
@@ -192,7 +224,9 @@ export class UpstashRegionalKv implements RegionalKv {
     let value: unknown
     let pttl: number
     try {
-      ;[value, pttl] = await this.call('remote', 'get+pttl', (r) => r.pipeline().get(key).pttl(key).exec<[unknown, number]>())
+      ;[value, pttl] = await this.call('remote', 'get+pttl', (r) =>
+        r.pipeline().get(key).pttl(key).exec<[unknown, number]>()
+      )
       this.counters.remoteFallbackReads++
     } catch (err) {
       if (localOk) return undefined
@@ -215,7 +249,8 @@ export class UpstashRegionalKv implements RegionalKv {
   async set(key: string, value: unknown, opts: SetOptions = {}): Promise<boolean> {
     if (value === undefined) throw new StoreError(`KV set ${key}: value is undefined`, 'kv')
     const ttl = opts.ttlSeconds
-    if (ttl !== undefined && !(ttl > 0)) throw new StoreError(`KV set ${key}: ttlSeconds must be > 0`, 'kv')
+    if (ttl !== undefined && !(ttl > 0))
+      throw new StoreError(`KV set ${key}: ttlSeconds must be > 0`, 'kv')
     const o = {
       ...(ttl !== undefined ? { px: Math.ceil(ttl * 1000) } : {}),
       ...(opts.nx ? { nx: true as const } : {}),
@@ -230,13 +265,21 @@ export class UpstashRegionalKv implements RegionalKv {
 
   async incr(key: string, opts: { ttlSeconds?: number } = {}): Promise<number> {
     const ttl = Math.ceil(opts.ttlSeconds ?? 0)
-    const n = await this.dual('incr', key, (r) => r.eval<(string | number)[], number>(INCR_WITH_TTL.source, [key], [ttl]))
+    const n = await this.dual('incr', key, (r) =>
+      r.eval<(string | number)[], number>(INCR_WITH_TTL.source, [key], [ttl])
+    )
     return Number(n)
   }
 
-  async evalLocal<T = unknown>(script: KvScript, keys: string[], args: (string | number)[]): Promise<T> {
+  async evalLocal<T = unknown>(
+    script: KvScript,
+    keys: string[],
+    args: (string | number)[]
+  ): Promise<T> {
     try {
-      return await this.call('local', 'eval', (r) => r.eval<(string | number)[], T>(script.source, keys, args))
+      return await this.call('local', 'eval', (r) =>
+        r.eval<(string | number)[], T>(script.source, keys, args)
+      )
     } catch (err) {
       throw kvError('eval', err)
     }

@@ -27,7 +27,8 @@ runRegionalKvContract('memory', () => {
     b: kv,
     advance: clock.advance,
     now: clock.now,
-    registerScript: (source, impl) => kv.registerScript(defineScript(source), (_kv, keys, args) => impl(keys, args)),
+    registerScript: (source, impl) =>
+      kv.registerScript(defineScript(source), (_kv, keys, args) => impl(keys, args)),
   }
 })
 

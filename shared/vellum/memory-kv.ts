@@ -23,7 +23,11 @@ type Entry =
   | { kind: 'hash'; fields: Map<string, VersionedRecord>; expiresAt?: number }
   | { kind: 'value'; value: unknown; expiresAt?: number }
 
-export type MemoryScript = (kv: MemoryRegionalKv, keys: string[], args: (string | number)[]) => unknown
+export type MemoryScript = (
+  kv: MemoryRegionalKv,
+  keys: string[],
+  args: (string | number)[]
+) => unknown
 
 export class MemoryRegionalKv implements RegionalKv {
   private readonly entries = new Map<string, Entry>()
@@ -79,7 +83,7 @@ export class MemoryRegionalKv implements RegionalKv {
   /** Hash TTL = newest record's expiry + grace, never shortened (as the Lua script does). */
   private extendHashTtl(key: string, graceSeconds: number): void {
     const e = this.entries.get(key)
-    if (!e || e.kind !== 'hash') return
+    if (e?.kind !== 'hash') return
     let newest = 0
     for (const r of e.fields.values()) newest = Math.max(newest, r.expires)
     const wanted = Math.max(newest * 1000, this.clock.now()) + graceSeconds * 1000
@@ -88,10 +92,11 @@ export class MemoryRegionalKv implements RegionalKv {
 
   async hgetLive<T = unknown>(key: string): Promise<Record<string, VersionedRecord<T>>> {
     const e = this.entry(key)
-    if (!e || e.kind !== 'hash') return {}
+    if (e?.kind !== 'hash') return {}
     const nowS = this.clock.now() / 1000
     const out: Record<string, VersionedRecord<T>> = {}
-    for (const [f, r] of e.fields) if (r.expires > nowS) out[f] = structuredClone(r) as VersionedRecord<T>
+    for (const [f, r] of e.fields)
+      if (r.expires > nowS) out[f] = structuredClone(r) as VersionedRecord<T>
     return out
   }
 
@@ -103,7 +108,7 @@ export class MemoryRegionalKv implements RegionalKv {
   ): Promise<GuardedDeleteOutcome> {
     const e = this.entry(key)
     const cur = e?.kind === 'hash' ? e.fields.get(field) : undefined
-    if (!e || e.kind !== 'hash' || !cur) return 'absent'
+    if (e?.kind !== 'hash' || !cur) return 'absent'
     if (cur.cseq !== cseq) return 'kept'
     if (opts.onlyIfExpired && cur.expires * 1000 > this.clock.now()) return 'kept'
     e.fields.delete(field)
@@ -141,7 +146,11 @@ export class MemoryRegionalKv implements RegionalKv {
     const expiresAt =
       e?.expiresAt ??
       (opts.ttlSeconds !== undefined ? this.clock.now() + opts.ttlSeconds * 1000 : undefined)
-    this.entries.set(key, { kind: 'value', value: n, ...(expiresAt !== undefined ? { expiresAt } : {}) })
+    this.entries.set(key, {
+      kind: 'value',
+      value: n,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    })
     return n
   }
 
@@ -157,7 +166,10 @@ export class MemoryRegionalKv implements RegionalKv {
   ): Promise<T> {
     const impl = this.scripts.get(script.source)
     if (!impl)
-      throw new StoreError('no JavaScript stand-in registered for this script (registerScript)', 'kv')
+      throw new StoreError(
+        'no JavaScript stand-in registered for this script (registerScript)',
+        'kv'
+      )
     return impl(this, keys, args) as T
   }
 }

@@ -108,7 +108,10 @@ export class MemoryGlobalTable implements GlobalTable {
     const prev = live?.[VERSION_ATTRIBUTE]
     const stored: Item = {
       ...clone(item),
-      [VERSION_ATTRIBUTE]: nextVersion(this.clock.now(), typeof prev === 'number' ? prev : undefined),
+      [VERSION_ATTRIBUTE]: nextVersion(
+        this.clock.now(),
+        typeof prev === 'number' ? prev : undefined
+      ),
     }
     this.items.set(keyOf(item), stored)
     return stored
@@ -154,12 +157,15 @@ export class MemoryGlobalTable implements GlobalTable {
     const page = all.slice(0, limit)
     const last = page[page.length - 1]
     const items = page.filter((it) => !isExpired(it, now)).map(clone)
-    return all.length > limit && last ? { items, cursor: encodeMemoryCursor(order(last)) } : { items }
+    return all.length > limit && last
+      ? { items, cursor: encodeMemoryCursor(order(last)) }
+      : { items }
   }
 
   async transact(ops: TransactOp[]): Promise<void> {
     if (ops.length === 0) return
-    if (ops.length > 100) throw new StoreError('a transaction holds at most 100 operations', 'table')
+    if (ops.length > 100)
+      throw new StoreError('a transaction holds at most 100 operations', 'table')
     const seen = new Set<string>()
     ops.forEach((op) => {
       const k = keyOf(opKey(op))
@@ -217,4 +223,3 @@ function decodeMemoryCursor(c: string): string[] {
   }
   throw new StoreError('query cursor is not one this table issued', 'table')
 }
-

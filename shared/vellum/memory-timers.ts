@@ -67,7 +67,13 @@ export class MemoryTimerService implements TimerService {
       while (t.nextSeq < count) {
         const dueAt = t.startMs + (t.nextSeq + 1) * t.spec.intervalMs
         if (dueAt > now) break
-        out.push({ id, seq: t.nextSeq, callbackUri: t.spec.callbackUri, opaque: t.spec.opaque, dueAt })
+        out.push({
+          id,
+          seq: t.nextSeq,
+          callbackUri: t.spec.callbackUri,
+          opaque: t.spec.opaque,
+          dueAt,
+        })
         t.nextSeq++
       }
       if (t.nextSeq >= count) this.timers.delete(id)

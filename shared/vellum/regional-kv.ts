@@ -99,11 +99,7 @@ export interface RegionalKv {
    */
   incr(key: string, opts?: { ttlSeconds?: number }): Promise<number>
   /** Runs a script in the local region only (transaction records; architecture §3). */
-  evalLocal<T = unknown>(
-    script: KvScript,
-    keys: string[],
-    args: (string | number)[]
-  ): Promise<T>
+  evalLocal<T = unknown>(script: KvScript, keys: string[], args: (string | number)[]): Promise<T>
 }
 
 /** Per-isolate health counters of a dual-writing KV (exposed by the timers function's stats). */

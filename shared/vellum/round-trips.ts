@@ -9,7 +9,13 @@
  * Depth is exact for any interleaving: a call's level is one more than the deepest call that
  * had already finished when it started.
  */
-export type StoreKind = 'table' | 'kv-local' | 'kv-remote' | 'scheduler-local' | 'scheduler-remote' | 'edge'
+export type StoreKind =
+  | 'table'
+  | 'kv-local'
+  | 'kv-remote'
+  | 'scheduler-local'
+  | 'scheduler-remote'
+  | 'edge'
 
 export interface RoundTripRecord {
   store: StoreKind

@@ -103,7 +103,8 @@ function updateExpr(e: Expr, changes: UpdateChanges, version: number): string {
     .map(([k, v]) => `${e.name(k)} = ${e.value(v)}`)
   set.push(`${e.name(VERSION_ATTRIBUTE)} = ${e.value(version)}`)
   const parts = [`SET ${set.join(', ')}`]
-  if (changes.remove?.length) parts.push(`REMOVE ${changes.remove.map((k) => e.name(k)).join(', ')}`)
+  if (changes.remove?.length)
+    parts.push(`REMOVE ${changes.remove.map((k) => e.name(k)).join(', ')}`)
   const add = Object.entries(changes.add ?? {}).map(([k, n]) => `${e.name(k)} ${e.value(n)}`)
   if (add.length) parts.push(`ADD ${add.join(', ')}`)
   return parts.join(' ')
@@ -278,34 +279,52 @@ export class DynamoGlobalTable implements GlobalTable {
       )
     )
     const now = this.clock.now()
-    const items = (out.Items ?? [])
-      .map((m) => toItem(m)!)
-      .filter((it) => !isExpired(it, now))
+    const items = (out.Items ?? []).map((m) => toItem(m)!).filter((it) => !isExpired(it, now))
     return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items }
   }
 
   async transact(ops: TransactOp[]): Promise<void> {
     if (ops.length === 0) return
-    if (ops.length > 100) throw new StoreError('a transaction holds at most 100 operations', 'table')
+    if (ops.length > 100)
+      throw new StoreError('a transaction holds at most 100 operations', 'table')
     const nowS = this.nowS()
     const items: TransactWriteItem[] = ops.map((op) => {
       const e = new Expr()
-      const base = { TableName: this.tableName, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
+      const base = {
+        TableName: this.tableName,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      }
       if ('put' in op) {
         const cond = conditionExpr(e, op.condition, nowS, 'replace')
         const stored = {
           ...op.put,
           [VERSION_ATTRIBUTE]: nextVersion(this.clock.now(), previousVersion(op.condition)),
         }
-        return { Put: { ...base, Item: toAttrMap(stored), ...(cond ? { ConditionExpression: cond, ...e.params() } : {}) } }
+        return {
+          Put: {
+            ...base,
+            Item: toAttrMap(stored),
+            ...(cond ? { ConditionExpression: cond, ...e.params() } : {}),
+          },
+        }
       }
       if ('delete' in op) {
         const cond = conditionExpr(e, op.condition, nowS, 'replace')
-        return { Delete: { ...base, Key: keyAttrs(op.delete), ...(cond ? { ConditionExpression: cond, ...e.params() } : {}) } }
+        return {
+          Delete: {
+            ...base,
+            Key: keyAttrs(op.delete),
+            ...(cond ? { ConditionExpression: cond, ...e.params() } : {}),
+          },
+        }
       }
       if ('update' in op) {
         validateChanges(op.update, op.changes)
-        const update = updateExpr(e, op.changes, nextVersion(this.clock.now(), previousVersion(op.condition)))
+        const update = updateExpr(
+          e,
+          op.changes,
+          nextVersion(this.clock.now(), previousVersion(op.condition))
+        )
         const cond = conditionExpr(e, op.condition, nowS, 'merge')
         return {
           Update: {
@@ -317,8 +336,17 @@ export class DynamoGlobalTable implements GlobalTable {
           },
         }
       }
-      const cond = conditionExpr(e, op.condition, nowS, 'replace') ?? 'attribute_exists(pk) OR attribute_not_exists(pk)'
-      return { ConditionCheck: { ...base, Key: keyAttrs(op.conditionCheck), ConditionExpression: cond, ...e.params() } }
+      const cond =
+        conditionExpr(e, op.condition, nowS, 'replace') ??
+        'attribute_exists(pk) OR attribute_not_exists(pk)'
+      return {
+        ConditionCheck: {
+          ...base,
+          Key: keyAttrs(op.conditionCheck),
+          ConditionExpression: cond,
+          ...e.params(),
+        },
+      }
     })
     const keys = ops.map(opKey)
     await this.send('transact', keys[0], () =>

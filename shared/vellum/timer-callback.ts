@@ -50,11 +50,19 @@ export async function deliverPop(o: DeliverOptions): Promise<CallbackResult> {
     await res.arrayBuffer().catch(() => undefined)
     return { ok: res.ok, uri: o.uri, status: res.status, ms: Date.now() - t0 }
   } catch (err) {
-    return { ok: false, uri: o.uri, error: err instanceof Error ? err.message : String(err), ms: Date.now() - t0 }
+    return {
+      ok: false,
+      uri: o.uri,
+      error: err instanceof Error ? err.message : String(err),
+      ms: Date.now() - t0,
+    }
   }
 }
 
-function locate(uri: string, urls: FunctionUrls): { region: Region; fn: string; rest: string } | undefined {
+function locate(
+  uri: string,
+  urls: FunctionUrls
+): { region: Region; fn: string; rest: string } | undefined {
   for (const region of REGIONS) {
     for (const [fn, base] of Object.entries(urls[region])) {
       const b = base.replace(/\/+$/, '')

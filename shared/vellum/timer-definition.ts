@@ -40,7 +40,9 @@ export function definitionItem(def: TimerDefinition) {
   }
 }
 
-export function definitionFromItem(it: Record<string, unknown> | undefined): TimerDefinition | undefined {
+export function definitionFromItem(
+  it: Record<string, unknown> | undefined
+): TimerDefinition | undefined {
   if (!it) return undefined
   const num = (k: string) => (typeof it[k] === 'number' ? (it[k] as number) : undefined)
   const str = (k: string) => (typeof it[k] === 'string' ? (it[k] as string) : undefined)
@@ -51,8 +53,13 @@ export function definitionFromItem(it: Record<string, unknown> | undefined): Tim
   const callbackUri = str('callbackUri')
   const opaque = str('opaque')
   const tier = str('tier')
-  if (!id || generation === undefined || startMs === undefined || intervalMs === undefined) return undefined
-  if (callbackUri === undefined || opaque === undefined || (tier !== 'scheduler' && tier !== 'precise'))
+  if (!id || generation === undefined || startMs === undefined || intervalMs === undefined)
+    return undefined
+  if (
+    callbackUri === undefined ||
+    opaque === undefined ||
+    (tier !== 'scheduler' && tier !== 'precise')
+  )
     return undefined
   const repeatForMs = num('repeatForMs')
   return {
@@ -76,7 +83,15 @@ export function dueAt(def: Pick<TimerDefinition, 'startMs' | 'intervalMs'>, seq:
 export type PopState = 'claimed' | 'done'
 
 /** The pop record: claimed (with a lease) while a region delivers it, done afterwards. */
-export function popItem(id: string, generation: number, seq: number, state: PopState, region: string, leaseUntil: number, nowMs: number) {
+export function popItem(
+  id: string,
+  generation: number,
+  seq: number,
+  state: PopState,
+  region: string,
+  leaseUntil: number,
+  nowMs: number
+) {
   return {
     ...timerPopKey(id, generation, seq),
     state,

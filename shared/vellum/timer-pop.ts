@@ -61,7 +61,15 @@ export function popHttpStatus(o: PopOutcome): number {
 
 async function claim(d: PopDeps, input: PopInput): Promise<Item | 'duplicate' | 'in-progress'> {
   const now = d.clock.now()
-  const item = popItem(input.id, input.generation, input.seq, 'claimed', d.region, now + POP_LEASE_MS, now)
+  const item = popItem(
+    input.id,
+    input.generation,
+    input.seq,
+    'claimed',
+    d.region,
+    now + POP_LEASE_MS,
+    now
+  )
   try {
     return await d.table.put(item, { condition: { ifNotExists: true } })
   } catch (err) {
@@ -81,14 +89,25 @@ async function claim(d: PopDeps, input: PopInput): Promise<Item | 'duplicate' | 
 }
 
 export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome> {
-  const def = definitionFromItem(await d.table.get(timerDefinitionKey(input.id), { consistent: true }))
-  if (!def || def.generation !== input.generation || def.tier !== 'scheduler' || input.seq >= popCount(def)) {
+  const def = definitionFromItem(
+    await d.table.get(timerDefinitionKey(input.id), { consistent: true })
+  )
+  if (
+    !def ||
+    def.generation !== input.generation ||
+    def.tier !== 'scheduler' ||
+    input.seq >= popCount(def)
+  ) {
     d.log.debug('stale timer pop dropped', { timer: input.id, seq: input.seq })
     return { status: 'stale' }
   }
   const claimed = await claim(d, input)
   if (claimed === 'duplicate' || claimed === 'in-progress') {
-    d.log.info('timer pop already handled by the other region', { timer: input.id, seq: input.seq, status: claimed })
+    d.log.info('timer pop already handled by the other region', {
+      timer: input.id,
+      seq: input.seq,
+      status: claimed,
+    })
     return { status: claimed }
   }
   const claimVersion = claimed.version as number
@@ -103,15 +122,29 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
     }),
     next < popCount(def)
       ? scheduleBoth(d, def, next).catch((err: unknown) =>
-          d.log.error('could not schedule the next pop of a repeating timer', { timer: def.id, seq: next, error: String(err) })
+          d.log.error('could not schedule the next pop of a repeating timer', {
+            timer: def.id,
+            seq: next,
+            error: String(err),
+          })
         )
       : Promise.resolve(),
   ])
   const key = timerPopKey(input.id, input.generation, input.seq)
   if (callback.ok) {
     await d.table
-      .update(key, { set: { state: 'done', deliveredAt: d.clock.now() } }, { condition: { ifVersion: claimVersion } })
-      .catch((err: unknown) => d.log.warn('could not mark a timer pop done', { timer: def.id, seq: input.seq, error: String(err) }))
+      .update(
+        key,
+        { set: { state: 'done', deliveredAt: d.clock.now() } },
+        { condition: { ifVersion: claimVersion } }
+      )
+      .catch((err: unknown) =>
+        d.log.warn('could not mark a timer pop done', {
+          timer: def.id,
+          seq: input.seq,
+          error: String(err),
+        })
+      )
     return { status: 'delivered', callback }
   }
   d.log.warn('timer callback failed; releasing the pop for the other region', {
@@ -123,6 +156,8 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
   })
   await d.table
     .delete(key, { condition: { ifVersion: claimVersion } })
-    .catch((err: unknown) => d.log.warn('could not release a timer pop', { timer: def.id, error: String(err) }))
+    .catch((err: unknown) =>
+      d.log.warn('could not release a timer pop', { timer: def.id, error: String(err) })
+    )
   return { status: 'callback-failed', callback }
 }

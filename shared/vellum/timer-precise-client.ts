@@ -14,7 +14,8 @@ import type { RoundTrips } from './round-trips'
 export const PRECISE_SHARDS = 32
 export const PRECISE_ROUTE = '/internal/timers'
 
-export const preciseShard = (id: string) => `timers-${String(shardOf(id, PRECISE_SHARDS)).padStart(2, '0')}`
+export const preciseShard = (id: string) =>
+  `timers-${String(shardOf(id, PRECISE_SHARDS)).padStart(2, '0')}`
 
 export type PreciseCommand =
   | {
@@ -45,16 +46,31 @@ export class PreciseTierClient {
       res = await this.rt.track('edge', `precise-${cmd.op}`, async () =>
         this.fetchImpl(url, {
           method: 'POST',
-          headers: { ...(await signRequest(this.secret, 'POST', url, body)), 'content-type': 'application/json' },
+          headers: {
+            ...(await signRequest(this.secret, 'POST', url, body)),
+            'content-type': 'application/json',
+          },
           body,
           signal: AbortSignal.timeout(this.timeoutMs),
         })
       )
     } catch (err) {
-      throw new Unavailable(`precise timer ${cmd.op} ${cmd.id}: edge unreachable (${String(err)})`, 'timers', { cause: err })
+      throw new Unavailable(
+        `precise timer ${cmd.op} ${cmd.id}: edge unreachable (${String(err)})`,
+        'timers',
+        { cause: err }
+      )
     }
     const text = await res.text().catch(() => '')
-    if (res.status >= 500) throw new Unavailable(`precise timer ${cmd.op} ${cmd.id}: edge answered ${res.status} ${text}`, 'timers')
-    if (!res.ok) throw new StoreError(`precise timer ${cmd.op} ${cmd.id}: edge answered ${res.status} ${text}`, 'timers')
+    if (res.status >= 500)
+      throw new Unavailable(
+        `precise timer ${cmd.op} ${cmd.id}: edge answered ${res.status} ${text}`,
+        'timers'
+      )
+    if (!res.ok)
+      throw new StoreError(
+        `precise timer ${cmd.op} ${cmd.id}: edge answered ${res.status} ${text}`,
+        'timers'
+      )
   }
 }

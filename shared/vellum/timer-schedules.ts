@@ -90,7 +90,12 @@ export async function createPopSchedule(
   }
 }
 
-export async function deletePopSchedule(t: ScheduleTarget, s: ScheduleSettings, name: string, rt: RoundTrips): Promise<void> {
+export async function deletePopSchedule(
+  t: ScheduleTarget,
+  s: ScheduleSettings,
+  name: string,
+  rt: RoundTrips
+): Promise<void> {
   try {
     await rt.track(t.kind, 'delete-schedule', () =>
       t.client.send(new DeleteScheduleCommand({ Name: name, GroupName: s.group }))
@@ -105,6 +110,10 @@ function schedulerError(op: string, err: unknown): StoreError {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
   const status = e.$metadata?.httpStatusCode
   if (status === undefined || status >= 500 || e.name === 'ThrottlingException')
-    return new Unavailable(`${op}: Scheduler unavailable (${e.message ?? String(err)})`, 'timers', { cause: err })
-  return new StoreError(`${op}: ${e.name ?? 'error'}: ${e.message ?? String(err)}`, 'timers', { cause: err })
+    return new Unavailable(`${op}: Scheduler unavailable (${e.message ?? String(err)})`, 'timers', {
+      cause: err,
+    })
+  return new StoreError(`${op}: ${e.name ?? 'error'}: ${e.message ?? String(err)}`, 'timers', {
+    cause: err,
+  })
 }

@@ -67,7 +67,10 @@ export function popCount(spec: Pick<TimerSpec, 'intervalMs' | 'repeatForMs'>): n
 export function specProblem(spec: TimerSpec): string | undefined {
   if (!Number.isFinite(spec.intervalMs) || spec.intervalMs <= 0)
     return 'timing.interval must be a positive number of seconds'
-  if (spec.repeatForMs !== undefined && (!Number.isFinite(spec.repeatForMs) || spec.repeatForMs < 0))
+  if (
+    spec.repeatForMs !== undefined &&
+    (!Number.isFinite(spec.repeatForMs) || spec.repeatForMs < 0)
+  )
     return 'timing.repeat-for must be a non-negative number of seconds'
   let u: URL
   try {

@@ -18,7 +18,12 @@ import { timerDefinitionKey } from './keys'
 import type { RoundTrips } from './round-trips'
 import { definitionFromItem, definitionItem, dueAt, type TimerDefinition } from './timer-definition'
 import type { PreciseTierClient } from './timer-precise-client'
-import { createPopSchedule, type PopInput, type ScheduleSettings, type ScheduleTarget } from './timer-schedules'
+import {
+  createPopSchedule,
+  type PopInput,
+  type ScheduleSettings,
+  type ScheduleTarget,
+} from './timer-schedules'
 import {
   newTimerId,
   PRECISE_TIER_LIMIT_MS,
@@ -52,18 +57,41 @@ export async function scheduleBoth(
   def: TimerDefinition,
   seq: number
 ): Promise<void> {
-  const input: PopInput = { kind: 'edgewater-timer-pop', id: def.id, generation: def.generation, seq }
+  const input: PopInput = {
+    kind: 'edgewater-timer-pop',
+    id: def.id,
+    generation: def.generation,
+    seq,
+  }
   const at = dueAt(def, seq)
   const [p, b] = await Promise.allSettled([
     createPopSchedule(d.local, d.settings, input, at, d.rt),
-    createPopSchedule(d.remote, d.settings, input, at + (d.backupMarginMs ?? DEFAULT_BACKUP_MARGIN_MS), d.rt),
+    createPopSchedule(
+      d.remote,
+      d.settings,
+      input,
+      at + (d.backupMarginMs ?? DEFAULT_BACKUP_MARGIN_MS),
+      d.rt
+    ),
   ])
   if (p.status === 'rejected')
-    d.log.warn('local Scheduler refused a pop schedule; the backup region will pop it', { timer: def.id, seq, error: String(p.reason) })
+    d.log.warn('local Scheduler refused a pop schedule; the backup region will pop it', {
+      timer: def.id,
+      seq,
+      error: String(p.reason),
+    })
   if (b.status === 'rejected')
-    d.log.warn('remote Scheduler refused a backup schedule', { timer: def.id, seq, error: String(b.reason) })
+    d.log.warn('remote Scheduler refused a backup schedule', {
+      timer: def.id,
+      seq,
+      error: String(b.reason),
+    })
   if (p.status === 'rejected' && b.status === 'rejected')
-    throw new Unavailable(`timer ${def.id}: neither region's Scheduler took the schedule`, 'timers', { cause: p.reason })
+    throw new Unavailable(
+      `timer ${def.id}: neither region's Scheduler took the schedule`,
+      'timers',
+      { cause: p.reason }
+    )
 }
 
 export class TieredTimerService implements TimerService {
@@ -104,7 +132,10 @@ export class TieredTimerService implements TimerService {
       this.d.precise.send({ op: 'delete', id: def.id }),
     ])
     if (edge.status === 'rejected')
-      this.d.log.warn('could not clear a precise timer with the same id', { timer: def.id, error: String(edge.reason) })
+      this.d.log.warn('could not clear a precise timer with the same id', {
+        timer: def.id,
+        error: String(edge.reason),
+      })
     if (put.status === 'rejected') throw put.reason
     if (sched.status === 'rejected') throw sched.reason
   }
@@ -124,7 +155,10 @@ export class TieredTimerService implements TimerService {
       this.d.table.delete(timerDefinitionKey(def.id)),
     ])
     if (del.status === 'rejected')
-      this.d.log.warn('could not remove a long-tier definition with the same id', { timer: def.id, error: String(del.reason) })
+      this.d.log.warn('could not remove a long-tier definition with the same id', {
+        timer: def.id,
+        error: String(del.reason),
+      })
     if (set.status === 'rejected') throw set.reason
   }
 

@@ -53,7 +53,12 @@ export class CloudClock {
 export const quietLog: Logger = createLogger({ component: 'test' }, { level: 'error' })
 
 export function dynamo(e: Endpoints): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: e.dynamodb, region: awsRegion('a'), credentials, maxAttempts: 1 })
+  return new DynamoDBClient({
+    endpoint: e.dynamodb,
+    region: awsRegion('a'),
+    credentials,
+    maxAttempts: 1,
+  })
 }
 
 export function table(e: Endpoints, clock: { now(): number }, rt = new RoundTrips()) {
@@ -84,17 +89,38 @@ export function kvFrom(
 }
 
 export function scheduler(e: Endpoints, r: Region): SchedulerClient {
-  return new SchedulerClient({ endpoint: e.scheduler[r], region: awsRegion(r), credentials, maxAttempts: 1 })
+  return new SchedulerClient({
+    endpoint: e.scheduler[r],
+    region: awsRegion(r),
+    credentials,
+    maxAttempts: 1,
+  })
 }
 
 /** The tiered timer service as a function of region `local` builds it. */
-export function timerService(e: Endpoints, local: Region, clock: { now(): number }, rt = new RoundTrips()) {
+export function timerService(
+  e: Endpoints,
+  local: Region,
+  clock: { now(): number },
+  rt = new RoundTrips()
+) {
   const remote: Region = local === 'a' ? 'b' : 'a'
   return new TieredTimerService({
     table: table(e, clock, rt),
-    local: { client: scheduler(e, local), kind: 'scheduler-local', targetArn: timersArn(local, awsRegion(local)) },
-    remote: { client: scheduler(e, remote), kind: 'scheduler-remote', targetArn: timersArn(remote, awsRegion(remote)) },
-    settings: { group: SCHEDULER_GROUP, roleArn: 'arn:aws:iam::000000000000:role/edgewater-scheduler' },
+    local: {
+      client: scheduler(e, local),
+      kind: 'scheduler-local',
+      targetArn: timersArn(local, awsRegion(local)),
+    },
+    remote: {
+      client: scheduler(e, remote),
+      kind: 'scheduler-remote',
+      targetArn: timersArn(remote, awsRegion(remote)),
+    },
+    settings: {
+      group: SCHEDULER_GROUP,
+      roleArn: 'arn:aws:iam::000000000000:role/edgewater-scheduler',
+    },
     precise: new PreciseTierClient(e.edges[local], e.hopSecret, rt),
     clock,
     log: quietLog,
@@ -129,10 +155,23 @@ export class CallbackServer {
         const at = Date.now()
         const body = Buffer.concat(chunks)
         const headers = new Headers()
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
-        const v = await verifySignature(this.secret, req.method ?? 'POST', req.url ?? '/', headers, body)
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string') headers.set(k, v)
+        const v = await verifySignature(
+          this.secret,
+          req.method ?? 'POST',
+          req.url ?? '/',
+          headers,
+          body
+        )
         const tag = (req.url ?? '/').split('?')[0]!.slice(1)
-        this.received.push({ tag, opaque: body.toString('utf8'), seq: Number(req.headers['x-sequence-number']), at, signed: v.ok })
+        this.received.push({
+          tag,
+          opaque: body.toString('utf8'),
+          seq: Number(req.headers['x-sequence-number']),
+          at,
+          signed: v.ok,
+        })
         res.writeHead(v.ok ? (this.status.get(tag) ?? 200) : 401).end()
       })
     })

@@ -14,14 +14,28 @@ export interface TableHarness {
 }
 
 let run = 0
-const prefix = () => `ct${Date.now().toString(36)}${(run++).toString(36)}${Math.random().toString(36).slice(2, 6)}`
+const prefix = () =>
+  `ct${Date.now().toString(36)}${(run++).toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
-export function runGlobalTableContract(name: string, make: () => TableHarness | Promise<TableHarness>) {
+export function runGlobalTableContract(
+  name: string,
+  make: () => TableHarness | Promise<TableHarness>
+) {
   describe(`GlobalTable contract: ${name}`, () => {
     it('puts, gets and deletes plain JSON items, stamping a version per write', async () => {
       const { table } = await make()
       const p = prefix()
-      const item: Item = { pk: `${p}#A`, sk: 'X', name: 'alice', n: 3, ok: true, nil: null, list: [1, 'two', { three: 3 }], map: { a: { b: 'c' } }, empty: '' }
+      const item: Item = {
+        pk: `${p}#A`,
+        sk: 'X',
+        name: 'alice',
+        n: 3,
+        ok: true,
+        nil: null,
+        list: [1, 'two', { three: 3 }],
+        map: { a: { b: 'c' } },
+        empty: '',
+      }
       const stored = await table.put(item)
       expect(typeof stored.version).toBe('number')
       const got = await table.get({ pk: `${p}#A`, sk: 'X' })
@@ -49,7 +63,9 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       const { table } = await make()
       const k = { pk: `${prefix()}#U`, sk: 'ACCOUNT' }
       await table.put({ ...k, owner: 'first' }, { condition: { ifNotExists: true } })
-      const err = await table.put({ ...k, owner: 'second' }, { condition: { ifNotExists: true } }).catch((e: unknown) => e)
+      const err = await table
+        .put({ ...k, owner: 'second' }, { condition: { ifNotExists: true } })
+        .catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ConditionFailed)
       expect(err).toBeInstanceOf(StoreError)
       expect((err as ConditionFailed).details.current?.owner).toBe('first')
@@ -60,13 +76,28 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       const { table } = await make()
       const k = { pk: `${prefix()}#V`, sk: 'S' }
       const v1 = await table.put({ ...k, count: 1 })
-      const v2 = await table.put({ ...k, count: 2 }, { condition: { ifVersion: v1.version as number } })
-      await expect(table.put({ ...k, count: 3 }, { condition: { ifVersion: v1.version as number } })).rejects.toBeInstanceOf(ConditionFailed)
-      await expect(table.delete(k, { condition: { ifVersion: v1.version as number } })).rejects.toBeInstanceOf(ConditionFailed)
-      const v3 = await table.update(k, { add: { count: 10 } }, { condition: { ifVersion: v2.version as number } })
+      const v2 = await table.put(
+        { ...k, count: 2 },
+        { condition: { ifVersion: v1.version as number } }
+      )
+      await expect(
+        table.put({ ...k, count: 3 }, { condition: { ifVersion: v1.version as number } })
+      ).rejects.toBeInstanceOf(ConditionFailed)
+      await expect(
+        table.delete(k, { condition: { ifVersion: v1.version as number } })
+      ).rejects.toBeInstanceOf(ConditionFailed)
+      const v3 = await table.update(
+        k,
+        { add: { count: 10 } },
+        { condition: { ifVersion: v2.version as number } }
+      )
       expect(v3.count).toBe(12)
-      await expect(table.delete(k, { condition: { ifVersion: v2.version as number } })).rejects.toBeInstanceOf(ConditionFailed)
-      expect((await table.delete(k, { condition: { ifVersion: v3.version as number } }))?.count).toBe(12)
+      await expect(
+        table.delete(k, { condition: { ifVersion: v2.version as number } })
+      ).rejects.toBeInstanceOf(ConditionFailed)
+      expect(
+        (await table.delete(k, { condition: { ifVersion: v3.version as number } }))?.count
+      ).toBe(12)
     })
 
     it('race: two concurrent writers with the same version, exactly one wins', async () => {
@@ -75,14 +106,19 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       const base = await table.put({ ...k, owner: 'none' })
       const results = await Promise.allSettled(
         ['a', 'b', 'c', 'd'].map((who) =>
-          table.update(k, { set: { owner: who } }, { condition: { ifVersion: base.version as number } })
+          table.update(
+            k,
+            { set: { owner: who } },
+            { condition: { ifVersion: base.version as number } }
+          )
         )
       )
       const won = results.filter((r) => r.status === 'fulfilled')
       const lost = results.filter((r) => r.status === 'rejected')
       expect(won).toHaveLength(1)
       expect(lost).toHaveLength(3)
-      for (const l of lost) expect((l as PromiseRejectedResult).reason).toBeInstanceOf(ConditionFailed)
+      for (const l of lost)
+        expect((l as PromiseRejectedResult).reason).toBeInstanceOf(ConditionFailed)
       const winner = (won[0] as PromiseFulfilledResult<Item>).value.owner
       expect((await table.get(k, { consistent: true }))?.owner).toBe(winner)
     })
@@ -90,11 +126,20 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
     it('update sets, removes and adds; creates unless ifExists; refuses key attributes', async () => {
       const { table } = await make()
       const k = { pk: `${prefix()}#UP`, sk: 'S' }
-      await expect(table.update(k, { set: { a: 1 } }, { condition: { ifExists: true } })).rejects.toBeInstanceOf(ConditionFailed)
-      const created = await table.update(k, { set: { a: 1, b: 'x', skip: undefined }, add: { hits: 1 } })
+      await expect(
+        table.update(k, { set: { a: 1 } }, { condition: { ifExists: true } })
+      ).rejects.toBeInstanceOf(ConditionFailed)
+      const created = await table.update(k, {
+        set: { a: 1, b: 'x', skip: undefined },
+        add: { hits: 1 },
+      })
       expect(created).toMatchObject({ pk: k.pk, sk: k.sk, a: 1, b: 'x', hits: 1 })
       expect(created).not.toHaveProperty('skip')
-      const changed = await table.update(k, { set: { a: 2 }, remove: ['b'], add: { hits: 2 } }, { condition: { ifExists: true } })
+      const changed = await table.update(
+        k,
+        { set: { a: 2 }, remove: ['b'], add: { hits: 2 } },
+        { condition: { ifExists: true } }
+      )
       expect(changed).toMatchObject({ a: 2, hits: 3 })
       expect(changed).not.toHaveProperty('b')
       await expect(table.update(k, { set: { pk: 'other' } })).rejects.toBeInstanceOf(StoreError)
@@ -111,7 +156,9 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       h.advance(6_000)
       expect(await table.get(k)).toBeUndefined()
       expect((await table.query({ pk: k.pk })).items).toHaveLength(0)
-      await expect(table.update(k, { set: { x: 1 } }, { condition: { ifExists: true } })).rejects.toBeInstanceOf(ConditionFailed)
+      await expect(
+        table.update(k, { set: { x: 1 } }, { condition: { ifExists: true } })
+      ).rejects.toBeInstanceOf(ConditionFailed)
       // Expired: a unique write succeeds again, and an update starts from a fresh item.
       await table.put({ ...k, nonce: 'n2' }, { condition: { ifNotExists: true } })
       expect((await table.get(k))?.nonce).toBe('n2')
@@ -133,7 +180,12 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       let cursor: string | undefined
       let pages = 0
       do {
-        const page = await table.query({ pk, sk: { prefix: 'NUMBER#' }, limit: 3, ...(cursor ? { cursor } : {}) })
+        const page = await table.query({
+          pk,
+          sk: { prefix: 'NUMBER#' },
+          limit: 3,
+          ...(cursor ? { cursor } : {}),
+        })
         all.push(...page.items)
         cursor = page.cursor
         pages++
@@ -156,9 +208,22 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       const p = prefix()
       const irs = `${p}-irs`
       for (const impu of ['sip:b@x', 'sip:a@x', 'tel:+1']) {
-        await table.put({ pk: `IMPU#${p}${impu}`, sk: 'IMPU', impu, gsi1pk: `IRS#${irs}`, gsi1sk: `IMPU#${impu}`, gsi2pk: `SP#${p}`, gsi2sk: impu })
+        await table.put({
+          pk: `IMPU#${p}${impu}`,
+          sk: 'IMPU',
+          impu,
+          gsi1pk: `IRS#${irs}`,
+          gsi1sk: `IMPU#${impu}`,
+          gsi2pk: `SP#${p}`,
+          gsi2sk: impu,
+        })
       }
-      await table.put({ pk: `IMPI#${p}`, sk: `IRS#${irs}`, gsi1pk: `IRS#${irs}`, gsi1sk: `IMPI#${p}` })
+      await table.put({
+        pk: `IMPI#${p}`,
+        sk: `IRS#${irs}`,
+        gsi1pk: `IRS#${irs}`,
+        gsi1sk: `IMPI#${p}`,
+      })
       const pub = await table.query({ index: 'gsi1', pk: `IRS#${irs}`, sk: { prefix: 'IMPU#' } })
       expect(pub.items.map((x) => x.impu)).toEqual(['sip:a@x', 'sip:b@x', 'tel:+1'])
       const priv = await table.query({ index: 'gsi1', pk: `IRS#${irs}`, sk: { prefix: 'IMPI#' } })
@@ -166,8 +231,17 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       const paged = await table.query({ index: 'gsi2', pk: `SP#${p}`, limit: 2 })
       expect(paged.items).toHaveLength(2)
       expect(paged.cursor).toBeDefined()
-      const rest = await table.query({ index: 'gsi2', pk: `SP#${p}`, limit: 2, cursor: paged.cursor! })
-      expect([...paged.items, ...rest.items].map((x) => x.gsi2sk)).toEqual(['sip:a@x', 'sip:b@x', 'tel:+1'])
+      const rest = await table.query({
+        index: 'gsi2',
+        pk: `SP#${p}`,
+        limit: 2,
+        cursor: paged.cursor!,
+      })
+      expect([...paged.items, ...rest.items].map((x) => x.gsi2sk)).toEqual([
+        'sip:a@x',
+        'sip:b@x',
+        'tel:+1',
+      ])
     })
 
     it('transactions are all-or-nothing and name the failing operation', async () => {
@@ -179,7 +253,10 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       await table.transact([
         { put: { ...acct, email: 'x@y' }, condition: { ifNotExists: true } },
         { update: num, changes: { set: { owner: 'x@y' } } },
-        { conditionCheck: { pk: shard.pk, sk: shard.sk }, condition: { ifVersion: shard.version as number } },
+        {
+          conditionCheck: { pk: shard.pk, sk: shard.sk },
+          condition: { ifVersion: shard.version as number },
+        },
       ])
       expect((await table.get(acct))?.email).toBe('x@y')
       expect((await table.get(num))?.owner).toBe('x@y')
@@ -195,7 +272,9 @@ export function runGlobalTableContract(name: string, make: () => TableHarness | 
       await table.transact([{ delete: acct, condition: { ifExists: true } }, { delete: num }])
       expect(await table.get(acct)).toBeUndefined()
       expect(await table.get(num)).toBeUndefined()
-      await expect(table.transact([{ delete: acct }, { put: { ...acct, x: 1 } }])).rejects.toBeInstanceOf(StoreError)
+      await expect(
+        table.transact([{ delete: acct }, { put: { ...acct, x: 1 } }])
+      ).rejects.toBeInstanceOf(StoreError)
     })
   })
 }

@@ -13,15 +13,24 @@ export interface KvHarness {
   advance(ms: number): void
   now(): number
   /** Registers a JS stand-in for a Lua script (memory adapter only). */
-  registerScript?(source: string, impl: (keys: string[], args: (string | number)[]) => unknown): void
+  registerScript?(
+    source: string,
+    impl: (keys: string[], args: (string | number)[]) => unknown
+  ): void
 }
 
 let run = 0
-const prefix = () => `ck${Date.now().toString(36)}${(run++).toString(36)}${Math.random().toString(36).slice(2, 6)}`
+const prefix = () =>
+  `ck${Date.now().toString(36)}${(run++).toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 export function runRegionalKvContract(name: string, make: () => KvHarness | Promise<KvHarness>) {
   describe(`RegionalKv contract: ${name}`, () => {
-    const rec = (h: KvHarness, cseq: number, inS: number, data: unknown = { uri: `sip:ue@10.0.0.1;cseq=${cseq}` }): VersionedRecord => ({
+    const rec = (
+      h: KvHarness,
+      cseq: number,
+      inS: number,
+      data: unknown = { uri: `sip:ue@10.0.0.1;cseq=${cseq}` }
+    ): VersionedRecord => ({
       cseq,
       expires: Math.floor(h.now() / 1000) + inS,
       data,
@@ -44,7 +53,11 @@ export function runRegionalKvContract(name: string, make: () => KvHarness | Prom
     it('writes several fields in one call and filters expired ones and tombstones on read', async () => {
       const h = await make()
       const aor = `${prefix()}:reg`
-      const out = await h.a.hsetManyIfNewer(aor, { x: rec(h, 1, 5), y: rec(h, 1, 100), z: rec(h, 1, 0) })
+      const out = await h.a.hsetManyIfNewer(aor, {
+        x: rec(h, 1, 5),
+        y: rec(h, 1, 100),
+        z: rec(h, 1, 0),
+      })
       expect(out).toEqual({ x: 'written', y: 'written', z: 'written' })
       expect(Object.keys(await h.a.hgetLive(aor)).sort()).toEqual(['x', 'y'])
       h.advance(6_000)
@@ -61,7 +74,10 @@ export function runRegionalKvContract(name: string, make: () => KvHarness | Prom
         const aor = `${prefix()}:race`
         const older = rec(h, 10 + i, 300, { from: 'a' })
         const newer = rec(h, 11 + i, 300, { from: 'b' })
-        const writes = i % 2 === 0 ? [h.a.hsetIfNewer(aor, 'b1', older), h.b.hsetIfNewer(aor, 'b1', newer)] : [h.b.hsetIfNewer(aor, 'b1', newer), h.a.hsetIfNewer(aor, 'b1', older)]
+        const writes =
+          i % 2 === 0
+            ? [h.a.hsetIfNewer(aor, 'b1', older), h.b.hsetIfNewer(aor, 'b1', newer)]
+            : [h.b.hsetIfNewer(aor, 'b1', newer), h.a.hsetIfNewer(aor, 'b1', older)]
         await Promise.all(writes)
         expect((await h.a.hgetLive(aor)).b1).toEqual(newer)
         expect((await h.b.hgetLive(aor)).b1).toEqual(newer)
@@ -113,7 +129,9 @@ export function runRegionalKvContract(name: string, make: () => KvHarness | Prom
       const h = await make()
       const k = `${prefix()}:challenge`
       expect(await h.a.get(k)).toBeUndefined()
-      expect(await h.a.set(k, { nonce: 'abc', realm: 'example.com' }, { ttlSeconds: 40, nx: true })).toBe(true)
+      expect(
+        await h.a.set(k, { nonce: 'abc', realm: 'example.com' }, { ttlSeconds: 40, nx: true })
+      ).toBe(true)
       expect(await h.a.set(k, { nonce: 'other' }, { ttlSeconds: 40, nx: true })).toBe(false)
       expect(await h.b.get(k)).toEqual({ nonce: 'abc', realm: 'example.com' })
       expect(await h.a.set(k, 'plain text', { ttlSeconds: 40 })).toBe(true)
@@ -141,7 +159,9 @@ export function runRegionalKvContract(name: string, make: () => KvHarness | Prom
         return store[keys[0]!]
       })
       const k = `${prefix()}:txn`
-      const results = await Promise.all([1, 2, 3, 4].map((n) => h.a.evalLocal<number>(script, [k], [n])))
+      const results = await Promise.all(
+        [1, 2, 3, 4].map((n) => h.a.evalLocal<number>(script, [k], [n]))
+      )
       expect(Math.max(...results)).toBe(10)
       expect(new Set(results).size).toBe(4)
     })

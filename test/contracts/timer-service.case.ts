@@ -26,12 +26,19 @@ export interface TimerHarness {
 let n = 0
 const tag = () => `t${Date.now().toString(36)}${(n++).toString(36)}`
 
-export function runTimerServiceContract(name: string, make: () => TimerHarness | Promise<TimerHarness>) {
+export function runTimerServiceContract(
+  name: string,
+  make: () => TimerHarness | Promise<TimerHarness>
+) {
   describe(`TimerService contract: ${name}`, () => {
     it('a one-shot timer pops once with its opaque body and sequence number 0', async () => {
       const h = await make()
       const t = tag()
-      const id = await h.timers.set({ intervalMs: h.unitMs, callbackUri: h.callbackUri(t), opaque: `{"aor_id":"${t}"}` })
+      const id = await h.timers.set({
+        intervalMs: h.unitMs,
+        callbackUri: h.callbackUri(t),
+        opaque: `{"aor_id":"${t}"}`,
+      })
       expect(parseTimerId(id)).toBe(id)
       expect(await h.received(t)).toEqual([])
       await h.pass(h.unitMs * 3)
@@ -43,7 +50,12 @@ export function runTimerServiceContract(name: string, make: () => TimerHarness |
     it('repeats every interval while within repeat-for, with increasing sequence numbers', async () => {
       const h = await make()
       const t = tag()
-      await h.timers.set({ intervalMs: h.unitMs, repeatForMs: h.unitMs * 3, callbackUri: h.callbackUri(t), opaque: 'rep' })
+      await h.timers.set({
+        intervalMs: h.unitMs,
+        repeatForMs: h.unitMs * 3,
+        callbackUri: h.callbackUri(t),
+        opaque: 'rep',
+      })
       await h.pass(h.unitMs * 5)
       const got = await h.received(t)
       expect(got.map((p) => p.seq)).toEqual([0, 1, 2])
@@ -52,7 +64,12 @@ export function runTimerServiceContract(name: string, make: () => TimerHarness |
     it('repeat-for shorter than the interval never pops', async () => {
       const h = await make()
       const t = tag()
-      await h.timers.set({ intervalMs: h.unitMs, repeatForMs: h.unitMs / 2, callbackUri: h.callbackUri(t), opaque: 'never' })
+      await h.timers.set({
+        intervalMs: h.unitMs,
+        repeatForMs: h.unitMs / 2,
+        callbackUri: h.callbackUri(t),
+        opaque: 'never',
+      })
       await h.pass(h.unitMs * 3)
       expect(await h.received(t)).toEqual([])
     })
@@ -61,13 +78,27 @@ export function runTimerServiceContract(name: string, make: () => TimerHarness |
       const h = await make()
       const t1 = tag()
       const t2 = tag()
-      const id = await h.timers.set({ intervalMs: h.unitMs, callbackUri: h.callbackUri(t1), opaque: 'old' })
-      expect(await h.timers.update(id, { intervalMs: h.unitMs * 2, callbackUri: h.callbackUri(t2), opaque: 'new' })).toBe(id)
+      const id = await h.timers.set({
+        intervalMs: h.unitMs,
+        callbackUri: h.callbackUri(t1),
+        opaque: 'old',
+      })
+      expect(
+        await h.timers.update(id, {
+          intervalMs: h.unitMs * 2,
+          callbackUri: h.callbackUri(t2),
+          opaque: 'new',
+        })
+      ).toBe(id)
       await h.pass(h.unitMs * 4)
       expect(await h.received(t1)).toEqual([])
       expect(await h.received(t2)).toEqual([{ opaque: 'new', seq: 0 }])
       const t3 = tag()
-      const gone = await h.timers.set({ intervalMs: h.unitMs, callbackUri: h.callbackUri(t3), opaque: 'x' })
+      const gone = await h.timers.set({
+        intervalMs: h.unitMs,
+        callbackUri: h.callbackUri(t3),
+        opaque: 'x',
+      })
       await h.timers.delete(gone)
       await h.timers.delete(gone)
       await h.pass(h.unitMs * 3)
@@ -77,17 +108,34 @@ export function runTimerServiceContract(name: string, make: () => TimerHarness |
     it('PUT with an unknown id creates the timer under that id', async () => {
       const h = await make()
       const t = tag()
-      const id = '0123456789abcdef-2'.replace('0123', Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0'))
-      expect(await h.timers.update(`${id}extra-ignored`, { intervalMs: h.unitMs, callbackUri: h.callbackUri(t), opaque: 'put' })).toBe(id)
+      const id = '0123456789abcdef-2'.replace(
+        '0123',
+        Math.floor(Math.random() * 0xffff)
+          .toString(16)
+          .padStart(4, '0')
+      )
+      expect(
+        await h.timers.update(`${id}extra-ignored`, {
+          intervalMs: h.unitMs,
+          callbackUri: h.callbackUri(t),
+          opaque: 'put',
+        })
+      ).toBe(id)
       await h.pass(h.unitMs * 3)
       expect(await h.received(t)).toEqual([{ opaque: 'put', seq: 0 }])
     })
 
     it('refuses bad ids and bad specs with a store error naming the field', async () => {
       const h = await make()
-      await expect(h.timers.update('not-an-id', { intervalMs: 1000, callbackUri: 'http://x/', opaque: '' })).rejects.toBeInstanceOf(StoreError)
-      await expect(h.timers.set({ intervalMs: 0, callbackUri: 'http://x/', opaque: '' })).rejects.toThrow(/interval/)
-      await expect(h.timers.set({ intervalMs: 1000, callbackUri: 'nope', opaque: '' })).rejects.toThrow(/callback\.http\.uri/)
+      await expect(
+        h.timers.update('not-an-id', { intervalMs: 1000, callbackUri: 'http://x/', opaque: '' })
+      ).rejects.toBeInstanceOf(StoreError)
+      await expect(
+        h.timers.set({ intervalMs: 0, callbackUri: 'http://x/', opaque: '' })
+      ).rejects.toThrow(/interval/)
+      await expect(
+        h.timers.set({ intervalMs: 1000, callbackUri: 'nope', opaque: '' })
+      ).rejects.toThrow(/callback\.http\.uri/)
     })
   })
 }

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RoundTrips } from '../../shared/vellum'
-import { type ReceivedPop, runTimerServiceContract } from '../contracts/timer-service.case'
 import { CallbackServer, CloudClock, timerService } from '../contracts/cloud-harness'
+import { type ReceivedPop, runTimerServiceContract } from '../contracts/timer-service.case'
 import { endpoints } from '../support/cloud'
 
 let server: CallbackServer

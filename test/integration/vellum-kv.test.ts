@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { RoundTrips } from '../../shared/vellum'
-import { runRegionalKvContract } from '../contracts/regional-kv.case'
 import { CloudClock, kvFrom, redis } from '../contracts/cloud-harness'
+import { runRegionalKvContract } from '../contracts/regional-kv.case'
 import { endpoints } from '../support/cloud'
 
 runRegionalKvContract('Upstash dual-write (a ⇄ b)', async () => {
@@ -26,7 +26,11 @@ describe('dual-write on the wire', () => {
     const aor = `wire-${Date.now()}`
     const rec = { cseq: 1, expires: Math.floor(Date.now() / 1000) + 300, data: { uri: 'sip:u@h' } }
     expect(await kv.hsetIfNewer(aor, 'b1', rec)).toBe('written')
-    expect(rt.snapshot()).toMatchObject({ calls: 2, depth: 1, byStore: { 'kv-local': 1, 'kv-remote': 1 } })
+    expect(rt.snapshot()).toMatchObject({
+      calls: 2,
+      depth: 1,
+      byStore: { 'kv-local': 1, 'kv-remote': 1 },
+    })
     for (const r of ['a', 'b'] as const) {
       const raw = await redis(endpoints(), r).hgetall<Record<string, unknown>>(aor)
       expect(raw?.b1).toEqual(rec)

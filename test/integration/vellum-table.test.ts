@@ -2,12 +2,13 @@
  * The GlobalTable contract against the DynamoDB adapter on DynamoDB Local, plus the adapter's
  * round-trip counting and its typed errors.
  */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { ConditionFailed, RoundTrips, StoreError, Unavailable } from '../../shared/vellum'
 import { DynamoGlobalTable } from '../../shared/vellum/table-dynamo'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { runGlobalTableContract } from '../contracts/global-table.case'
 import { CloudClock, credentials, table } from '../contracts/cloud-harness'
+import { runGlobalTableContract } from '../contracts/global-table.case'
 import { endpoints } from '../support/cloud'
 
 runGlobalTableContract('DynamoDB Local', async () => {
@@ -29,18 +30,30 @@ describe('DynamoGlobalTable specifics', () => {
     const t = table(endpoints(), { now: Date.now })
     const k = { pk: `typed-${Date.now()}`, sk: 'x' }
     await t.put({ ...k, v: 1 })
-    const err = await t.put({ ...k, v: 2 }, { condition: { ifNotExists: true } }).catch((e: unknown) => e)
+    const err = await t
+      .put({ ...k, v: 2 }, { condition: { ifNotExists: true } })
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConditionFailed)
     expect((err as ConditionFailed).store).toBe('table')
     const dead = new DynamoGlobalTable(
-      new DynamoDBClient({ endpoint: 'http://127.0.0.1:1', region: 'local-a', credentials, maxAttempts: 1 }),
+      new DynamoDBClient({
+        endpoint: 'http://127.0.0.1:1',
+        region: 'local-a',
+        credentials,
+        maxAttempts: 1,
+      }),
       'edgewater',
       { now: Date.now },
       new RoundTrips()
     )
     await expect(dead.get(k)).rejects.toBeInstanceOf(Unavailable)
     const missingTable = new DynamoGlobalTable(
-      new DynamoDBClient({ endpoint: endpoints().dynamodb, region: 'local-a', credentials, maxAttempts: 1 }),
+      new DynamoDBClient({
+        endpoint: endpoints().dynamodb,
+        region: 'local-a',
+        credentials,
+        maxAttempts: 1,
+      }),
       'no-such-table',
       { now: Date.now },
       new RoundTrips()
