@@ -1,0 +1,81 @@
+/**
+ * @module dime/dime-keys
+ * The storage keys Dime uses beyond the shared ones of `shared/vellum/keys.ts`: the registration
+ * state item of an implicit registration set, the listing items behind `GET /public/`, the
+ * served-user index of CDRs, and the regional-KV keys of the Homestead cache and of Ralf's
+ * charging sessions. Formats follow docs/global-table.md conventions (upper-case tag, `#`,
+ * zero-padded numbers) and are documented in docs/dime.md.
+ */
+import type { TableKey } from '../../shared/vellum/global-table'
+import { cdrKey } from '../../shared/vellum/keys'
+
+const pad = (n: number, width: number) => String(Math.max(0, Math.floor(n))).padStart(width, '0')
+
+/** Registration state of an IRS `{state, impis, scscf}` (master copy; the KV holds a cache). */
+export const registrationStateKey = (irs: string): TableKey => ({ pk: `IRS#${irs}`, sk: 'REG' })
+
+/** gsi2 sort key of a service profile item in its `SP#<sp>` partition (beside its `IMPU#` members). */
+export const SERVICE_PROFILE_INDEX_SK = 'SP'
+
+/** FNV-1a 32-bit of a text: the position of an identity on the listing ring. */
+export function ringHash(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h
+}
+
+/** Number of partitions the public-id listing is spread over (top 8 bits of the ring hash). */
+export const LISTING_PARTITIONS = 256
+export const hex8 = (n: number) => n.toString(16).padStart(8, '0')
+
+/**
+ * The listing item of a public id: partition by the top byte of its ring hash, sorted by the
+ * full hash, so a chunk of the ring (Homestead-prov `chunk-proportion`/`chunk`) is a range
+ * query over a few partitions.
+ */
+export function publicIdListingKey(impu: string): TableKey {
+  const h = ringHash(impu)
+  return { pk: `IMPULIST#${pad(h >>> 24, 3)}`, sk: `${hex8(h)}#${impu}` }
+}
+export const listingPartitionPk = (partition: number) => `IMPULIST#${pad(partition, 3)}`
+
+/**
+ * A CDR of one accounting record. The shared {@link cdrKey} orders a call's CDRs by time and
+ * record number; the role, the node functionality and a per-record nonce are appended so no two
+ * records of one call collide (the originating and terminating S-CSCF, two EVENTs in one ms).
+ */
+export function cdrItemKey(
+  callId: string,
+  eventMs: number,
+  recordNumber: number,
+  role: number,
+  functionality: number,
+  nonce: string
+): TableKey {
+  const k = cdrKey(callId, eventMs, recordNumber)
+  return { pk: k.pk, sk: `${k.sk}#${role}-${functionality}#${nonce}` }
+}
+
+/** gsi2: a served user's CDRs in time order. */
+export const cdrUserIndex = (user: string, eventMs: number, callId: string) => ({
+  gsi2pk: `CDRUSER#${user}`,
+  gsi2sk: `${pad(eventMs, 15)}#${callId}`,
+})
+export const cdrUserIndexPk = (user: string) => `CDRUSER#${user}`
+export const cdrTimeSk = (ms: number) => pad(ms, 15)
+
+// ---- Regional KV ----
+
+/** Homestead cache: the IRS data and registration state, one copy per public id. */
+export const impuCacheKey = (impu: string) => `dime:impu:${impu}`
+/** Homestead cache: a private id's digest and the public ids it may authenticate. */
+export const impiCacheKey = (impi: string) => `dime:impi:${impi}`
+/** Ralf: a charging session (Clearwater `session` table: call id + role + function). */
+export const ralfSessionKey = (callId: string, role: number, fn: number) =>
+  `ralf:session:${callId}:${role}:${fn}`
+/** Ralf: the session's Accounting-Record-Number counter. */
+export const ralfRecordNumberKey = (callId: string, role: number, fn: number) =>
+  `ralf:arn:${callId}:${role}:${fn}`

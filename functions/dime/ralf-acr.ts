@@ -1,0 +1,116 @@
+/**
+ * @module dime/ralf-acr
+ * The ACR JSON Sprout POSTs to Ralf (clearwater-interfaces §7; ralf:src/handlers.cpp
+ * `parse_body`), checked with zod in Ralf's order: an `event` object; its
+ * `Service-Information.IMS-Information` with integer `Role-Of-Node` and `Node-Functionality`
+ * (they tell apart the nodes charging one Call-ID); an integer `Accounting-Record-Type` of 1–4;
+ * and for START and EVENT a `peers.ccf` array of strings that is not empty. A START or EVENT
+ * without any `peers` object is accepted and dropped (200), as Ralf does. Every other field is
+ * carried through untouched into the CDR.
+ */
+import { z } from 'zod'
+import { describeIssues } from './http-util'
+
+/** TS 32.299 Accounting-Record-Type. */
+export const RECORD_TYPE = { EVENT: 1, START: 2, INTERIM: 3, STOP: 4 } as const
+export type RecordTypeCode = 1 | 2 | 3 | 4
+export const RECORD_TYPE_NAMES: Record<RecordTypeCode, string> = {
+  1: 'EVENT',
+  2: 'START',
+  3: 'INTERIM',
+  4: 'STOP',
+}
+
+const imsInformation = z.looseObject({
+  'Role-Of-Node': z.int('must be an integer'),
+  'Node-Functionality': z.int('must be an integer'),
+})
+
+const eventSchema = z.looseObject({
+  'Service-Information': z.looseObject({ 'IMS-Information': imsInformation }),
+  'Accounting-Record-Type': z
+    .int('must be an integer')
+    .refine((n) => n >= 1 && n <= 4, 'must be 1 (EVENT), 2 (START), 3 (INTERIM) or 4 (STOP)'),
+})
+
+const acrSchema = z.looseObject({ event: eventSchema, peers: z.unknown().optional() })
+
+const ccfSchema = z.looseObject({
+  ccf: z.array(z.string('must be a string'), 'must be an array').min(1, 'must not be empty'),
+})
+
+export interface Acr {
+  recordType: RecordTypeCode
+  role: number
+  functionality: number
+  /** `Acct-Interim-Interval` when an integer: the session refresh time Sprout proposes. */
+  interimInterval?: number
+  /** CCF peers (START and EVENT). */
+  ccfs: string[]
+  /** The `event` object as received. */
+  event: Record<string, unknown>
+}
+
+export type AcrParse =
+  | { kind: 'ok'; acr: Acr }
+  /** START/EVENT without `peers`: Ralf logs it and answers 200 without charging. */
+  | { kind: 'no-peers'; acr: Acr }
+  | { kind: 'invalid'; reason: string }
+
+export function parseAcr(text: string): AcrParse {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return { kind: 'invalid', reason: '(body): is not valid JSON' }
+  }
+  const r = acrSchema.safeParse(raw)
+  if (!r.success) return { kind: 'invalid', reason: describeIssues(r.error) }
+  const ev = r.data.event
+  const ims = ev['Service-Information']['IMS-Information']
+  const interim = ev['Acct-Interim-Interval']
+  const acr: Acr = {
+    recordType: ev['Accounting-Record-Type'] as RecordTypeCode,
+    role: ims['Role-Of-Node'],
+    functionality: ims['Node-Functionality'],
+    ...(Number.isInteger(interim) ? { interimInterval: interim as number } : {}),
+    ccfs: [],
+    event: ev,
+  }
+  if (acr.recordType === RECORD_TYPE.START || acr.recordType === RECORD_TYPE.EVENT) {
+    const peers = r.data.peers
+    if (peers === undefined || peers === null || typeof peers !== 'object' || Array.isArray(peers))
+      return { kind: 'no-peers', acr }
+    const p = ccfSchema.safeParse(peers)
+    if (!p.success) {
+      const reason = p.error.issues.map((i) => `peers.${i.path.join('.')}: ${i.message}`).join('; ')
+      return { kind: 'invalid', reason }
+    }
+    acr.ccfs = p.data.ccf
+  }
+  return { kind: 'ok', acr }
+}
+
+/** The body of Ralf's interim timer: a minimal INTERIM (ralf session_manager create_opaque_data). */
+export function timerInterimBody(role: number, functionality: number, armedAt: number): string {
+  return JSON.stringify({
+    event: {
+      'Service-Information': {
+        'IMS-Information': { 'Role-Of-Node': role, 'Node-Functionality': functionality },
+      },
+      'Accounting-Record-Type': RECORD_TYPE.INTERIM,
+    },
+    // Which arming of the timer popped: with X-Sequence-Number it makes a pop idempotent.
+    'timer-armed-at': armedAt,
+  })
+}
+
+/** Reads the arming stamp back from a timer body (undefined for Sprout's own ACRs). */
+export function timerArmedAt(text: string): number | undefined {
+  try {
+    const v = (JSON.parse(text) as Record<string, unknown>)['timer-armed-at']
+    return typeof v === 'number' ? v : undefined
+  } catch {
+    return undefined
+  }
+}
