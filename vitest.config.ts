@@ -7,6 +7,10 @@ import { defineConfig } from 'vitest/config'
  *   The global setup starts the cloud once (or reuses one already running from `npm start`),
  *   and files run one after another because they share the cloud, its clock and its regions.
  */
+// The AWS SDK warns once per process that it will need Node 22 from 2027; Node 20 is supported
+// here until then, and the warning would repeat in every worker.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 export default defineConfig({
   test: {
     projects: [

@@ -6,7 +6,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from './build'
 
-describe('npm start refuses clearly', () => {
+// Each case starts `npm start`'s entry in a child process (tsx compile included): seconds, not ms.
+describe('npm start refuses clearly', { timeout: 60_000 }, () => {
   let blocker: net.Server
   let port: number
 
@@ -25,7 +26,7 @@ describe('npm start refuses clearly', () => {
         cwd: ROOT,
         env: { ...process.env, EDGEWATER_PORT_OFFSET: '4000', EDGE_PORT_B: String(port) },
         encoding: 'utf8',
-        timeout: 30_000,
+        timeout: 50_000,
       }
     )
     expect(r.status).toBe(1)
@@ -47,7 +48,7 @@ describe('npm start refuses clearly', () => {
           PATH: mkdtempSync(path.join(os.tmpdir(), 'no-tools-')),
         },
         encoding: 'utf8',
-        timeout: 30_000,
+        timeout: 50_000,
       }
     )
     expect(r.status).toBe(1)

@@ -8,6 +8,8 @@ import { settingsFromEnv } from './contract'
 import { PrerequisiteError } from './prerequisites'
 import { killChildrenSync } from './processes'
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 const t0 = Date.now()
 const tagWidth = 12
 const sink = (component: string, line: string) => {
