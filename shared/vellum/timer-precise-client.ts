@@ -34,7 +34,7 @@ export class PreciseTierClient {
     private readonly edgeUrl: string,
     private readonly secret: string,
     private readonly rt: RoundTrips,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
     private readonly timeoutMs = 2_000
   ) {}
 

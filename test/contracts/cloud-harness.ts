@@ -144,6 +144,7 @@ export class CallbackServer {
   port = 0
   /** Status to answer per tag (default 200). */
   readonly status = new Map<string, number>()
+  private readonly failures = new Map<string, number>()
 
   constructor(private readonly secret: string) {}
 
@@ -172,12 +173,20 @@ export class CallbackServer {
           at,
           signed: v.ok,
         })
-        res.writeHead(v.ok ? (this.status.get(tag) ?? 200) : 401).end()
+        const failLeft = this.failures.get(tag) ?? 0
+        if (failLeft > 0) this.failures.set(tag, failLeft - 1)
+        const status = failLeft > 0 ? 500 : (this.status.get(tag) ?? 200)
+        res.writeHead(v.ok ? status : 401).end()
       })
     })
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r))
     this.port = (this.server.address() as AddressInfo).port
     return this
+  }
+
+  /** Answers the next `n` callbacks for `tag` with 500. */
+  failNext(tag: string, n: number): void {
+    this.failures.set(tag, n)
   }
 
   uri(tag: string): string {
