@@ -24,7 +24,7 @@ describe('document operations (trusted zone)', () => {
     expect(get.status).toBe(200)
     expect(await get.text()).toBe(DEFAULT_SIMSERVS_XML)
     expect(get.headers.get('etag')).toBe(etag)
-    expect(get.headers.get('content-type')).toBe('application/simservs+xml')
+    expect(get.headers.get('content-type')).toBe('application/vnd.etsi.simservs+xml')
     expect((await h.signed('DELETE', userPath(ALICE))).status).toBe(204)
     expect((await h.signed('GET', userPath(ALICE))).status).toBe(404)
     expect((await h.signed('DELETE', userPath(ALICE))).status).toBe(204)

@@ -11,8 +11,8 @@ export const XCAP_ERROR_CONTENT_TYPE = 'application/xcap-error+xml'
 /** RFC 4825 §15.2.1/§15.2.3 media types of an element and an attribute fetched on their own. */
 export const XCAP_ELEMENT_CONTENT_TYPE = 'application/xcap-el+xml'
 export const XCAP_ATTRIBUTE_CONTENT_TYPE = 'application/xcap-att+xml'
-/** The simservs application usage's media type (TS 24.623 MIME type for simservs documents). */
-export const SIMSERVS_CONTENT_TYPE = 'application/simservs+xml'
+/** Media type of a simservs document as registered with IANA (ETSI TS 183 023, used by TS 24.623). */
+export const SIMSERVS_CONTENT_TYPE = 'application/vnd.etsi.simservs+xml'
 
 export function escapeXmlAttribute(s: string): string {
   return s

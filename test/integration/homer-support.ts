@@ -34,7 +34,7 @@ export async function signedHomer(
     method,
     headers: {
       ...sig,
-      ...(body !== undefined ? { 'content-type': 'application/simservs+xml' } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/vnd.etsi.simservs+xml' } : {}),
       ...headers,
     },
     ...(body !== undefined ? { body } : {}),
