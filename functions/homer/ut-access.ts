@@ -2,7 +2,7 @@
  * @module homer/ut-access
  * Who may touch a user's simservs. Internal callers (Ellis, Sprout) sign their requests for the
  * trusted zone (architecture §3) and may act for any user. Anyone else is a UE on the Ut
- * interface (TS 24.623 §5.2.3) and must pass HTTP Digest (RFC 7616: SHA-256 or MD5, qop=auth)
+ * interface (TS 24.623) and must pass HTTP Digest (RFC 7616: SHA-256 or MD5, qop=auth)
  * against its private identity's credentials held by Dime, and may then act only for the public
  * identities of its own implicit registration sets (403 otherwise). Clearwater's Homer did no
  * authentication at all and relied on a firewall (clearwater-interfaces §3, §14).

@@ -1,6 +1,6 @@
 /**
  * @module homer/ut-digest
- * HTTP Digest access authentication for the Ut interface (RFC 7616, as TS 24.623 §5.2.3 allows
+ * HTTP Digest access authentication for the Ut interface (RFC 7616, as TS 24.623 allows
  * for XCAP from a UE): parsing the client's `Authorization: Digest …` credentials, building the
  * `WWW-Authenticate` challenges (SHA-256 first, then MD5: RFC 7616 §3.7, most preferred first,
  * always `qop="auth"`), and computing the expected `response` (RFC 7616 §3.4.1) from a stored HA1

@@ -80,7 +80,7 @@ export async function fetchDocument(req: XcapRequest, deps: HomerDeps): Promise<
       status: 200,
       headers: { 'content-type': SIMSERVS_CONTENT_TYPE, etag },
     })
-  // RFC 4825 §8.2.3: the element as it appears in the document, byte for byte.
+  // RFC 4825 §8.3 (GET handling): the element as it appears in the document, byte for byte.
   const selector = parseNodeSelector(target.nodeSelector)
   if (!selector.ok) return errorResponse(400, selector.reason, { etag })
   const tree = parseXmlTree(stored.xml)
@@ -114,7 +114,7 @@ export async function replaceDocument(req: XcapRequest, deps: HomerDeps): Promis
     return errorResponse(413, `documents are limited to ${HOMER_LIMITS.maxDocumentBytes} bytes`)
   let xml: string
   try {
-    // RFC 4825 §5.5/§8.2.5: XCAP documents are UTF-8; a BOM is dropped.
+    // RFC 4825 §8.2 (PUT handling): XCAP documents are UTF-8; a BOM is dropped.
     xml = new TextDecoder('utf-8', { fatal: true }).decode(req.body)
   } catch {
     return documentError({ kind: 'not-utf-8', reason: 'the document is not valid UTF-8' })

@@ -9,12 +9,12 @@
  * MMTEL evaluates them in (clearwater-interfaces §5.9).
  */
 
-/** Namespace of the simservs document and its service elements (TS 24.623 §6.2). */
+/** Namespace of the simservs document and its service elements (TS 24.623). */
 export const SIMSERVS_NS = 'http://uri.etsi.org/ngn/params/xml/simservs/xcap'
 /** Namespace of `ruleset`, `rule`, `conditions`, `actions` (RFC 4745 §13.1). */
 export const COMMON_POLICY_NS = 'urn:ietf:params:xml:ns:common-policy'
 
-/** TS 24.604 §4.9.1.3: the no-reply timer when the document gives none (Clearwater uses 20 s). */
+/** The no-reply timer when the document gives none (Clearwater: 20 s, clearwater-interfaces §12.12). */
 export const DEFAULT_NO_REPLY_TIMER_S = 20
 /** communication-diversion.xsd: `NoReplyTimer` is a positive integer in 5..180. */
 export const NO_REPLY_TIMER_RANGE = { min: 5, max: 180 } as const
@@ -46,21 +46,21 @@ export interface IdentityCondition {
  */
 export interface RuleConditions {
   unconditional: boolean
-  /** TS 24.604 §4.9.1.2 CDIV conditions. */
+  /** TS 24.604 CDIV conditions. */
   busy: boolean
   notRegistered: boolean
   noAnswer: boolean
   notReachable: boolean
   /** `<media>` values in document order (`audio`, `video`, …), as written. */
   media: string[]
-  /** TS 24.611 §4.9.1 barring conditions. */
+  /** TS 24.611 barring conditions. */
   roaming: boolean
   international: boolean
   internationalExHC: boolean
   /** TS 24.611/24.604 common conditions. */
   anonymous: boolean
   communicationDiverted: boolean
-  /** TS 24.604 §4.9.1.2: a rule carrying `rule-deactivated` never fires. */
+  /** TS 24.604: a rule carrying `rule-deactivated` never fires. */
   ruleDeactivated: boolean
   identity: IdentityCondition | undefined
   /** RFC 4745 §7.3 validity periods (`from`/`until` as written, xs:dateTime). */
@@ -74,7 +74,7 @@ export interface RuleConditions {
   other: string[]
 }
 
-/** TS 24.604 §4.9.1.3 `forward-to` action, with the schema defaults applied. */
+/** TS 24.604 `forward-to` action, with the schema defaults applied. */
 export interface ForwardTo {
   target: string
   notifyCaller: boolean

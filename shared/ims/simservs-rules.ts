@@ -2,7 +2,7 @@
  * @module ims/simservs-rules
  * The RFC 4745 common-policy ruleset inside a CDIV or barring service: `cp:ruleset` holding
  * `cp:rule` elements (unique `id`, optional `conditions`, `actions`, `transformations`), the
- * conditions TS 24.604 §4.9.1.2 and TS 24.611 §4.9.1 add, and each service's one action
+ * conditions TS 24.604 and TS 24.611 add, and each service's one action
  * (`forward-to` for CDIV, `allow` for barring). Elements of foreign namespaces are extension
  * points in common-policy (`##other`) and are kept; an unknown element of the simservs or
  * common-policy namespace is a schema error naming it.

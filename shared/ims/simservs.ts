@@ -134,7 +134,7 @@ function buildModel(root: XmlElement): SimservsModel {
     const p = step(ROOT, c)
     if (!isSs(c) || !(MODELLED_SERVICES as readonly string[]).includes(c.local)) {
       // Another service of the absService substitution group, <extensions>, or a foreign element:
-      // kept as written (TS 24.623 §6.2 extensibility), not interpreted.
+      // kept as written (TS 24.623 extensibility), not interpreted.
       model.extensions.push(expandedName(c))
       continue
     }

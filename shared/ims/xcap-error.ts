@@ -8,7 +8,7 @@ import type { SimservsError } from './simservs-check'
 
 export const XCAP_ERROR_NS = 'urn:ietf:params:xml:ns:xcap-error'
 export const XCAP_ERROR_CONTENT_TYPE = 'application/xcap-error+xml'
-/** RFC 4825 §15.2.1/§15.2.3 media types of an element and an attribute fetched on their own. */
+/** RFC 4825 media types of an element and of an attribute fetched on their own. */
 export const XCAP_ELEMENT_CONTENT_TYPE = 'application/xcap-el+xml'
 export const XCAP_ATTRIBUTE_CONTENT_TYPE = 'application/xcap-att+xml'
 /** Media type of a simservs document as registered with IANA (ETSI TS 183 023, used by TS 24.623). */
@@ -35,7 +35,7 @@ export function xcapErrorBody(e: Pick<SimservsError, 'kind' | 'reason' | 'field'
 /**
  * The HTTP status of a refused document: well-formedness and schema failures are 400 (as
  * Clearwater's Homer answered, and what Ellis expects); a uniqueness or encoding constraint is
- * RFC 4825 §8.2.5's 409 Conflict.
+ * RFC 4825 §8.2's 409 Conflict.
  */
 export function statusForDocumentError(e: Pick<SimservsError, 'kind'>): 400 | 409 {
   return e.kind === 'uniqueness-failure' || e.kind === 'not-utf-8' ? 409 : 400

@@ -7,7 +7,7 @@
  * carry an encoded `/`. Pure.
  */
 
-/** Clearwater's AUID (clearwater-interfaces §3) and the one TS 24.623 §5.2.1 registers. */
+/** Clearwater's AUID (clearwater-interfaces §3) and the one TS 24.623 registers. */
 export const SIMSERVS_AUIDS = ['org.etsi.ngn.simservs', 'simservs.ngn.etsi.org'] as const
 export const SIMSERVS_DOCUMENT = 'simservs.xml'
 

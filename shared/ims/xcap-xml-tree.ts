@@ -3,8 +3,8 @@
  * Parses an XCAP document into a small namespace-aware element tree: every element knows its
  * namespace URI and local name (Namespaces in XML §6), its attributes, its decoded text and its
  * exact span in the source, so a node selector can return the element byte-for-byte as stored
- * (RFC 4825 §8.2.3). fast-xml-parser checks well-formedness and does the tokenising; this module
- * adds what XCAP needs on top: one root, UTF-8 only (RFC 4825 §5.5), no DTD (no entity expansion
+ * (RFC 4825 §8.3). fast-xml-parser checks well-formedness and does the tokenising; this module
+ * adds what XCAP needs on top: one root, UTF-8 only (RFC 4825 §8.2), no DTD (no entity expansion
  * from a client's document), the five predefined entities plus character references, and bound
  * namespace prefixes. Pure: no I/O.
  */
