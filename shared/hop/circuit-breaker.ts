@@ -1,0 +1,34 @@
+/**
+ * @module circuit-breaker
+ * Per-target circuit breaker for failover between regions: after a transport failure the target
+ * is skipped for `openMs`, so a dead region costs one timeout, not one per message. After that
+ * one request is let through (half-open); success closes the breaker again.
+ */
+export interface BreakerOptions {
+  openMs: number
+  now: () => number
+}
+
+export class CircuitBreakers {
+  private readonly openUntil = new Map<string, number>()
+
+  constructor(private readonly opts: BreakerOptions) {}
+
+  isOpen(target: string): boolean {
+    const until = this.openUntil.get(target)
+    return until !== undefined && until > this.opts.now()
+  }
+
+  failure(target: string): void {
+    this.openUntil.set(target, this.opts.now() + this.opts.openMs)
+  }
+
+  success(target: string): void {
+    this.openUntil.delete(target)
+  }
+
+  /** Orders targets: closed breakers first (in the given order), then open ones as a last resort. */
+  order<T extends string>(targets: readonly T[]): T[] {
+    return [...targets.filter((t) => !this.isOpen(t)), ...targets.filter((t) => this.isOpen(t))]
+  }
+}

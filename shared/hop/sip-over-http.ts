@@ -1,0 +1,62 @@
+/**
+ * @module sip-over-http
+ * The internal hop (architecture §3): one SIP message as the body of a signed
+ * `POST …/sip` with `Content-Type: message/sip`. The receiver answers 202 once it has taken the
+ * message. Anything else is a transport failure to the sender, mapped as RFC 3261 §8.1.3.1 and
+ * RFC 5626 §5.3 say: a flow that is gone (HTTP 410) is 430 Flow Failed; a timeout is 408;
+ * everything else (refused, reset, 4xx/5xx) is 503.
+ */
+import { signRequest } from './signature'
+
+export const SIP_CONTENT_TYPE = 'message/sip'
+export const DEFAULT_HOP_TIMEOUT_MS = 4_000
+
+export type HopResult =
+  | { ok: true }
+  | { ok: false; sipStatus: 408 | 430 | 503; reason: string; transport: boolean }
+
+export interface HopOptions {
+  secret: string
+  timeoutMs?: number
+  fetch?: typeof fetch
+  /** Extra headers (e.g. the clock offset in the local cloud). */
+  headers?: Record<string, string>
+}
+
+export async function postSip(url: string, message: string, opts: HopOptions): Promise<HopResult> {
+  const doFetch = opts.fetch ?? fetch
+  try {
+    const headers = {
+      ...opts.headers,
+      'content-type': SIP_CONTENT_TYPE,
+      ...(await signRequest(opts.secret, 'POST', url, message)),
+    }
+    const res = await doFetch(url, {
+      method: 'POST',
+      headers,
+      body: message,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_HOP_TIMEOUT_MS),
+    })
+    const text = await res.text().catch(() => '')
+    if (res.status === 202 || res.status === 200) return { ok: true }
+    if (res.status === 410)
+      return { ok: false, sipStatus: 430, reason: 'Flow Failed', transport: false }
+    return {
+      ok: false,
+      sipStatus: 503,
+      reason: `next hop answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+      transport: false,
+    }
+  } catch (err) {
+    const timeout =
+      err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+    return timeout
+      ? { ok: false, sipStatus: 408, reason: 'next hop timed out', transport: true }
+      : {
+          ok: false,
+          sipStatus: 503,
+          reason: `next hop unreachable: ${err instanceof Error ? err.message : String(err)}`,
+          transport: true,
+        }
+  }
+}
