@@ -110,19 +110,26 @@ export async function fetchDocument(req: XcapRequest, deps: HomerDeps): Promise<
 /** PUT of the whole document: validate, then store under optimistic versioning. */
 export async function replaceDocument(req: XcapRequest, deps: HomerDeps): Promise<Response> {
   const { target } = req
+  // A refused write still tells the editor which version is stored (RFC 4825 §7.11 ETags).
+  const currentEtag = async () => (await deps.documents.get(target.xui))?.etag
   if (req.body.byteLength > HOMER_LIMITS.maxDocumentBytes)
-    return errorResponse(413, `documents are limited to ${HOMER_LIMITS.maxDocumentBytes} bytes`)
+    return errorResponse(413, `documents are limited to ${HOMER_LIMITS.maxDocumentBytes} bytes`, {
+      etag: await currentEtag(),
+    })
   let xml: string
   try {
     // RFC 4825 §8.2 (PUT handling): XCAP documents are UTF-8; a BOM is dropped.
     xml = new TextDecoder('utf-8', { fatal: true }).decode(req.body)
   } catch {
-    return documentError({ kind: 'not-utf-8', reason: 'the document is not valid UTF-8' })
+    return documentError(
+      { kind: 'not-utf-8', reason: 'the document is not valid UTF-8' },
+      await currentEtag()
+    )
   }
   const parsed = parseSimservs(xml)
   if (!parsed.ok) {
     deps.log.info('simservs document refused', { impu: target.xui, reason: parsed.error.reason })
-    return documentError(parsed.error)
+    return documentError(parsed.error, await currentEtag())
   }
   const out = await deps.documents.put(target.xui, xml, parsed.value, req.conditions)
   if (!out.ok) return errorResponse(out.status, out.reason, { etag: out.etag })
@@ -143,9 +150,8 @@ export async function removeDocument(req: XcapRequest, deps: HomerDeps): Promise
   return new Response(null, { status: 204 })
 }
 
-function documentError(e: Parameters<typeof xcapErrorBody>[0]): Response {
-  return new Response(xcapErrorBody(e), {
-    status: statusForDocumentError(e),
-    headers: { 'content-type': XCAP_ERROR_CONTENT_TYPE },
-  })
+function documentError(e: Parameters<typeof xcapErrorBody>[0], etag: string | undefined): Response {
+  const headers = new Headers({ 'content-type': XCAP_ERROR_CONTENT_TYPE })
+  if (etag) headers.set('etag', etag)
+  return new Response(xcapErrorBody(e), { status: statusForDocumentError(e), headers })
 }

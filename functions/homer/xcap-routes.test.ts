@@ -54,6 +54,13 @@ describe('document operations (trusted zone)', () => {
       /<schema-validation-error phrase="simservs\/communication-diversion\/NoReplyTimer: 900 is outside 5\.\.180 seconds"\/>/
     )
     expect((await h.signed('GET', userPath(ALICE))).status).toBe(404)
+    expect(r.headers.get('etag')).toBeNull()
+    // Over an existing document the refusal carries the stored version's ETag, which is kept.
+    const etag = (await h.signed('PUT', userPath(ALICE), DEFAULT_SIMSERVS_XML)).headers.get('etag')
+    const r2 = await h.signed('PUT', userPath(ALICE), bad)
+    expect(r2.status).toBe(400)
+    expect(r2.headers.get('etag')).toBe(etag)
+    expect(await (await h.signed('GET', userPath(ALICE))).text()).toBe(DEFAULT_SIMSERVS_XML)
   })
 
   it('refuses duplicate rule ids with 409 uniqueness-failure and bad UTF-8 with 409', async () => {
