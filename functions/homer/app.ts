@@ -28,6 +28,7 @@ const productionDeps: DepsResolver = (c) => {
     }),
     hopSecret: env.HOP_SECRET,
     realm: env.HOME_DOMAIN,
+    roundTrips: vellum.roundTrips,
   })
 }
 

@@ -10,6 +10,7 @@ import type { FunctionBindings } from '../../shared/http/function-app'
 import type { Logger } from '../../shared/log/logger'
 import type { GlobalTable } from '../../shared/vellum/global-table'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
+import type { RoundTrips } from '../../shared/vellum/round-trips'
 import type { SubscriberDirectory } from './dime-client'
 import { SimservsDocuments } from './simservs-documents'
 import { createSimservsReader, type SimservsReader } from './simservs-reader'
@@ -21,6 +22,8 @@ export interface HomerDeps {
   reader: SimservsReader
   access: AccessDeps
   log: Logger
+  /** This request's store round trips, when the stores count them (production adapters). */
+  roundTrips: RoundTrips | undefined
 }
 
 export type HomerContext = Context<FunctionBindings>
@@ -34,6 +37,7 @@ export interface HomerParts {
   directory: SubscriberDirectory
   hopSecret: string
   realm: string
+  roundTrips?: RoundTrips
 }
 
 /** Wires the handlers' dependencies from stores, clock, logger and the subscriber directory. */
@@ -50,5 +54,6 @@ export function buildHomerDeps(p: HomerParts): HomerDeps {
       log: p.log,
     },
     log: p.log,
+    roundTrips: p.roundTrips,
   }
 }

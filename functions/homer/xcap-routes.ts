@@ -94,7 +94,15 @@ export function createHomerRoutes(resolve: DepsResolver): Hono<FunctionBindings>
     try {
       const impu = c.req.param('impu')
       const r = await deps.reader.lookup(impu)
-      return c.json({ impu, source: r.source, etag: r.etag ?? null, model: r.model ?? null })
+      const rt = deps.roundTrips?.snapshot()
+      return c.json({
+        impu,
+        source: r.source,
+        etag: r.etag ?? null,
+        model: r.model ?? null,
+        // What this read cost in store round trips (architecture §8 budgets).
+        roundTrips: rt ? { calls: rt.calls, depth: rt.depth, byStore: rt.byStore } : null,
+      })
     } catch (err) {
       const r = unavailable(err)
       if (!r) throw err

@@ -49,6 +49,7 @@ export async function mmtelRead(region: Region, impu: string) {
     impu: string
     source: 'cache' | 'table'
     etag: string | null
+    roundTrips: { calls: number; depth: number; byStore: Record<string, number> } | null
     model: {
       cdiv?: {
         active: boolean

@@ -262,6 +262,21 @@ describe('MMTEL cheap path', () => {
     }
   })
 
+  it('costs one local KV round trip on a hit; a miss reads the table once and fills the cache', async () => {
+    const impu = uniqueImpu('cost')
+    const miss = await mmtelRead('a', impu)
+    expect(miss.source).toBe('table')
+    // Local KV miss → remote KV (Vellum's read fallback) → table → guarded fill of both KVs.
+    expect(miss.roundTrips?.byStore.table).toBe(1)
+    expect(miss.roundTrips?.depth).toBeLessThanOrEqual(4)
+    await signedHomer('a', 'PUT', simservsPath(impu), cdivDocument('sip:vm@example.com'))
+    for (const r of ['a', 'b'] as const) {
+      const hit = await mmtelRead(r, impu)
+      expect(hit.source).toBe('cache')
+      expect(hit.roundTrips).toEqual({ calls: 1, depth: 1, byStore: { 'kv-local': 1 } })
+    }
+  })
+
   it('is internal only', async () => {
     const r = await fetch(homerUrl('a', `/mmtel/simservs/${encodeURIComponent('sip:x@y')}`))
     expect(r.status).toBe(401)
