@@ -102,6 +102,7 @@ export function popDepsFor(
     region: env.REGION,
     functionUrls: env.FUNCTION_URLS,
     secret: env.HOP_SECRET,
+    precise: new PreciseTierClient(env.EDGE_URL, env.HOP_SECRET, v.roundTrips, opts.fetch),
     ...(opts.backupMarginMs !== undefined ? { backupMarginMs: opts.backupMarginMs } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   }

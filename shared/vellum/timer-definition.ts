@@ -90,13 +90,15 @@ export function popItem(
   state: PopState,
   region: string,
   leaseUntil: number,
-  nowMs: number
+  nowMs: number,
+  token?: string
 ) {
   return {
     ...timerPopKey(id, generation, seq),
     state,
     region,
     leaseUntil,
+    ...(token ? { token } : {}),
     ttl: ttlFromNow(nowMs, TIMER_RECORD_GRACE_S),
   }
 }

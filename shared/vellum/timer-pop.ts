@@ -10,9 +10,14 @@
  *    region is delivering right now: answer 503 so the Scheduler retries later (if that
  *    delivery fails, the claim is released and the retry delivers). An expired lease (the
  *    claimer died) is taken over with a versioned write.
- * 3. Schedule the next pop in both regions (idempotent names), then POST the callback
+ * 3. Early pop: EventBridge fires anywhere within the minute of its `at()` time, so a pop may
+ *    arrive before it is due. It is then claimed (lease until due + 15 s) and handed to the
+ *    precise tier for the remaining milliseconds; the Durable Object posts it back here with the
+ *    claim's token at the due time. If the precise tier cannot take it, the claim is released
+ *    and the backup schedule delivers it, late but never early.
+ * 4. Schedule the next pop in both regions (idempotent names), then POST the callback
  *    (timer-callback.ts), on this region's copy of the callback's function.
- * 4. Success marks the record `done`. Failure releases the claim, so the other region's
+ * 5. Success marks the record `done`. Failure releases the claim, so the other region's
  *    schedule delivers it (Chronos: a failed pop is dropped locally and the other replica pops).
  *
  * Delivery is therefore at least once (a callback that succeeds after its 2 s deadline may be
@@ -26,18 +31,24 @@ import type { GlobalTable, Item } from './global-table'
 import { timerDefinitionKey, timerPopKey } from './keys'
 import type { RoundTrips } from './round-trips'
 import { type CallbackResult, deliverPop, localisedUri } from './timer-callback'
-import { definitionFromItem, popItem } from './timer-definition'
+import { definitionFromItem, dueAt, popItem, type TimerDefinition } from './timer-definition'
+import type { PreciseTierClient } from './timer-precise-client'
 import type { PopInput, ScheduleSettings, ScheduleTarget } from './timer-schedules'
 import { popCount } from './timer-service'
 import { scheduleBoth } from './timers-tiered'
 
 /** How long a claim protects a delivery in progress (callback deadline plus margin). */
 export const POP_LEASE_MS = 15_000
+/** A pop arriving more than this before it is due is handed to the precise tier. */
+export const HANDOFF_MIN_MS = 200
+/** Path of the pop route on the timers function (the precise tier posts handed-off pops here). */
+export const POP_ROUTE = '/scheduler/fire'
 
 export type PopOutcome =
   | { status: 'delivered'; callback: CallbackResult }
   | { status: 'callback-failed'; callback: CallbackResult }
-  | { status: 'duplicate' | 'stale' | 'in-progress' }
+  | { status: 'handed-off'; dueInMs: number }
+  | { status: 'duplicate' | 'stale' | 'in-progress' | 'handoff-failed' }
 
 export interface PopDeps {
   table: GlobalTable
@@ -50,8 +61,11 @@ export interface PopDeps {
   region: Region
   functionUrls: FunctionUrls
   secret: string
+  /** The precise tier, for early pops; without it an early pop is delivered at once. */
+  precise?: PreciseTierClient
   backupMarginMs?: number
   fetch?: typeof fetch
+  random?: () => number
 }
 
 /** HTTP status for the Scheduler: 503 makes it retry; everything else is final. */
@@ -59,7 +73,14 @@ export function popHttpStatus(o: PopOutcome): number {
   return o.status === 'in-progress' ? 503 : 200
 }
 
-async function claim(d: PopDeps, input: PopInput): Promise<Item | 'duplicate' | 'in-progress'> {
+type Claim = Item | 'duplicate' | 'in-progress'
+
+async function claim(
+  d: PopDeps,
+  input: PopInput,
+  leaseUntil: number,
+  token?: string
+): Promise<Claim> {
   const now = d.clock.now()
   const item = popItem(
     input.id,
@@ -67,8 +88,9 @@ async function claim(d: PopDeps, input: PopInput): Promise<Item | 'duplicate' | 
     input.seq,
     'claimed',
     d.region,
-    now + POP_LEASE_MS,
-    now
+    leaseUntil,
+    now,
+    token
   )
   try {
     return await d.table.put(item, { condition: { ifNotExists: true } })
@@ -88,6 +110,61 @@ async function claim(d: PopDeps, input: PopInput): Promise<Item | 'duplicate' | 
   }
 }
 
+/** A pop the precise tier hands back: go on only under this region's own claim. */
+async function resumeClaim(d: PopDeps, input: PopInput): Promise<Claim | undefined> {
+  const cur = await d.table.get(timerPopKey(input.id, input.generation, input.seq), {
+    consistent: true,
+  })
+  if (!cur) return undefined // released meanwhile: claim afresh
+  if (cur.state === 'done') return 'duplicate'
+  return cur.token === input.token ? cur : 'in-progress'
+}
+
+function newToken(random: () => number): string {
+  return Math.floor(random() * 2 ** 48).toString(36) + Math.floor(random() * 2 ** 48).toString(36)
+}
+
+async function release(d: PopDeps, input: PopInput, version: number): Promise<void> {
+  await d.table
+    .delete(timerPopKey(input.id, input.generation, input.seq), {
+      condition: { ifVersion: version },
+    })
+    .catch((err: unknown) =>
+      d.log.warn('could not release a timer pop', { timer: input.id, error: String(err) })
+    )
+}
+
+async function handOff(
+  d: PopDeps,
+  def: TimerDefinition,
+  input: PopInput,
+  dueInMs: number
+): Promise<PopOutcome> {
+  const token = newToken(d.random ?? Math.random)
+  const claimed = await claim(d, input, d.clock.now() + dueInMs + POP_LEASE_MS, token)
+  if (claimed === 'duplicate' || claimed === 'in-progress') return { status: claimed }
+  try {
+    await d.precise!.send({
+      op: 'set',
+      id: def.id,
+      generation: def.generation,
+      intervalMs: dueInMs,
+      repeatForMs: dueInMs,
+      callbackUri: `${d.functionUrls[d.region].timers.replace(/\/+$/, '')}${POP_ROUTE}`,
+      opaque: JSON.stringify({ ...input, token }),
+    })
+    return { status: 'handed-off', dueInMs }
+  } catch (err) {
+    d.log.warn('early timer pop could not be handed to the precise tier; the backup will pop it', {
+      timer: def.id,
+      seq: input.seq,
+      error: String(err),
+    })
+    await release(d, input, claimed.version as number)
+    return { status: 'handoff-failed' }
+  }
+}
+
 export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome> {
   const def = definitionFromItem(
     await d.table.get(timerDefinitionKey(input.id), { consistent: true })
@@ -101,7 +178,12 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
     d.log.debug('stale timer pop dropped', { timer: input.id, seq: input.seq })
     return { status: 'stale' }
   }
-  const claimed = await claim(d, input)
+  const dueInMs = dueAt(def, input.seq) - d.clock.now()
+  let claimed: Claim | undefined = input.token ? await resumeClaim(d, input) : undefined
+  if (claimed === undefined) {
+    if (dueInMs > HANDOFF_MIN_MS && d.precise) return handOff(d, def, input, dueInMs)
+    claimed = await claim(d, input, d.clock.now() + POP_LEASE_MS)
+  }
   if (claimed === 'duplicate' || claimed === 'in-progress') {
     d.log.info('timer pop already handled by the other region', {
       timer: input.id,
@@ -154,10 +236,6 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
     status: callback.status,
     error: callback.error,
   })
-  await d.table
-    .delete(key, { condition: { ifVersion: claimVersion } })
-    .catch((err: unknown) =>
-      d.log.warn('could not release a timer pop', { timer: def.id, error: String(err) })
-    )
+  await release(d, input, claimVersion)
   return { status: 'callback-failed', callback }
 }

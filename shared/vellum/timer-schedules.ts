@@ -22,6 +22,8 @@ export interface PopInput {
   id: string
   generation: number
   seq: number
+  /** Set when the precise tier hands back a pop this region claimed early (timer-pop.ts). */
+  token?: string
 }
 
 export function isPopInput(v: unknown): v is PopInput {
@@ -31,7 +33,8 @@ export function isPopInput(v: unknown): v is PopInput {
     o.kind === 'edgewater-timer-pop' &&
     typeof o.id === 'string' &&
     typeof o.generation === 'number' &&
-    typeof o.seq === 'number'
+    typeof o.seq === 'number' &&
+    (o.token === undefined || typeof o.token === 'string')
   )
 }
 

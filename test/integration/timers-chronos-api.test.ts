@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Region } from '../../shared/config/regions'
 import { signRequest } from '../../shared/hop/signature'
 import { timerDefinitionKey } from '../../shared/vellum/keys'
+import { definitionItem } from '../../shared/vellum/timer-definition'
+import { newTimerId } from '../../shared/vellum/timer-service'
 import { CallbackServer, CloudClock, table } from '../contracts/cloud-harness'
 import { endpoints } from '../support/cloud'
 
@@ -122,11 +124,22 @@ describe('Chronos API on the timers function', () => {
 })
 
 describe('a pop happens once across both regions', () => {
+  /** A long-tier timer whose first pop is already due, with no schedules: pops are fired by hand. */
   async function armed(tag: string) {
-    const res = await call('a', 'POST', '/timers', chronosBody(tag, 600))
-    const id = res.headers.get('location')!.slice('/timers/'.length)
-    const def = await table(endpoints(), clock).get(timerDefinitionKey(id), { consistent: true })
-    return { kind: 'edgewater-timer-pop', id, generation: def!.generation as number, seq: 0 }
+    const id = newTimerId()
+    const def = {
+      id,
+      generation: Date.now() * 1000,
+      startMs: clock.now() - 601_000,
+      intervalMs: 600_000,
+      repeatForMs: 600_000,
+      callbackUri: server.uri(tag),
+      opaque: `{"aor_id":"sip:${tag}@example.com"}`,
+      tier: 'scheduler' as const,
+      region: 'a',
+    }
+    await table(endpoints(), clock).put(definitionItem(def))
+    return { kind: 'edgewater-timer-pop', id, generation: def.generation, seq: 0 }
   }
 
   it('a duplicate pop does nothing', async () => {
@@ -174,6 +187,31 @@ describe('a pop happens once across both regions', () => {
     expect(server.for('retry').map((r) => r.seq)).toEqual([0, 0])
     const third = await call('a', 'POST', '/scheduler/fire', input)
     expect(await third.json()).toMatchObject({ status: 'duplicate' })
+  })
+
+  it('an early pop (Scheduler spread) is handed to the precise tier and delivered at its due time', async () => {
+    const tag = `early-${Date.now()}`
+    const res = await call('a', 'POST', '/timers', chronosBody(tag, 61))
+    const id = res.headers.get('location')!.slice('/timers/'.length)
+    const def = await table(endpoints(), clock).get(timerDefinitionKey(id), { consistent: true })
+    const input = { kind: 'edgewater-timer-pop', id, generation: def!.generation as number, seq: 0 }
+    await clock.advance(59_000)
+    const due = (def!.startMs as number) + 61_000 - (clock.now() - Date.now())
+    const early = await call('a', 'POST', '/scheduler/fire', input)
+    const outcome = (await early.json()) as { status: string; dueInMs: number }
+    expect(outcome.status).toBe('handed-off')
+    expect(outcome.dueInMs).toBeGreaterThan(1_000)
+    expect(outcome.dueInMs).toBeLessThan(2_100)
+    expect(server.for(tag)).toHaveLength(0)
+    await new Promise((r) => setTimeout(r, outcome.dueInMs + 800))
+    await server.settle(500, 5_000)
+    // The primary schedule itself fired at the due time too: still one delivery, on time.
+    const got = server.for(tag)
+    expect(got).toHaveLength(1)
+    expect(got[0]!.at - due).toBeGreaterThanOrEqual(-5)
+    expect(got[0]!.at - due).toBeLessThan(500)
+    const again = await call('b', 'POST', '/scheduler/fire', input)
+    expect(await again.json()).toMatchObject({ status: 'duplicate' })
   })
 
   it('refuses a body that is not a pop input', async () => {
