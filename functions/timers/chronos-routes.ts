@@ -10,7 +10,7 @@ import type { Context } from 'hono'
 import type { FunctionApp, FunctionBindings } from '../../shared/http/function-app'
 import { createVellum, parseTimerId, StoreError, Unavailable } from '../../shared/vellum'
 import { parseChronosBody } from './chronos-body'
-import { backupMarginMs } from './timers-config'
+import { timerOptions } from './timers-config'
 
 function storeFailure(c: Context<FunctionBindings>, err: unknown): Response {
   if (err instanceof Unavailable) {
@@ -24,7 +24,7 @@ function storeFailure(c: Context<FunctionBindings>, err: unknown): Response {
 async function write(c: Context<FunctionBindings>, id: string | undefined): Promise<Response> {
   const parsed = parseChronosBody(await c.req.text())
   if (!parsed.ok) return c.text(parsed.error, 400)
-  const v = createVellum(c.get('services'), { backupMarginMs: backupMarginMs(c.env) })
+  const v = createVellum(c.get('services'), timerOptions(c.env))
   try {
     const created = id ? await v.timers.update(id, parsed.spec) : await v.timers.set(parsed.spec)
     c.header('Location', `/timers/${created}`)

@@ -11,7 +11,7 @@ import { Unavailable } from '../../shared/vellum/errors'
 import { popDepsFor } from '../../shared/vellum/factory'
 import { handlePop, popHttpStatus } from '../../shared/vellum/timer-pop'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
-import { backupMarginMs } from './timers-config'
+import { timerOptions } from './timers-config'
 
 export const SCHEDULER_FIRE_PATH = '/scheduler/fire'
 
@@ -20,7 +20,7 @@ export function registerSchedulerRoute(app: FunctionApp): void {
     const s = c.get('services')
     const input = await c.req.json().catch(() => undefined)
     if (!isPopInput(input)) return c.json({ error: 'body is not a timer pop input' }, 400)
-    const opts = { backupMarginMs: backupMarginMs(c.env) }
+    const opts = timerOptions(c.env)
     const v = createVellum(s, opts)
     try {
       const outcome = await handlePop(popDepsFor(s.env, s.stores, s.clock, s.log, v, opts), input)

@@ -24,6 +24,8 @@ export interface VellumOptions {
   roundTrips?: RoundTrips
   /** Delay of the backup schedule after the primary (ms). */
   backupMarginMs?: number
+  /** Set primary schedules this long before the due time (ms; see timers-tiered.ts). */
+  primaryLeadMs?: number
   fetch?: typeof fetch
 }
 
@@ -80,6 +82,7 @@ export function vellumFor(
     rt,
     region: env.REGION,
     ...(opts.backupMarginMs !== undefined ? { backupMarginMs: opts.backupMarginMs } : {}),
+    ...(opts.primaryLeadMs !== undefined ? { primaryLeadMs: opts.primaryLeadMs } : {}),
   })
   return { table, kv, timers, roundTrips: rt }
 }
@@ -104,6 +107,7 @@ export function popDepsFor(
     secret: env.HOP_SECRET,
     precise: new PreciseTierClient(env.EDGE_URL, env.HOP_SECRET, v.roundTrips, opts.fetch),
     ...(opts.backupMarginMs !== undefined ? { backupMarginMs: opts.backupMarginMs } : {}),
+    ...(opts.primaryLeadMs !== undefined ? { primaryLeadMs: opts.primaryLeadMs } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   }
 }

@@ -64,6 +64,7 @@ export interface PopDeps {
   /** The precise tier, for early pops; without it an early pop is delivered at once. */
   precise?: PreciseTierClient
   backupMarginMs?: number
+  primaryLeadMs?: number
   fetch?: typeof fetch
   random?: () => number
 }

@@ -48,12 +48,21 @@ export interface TieredTimerDeps {
   rt: RoundTrips
   region: string
   backupMarginMs?: number
+  /** Set the primary schedule this long before the due time (default 0; see scheduleBoth). */
+  primaryLeadMs?: number
   random?: () => number
 }
 
-/** Creates the primary (local) and backup (remote) schedules of one pop. */
+/**
+ * Creates the primary (local) and backup (remote) schedules of one pop. With a primary lead,
+ * the primary is set that much before the due time, so it always arrives early and the pop
+ * handler hands it to the precise tier: millisecond accuracy instead of the Scheduler's minute.
+ */
 export async function scheduleBoth(
-  d: Pick<TieredTimerDeps, 'local' | 'remote' | 'settings' | 'rt' | 'log' | 'backupMarginMs'>,
+  d: Pick<
+    TieredTimerDeps,
+    'local' | 'remote' | 'settings' | 'rt' | 'log' | 'backupMarginMs' | 'primaryLeadMs' | 'clock'
+  >,
   def: TimerDefinition,
   seq: number
 ): Promise<void> {
@@ -64,8 +73,9 @@ export async function scheduleBoth(
     seq,
   }
   const at = dueAt(def, seq)
+  const primaryAt = Math.max(at - (d.primaryLeadMs ?? 0), Math.min(at, d.clock.now()))
   const [p, b] = await Promise.allSettled([
-    createPopSchedule(d.local, d.settings, input, at, d.rt),
+    createPopSchedule(d.local, d.settings, input, primaryAt, d.rt),
     createPopSchedule(
       d.remote,
       d.settings,

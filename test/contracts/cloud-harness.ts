@@ -102,7 +102,8 @@ export function timerService(
   e: Endpoints,
   local: Region,
   clock: { now(): number },
-  rt = new RoundTrips()
+  rt = new RoundTrips(),
+  opts: { primaryLeadMs?: number } = {}
 ) {
   const remote: Region = local === 'a' ? 'b' : 'a'
   return new TieredTimerService({
@@ -126,6 +127,7 @@ export function timerService(
     log: quietLog,
     rt,
     region: local,
+    ...opts,
   })
 }
 
