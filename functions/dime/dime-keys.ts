@@ -27,20 +27,23 @@ export function ringHash(text: string): number {
   return h
 }
 
-/** Number of partitions the public-id listing is spread over (top 8 bits of the ring hash). */
-export const LISTING_PARTITIONS = 256
+/** The public-id listing is spread over 16 partitions: the top 4 bits of the ring hash. */
+export const LISTING_PARTITION_BITS = 4
+export const LISTING_PARTITION_SPAN = 2 ** (32 - LISTING_PARTITION_BITS)
 export const hex8 = (n: number) => n.toString(16).padStart(8, '0')
+export const listingPartitionOf = (ringPosition: number) =>
+  Math.floor(ringPosition / LISTING_PARTITION_SPAN)
 
 /**
- * The listing item of a public id: partition by the top byte of its ring hash, sorted by the
- * full hash, so a chunk of the ring (Homestead-prov `chunk-proportion`/`chunk`) is a range
- * query over a few partitions.
+ * The listing item of a public id (`{impu, irs, sp}`): partitioned by the top bits of its ring
+ * hash and sorted by the full hash, so a chunk of the ring (Homestead-prov
+ * `chunk-proportion`/`chunk`) is one range query per partition it spans.
  */
 export function publicIdListingKey(impu: string): TableKey {
   const h = ringHash(impu)
-  return { pk: `IMPULIST#${pad(h >>> 24, 3)}`, sk: `${hex8(h)}#${impu}` }
+  return { pk: listingPartitionPk(listingPartitionOf(h)), sk: `${hex8(h)}#${impu}` }
 }
-export const listingPartitionPk = (partition: number) => `IMPULIST#${pad(partition, 3)}`
+export const listingPartitionPk = (partition: number) => `IMPULIST#${pad(partition, 2)}`
 
 /**
  * A CDR of one accounting record. The shared {@link cdrKey} orders a call's CDRs by time and

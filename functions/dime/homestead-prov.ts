@@ -322,7 +322,8 @@ export function homesteadProv(resolve: DepsResolver): Hono<FunctionBindings> {
       const stream = listingStream(
         homestead(d).store,
         { ...q.value, pauseMs: d.config.listingPauseMs },
-        sleep
+        sleep,
+        (err) => d.log.error('public id listing failed', { error: err })
       )
       return c.body(stream, 200, { 'content-type': 'application/json; charset=utf-8' })
     },

@@ -4,12 +4,13 @@
  * the identity ring is cut into N chunks; with `chunk` only that one is listed, otherwise all of
  * them in order, streamed, with a space and a pause between chunks so a full listing never
  * hogs the stores (Clearwater pauses 1 s per chunk). Dime's ring is the FNV-1a hash of the
- * public id (dime-keys.ts); each chunk is a range query over the listing partitions it spans.
- * Without `excludeuuids=true` every entry also names its service profile and IRS.
+ * public id (dime-keys.ts); each chunk is one range query per listing partition it spans (one,
+ * unless there are fewer than 16 chunks). Without `excludeuuids=true` every entry also names
+ * its service profile and IRS, read from the same listing item.
  */
 import { DEFAULT_LISTING_CHUNKS } from './dime-config'
-import { hex8 } from './dime-keys'
-import type { SubscriberStore } from './subscriber-store'
+import { hex8, LISTING_PARTITION_SPAN, listingPartitionOf } from './dime-keys'
+import type { ListingEntry, SubscriberStore } from './subscriber-store'
 
 const RING = 2 ** 32
 
@@ -55,69 +56,69 @@ export function chunkRange(m: number, n: number): [number, number] {
   return [Math.floor((m * RING) / n), Math.floor(((m + 1) * RING) / n)]
 }
 
-/** Public ids whose ring position is in [start, end), in ring order. */
+/** Listing entries whose ring position is in [start, end), in ring order. */
 export async function idsInRange(
   store: SubscriberStore,
   start: number,
   end: number
-): Promise<string[]> {
+): Promise<ListingEntry[]> {
   if (end <= start) return []
-  const out: string[] = []
-  for (let p = start >>> 24; p <= (end - 1) >>> 24; p++) {
-    const from = Math.max(start, p * 2 ** 24)
-    const to = Math.min(end - 1, (p + 1) * 2 ** 24 - 1)
+  const out: ListingEntry[] = []
+  for (let p = listingPartitionOf(start); p <= listingPartitionOf(end - 1); p++) {
+    const from = Math.max(start, p * LISTING_PARTITION_SPAN)
+    const to = Math.min(end - 1, (p + 1) * LISTING_PARTITION_SPAN - 1)
     out.push(...(await store.listingRange(p, hex8(from), hex8(to))))
   }
   return out
 }
 
-async function entries(store: SubscriberStore, ids: string[], excludeUuids: boolean) {
-  if (excludeUuids) return ids.map((id) => JSON.stringify({ public_id: id }))
-  const out: string[] = []
-  for (let i = 0; i < ids.length; i += 16) {
-    const recs = await Promise.all(ids.slice(i, i + 16).map((id) => store.getPublicId(id)))
-    recs.forEach((r, j) => {
-      out.push(JSON.stringify({ public_id: ids[i + j], sp: r?.sp ?? null, irs: r?.irs ?? null }))
-    })
-  }
-  return out
+function entries(list: ListingEntry[], excludeUuids: boolean): string[] {
+  return list.map((e) =>
+    JSON.stringify(
+      excludeUuids ? { public_id: e.impu } : { public_id: e.impu, sp: e.sp, irs: e.irs }
+    )
+  )
 }
 
-/** The listing as a stream of JSON text: `{"public_ids": [ … ]}`. */
+/**
+ * The listing as a stream of JSON text: `{"public_ids": [ … ]}`. The producer starts at once
+ * (in the request's context) and writes into a TransformStream; store I/O is never started
+ * from inside a stream callback, which workerd would not count as the request's pending work.
+ */
 export function listingStream(
   store: SubscriberStore,
   opts: ListingOptions,
-  sleep: (ms: number) => Promise<void>
+  sleep: (ms: number) => Promise<void>,
+  onError: (err: unknown) => void
 ): ReadableStream<Uint8Array> {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
+  const writer = writable.getWriter()
   const enc = new TextEncoder()
+  const write = (s: string) => writer.write(enc.encode(s))
   const chunkIds = opts.chunk !== undefined ? [opts.chunk] : [...Array(opts.chunks).keys()]
-  let next = 0
-  let first = true
-  let opened = false
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!opened) {
-        opened = true
-        controller.enqueue(enc.encode('{"public_ids": ['))
-        return
+  void (async () => {
+    try {
+      await write('{"public_ids": [')
+      let first = true
+      for (const [i, m] of chunkIds.entries()) {
+        if (i > 0) {
+          // Keep the connection visibly alive, then pause (not before the first chunk).
+          await write(' ')
+          await sleep(opts.pauseMs)
+        }
+        const [start, end] = chunkRange(m, opts.chunks)
+        const items = entries(await idsInRange(store, start, end), opts.excludeUuids)
+        if (items.length) {
+          await write((first ? '' : ',') + items.join(','))
+          first = false
+        }
       }
-      if (next >= chunkIds.length) {
-        controller.enqueue(enc.encode(']}'))
-        controller.close()
-        return
-      }
-      if (next > 0) {
-        // Keep the connection visibly alive, then pause (not before the first chunk).
-        controller.enqueue(enc.encode(' '))
-        await sleep(opts.pauseMs)
-      }
-      const [start, end] = chunkRange(chunkIds[next] as number, opts.chunks)
-      next++
-      const items = await entries(store, await idsInRange(store, start, end), opts.excludeUuids)
-      if (items.length) {
-        controller.enqueue(enc.encode((first ? '' : ',') + items.join(',')))
-        first = false
-      }
-    },
-  })
+      await write(']}')
+      await writer.close()
+    } catch (err) {
+      onError(err)
+      await writer.abort(err).catch(() => {})
+    }
+  })()
+  return readable
 }

@@ -65,6 +65,13 @@ export interface RegistrationRecord {
   version?: number
 }
 
+/** One public id as the listing sees it. */
+export interface ListingEntry {
+  impu: string
+  irs: string
+  sp: string
+}
+
 /** Everything about one implicit registration set, read in one go. */
 export interface IrsBundle {
   irs: string
@@ -284,7 +291,7 @@ export class SubscriberStore {
     if (rec.identityType !== undefined) item.identity_type = rec.identityType
     await this.table.transact([
       { put: item },
-      { put: { ...publicIdListingKey(rec.impu), impu: rec.impu } },
+      { put: { ...publicIdListingKey(rec.impu), impu: rec.impu, irs: rec.irs, sp: rec.sp } },
     ])
   }
 
@@ -292,14 +299,16 @@ export class SubscriberStore {
     await this.table.transact([{ delete: publicIdKey(impu) }, { delete: publicIdListingKey(impu) }])
   }
 
-  /** Public ids of one listing partition whose ring position is within [from, to] (hex8). */
-  async listingRange(partition: number, from: string, to: string): Promise<string[]> {
+  /** Listing entries of one partition whose ring position is within [from, to] (hex8). */
+  async listingRange(partition: number, from: string, to: string): Promise<ListingEntry[]> {
     const items = await this.queryAll({
       pk: listingPartitionPk(partition),
       // `$` sorts right after `#`: every item at hash `to` is below `<to>$`.
       sk: { between: [from, `${to}$`] },
     })
-    return items.map((i) => str(i.impu) ?? '').filter((x) => x !== '')
+    return items
+      .map((i) => ({ impu: str(i.impu) ?? '', irs: str(i.irs) ?? '', sp: str(i.sp) ?? '' }))
+      .filter((e) => e.impu !== '')
   }
 
   // ---- registration state ----
