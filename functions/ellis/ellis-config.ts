@@ -1,0 +1,176 @@
+/**
+ * @module ellis/ellis-config
+ * Ellis's settings, in one place: the shared function configuration plus the optional bindings
+ * only Ellis reads (parsed here with zod, once per isolate), and every limit and lifetime of the
+ * provisioning API as a named constant. Optional bindings:
+ * - `ELLIS_NUMBER_POOL`: JSON `[{"from":"6505550000","to":"6505550999","pstn":false}, …]`; the
+ *   number ranges of the pool (default: 6505550000–6505550999, not PSTN);
+ * - `ELLIS_PBKDF2_ITERATIONS`: PBKDF2-SHA-256 iterations for new password hashes (default
+ *   600 000, at least 100 000);
+ * - `ELLIS_COOKIE_SECRET`: the key of the signed session cookie (default: derived from
+ *   `HOP_SECRET`, so both regions agree without another secret to distribute);
+ * - `ELLIS_MAIL_WEBHOOK`: URL that receives password-recovery mail as JSON (default: the mail is
+ *   logged and kept in an admin-readable outbox, which is what the local cloud uses);
+ * - `ELLIS_PORTAL_URL`: the portal's base URL for links in mail (default: the request's origin).
+ */
+import { z } from 'zod'
+import { ConfigError, type FunctionEnv, type RawEnv } from '../../shared/config/function-env'
+import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
+
+/** OWASP 2023 guidance for PBKDF2-HMAC-SHA-256. */
+export const DEFAULT_PBKDF2_ITERATIONS = 600_000
+/** Below this a hash is too cheap to brute-force slowly; configuration refuses it. */
+export const MIN_PBKDF2_ITERATIONS = 100_000
+
+export const ELLIS_LIMITS = {
+  /** clearwater-interfaces §1.3: account password `.{6,}`; the cap bounds hashing work. */
+  passwordMinLength: 6,
+  passwordMaxLength: 1024,
+  emailMaxLength: 254,
+  fullNameMaxLength: 200,
+  /** Longest request body Ellis reads (simservs and iFC documents included). */
+  maxBodyBytes: 64 * 1024,
+  /** Largest pool the configuration accepts (numbers are seeded shard by shard, lazily). */
+  maxPoolSize: 100_000,
+  /** Most numbers one account may hold. */
+  maxNumbersPerAccount: 100,
+} as const
+
+export const SESSION = {
+  /** Clearwater's cookie name: `username`, holding the signed account e-mail. */
+  cookieName: 'username',
+  lifetimeS: 7 * 24 * 3600,
+} as const
+
+/** Login throttling (per account and per client), fixed windows in the regional KV. */
+export const LOGIN_THROTTLE = {
+  windowS: 15 * 60,
+  /** Failed logins of one account per window before further attempts get 429. */
+  perAccountFailures: 10,
+  /** Failed logins from one client per window before further attempts get 429. */
+  perClientFailures: 50,
+} as const
+
+/** Password recovery (clearwater-interfaces §1.3, §11: token 24 h, mail 100/day burst 5). */
+export const RECOVERY = {
+  tokenLifetimeS: 24 * 3600,
+  mailBurstPerAddress: 5,
+  mailBurstWindowS: 3600,
+  mailPerDay: 100,
+  /** Token submissions per address per window (Clearwater: 1/s, burst 20). */
+  tokenAttempts: 20,
+  tokenWindowS: 60,
+} as const
+
+/** Shards per number pool kind (PSTN and not) and for account e-mail uniqueness. */
+export const SHARD_COUNTS = { numbers: 16, accounts: 16 } as const
+export type ShardDomain = keyof typeof SHARD_COUNTS
+
+export const TIMEOUTS = {
+  /** One call to Dime or Homer. */
+  upstreamMs: 5000,
+  /** One request forwarded to the other region's Ellis (account creation, pool operations). */
+  peerMs: 8000,
+  /** Health probe of the other region before handing its shards back. */
+  peerProbeMs: 1000,
+} as const
+
+/** How long a region trusts its cached view of shard ownership. */
+export const SHARD_CACHE_MS = 2000
+/** How often (per isolate) Ellis checks whether shards should move back to their home region. */
+export const REBALANCE_INTERVAL_MS = 5000
+
+export interface NumberRange {
+  from: string
+  to: string
+  pstn: boolean
+}
+
+export const DEFAULT_NUMBER_POOL: NumberRange[] = [
+  { from: '6505550000', to: '6505550999', pstn: false },
+]
+
+const rangeSchema = z
+  .object({
+    from: z.string().regex(/^\d{1,15}$/, 'must be 1 to 15 digits'),
+    to: z.string().regex(/^\d{1,15}$/, 'must be 1 to 15 digits'),
+    pstn: z.boolean().default(false),
+  })
+  .refine((r) => r.from.length === r.to.length, { message: 'from and to must have equal length' })
+  .refine((r) => BigInt(r.to) >= BigInt(r.from), { message: 'to must not be below from' })
+
+const poolSchema = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not JSON' })
+      return z.NEVER
+    }
+  })
+  .pipe(z.array(rangeSchema).min(1, 'must list at least one range'))
+  .refine(
+    (ranges) =>
+      ranges.reduce((n, r) => n + Number(BigInt(r.to) - BigInt(r.from) + 1n), 0) <=
+      ELLIS_LIMITS.maxPoolSize,
+    { message: `holds more than ${ELLIS_LIMITS.maxPoolSize} numbers` }
+  )
+
+const ellisSchema = z.object({
+  ELLIS_NUMBER_POOL: poolSchema.optional(),
+  ELLIS_PBKDF2_ITERATIONS: z.coerce
+    .number()
+    .int()
+    .min(MIN_PBKDF2_ITERATIONS, `must be at least ${MIN_PBKDF2_ITERATIONS}`)
+    .max(10_000_000)
+    .optional(),
+  ELLIS_COOKIE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ELLIS_MAIL_WEBHOOK: z.url('must be an absolute URL').optional(),
+  ELLIS_PORTAL_URL: z.url('must be an absolute URL').optional(),
+})
+
+export interface EllisConfig {
+  region: Region
+  peer: Region
+  homeDomain: string
+  hopSecret: string
+  functionUrls: FunctionUrls
+  signupCode: string
+  apiKey: string
+  /** Key material of the session cookie (raw secret; derived per use). */
+  cookieSecret: string
+  pbkdf2Iterations: number
+  pool: NumberRange[]
+  mailWebhook: string | undefined
+  portalUrl: string | undefined
+}
+
+const cache = new WeakMap<object, EllisConfig>()
+
+export function ellisConfig(env: FunctionEnv, raw: RawEnv): EllisConfig {
+  const hit = cache.get(raw)
+  if (hit) return hit
+  const parsed = ellisSchema.safeParse(raw)
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    throw new ConfigError(`invalid Ellis configuration: ${detail}`)
+  }
+  const o = parsed.data
+  const config: EllisConfig = {
+    region: env.REGION,
+    peer: peerOf(env.REGION),
+    homeDomain: env.HOME_DOMAIN,
+    hopSecret: env.HOP_SECRET,
+    functionUrls: env.FUNCTION_URLS,
+    signupCode: env.SIGNUP_CODE,
+    apiKey: env.ELLIS_API_KEY,
+    cookieSecret: o.ELLIS_COOKIE_SECRET ?? `ellis-session-cookie:${env.HOP_SECRET}`,
+    pbkdf2Iterations: o.ELLIS_PBKDF2_ITERATIONS ?? DEFAULT_PBKDF2_ITERATIONS,
+    pool: o.ELLIS_NUMBER_POOL ?? DEFAULT_NUMBER_POOL,
+    mailWebhook: o.ELLIS_MAIL_WEBHOOK,
+    portalUrl: o.ELLIS_PORTAL_URL,
+  }
+  cache.set(raw, config)
+  return config
+}

@@ -1,0 +1,106 @@
+/**
+ * @module ellis/shard-owner
+ * Runs a write where it may happen (architecture §5): in this region when it owns the shard, in
+ * the owner region otherwise. When the owner does not answer (transport failure or timeout),
+ * this region takes all of the peer's shards over and does the write itself; when a fenced write
+ * finds that the shard moved meanwhile, the view is refreshed and the routing decided again. A
+ * request that was already forwarded is never forwarded a second time: if the two regions
+ * disagree about the owner even after a fresh read, the answer is 503 and the client retries.
+ *
+ * {@link rebalance} moves shards home after a failure: a region whose home shards are held by
+ * the peer asks for them back, and a region holding the peer's shards hands them back once the
+ * peer answers its ping. It runs at most every REBALANCE_INTERVAL_MS per isolate, after a
+ * request, and on demand (`POST /api/shards/rebalance`).
+ */
+import type { Region } from '../../shared/config/regions'
+import type { Logger } from '../../shared/log/logger'
+import { unavailable } from './api-errors'
+import { REBALANCE_INTERVAL_MS, type ShardDomain } from './ellis-config'
+import type { IsolateState, ShardRecord } from './ellis-deps'
+import type { PeerLink } from './peer-link'
+import { FenceLost, type ShardDirectory } from './shard-directory'
+import { Unreachable } from './upstream'
+
+export interface OwnerRouting {
+  shards: ShardDirectory
+  peer: PeerLink
+  region: Region
+  /** The region that forwarded this request to us, if any. */
+  forwardedBy: Region | undefined
+  log: Logger
+}
+
+const ATTEMPTS = 4
+
+export async function asShardOwner<T>(
+  r: OwnerRouting,
+  domain: ShardDomain,
+  shard: number,
+  local: (rec: ShardRecord) => Promise<T>,
+  remote: (owner: Region) => Promise<T>
+): Promise<T> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const rec = await r.shards.record(domain, shard, attempt > 0)
+    if (rec.owner === r.region) {
+      try {
+        return await local(rec)
+      } catch (err) {
+        if (err instanceof FenceLost) continue
+        throw err
+      }
+    }
+    if (r.forwardedBy !== undefined) {
+      if (attempt === 0) continue
+      throw unavailable(`shard ${domain}/${shard} is changing owner; retry`)
+    }
+    try {
+      return await remote(rec.owner)
+    } catch (err) {
+      if (!(err instanceof Unreachable)) throw err
+      r.log.warn('shard owner unreachable: taking its shards over', {
+        owner: rec.owner,
+        domain,
+        shard,
+      })
+      await r.shards.takeOver(rec.owner)
+    }
+  }
+  throw unavailable(`shard ${domain}/${shard} could not be written; retry`)
+}
+
+export interface RebalanceResult {
+  askedBack: number
+  handedBack: number
+}
+
+/** Moves shards back to their home regions where that is possible now. */
+export async function rebalance(
+  shards: ShardDirectory,
+  peer: PeerLink,
+  region: Region,
+  peerRegion: Region,
+  log: Logger
+): Promise<RebalanceResult> {
+  const result: RebalanceResult = { askedBack: 0, handedBack: 0 }
+  const mineAway = await shards.heldElsewhere(region)
+  if (mineAway.length > 0) {
+    try {
+      const r = await peer.internal(peerRegion, '/internal/shards/handback', { to: region })
+      if (r.status === 200) result.askedBack = (JSON.parse(r.text) as { moved: number }).moved
+    } catch (err) {
+      if (!(err instanceof Unreachable)) throw err
+    }
+  }
+  const theirsHere = (await shards.heldElsewhere(peerRegion)).filter((s) => s.owner === region)
+  if (theirsHere.length > 0 && (await peer.alive(peerRegion)))
+    result.handedBack = await shards.handBack(peerRegion)
+  if (result.askedBack || result.handedBack) log.info('shards rebalanced', { ...result })
+  return result
+}
+
+/** Whether a periodic rebalance is due in this isolate (and claims it). */
+export function rebalanceDue(isolate: IsolateState, nowMs: number): boolean {
+  if (nowMs - isolate.lastRebalanceMs < REBALANCE_INTERVAL_MS) return false
+  isolate.lastRebalanceMs = nowMs
+  return true
+}
