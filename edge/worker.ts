@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono'
 import type { EdgeEnv } from './env'
+import { functionProxy } from './function-proxy'
 import { edgeHealth } from './health'
 import { timerShardRoute } from './timer-shard'
 
@@ -17,6 +18,10 @@ app.get('/healthz', async (c) => {
   const { status, body } = await edgeHealth(c.env)
   return c.json(body, status as 200 | 503)
 })
+
+// XCAP over Ut for user equipment (Homer authenticates with HTTP Digest), TS 24.623 roots.
+app.all('/org.etsi.ngn.simservs/*', functionProxy('homer'))
+app.all('/simservs.ngn.etsi.org/*', functionProxy('homer'))
 
 // The precise timer tier (shared/vellum/timer-precise-client.ts): signed, internal only.
 app.on(['GET', 'POST'], '/internal/timers/:shard', timerShardRoute)

@@ -1,0 +1,59 @@
+/**
+ * @module edge/flow-state
+ * What a flow remembers, kept in the WebSocket attachment so it survives hibernation
+ * (Cloudflare: attachments stay with the socket while the object is evicted). It stays small:
+ * the attachment limit is 2 KiB, so identities are capped (MAX_IDENTITIES) — the implicit
+ * registration set of one subscriber, not a directory.
+ */
+import type { Region } from '../shared/config/regions'
+
+export const MAX_IDENTITIES = 8
+export const MAX_SERVICE_ROUTES = 4
+
+export interface FlowState {
+  /** The flow token (object id + HMAC tag) naming this connection in Path/Record-Route/Via. */
+  token: string
+  home: Region
+  /** Identities from the last REGISTER 200's P-Associated-URI (default identity first). */
+  identities: string[]
+  /** Until when (epoch ms) the identities are valid: registration expiry plus grace. */
+  authUntil: number
+  /** Service-Route from the last REGISTER 200, preloaded on initial requests. */
+  serviceRoutes: string[]
+  /** `+sip.instance` of the REGISTER that authenticated the flow (RFC 5626 flow recovery). */
+  instance?: string
+  /** Contact URIs of the flow's last REGISTER, to find its own binding in the 200. */
+  registeredContacts: string[]
+  /** The AoR registered over this flow, for the flow-closed notice. */
+  aor?: string
+  /** Token bucket: tokens left and when last refilled (epoch ms). */
+  tokens: number
+  refilledAt: number
+}
+
+export function newFlowState(token: string, home: Region, burst: number, now: number): FlowState {
+  return {
+    token,
+    home,
+    identities: [],
+    authUntil: 0,
+    serviceRoutes: [],
+    registeredContacts: [],
+    tokens: burst,
+    refilledAt: now,
+  }
+}
+
+export function isAuthenticated(s: FlowState, now: number): boolean {
+  return s.identities.length > 0 && now < s.authUntil
+}
+
+/** Takes one token from the flow's bucket; false means the message is over the rate limit. */
+export function takeToken(s: FlowState, now: number, perSecond: number, burst: number): boolean {
+  const refill = ((now - s.refilledAt) / 1000) * perSecond
+  s.tokens = Math.min(burst, s.tokens + refill)
+  s.refilledAt = now
+  if (s.tokens < 1) return false
+  s.tokens -= 1
+  return true
+}

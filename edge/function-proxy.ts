@@ -1,0 +1,74 @@
+/**
+ * @module edge/function-proxy
+ * Plain HTTP from the outside world to a function of the edge's home region, failing over to
+ * the other region when the home region does not answer (architecture §2): the Ellis API under
+ * `/api` and the XCAP (Ut) roots for Homer. Requests pass unsigned — the functions treat them
+ * as untrusted (Homer asks for HTTP Digest). Bodies are buffered (bounded) so a request refused
+ * at the transport level can be sent again to the other region.
+ */
+import type { Context } from 'hono'
+import { type FunctionName, peerOf } from '../shared/config/regions'
+import { CircuitBreakers } from '../shared/hop/circuit-breaker'
+import { edgeConfig } from './edge-config'
+import type { EdgeEnv } from './env'
+
+const MAX_BODY_BYTES = 1024 * 1024
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and ones the edge sets itself. */
+const DROP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'x-edgewater-signature',
+  'x-edgewater-timestamp',
+  'x-edgewater-clock-offset',
+])
+
+let breakers: CircuitBreakers | undefined
+
+export function functionProxy(fn: FunctionName, opts: { stripPrefix?: string } = {}) {
+  return async (c: Context<{ Bindings: EdgeEnv }>): Promise<Response> => {
+    const cfg = edgeConfig(c.env)
+    breakers ??= new CircuitBreakers({ openMs: cfg.breakerOpenMs, now: () => Date.now() })
+    const url = new URL(c.req.url)
+    const path =
+      opts.stripPrefix && url.pathname.startsWith(opts.stripPrefix)
+        ? url.pathname.slice(opts.stripPrefix.length) || '/'
+        : url.pathname
+    const body = ['GET', 'HEAD'].includes(c.req.method) ? undefined : await c.req.arrayBuffer()
+    if (body && body.byteLength > MAX_BODY_BYTES)
+      return c.json({ error: 'request body too large', limit: MAX_BODY_BYTES }, 413)
+    const headers = new Headers()
+    c.req.raw.headers.forEach((v, k) => {
+      if (!DROP.has(k.toLowerCase())) headers.set(k, v)
+    })
+    headers.set('x-forwarded-host', url.host)
+    headers.set('x-forwarded-proto', url.protocol.replace(':', ''))
+    const home = cfg.homeRegion
+    let lastError = ''
+    for (const region of breakers.order([home, peerOf(home)])) {
+      const target = `${cfg.functionUrls[region][fn]}${path}${url.search}`
+      try {
+        const res = await fetch(target, {
+          method: c.req.method,
+          headers,
+          ...(body ? { body } : {}),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(cfg.upstreamTimeoutMs),
+        })
+        breakers.success(region)
+        return new Response(res.body, {
+          status: res.status,
+          statusText: res.statusText,
+          headers: res.headers,
+        })
+      } catch (err) {
+        breakers.failure(region)
+        lastError = err instanceof Error ? err.message : String(err)
+      }
+    }
+    return c.json({ error: `${fn} unavailable in both regions`, detail: lastError }, 503)
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * @module edge/upstream
+ * Sends a flow's messages to its home region's Sprout over the signed internal hop and fails
+ * over to the other region when the home region does not answer (architecture §2). A circuit
+ * breaker per region, shared by every flow in the isolate, makes a dead region cost one timeout
+ * rather than one per message. Only transport failures (refused, reset, timed out) fail over:
+ * an HTTP answer from Sprout is final.
+ */
+import { peerOf, type Region } from '../shared/config/regions'
+import { CircuitBreakers } from '../shared/hop/circuit-breaker'
+import { type HopResult, postSip } from '../shared/hop/sip-over-http'
+import type { EdgeConfig } from './edge-config'
+
+let breakers: CircuitBreakers | undefined
+
+function breakersFor(cfg: EdgeConfig): CircuitBreakers {
+  breakers ??= new CircuitBreakers({ openMs: cfg.breakerOpenMs, now: () => Date.now() })
+  return breakers
+}
+
+export interface UpstreamResult {
+  result: HopResult
+  region?: Region
+}
+
+/** POSTs `message` to `path` on Sprout (or another function) of `home`, failing over to the peer. */
+export async function sendUpstream(
+  cfg: EdgeConfig,
+  home: Region,
+  message: string,
+  fn: 'sprout' | 'ellis' = 'sprout',
+  path = '/sip'
+): Promise<UpstreamResult> {
+  const b = breakersFor(cfg)
+  let last: HopResult = {
+    ok: false,
+    sipStatus: 503,
+    reason: 'no region reachable',
+    transport: true,
+  }
+  for (const region of b.order([home, peerOf(home)])) {
+    const url = `${cfg.functionUrls[region][fn]}${path}`
+    const result = await postSip(url, message, {
+      secret: cfg.hopSecret,
+      timeoutMs: cfg.upstreamTimeoutMs,
+    })
+    if (result.ok || !result.transport) {
+      b.success(region)
+      return { result, region }
+    }
+    b.failure(region)
+    last = result
+  }
+  return { result: last }
+}
+
+/** Test hook: forget breaker state (a new isolate). */
+export function resetBreakers(): void {
+  breakers = undefined
+}
