@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultPublicIdentity } from '../../shared/ims/ims-subscription'
 import { parseRegDataXml } from '../../shared/ims/reg-data-xml'
+import { Unavailable } from '../../shared/vellum/errors'
 import { md5Hex } from './md5'
 import { provisionLikeEllis, testDime } from './test-kit'
 
@@ -274,5 +275,27 @@ describe('registration-status (UAR) and location (LIR)', () => {
       scscf: 'sip:scscf.example.com;transport=tcp',
     })
     expect((await kit.request('GET', '/impu/sip%3Anobody%40example.com/location')).status).toBe(404)
+  })
+})
+
+describe('store outages', () => {
+  it('answer 503 with Retry-After (never a 4xx), so Sprout can try the other region', async () => {
+    const kit = testDime()
+    await provisionLikeEllis(kit, ALICE)
+    kit.vellum.kv.get = async () => {
+      throw new Unavailable('kv down', 'kv')
+    }
+    for (const [m, p] of [
+      ['GET', `/impu/${enc(ALICE)}/reg-data`],
+      ['GET', `/impi/${enc(ALICE_IMPI)}/av?impu=${enc(ALICE)}`],
+      ['GET', `/impu/${enc(ALICE)}/location`],
+    ] as const) {
+      const res = await kit.request(m, p)
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('0')
+      expect(await res.json()).toEqual({ error: 'service unavailable', reason: 'kv unavailable' })
+    }
+    const put = await kit.request('PUT', `/impu/${enc(ALICE)}/reg-data`, '{"reqtype":"reg"}')
+    expect(put.status).toBe(503)
   })
 })

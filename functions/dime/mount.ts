@@ -1,8 +1,9 @@
 /**
  * @module dime/mount
  * Puts Dime's three APIs on a function app: every route behind the trusted zone (only
- * `/healthz`, answered earlier by the function app, is open), then Homestead's signalling API,
- * Homestead-prov and Ralf. The resolver decides where the stores come from, so unit tests mount
+ * `/healthz`, answered earlier by the function app, is open), each answer stating its store
+ * round trips in `x-edgewater-round-trips`, then Homestead's signalling API, Homestead-prov and
+ * Ralf. The resolver decides where the stores come from, so unit tests mount
  * the same routes over in-memory Vellum adapters.
  */
 import type { FunctionApp } from '../../shared/http/function-app'
@@ -13,8 +14,22 @@ import { homesteadSignalling } from './homestead-signalling'
 import { errorResponse } from './http-util'
 import { ralfApp } from './ralf'
 
+/** Response header stating the request's store round trips (architecture §8 budgets). */
+export const ROUND_TRIPS_HEADER = 'x-edgewater-round-trips'
+
 export function mountDime(app: FunctionApp, resolve: DepsResolver): FunctionApp {
   app.use('*', trustedZone())
+  app.use('*', async (c, next) => {
+    await next()
+    const rt = resolve(c).vellum.roundTrips.snapshot()
+    const byStore = Object.entries(rt.byStore)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ')
+    c.res.headers.set(
+      ROUND_TRIPS_HEADER,
+      `calls=${rt.calls}; depth=${rt.depth}${byStore ? `; ${byStore}` : ''}`
+    )
+  })
   app.route('/', homesteadSignalling(resolve))
   app.route('/', homesteadProv(resolve))
   app.route('/', ralfApp(resolve))

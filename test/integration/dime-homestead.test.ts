@@ -138,6 +138,25 @@ describe('I-CSCF queries', () => {
   })
 })
 
+describe('store round trips on the hot path', () => {
+  it('a re-REGISTER, an auth vector and a reg-data read each cost one local KV round trip', async () => {
+    const { impu, impi } = freshNumber()
+    await provision(impu, impi)
+    await putRegData(impu, 'reg', `?private_id=${enc(impi)}`)
+    await dime('GET', `/impi/${enc(impi)}/av?impu=${enc(impu)}`) // fills the private-id cache
+    const rt = (r: Response) => r.headers.get('x-edgewater-round-trips')
+    expect(rt(await putRegData(impu, 'reg', `?private_id=${enc(impi)}`))).toBe(
+      'calls=1; depth=1; kv-local=1'
+    )
+    expect(rt(await dime('GET', `/impi/${enc(impi)}/av?impu=${enc(impu)}`))).toBe(
+      'calls=1; depth=1; kv-local=1'
+    )
+    expect(rt(await dime('GET', `/impu/${enc(impu)}/reg-data`))).toBe(
+      'calls=1; depth=1; kv-local=1'
+    )
+  })
+})
+
 describe('geographic redundancy', () => {
   it('a registration written in region a is served by region b while a is down', async () => {
     const { impu, impi } = freshNumber()

@@ -139,6 +139,18 @@ describe('the Ellis provisioning sequence and the read-only public interface', (
       await status(dime('GET', `/irs/${pa.irs}/service_profiles/${MISSING}/filter_criteria`))
     ).toBe(404)
     expect(await status(dime('DELETE', `${spA}/public_ids/${enc(b.impu)}`))).toBe(403)
+    expect(
+      await status(dime('DELETE', `${spA}/public_ids/${enc('sip:nobody-here@example.com')}`))
+    ).toBe(404)
+    expect(
+      await status(
+        dime(
+          'PUT',
+          `/irs/${pa.irs}/service_profiles/${MISSING}/public_ids/${enc(a.impu)}`,
+          publicIdentityXml(a.impu)
+        )
+      )
+    ).toBe(404)
     expect(await status(dime('GET', `/irs/${MISSING}/public_ids`))).toBe(404)
     expect(await status(dime('GET', `/irs/${MISSING}/private_ids`))).toBe(404)
     expect(await status(dime('POST', `/irs/${MISSING}/service_profiles`))).toBe(404)
@@ -151,11 +163,21 @@ describe('the Ellis provisioning sequence and the read-only public interface', (
     expect(await status(dime('POST', '/irs', 'body'))).toBe(400)
     // Re-associating through the IRS-side route, and dissociating.
     expect(await status(dime('PUT', `/irs/${pb.irs}/private_ids/${enc(a.impi)}`))).toBe(200)
-    expect(
-      (await json(dime('GET', `/private/${enc(a.impi)}/associated_public_ids`)))
-        .associated_public_ids
-    ).toEqual([a.impu, b.impu])
+    const both = (await json(dime('GET', `/private/${enc(a.impi)}/associated_public_ids`)))
+      .associated_public_ids as string[]
+    expect([...both].sort()).toEqual([a.impu, b.impu].sort())
     expect(await status(dime('DELETE', `/irs/${pb.irs}/private_ids/${enc(a.impi)}`))).toBe(200)
+    expect(await status(dime('DELETE', `/irs/${pb.irs}/private_ids/${enc(a.impi)}`))).toBe(404)
+    expect(
+      await status(
+        dime('PUT', `/private/${enc(a.impi)}/associated_implicit_registration_sets/${pb.irs}`)
+      )
+    ).toBe(200)
+    expect(
+      await status(
+        dime('DELETE', `/private/${enc(a.impi)}/associated_implicit_registration_sets/${pb.irs}`)
+      )
+    ).toBe(200)
     expect(
       await status(
         dime('DELETE', `/private/${enc(a.impi)}/associated_implicit_registration_sets/${pb.irs}`)
