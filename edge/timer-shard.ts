@@ -46,7 +46,10 @@ const dueKey = (dueAt: number, id: string) =>
 function parseCommand(v: unknown): PreciseCommand | undefined {
   const o = v as Record<string, unknown> | null
   if (!o || typeof o.id !== 'string' || !/^[0-9a-f]{16}-\d+$/.test(o.id)) return undefined
-  if (o.op === 'delete') return { op: 'delete', id: o.id }
+  if (o.op === 'delete')
+    return typeof o.generation === 'number'
+      ? { op: 'delete', id: o.id, generation: o.generation }
+      : { op: 'delete', id: o.id }
   if (
     o.op === 'set' &&
     typeof o.generation === 'number' &&
@@ -86,6 +89,12 @@ export class TimerShard extends DurableObject<EdgeEnv> {
         { error: 'body must be a precise timer set or delete command' },
         { status: 400 }
       )
+    // Generations only grow: a command about an older generation than the one held is late.
+    const held = await this.storage.get<HeldTimer>(timerKey(cmd.id))
+    const stale =
+      held !== undefined && cmd.generation !== undefined && held.generation >= cmd.generation
+    if (stale && (cmd.op === 'delete' || held.generation > cmd.generation))
+      return Response.json({ ok: true, ignored: 'a newer generation is held' })
     await this.remove(cmd.id)
     if (cmd.op === 'set' && Math.floor(cmd.repeatForMs / cmd.intervalMs) > 0) {
       const now = Date.now()

@@ -27,7 +27,8 @@ export type PreciseCommand =
       callbackUri: string
       opaque: string
     }
-  | { op: 'delete'; id: string }
+  /** With `generation`, only a timer of an older generation is removed. */
+  | { op: 'delete'; id: string; generation?: number }
 
 export class PreciseTierClient {
   constructor(

@@ -138,8 +138,9 @@ export class TieredTimerService implements TimerService {
     const [put, sched, edge] = await Promise.allSettled([
       this.d.table.put(definitionItem(def)),
       pops > 0 ? scheduleBoth(this.d, def, 0) : Promise.resolve(),
-      // The id may have been a precise timer before this update.
-      this.d.precise.send({ op: 'delete', id: def.id }),
+      // The id may have been a precise timer before this update. Only older generations go:
+      // an early pop of this generation may already have been handed to the precise tier.
+      this.d.precise.send({ op: 'delete', id: def.id, generation: def.generation }),
     ])
     if (edge.status === 'rejected')
       this.d.log.warn('could not clear a precise timer with the same id', {

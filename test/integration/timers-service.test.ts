@@ -6,7 +6,8 @@
  * Every pop the callback server sees must carry a valid trusted-zone signature.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RoundTrips } from '../../shared/vellum'
+import { newTimerId, RoundTrips } from '../../shared/vellum'
+import { PreciseTierClient } from '../../shared/vellum/timer-precise-client'
 import { CallbackServer, CloudClock, timerService } from '../contracts/cloud-harness'
 import { type ReceivedPop, runTimerServiceContract } from '../contracts/timer-service.case'
 import { endpoints } from '../support/cloud'
@@ -73,5 +74,38 @@ describe('tiered timer service costs', () => {
     const error = got[0]!.at - (t0 + 1_000)
     expect(error).toBeGreaterThanOrEqual(-5)
     expect(error).toBeLessThan(150)
+  })
+
+  it('precise-tier commands of an older generation never undo a newer one', async () => {
+    const client = new PreciseTierClient(
+      endpoints().edges.a,
+      endpoints().hopSecret,
+      new RoundTrips()
+    )
+    const id = newTimerId()
+    const set = (generation: number, opaque: string) =>
+      client.send({
+        op: 'set',
+        id,
+        generation,
+        intervalMs: 600,
+        repeatForMs: 600,
+        callbackUri: server.uri('gen'),
+        opaque,
+      })
+    await set(200, 'g200')
+    await set(100, 'g100') // late, older: ignored
+    await client.send({ op: 'delete', id, generation: 200 }) // same generation: kept
+    await new Promise((r) => setTimeout(r, 900))
+    await server.settle(200, 2_000)
+    expect(server.for('gen').map((g) => g.opaque)).toEqual(['g200'])
+    await set(300, 'g300')
+    await client.send({ op: 'delete', id, generation: 301 }) // newer: removes it
+    await new Promise((r) => setTimeout(r, 900))
+    expect(server.for('gen')).toHaveLength(1)
+    await set(400, 'g400')
+    await client.send({ op: 'delete', id }) // unconditional (TimerService.delete)
+    await new Promise((r) => setTimeout(r, 900))
+    expect(server.for('gen')).toHaveLength(1)
   })
 })
