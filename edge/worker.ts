@@ -4,9 +4,11 @@
  * WebSocket at `/sip` (one FlowObject per connection), the Ellis API under `/api` and the web UI.
  */
 import { Hono } from 'hono'
+import { mountApiProxy } from './api-proxy'
 import type { EdgeEnv } from './env'
 import { functionProxy } from './function-proxy'
 import { edgeHealth } from './health'
+import { mountStaticAssets } from './static-assets'
 import { timerShardRoute } from './timer-shard'
 
 export { FlowObject } from './flow-object'
@@ -25,6 +27,10 @@ app.all('/simservs.ngn.etsi.org/*', functionProxy('homer'))
 
 // The precise timer tier (shared/vellum/timer-precise-client.ts): signed, internal only.
 app.on(['GET', 'POST'], '/internal/timers/:shard', timerShardRoute)
+
+// The Ellis API of the home region, failing over (edge/api-proxy.ts); the web portal at `/`.
+mountApiProxy(app)
+mountStaticAssets(app)
 
 app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404))
 

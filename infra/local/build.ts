@@ -7,6 +7,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BuildOptions, build } from 'esbuild'
+import { portalAssetsPlugin } from '../../edge/assets/build-portal'
 import { FUNCTIONS } from '../../shared/config/regions'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -34,7 +35,13 @@ export async function buildAll(opts: { lambda?: boolean } = {}): Promise<BuildRe
   const edge = path.join(DIST, 'edge.js')
   const functions: Record<string, string> = {}
   const jobs: Promise<unknown>[] = [
-    build({ ...workerOptions, entryPoints: [path.join(ROOT, 'edge/worker.ts')], outfile: edge }),
+    // The web portal is built with the edge and inlined into it (edge/assets/build-portal.ts).
+    build({
+      ...workerOptions,
+      entryPoints: [path.join(ROOT, 'edge/worker.ts')],
+      outfile: edge,
+      plugins: [portalAssetsPlugin()],
+    }),
   ]
   for (const fn of FUNCTIONS) {
     functions[fn] = path.join(DIST, 'functions', `${fn}.js`)
