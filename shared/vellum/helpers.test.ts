@@ -141,3 +141,19 @@ describe('keys and records', () => {
     ).toBe(0)
   })
 })
+
+describe('memoryVellum round trips', () => {
+  it('counts interface calls of the memory adapters, not test helpers', async () => {
+    const { memoryVellum } = await import('./index')
+    const v = memoryVellum({ now: () => 1_000_000 })
+    await Promise.all([v.table.get({ pk: 'a', sk: 'b' }), v.kv.hgetLive('aor')])
+    await v.kv.hsetIfNewer('aor', 'b1', { cseq: 1, expires: 2_000, data: {} })
+    v.timers.takeDue()
+    expect(v.table.raw({ pk: 'a', sk: 'b' })).toBeUndefined()
+    expect(v.roundTrips.snapshot()).toMatchObject({
+      calls: 3,
+      depth: 2,
+      byStore: { table: 1, 'kv-local': 2 },
+    })
+  })
+})

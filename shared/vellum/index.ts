@@ -13,7 +13,7 @@ import { MemoryRegionalKv } from './memory-kv'
 import { MemoryGlobalTable } from './memory-table'
 import { MemoryTimerService } from './memory-timers'
 import type { RegionalKv } from './regional-kv'
-import { RoundTrips } from './round-trips'
+import { RoundTrips, type StoreKind } from './round-trips'
 import type { TimerService } from './timer-service'
 
 export * from './errors'
@@ -41,12 +41,53 @@ export interface MemoryVellum extends Vellum {
   timers: MemoryTimerService
 }
 
-/** In-memory adapters of every interface, sharing one clock (unit tests). */
-export function memoryVellum(clock: Clock = systemClock): MemoryVellum {
+/**
+ * Wraps the interface methods of a memory adapter so each call is counted like a store round
+ * trip (test helpers such as `raw` or `takeDue` are not counted).
+ */
+function counted<T extends object>(
+  target: T,
+  store: StoreKind,
+  methods: readonly string[],
+  rt: RoundTrips
+): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const v = Reflect.get(t, prop, receiver) as unknown
+      if (typeof v !== 'function' || typeof prop !== 'string' || !methods.includes(prop)) return v
+      return (...args: unknown[]) =>
+        rt.track(store, prop, () => (v as (...a: unknown[]) => Promise<unknown>).apply(t, args))
+    },
+  })
+}
+
+const TABLE_METHODS = ['get', 'put', 'delete', 'update', 'query', 'transact'] as const
+const KV_METHODS = [
+  'hsetIfNewer',
+  'hsetManyIfNewer',
+  'hgetLive',
+  'hdelIfCseq',
+  'get',
+  'set',
+  'del',
+  'incr',
+  'evalLocal',
+] as const
+const TIMER_METHODS = ['set', 'update', 'delete'] as const
+
+/**
+ * In-memory adapters of every interface, sharing one clock (unit tests). Their calls are
+ * counted in `roundTrips` like the production adapters' (the KV as `kv-local`), so a unit test
+ * can check a handler's sequential store depth.
+ */
+export function memoryVellum(
+  clock: Clock = systemClock,
+  roundTrips = new RoundTrips()
+): MemoryVellum {
   return {
-    table: new MemoryGlobalTable(clock),
-    kv: new MemoryRegionalKv(clock),
-    timers: new MemoryTimerService(clock),
-    roundTrips: new RoundTrips(),
+    table: counted(new MemoryGlobalTable(clock), 'table', TABLE_METHODS, roundTrips),
+    kv: counted(new MemoryRegionalKv(clock), 'kv-local', KV_METHODS, roundTrips),
+    timers: counted(new MemoryTimerService(clock), 'timers', TIMER_METHODS, roundTrips),
+    roundTrips,
   }
 }

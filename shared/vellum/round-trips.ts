@@ -16,6 +16,8 @@ export type StoreKind =
   | 'scheduler-local'
   | 'scheduler-remote'
   | 'edge'
+  /** The in-memory timer service (unit tests). */
+  | 'timers'
 
 export interface RoundTripRecord {
   store: StoreKind
