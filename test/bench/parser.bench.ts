@@ -180,7 +180,10 @@ async function loadPeers(): Promise<Lib[]> {
   return peers
 }
 
-const OURS: Lib = { name: 'edgewater (parse + proxy reads)', parse: (s) => proxyRead(parseMessage(s)) }
+const OURS: Lib = {
+  name: 'edgewater (parse + proxy reads)',
+  parse: (s) => proxyRead(parseMessage(s)),
+}
 const OURS_PARSE: Lib = { name: 'edgewater (parseMessage only)', parse: (s) => parseMessage(s) }
 
 // ---- timing ------------------------------------------------------------------------------
@@ -247,7 +250,9 @@ async function main(): Promise<void> {
     const cells = libs.map((l) => fmt(res.get(l.name)!))
     console.log(`| ${name} | ${utf8Len(text)} | ${cells.join(' | ')} | **${ratio.toFixed(2)}×** |`)
   }
-  console.log(`\nWorst ratio of ours (parse + proxy reads) to the fastest peer: ${Math.min(...ratios).toFixed(2)}×`)
+  console.log(
+    `\nWorst ratio of ours (parse + proxy reads) to the fastest peer: ${Math.min(...ratios).toFixed(2)}×`
+  )
 }
 
 await main()
