@@ -40,7 +40,7 @@ import { scheduleBoth } from './timers-tiered'
 /** How long a claim protects a delivery in progress (callback deadline plus margin). */
 export const POP_LEASE_MS = 15_000
 /** A pop arriving more than this before it is due is handed to the precise tier. */
-export const HANDOFF_MIN_MS = 200
+export const HANDOFF_MIN_MS = 0
 /** Path of the pop route on the timers function (the precise tier posts handed-off pops here). */
 export const POP_ROUTE = '/scheduler/fire'
 

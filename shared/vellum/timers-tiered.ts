@@ -34,6 +34,8 @@ import {
   type TimerSpec,
 } from './timer-service'
 
+/** EventBridge Scheduler's firing window: a schedule fires within the minute of its at(). */
+export const SCHEDULER_WINDOW_MS = 61_000
 /** Default delay of the backup schedule after the primary: one Scheduler precision window. */
 export const DEFAULT_BACKUP_MARGIN_MS = 60_000
 
@@ -135,9 +137,16 @@ export class TieredTimerService implements TimerService {
 
   private async setScheduled(def: TimerDefinition): Promise<void> {
     const pops = popCount(def)
+    // EventBridge may fire a schedule anywhere in the minute of its at() time, so a primary due
+    // within about a minute can fire before the definition is written and be dropped as stale.
+    // Such a timer writes its definition first (two sequential round trips); the rest
+    // (registration, subscription and interim timers) do everything in parallel (one).
+    const firstAt = dueAt(def, 0) - (this.d.primaryLeadMs ?? 0)
+    const definitionFirst = pops > 0 && firstAt - this.d.clock.now() < SCHEDULER_WINDOW_MS
+    const schedule = () => (pops > 0 ? scheduleBoth(this.d, def, 0) : Promise.resolve())
     const [put, sched, edge] = await Promise.allSettled([
       this.d.table.put(definitionItem(def)),
-      pops > 0 ? scheduleBoth(this.d, def, 0) : Promise.resolve(),
+      definitionFirst ? Promise.resolve() : schedule(),
       // The id may have been a precise timer before this update. Only older generations go:
       // an early pop of this generation may already have been handed to the precise tier.
       this.d.precise.send({ op: 'delete', id: def.id, generation: def.generation }),
@@ -149,6 +158,7 @@ export class TieredTimerService implements TimerService {
       })
     if (put.status === 'rejected') throw put.reason
     if (sched.status === 'rejected') throw sched.reason
+    if (definitionFirst) await schedule()
   }
 
   private async setPrecise(def: TimerDefinition): Promise<void> {
