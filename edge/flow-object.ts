@@ -1,13 +1,172 @@
 /**
  * @module edge/flow-object
- * One Durable Object per WebSocket flow (architecture §2). The SIP handling of a flow arrives
- * with the edge work; the class is declared here so the binding and migration are real.
+ * One Durable Object per WebSocket flow (architecture §2), accepted with the hibernation API so
+ * an idle connection costs no memory or duration. Its state lives in the socket attachment
+ * (edge/flow-state.ts), which survives hibernation. The CRLF keepalive of RFC 5626 §4.4.1 is
+ * answered by the runtime's auto-response without waking the object.
+ *
+ * Two entrances: `GET /connect` (the upgrade, from the edge worker) and `POST /deliver` (a SIP
+ * message from the core, via the worker's signed internal route). With no open socket, a
+ * delivery answers HTTP 410, which the sender maps to 430 Flow Failed (RFC 5626 §5.3).
  */
 import { DurableObject } from 'cloudflare:workers'
+import { isRegion } from '../shared/config/regions'
+import { mintFlowToken } from '../shared/hop/flow-token'
+import { createResolver } from '../shared/hop/resolver'
+import { signRequest } from '../shared/hop/signature'
+import { postSip } from '../shared/hop/sip-over-http'
+import { createLogger } from '../shared/log/logger'
+import { fromClient } from './client-inbound'
+import { fromCore } from './core-inbound'
+import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
+import type { FlowIo } from './flow-io'
+import { type FlowState, newFlowState } from './flow-state'
+import { sendUpstream } from './upstream'
+
+/** RFC 5626 §4.4.1: a double CRLF ping is answered with a single CRLF pong. */
+const PING = '\r\n\r\n'
+const PONG = '\r\n'
+
+interface Attachment {
+  state: FlowState
+  publicHost: string
+  edgeUrl: string
+}
+
+function randomHex(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes))
+  let s = ''
+  for (const x of b) s += x.toString(16).padStart(2, '0')
+  return s
+}
 
 export class FlowObject extends DurableObject<EdgeEnv> {
-  override async fetch(_request: Request): Promise<Response> {
-    return new Response('SIP flows are not served by this build of the edge\n', { status: 501 })
+  private readonly log = createLogger({ component: 'edge' })
+
+  constructor(ctx: DurableObjectState, env: EdgeEnv) {
+    super(ctx, env)
+    // Keepalives never wake the object (Cloudflare hibernation auto-response).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG))
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    if (url.pathname === '/connect') return this.acceptFlow(request)
+    if (url.pathname === '/deliver' && request.method === 'POST')
+      return this.deliver(await request.text())
+    return new Response('not found', { status: 404 })
+  }
+
+  private async acceptFlow(request: Request): Promise<Response> {
+    const cfg = edgeConfig(this.env)
+    const home = request.headers.get('x-edgewater-home')
+    const token = await mintFlowToken(cfg.hopSecret, this.ctx.id.toString())
+    const pair = new WebSocketPair()
+    const [client, server] = [pair[0], pair[1]]
+    this.ctx.acceptWebSocket(server, [token])
+    const att: Attachment = {
+      state: newFlowState(token, isRegion(home) ? home : cfg.homeRegion, cfg.rateBurst, Date.now()),
+      publicHost: request.headers.get('x-edgewater-public-host') ?? 'edge.invalid',
+      edgeUrl: request.headers.get('x-edgewater-edge-url') ?? 'http://edge.invalid',
+    }
+    server.serializeAttachment(att)
+    this.log.info('flow opened', { flow: token.slice(0, 12), home: att.state.home })
+    // RFC 7118 §4: the server must answer with the `sip` subprotocol.
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: { 'Sec-WebSocket-Protocol': 'sip' },
+    })
+  }
+
+  private io(ws: WebSocket, att: Attachment): FlowIo {
+    const cfg = edgeConfig(this.env)
+    const resolver = createResolver({ functionUrls: cfg.functionUrls, edgeUrl: att.edgeUrl })
+    return {
+      cfg,
+      now: () => Date.now(),
+      randomHex,
+      publicHost: att.publicHost,
+      state: att.state,
+      toClient: (text) => ws.send(text),
+      toCore: async (region, text) =>
+        (await sendUpstream(cfg, isRegion(region) ? region : att.state.home, text)).result,
+      toUrl: (url, text) =>
+        postSip(url, text, { secret: cfg.hopSecret, timeoutMs: cfg.upstreamTimeoutMs }),
+      resolve: (host, user) => resolver.resolve(host, user)?.url,
+      log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const text = typeof message === 'string' ? message : new TextDecoder().decode(message)
+    if (text === PING) {
+      ws.send(PONG)
+      return
+    }
+    if (text.trim() === '') return // stray CRLFs between messages (RFC 5626 §4.4.1)
+    const att = ws.deserializeAttachment() as Attachment
+    try {
+      await fromClient(this.io(ws, att), text)
+    } catch (err) {
+      this.log.error('flow failed to handle a message', {
+        error: err,
+        flow: att.state.token.slice(0, 12),
+      })
+    }
+    ws.serializeAttachment(att)
+  }
+
+  private deliver(text: string): Response {
+    const [ws] = this.ctx.getWebSockets()
+    if (!ws || ws.readyState !== WebSocket.OPEN) return new Response('flow closed', { status: 410 })
+    const att = ws.deserializeAttachment() as Attachment
+    const outcome = fromCore(this.io(ws, att), text)
+    ws.serializeAttachment(att)
+    return new Response(outcome.status === 202 ? null : outcome.reason, { status: outcome.status })
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Complete the closing handshake (RFC 6455 §5.5.1) so the client is not left waiting.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason)
+    } catch {
+      // already closed
+    }
+    await this.closed(ws, `closed ${code} ${reason}`)
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    await this.closed(ws, `error ${String(error)}`)
+  }
+
+  /** RFC 5626 §5.3: bindings over a dead flow are dead; tell the home region's registrar. */
+  private async closed(ws: WebSocket, why: string): Promise<void> {
+    const att = ws.deserializeAttachment() as Attachment | null
+    if (!att) return
+    this.log.info('flow closed', { flow: att.state.token.slice(0, 12), why, aor: att.state.aor })
+    if (!att.state.aor) return
+    const cfg = edgeConfig(this.env)
+    const body = JSON.stringify({ aor: att.state.aor, instance: att.state.instance })
+    const path = `/flows/${att.state.token}/closed`
+    for (const region of [att.state.home, att.state.home === 'a' ? 'b' : 'a'] as const) {
+      const url = `${cfg.functionUrls[region].sprout}${path}`
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(await signRequest(cfg.hopSecret, 'POST', url, body)),
+          },
+          body,
+          signal: AbortSignal.timeout(cfg.upstreamTimeoutMs),
+        })
+        await res.arrayBuffer()
+        return
+      } catch {
+        // transport failure: try the other region
+      }
+    }
   }
 }

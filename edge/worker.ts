@@ -8,6 +8,7 @@ import { mountApiProxy } from './api-proxy'
 import type { EdgeEnv } from './env'
 import { functionProxy } from './function-proxy'
 import { edgeHealth } from './health'
+import { deliverToFlow, upgrade } from './sip-routes'
 import { mountStaticAssets } from './static-assets'
 import { timerShardRoute } from './timer-shard'
 
@@ -20,6 +21,11 @@ app.get('/healthz', async (c) => {
   const { status, body } = await edgeHealth(c.env)
   return c.json(body, status as 200 | 503)
 })
+
+// SIP over WebSocket (RFC 7118): one FlowObject per connection.
+app.get('/sip', upgrade)
+// Any function reaches one exact flow here (signed; docs/internal-hop.md).
+app.post('/internal/flows/:token/sip', deliverToFlow)
 
 // XCAP over Ut for user equipment (Homer authenticates with HTTP Digest), TS 24.623 roots.
 app.all('/org.etsi.ngn.simservs/*', functionProxy('homer'))

@@ -109,6 +109,19 @@ describe('portal simservs form', () => {
     const errors = validateForm(bad)
     expect(errors[0]).toMatch(/^No-reply timer/)
     expect(errors[1]).toMatch(/^Forwarding rule 1/)
+    const shadowed = {
+      ...bad,
+      noReplyTimerS: 20,
+      cdivRules: [],
+      ocbRules: [
+        { condition: 'all' as const, allow: true },
+        { condition: 'international' as const, allow: false },
+      ],
+    }
+    expect(validateForm(shadowed)).toEqual([
+      'Outgoing barring: rule 2 blocks calls, but rule 1 allows all calls, so nothing would be blocked. Remove rule 1 or change it to block.',
+    ])
+    expect(validateForm({ ...shadowed, ocbRules: shadowed.ocbRules.slice(1) })).toEqual([])
     expect(normaliseTarget('+16505550123', 'example.com')).toBe('sip:16505550123@example.com')
     const withIdentity = DEFAULT_SIMSERVS_XML.replace(
       '<cp:conditions/>',

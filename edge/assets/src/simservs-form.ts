@@ -131,6 +131,19 @@ export function validateForm(f: SimservsForm): string[] {
         `Forwarding rule ${i + 1}: "Forward to" must be a sip: or tel: address, for example sip:6505550123@example.com.`
       )
   })
+  // Barring (clearwater-interfaces §5.9): a call goes through when any matching rule allows it,
+  // so a block rule next to an "all calls: allow" rule never blocks anything.
+  for (const [name, rules] of [
+    ['Incoming barring', f.icbRules],
+    ['Outgoing barring', f.ocbRules],
+  ] as const) {
+    const allowAll = rules.findIndex((r) => r.condition === 'all' && r.allow)
+    const block = rules.findIndex((r) => !r.allow)
+    if (allowAll >= 0 && block >= 0)
+      errors.push(
+        `${name}: rule ${block + 1} blocks calls, but rule ${allowAll + 1} allows all calls, so nothing would be blocked. Remove rule ${allowAll + 1} or change it to block.`
+      )
+  }
   return errors
 }
 

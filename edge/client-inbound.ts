@@ -1,0 +1,223 @@
+/**
+ * @module edge/client-inbound
+ * A message from a client's WebSocket (RFC 7118), on its way into the core. Requests pass the
+ * sanity checks and the trust boundary, then go to Sprout of the flow's home region (or the
+ * region the route set names) over the internal hop; responses to requests the core sent the
+ * client go back along their Via. Anything the edge refuses is answered on the flow, and the
+ * flow lives on (a malformed request gets 400, a malformed response is dropped).
+ */
+import {
+  classifyInternal,
+  EDGE_HOST,
+  FLOW_VIA_PARAM,
+  functionHost,
+  HOP_TRANSPORT,
+} from '../shared/hop/internal-addresses'
+import { SipError, SipParseError, tryParseMessage } from '../shared/sip'
+import { contactInstance } from '../shared/sip/contact'
+import type { SipRequest, SipResponse } from '../shared/sip/message'
+import type { NameAddr } from '../shared/sip/name-addr'
+import { serializeUri } from '../shared/sip/uri'
+import type { FlowIo } from './flow-io'
+import { isAuthenticated, takeToken } from './flow-state'
+import { replyTo, replyToUnparsable } from './replies'
+import { checkRequest } from './sanity'
+import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
+
+/** Methods that create a dialog and so get the edge's Record-Route (RFC 3261 §16.6 item 4). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'])
+
+export async function fromClient(io: FlowIo, text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text).length
+  const parsed = tryParseMessage(text)
+  if (!parsed.ok) {
+    // RFC 3261 §16.3 / RFC 7118: a broken request gets 400 (505 for a bad version); a broken
+    // response is dropped. Either way the flow stays up.
+    const reply =
+      parsed.error instanceof SipParseError
+        ? replyToUnparsable(text, parsed.error, io.randomHex(6))
+        : undefined
+    if (reply) io.toClient(reply)
+    io.log('malformed message from client', { reason: parsed.error.reason, bytes })
+    return
+  }
+  const msg = parsed.value
+  if (msg.kind === 'response') return responseFromClient(io, msg)
+  const req = msg
+  try {
+    if (bytes > io.cfg.maxMessageBytes) throw new SipError(513, 'Message Too Large')
+    if (!takeToken(io.state, io.now(), io.cfg.ratePerSecond, io.cfg.rateBurst)) {
+      throw new SipError(503, 'Rate limit exceeded on this flow', { retryAfter: 1 })
+    }
+    if (req.method === 'OPTIONS' && addressedToEdge(io, req)) {
+      io.toClient(
+        replyTo(req, 200, 'OK', io.randomHex(6), [
+          [
+            'Allow',
+            'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK',
+          ],
+        ])
+      )
+      return
+    }
+    checkRequest(req)
+    await requestFromClient(io, req)
+  } catch (thrown) {
+    // Headers are parsed when first read, so a malformed one can surface here: still a 400.
+    const err =
+      thrown instanceof SipParseError ? new SipError(thrown.status, thrown.reason) : thrown
+    if (!(err instanceof SipError)) throw err
+    if (req.method === 'ACK') return // RFC 3261 §17: an ACK is never answered
+    io.toClient(replyTo(req, err.status, err.reason, io.randomHex(6), retryHeaders(err)))
+  }
+}
+
+function retryHeaders(err: SipError): [string, string][] {
+  const h: [string, string][] = err.headers.map(([n, v]) => [n, v])
+  if (err.retryAfter !== undefined) h.push(['Retry-After', String(err.retryAfter)])
+  return h
+}
+
+function addressedToEdge(io: FlowIo, req: SipRequest): boolean {
+  const u = req.uri
+  if (u.kind !== 'sip' || req.toTag) return false
+  const host = u.port ? `${u.host}:${u.port}` : u.host
+  return (
+    (u.user === null && (host === io.publicHost || u.host.toLowerCase() === EDGE_HOST)) ||
+    u.host.toLowerCase() === EDGE_HOST
+  )
+}
+
+/** Leading Route entries that name this flow (our own Record-Route coming back) are ours to pop. */
+function popOwnRoutes(io: FlowIo, req: SipRequest): void {
+  for (;;) {
+    const r = req.get('route') as NameAddr | undefined
+    if (!r || r.uri.kind !== 'sip' || r.uri.user !== io.state.token) return
+    req.shift('route')
+  }
+}
+
+async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
+  const s = io.state
+  const now = io.now()
+  stripFromClient(req)
+  if (req.method === 'REGISTER') {
+    // RFC 3327 + RFC 5626 §5.1: the edge is the first hop, so its Path carries `ob`.
+    req.prepend('path', `<sip:${s.token}@${EDGE_HOST};lr;ob>`)
+    rememberRegistration(io, req)
+  } else {
+    // Only REGISTER (and its challenge cycle) before the flow is authenticated (Clearwater Bono).
+    if (!isAuthenticated(s, now)) throw new SipError(403, 'Forbidden: register first')
+    const asserted = chooseAssertedIdentity(req, s.identities)
+    if (!asserted.ok) throw new SipError(403, asserted.reason)
+    req.remove('p-preferred-identity')
+    req.set('p-asserted-identity', `<${asserted.identity}>`)
+    req.set(
+      'p-charging-vector',
+      `icid-value=${io.randomHex(16)};icid-generated-at=${io.publicHost};orig-ioi=${io.cfg.homeDomain}`
+    )
+  }
+  popOwnRoutes(io, req)
+  const initial = !req.toTag
+  if (initial && req.method !== 'REGISTER') {
+    // TS 24.229 §5.2.6.3.3: initial requests follow the Service-Route learnt at registration,
+    // whatever Route the client put there.
+    req.remove('route')
+    for (const r of s.serviceRoutes) req.append('route', r)
+    if (DIALOG_CREATING.has(req.method)) {
+      // RFC 5658 double Record-Route: the client-facing entry, then the core-facing one on top.
+      req.prepend('record-route', `<sip:${s.token}@${io.publicHost};transport=ws;lr>`)
+      req.prepend('record-route', `<sip:${s.token}@${EDGE_HOST};lr>`)
+    }
+  }
+  req.decrementMaxForwards()
+  req.prepend(
+    'via',
+    `SIP/2.0/${HOP_TRANSPORT} ${EDGE_HOST};branch=z9hG4bK${io.randomHex(12)};${FLOW_VIA_PARAM}=${s.token}`
+  )
+
+  const next = req.get('route') as NameAddr | undefined
+  let region = s.home as string
+  if (next) {
+    const where =
+      next.uri.kind === 'sip' ? classifyInternal(next.uri.host, next.uri.user) : undefined
+    if (where?.kind === 'function' && where.fn === 'sprout') region = where.region
+    else if (where?.kind === 'flow') {
+      const url = io.resolve(EDGE_HOST, where.token)
+      if (!url) throw new SipError(404, 'Not Found')
+      return deliver(io, req, io.toUrl(url, req.toString()))
+    } else throw new SipError(403, 'Forbidden: route leaves the network')
+  } else if (req.method !== 'REGISTER' && !initial) {
+    throw new SipError(403, 'Forbidden: in-dialog request without a route set')
+  } else if (req.method === 'REGISTER') {
+    req.set('route', `<sip:${functionHost('sprout', s.home)};lr>`)
+  }
+  await deliver(io, req, io.toCore(region, req.toString()))
+}
+
+/** Notes what this REGISTER binds, so the 200 can be matched to this flow (core-inbound.ts). */
+function rememberRegistration(io: FlowIo, req: SipRequest): void {
+  const contacts = req.contacts
+  if (contacts.length === 0) {
+    io.state.registeredContacts = []
+    return
+  }
+  if (contacts.includes('*')) {
+    io.state.registeredContacts = ['*']
+    return
+  }
+  const named = contacts.filter((c): c is NameAddr => c !== '*')
+  io.state.registeredContacts = named.slice(0, 2).map((c) => serializeUri(c.uri))
+  const instance = named.map(contactInstance).find((i) => i !== undefined)
+  if (instance) io.state.instance = instance
+}
+
+async function deliver(
+  io: FlowIo,
+  req: SipRequest,
+  sent: ReturnType<FlowIo['toCore']>
+): Promise<void> {
+  const r = await sent
+  if (r.ok || req.method === 'ACK') return
+  io.log('upstream failed', {
+    callId: req.callId,
+    method: req.method,
+    status: r.sipStatus,
+    reason: r.reason,
+  })
+  // The request still carries the edge's Via on top; the answer goes to the client without it.
+  req.shift('via')
+  const reason =
+    r.sipStatus === 430
+      ? 'Flow Failed'
+      : r.sipStatus === 408
+        ? 'Request Timeout'
+        : 'Service Unavailable'
+  io.toClient(replyTo(req, r.sipStatus, reason, io.randomHex(6)))
+}
+
+/** A client's response to a request the core sent it: pop the edge's Via, follow the next one. */
+async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
+  const vias = res.vias
+  const top = vias[0]
+  if (
+    !top ||
+    top.host.toLowerCase() !== io.publicHost.split(':')[0]!.toLowerCase() ||
+    vias.length < 2
+  ) {
+    io.log('dropping a response not sent through this flow', { callId: res.callId })
+    return
+  }
+  res.shift('via')
+  stripFromClient(res)
+  const next = vias[1]!
+  const flow = next.params.find((p) => p.name.toLowerCase() === FLOW_VIA_PARAM)?.value ?? null
+  const target = io.resolve(next.host, flow)
+  if (!target) {
+    io.log('dropping a response whose next Via is unknown', { callId: res.callId, via: next.host })
+    return
+  }
+  const r = await io.toUrl(target, res.toString())
+  if (!r.ok)
+    io.log('response not delivered', { callId: res.callId, status: r.sipStatus, reason: r.reason })
+}

@@ -1,0 +1,105 @@
+/**
+ * @module edge/core-inbound
+ * A message from the core for this flow's client, received on the signed internal endpoint.
+ * Requests get the edge's client-facing Via (and Record-Route, for dialog-creating ones);
+ * responses lose the edge's core-facing Via; REGISTER 2xx responses teach the flow its
+ * identities and Service-Route. Core-private headers never reach the client.
+ */
+import { EDGE_HOST, FLOW_VIA_PARAM } from '../shared/hop/internal-addresses'
+import { tryParseMessage } from '../shared/sip'
+import { contactExpires, contactInstance } from '../shared/sip/contact'
+import type { SipRequest, SipResponse } from '../shared/sip/message'
+import { type NameAddr, serializeNameAddr } from '../shared/sip/name-addr'
+import { serializeUri } from '../shared/sip/uri'
+import type { FlowIo } from './flow-io'
+import { MAX_IDENTITIES, MAX_SERVICE_ROUTES } from './flow-state'
+import { identityKey, stripTowardClient } from './trust-boundary'
+
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'])
+
+export type DeliveryOutcome = { status: 202 } | { status: 400; reason: string }
+
+export function fromCore(io: FlowIo, text: string): DeliveryOutcome {
+  const parsed = tryParseMessage(text)
+  if (!parsed.ok) return { status: 400, reason: parsed.error.reason }
+  const msg = parsed.value
+  if (msg.kind === 'request') requestToClient(io, msg)
+  else {
+    const ok = responseToClient(io, msg)
+    if (!ok) return { status: 400, reason: 'response does not carry this flow’s Via' }
+  }
+  return { status: 202 }
+}
+
+function requestToClient(io: FlowIo, req: SipRequest): void {
+  const s = io.state
+  for (;;) {
+    const r = req.get('route') as NameAddr | undefined
+    if (!r || r.uri.kind !== 'sip' || r.uri.user !== s.token) break
+    req.shift('route')
+  }
+  if (!req.toTag && DIALOG_CREATING.has(req.method)) {
+    // RFC 5658: the core-facing entry first, then the client-facing one on top, so the client's
+    // route set starts at the address it can reach.
+    req.prepend('record-route', `<sip:${s.token}@${EDGE_HOST};lr>`)
+    req.prepend('record-route', `<sip:${s.token}@${io.publicHost};transport=ws;lr>`)
+  }
+  req.decrementMaxForwards()
+  // RFC 7118 §5.2: the Via sent-by of a WebSocket hop is the edge's host; transport WSS/WS.
+  req.prepend('via', `SIP/2.0/WSS ${io.publicHost};branch=z9hG4bK${io.randomHex(12)}`)
+  stripTowardClient(req)
+  io.toClient(req.toString())
+}
+
+function responseToClient(io: FlowIo, res: SipResponse): boolean {
+  const top = res.vias[0]
+  const flow = top?.params.find((p) => p.name.toLowerCase() === FLOW_VIA_PARAM)?.value
+  if (!top || top.host.toLowerCase() !== EDGE_HOST || flow !== io.state.token) return false
+  res.shift('via')
+  if (res.cseq.method === 'REGISTER' && res.status >= 200 && res.status < 300)
+    learnRegistration(io, res)
+  stripTowardClient(res)
+  io.toClient(res.toString())
+  return true
+}
+
+/**
+ * What a REGISTER 2xx tells the edge (clearwater-interfaces §6, TS 24.229 §5.2.2): the implicit
+ * registration set in P-Associated-URI, the Service-Route, and how long this flow's binding
+ * lasts (the Contact matching the instance or URI the flow registered).
+ */
+function learnRegistration(io: FlowIo, res: SipResponse): void {
+  const s = io.state
+  const contacts = res.contacts.filter((c): c is NameAddr => c !== '*')
+  if (s.registeredContacts.length === 0 && contacts.length > 0 && s.identities.length > 0) {
+    // A fetch (no Contact in the REGISTER): nothing changes for this flow.
+    return
+  }
+  let expires = -1
+  for (const c of contacts) {
+    const mine =
+      (s.instance !== undefined && contactInstance(c) === s.instance) ||
+      s.registeredContacts.includes(serializeUri(c.uri))
+    if (mine)
+      expires = Math.max(
+        expires,
+        contactExpires(c) ?? (res.get('expires') as number | undefined) ?? 0
+      )
+  }
+  if (expires <= 0) {
+    s.identities = []
+    s.authUntil = 0
+    return
+  }
+  const ids: string[] = []
+  for (const p of res.getAll('p-associated-uri') as readonly NameAddr[]) {
+    const k = identityKey(p.uri)
+    if (k && !ids.includes(k)) ids.push(k)
+  }
+  s.identities = ids.slice(0, MAX_IDENTITIES)
+  s.serviceRoutes = (res.getAll('service-route') as readonly NameAddr[])
+    .slice(0, MAX_SERVICE_ROUTES)
+    .map(serializeNameAddr)
+  s.aor = identityKey(res.to.uri)
+  s.authUntil = io.now() + expires * 1000 + io.cfg.identityGraceMs
+}

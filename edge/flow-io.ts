@@ -1,0 +1,27 @@
+/**
+ * @module edge/flow-io
+ * What the flow logic needs from its surroundings, as a small interface (style A6 item 5): the
+ * Durable Object implements it over the WebSocket and the internal hop; unit tests use fakes.
+ */
+import type { HopResult } from '../shared/hop/sip-over-http'
+import type { EdgeConfig } from './edge-config'
+import type { FlowState } from './flow-state'
+
+export interface FlowIo {
+  cfg: EdgeConfig
+  now(): number
+  /** Random hex of `bytes` bytes (branches, charging ids). */
+  randomHex(bytes: number): string
+  /** The host[:port] the client connected to (client-facing Via and Record-Route). */
+  publicHost: string
+  state: FlowState
+  /** Sends text to the client over the WebSocket. */
+  toClient(text: string): void
+  /** Sends to Sprout of `region`, failing over to the other region on transport errors. */
+  toCore(region: string, text: string): Promise<HopResult>
+  /** Sends to a resolved internal endpoint (a flow, an application server). */
+  toUrl(url: string, text: string): Promise<HopResult>
+  /** The internal resolver (shared/hop/resolver.ts) configured for this edge. */
+  resolve(host: string, user?: string | null): string | undefined
+  log(msg: string, fields?: Record<string, unknown>): void
+}
