@@ -18,7 +18,7 @@ import type { SwitchableServer } from './emulators/switchable-server'
 import { UpstashAdapter } from './emulators/upstash-adapter'
 import { functionUrls, SCHEDULER_FIRE_PATH } from './function-bindings'
 import { RegionGateway } from './gateway'
-import { checkCommands, checkPorts } from './prerequisites'
+import { checkCommands, checkPorts, type PortUse } from './prerequisites'
 import { type LineSink, stopChildren, waitFor } from './processes'
 import { startRedis } from './redis'
 import { startWorkers } from './workers'
@@ -70,17 +70,26 @@ export async function startLocalCloud(
   try {
     await step('checking prerequisites', async () => {
       checkCommands()
-      const ports: Record<string, number> = {
-        EDGE_PORT_A: s.edgePorts.a,
-        EDGE_PORT_B: s.edgePorts.b,
-        LOCAL_CONTROL_PORT: s.controlPort,
-        DYNAMODB_PORT: s.dynamoPort,
-      }
+      const ports: PortUse[] = [
+        { port: s.edgePorts.a, what: 'region a edge', envVar: 'EDGE_PORT_A' },
+        { port: s.edgePorts.b, what: 'region b edge', envVar: 'EDGE_PORT_B' },
+        { port: s.controlPort, what: 'control API', envVar: 'LOCAL_CONTROL_PORT' },
+        { port: s.dynamoPort, what: 'DynamoDB Local', envVar: 'DYNAMODB_PORT' },
+      ]
       for (const r of REGIONS) {
-        ports[`KV_PORT_${r.toUpperCase()}`] = s.kvPorts[r]
-        ports[`SCHEDULER_PORT_${r.toUpperCase()}`] = s.schedulerPorts[r]
+        const R = r.toUpperCase()
+        ports.push({ port: s.kvPorts[r], what: `region ${r} KV`, envVar: `KV_PORT_${R}` })
+        ports.push({
+          port: s.schedulerPorts[r],
+          what: `region ${r} Scheduler`,
+          envVar: `SCHEDULER_PORT_${R}`,
+        })
         FUNCTIONS.forEach((fn, i) => {
-          ports[`FUNCTIONS_PORT_${r.toUpperCase()} (+${i}, ${fn})`] = s.functionBasePorts[r] + i
+          ports.push({
+            port: s.functionBasePorts[r] + i,
+            what: `${fn} of region ${r}`,
+            envVar: `FUNCTIONS_PORT_${R}`,
+          })
         })
       }
       await checkPorts(ports)

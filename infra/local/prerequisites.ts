@@ -34,11 +34,19 @@ export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   })
 }
 
-export async function checkPorts(ports: Record<string, number>): Promise<void> {
-  for (const [name, p] of Object.entries(ports)) {
-    if (!(await portFree(p))) {
+export interface PortUse {
+  port: number
+  /** What listens there, e.g. "region a edge". */
+  what: string
+  /** The variable that moves it. */
+  envVar: string
+}
+
+export async function checkPorts(uses: readonly PortUse[]): Promise<void> {
+  for (const u of uses) {
+    if (!(await portFree(u.port))) {
       throw new PrerequisiteError(
-        `Port ${p} (${name}) is already in use: stop whatever holds it (is another \`npm start\` running?) or set ${name} to a free port.`
+        `Port ${u.port} (${u.what}, ${u.envVar}) is already in use: stop whatever holds it (is another \`npm start\` running?) or set ${u.envVar} (or EDGEWATER_PORT_OFFSET) to move it.`
       )
     }
   }

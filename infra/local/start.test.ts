@@ -31,7 +31,7 @@ describe('npm start refuses clearly', { timeout: 60_000 }, () => {
     )
     expect(r.status).toBe(1)
     expect(r.stderr).toContain(
-      `Port ${port} (EDGE_PORT_B) is already in use: stop whatever holds it (is another \`npm start\` running?) or set EDGE_PORT_B to a free port.`
+      `Port ${port} (region b edge, EDGE_PORT_B) is already in use: stop whatever holds it (is another \`npm start\` running?) or set EDGE_PORT_B (or EDGEWATER_PORT_OFFSET) to move it.`
     )
   })
 
