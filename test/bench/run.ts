@@ -16,6 +16,7 @@ const files = readdirSync(here)
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort()
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 let failed = 0
 for (const file of files) {
   console.log(`\n=== ${file} ===`)
