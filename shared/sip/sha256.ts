@@ -1,0 +1,103 @@
+/**
+ * @module sha256
+ * SHA-256 (FIPS 180-4), synchronous and pure, for Digest `algorithm=SHA-256` (RFC 7616, RFC 8760).
+ * WebCrypto's digest is async; a sync hash keeps digest verification a plain function on the hot
+ * path and in tests.
+ */
+import { toHex } from './md5'
+import { encodeUtf8 } from './utf8'
+
+const K = Int32Array.from([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+])
+
+const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
+
+/** SHA-256 digest of `data` (32 bytes). */
+export function sha256(data: Uint8Array): Uint8Array {
+  const n = data.length
+  const blocks = ((n + 8) >>> 6) + 1
+  const buf = new Uint8Array(blocks * 64)
+  buf.set(data)
+  buf[n] = 0x80
+  const bits = n * 8
+  const tail = blocks * 64 - 8
+  const hi = Math.floor(bits / 2 ** 32)
+  buf[tail] = (hi >>> 24) & 0xff
+  buf[tail + 1] = (hi >>> 16) & 0xff
+  buf[tail + 2] = (hi >>> 8) & 0xff
+  buf[tail + 3] = hi & 0xff
+  buf[tail + 4] = (bits >>> 24) & 0xff
+  buf[tail + 5] = (bits >>> 16) & 0xff
+  buf[tail + 6] = (bits >>> 8) & 0xff
+  buf[tail + 7] = bits & 0xff
+  const H = Int32Array.from([
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+  ])
+  const W = new Int32Array(64)
+  for (let off = 0; off < buf.length; off += 64) {
+    for (let t = 0; t < 16; t++) {
+      const p = off + t * 4
+      W[t] = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!
+    }
+    for (let t = 16; t < 64; t++) {
+      const w15 = W[t - 15]!
+      const w2 = W[t - 2]!
+      const s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3)
+      const s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10)
+      W[t] = (W[t - 16]! + s0 + W[t - 7]! + s1) | 0
+    }
+    let a = H[0]!
+    let b = H[1]!
+    let c = H[2]!
+    let d = H[3]!
+    let e = H[4]!
+    let f = H[5]!
+    let g = H[6]!
+    let h = H[7]!
+    for (let t = 0; t < 64; t++) {
+      const S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+      const ch = (e & f) ^ (~e & g)
+      const t1 = (h + S1 + ch + K[t]! + W[t]!) | 0
+      const S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+      const maj = (a & b) ^ (a & c) ^ (b & c)
+      const t2 = (S0 + maj) | 0
+      h = g
+      g = f
+      f = e
+      e = (d + t1) | 0
+      d = c
+      c = b
+      b = a
+      a = (t1 + t2) | 0
+    }
+    H[0] = (H[0]! + a) | 0
+    H[1] = (H[1]! + b) | 0
+    H[2] = (H[2]! + c) | 0
+    H[3] = (H[3]! + d) | 0
+    H[4] = (H[4]! + e) | 0
+    H[5] = (H[5]! + f) | 0
+    H[6] = (H[6]! + g) | 0
+    H[7] = (H[7]! + h) | 0
+  }
+  const out = new Uint8Array(32)
+  for (let i = 0; i < 8; i++) {
+    const v = H[i]!
+    out[i * 4] = (v >>> 24) & 0xff
+    out[i * 4 + 1] = (v >>> 16) & 0xff
+    out[i * 4 + 2] = (v >>> 8) & 0xff
+    out[i * 4 + 3] = v & 0xff
+  }
+  return out
+}
+
+/** Lower-case hex SHA-256 of a string (UTF-8 encoded) or bytes. */
+export const sha256Hex = (input: string | Uint8Array): string =>
+  toHex(sha256(typeof input === 'string' ? encodeUtf8(input) : input))
