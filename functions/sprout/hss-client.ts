@@ -1,0 +1,161 @@
+/**
+ * @module sprout/hss-client
+ * What Sprout asks Homestead (Dime's signalling API, clearwater-interfaces §2.1): digest
+ * authentication vectors (`GET /impi/<impi>/av/digest?impu=&server-name=`, the MAR), the
+ * registration state and user data (`GET|PUT /impu/<impu>/reg-data`, the SAR), and, for SHA-256
+ * digest, the provisioned plaintext password (`GET /private/<impi>`, Homestead-prov §2.2; MD5 is
+ * all the AV carries). Requests are signed for the trusted zone and go to this region's Dime,
+ * then to the other region's on a transport failure or a 5xx, so a lost region does not stop
+ * registrations. Failures become {@link HssError} with the SIP status Sprout answers
+ * (sm_sip_mapping.cpp): 404 → 403, 503/504/unreachable → 504, 500 → 500.
+ */
+import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
+import { signRequest } from '../../shared/hop/signature'
+import { parseRegDataXml, type RegData } from '../../shared/ims/reg-data-xml'
+import type { Logger } from '../../shared/log/logger'
+
+export type RegDataReqType =
+  | 'reg'
+  | 'call'
+  | 'dereg-user'
+  | 'dereg-timeout'
+  | 'dereg-admin'
+  | 'dereg-auth-failed'
+  | 'dereg-auth-timeout'
+
+export interface DigestVector {
+  /** MD5(impi:realm:password), hex. */
+  ha1: string
+  realm: string
+  qop: string
+}
+
+export class HssError extends Error {
+  override name = 'HssError'
+  constructor(
+    message: string,
+    /** Homestead's HTTP status; 0 when no region answered. */
+    readonly httpStatus: number,
+    /** The SIP final response this failure maps to. */
+    readonly sipStatus: number
+  ) {
+    super(message)
+  }
+}
+
+export interface HssClient {
+  digestVector(impi: string, impu: string): Promise<DigestVector>
+  /** The plaintext password when one was provisioned; undefined otherwise or on any failure. */
+  plaintextPassword(impi: string): Promise<string | undefined>
+  getRegData(impu: string): Promise<RegData>
+  putRegData(impu: string, reqtype: RegDataReqType, impi?: string): Promise<RegData>
+}
+
+export type Fetch = (url: string, init: RequestInit) => Promise<Response>
+
+export interface HssClientOptions {
+  region: Region
+  urls: FunctionUrls
+  hopSecret: string
+  /** This S-CSCF's URI, sent as server-name / server_name. */
+  serverName: string
+  log: Logger
+  timeoutMs: number
+  fetch?: Fetch
+}
+
+const sipStatusOf = (http: number): number =>
+  http === 404 ? 403 : http === 500 ? 500 : http === 400 ? 400 : 504
+
+const enc = encodeURIComponent
+
+export function createHssClient(o: HssClientOptions): HssClient {
+  const doFetch: Fetch = o.fetch ?? ((u, i) => fetch(u, i))
+
+  async function call(method: string, path: string, body?: string): Promise<Response> {
+    let last = 'no answer'
+    for (const region of [o.region, peerOf(o.region)]) {
+      const url = `${o.urls[region].dime.replace(/\/+$/, '')}${path}`
+      try {
+        const res = await doFetch(url, {
+          method,
+          headers: {
+            ...(await signRequest(o.hopSecret, method, url, body ?? null)),
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body !== undefined ? { body } : {}),
+          signal: AbortSignal.timeout(o.timeoutMs),
+        })
+        if (res.status < 500) return res
+        last = `HTTP ${res.status} from region ${region}`
+        await res.body?.cancel()
+      } catch (err) {
+        last = `region ${region}: ${err instanceof Error ? err.message : String(err)}`
+      }
+      o.log.warn('Homestead request failed', { path, region, error: last })
+    }
+    throw new HssError(`Homestead did not answer ${method} ${path}: ${last}`, 0, 504)
+  }
+
+  async function expectOk(res: Response, what: string): Promise<Response> {
+    if (res.ok) return res
+    const text = await res.text().catch(() => '')
+    throw new HssError(
+      `${what}: HTTP ${res.status} ${text.slice(0, 200)}`,
+      res.status,
+      sipStatusOf(res.status)
+    )
+  }
+
+  async function regData(res: Response, what: string): Promise<RegData> {
+    const xml = await (await expectOk(res, what)).text()
+    const parsed = parseRegDataXml(xml)
+    if (!parsed.ok)
+      throw new HssError(
+        `${what}: unreadable reg-data (${parsed.error.path}: ${parsed.error.message})`,
+        200,
+        500
+      )
+    return parsed.value
+  }
+
+  return {
+    async digestVector(impi, impu) {
+      const path = `/impi/${enc(impi)}/av/digest?impu=${enc(impu)}&server-name=${enc(o.serverName)}`
+      const res = await expectOk(await call('GET', path), 'authentication vector')
+      const body = (await res.json().catch(() => ({}))) as { digest?: Partial<DigestVector> }
+      const d = body.digest
+      // §5.2: a bad AV is treated as an unknown user (403).
+      if (!d || typeof d.ha1 !== 'string' || typeof d.realm !== 'string')
+        throw new HssError('authentication vector without a digest', 200, 403)
+      return { ha1: d.ha1.toLowerCase(), realm: d.realm, qop: d.qop || 'auth' }
+    },
+
+    async plaintextPassword(impi) {
+      try {
+        const res = await call('GET', `/private/${enc(impi)}`)
+        if (!res.ok) {
+          await res.body?.cancel()
+          return undefined
+        }
+        const body = (await res.json()) as { plaintext_password?: unknown }
+        return typeof body.plaintext_password === 'string' ? body.plaintext_password : undefined
+      } catch {
+        return undefined
+      }
+    },
+
+    async getRegData(impu) {
+      return regData(await call('GET', `/impu/${enc(impu)}/reg-data`), 'reg-data')
+    },
+
+    async putRegData(impu, reqtype, impi) {
+      const q = impi ? `?private_id=${enc(impi)}` : ''
+      const body = JSON.stringify({ reqtype, server_name: o.serverName })
+      return regData(
+        await call('PUT', `/impu/${enc(impu)}/reg-data${q}`, body),
+        `reg-data ${reqtype}`
+      )
+    },
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * @module sprout/production-deps
+ * The composition root's {@link SproutDepsFactory}: Sprout's configuration from its raw
+ * bindings, Vellum's production adapters with this request's round-trip counter, the Homestead
+ * client for this region's Dime (failing over to the other region's), and the internal-hop
+ * sender over the resolver (functions, the edge's flows, and the application servers of
+ * `AS_URLS`).
+ */
+import { createResolver } from '../../shared/hop/resolver'
+import { createVellum } from '../../shared/vellum'
+import { createHssClient } from './hss-client'
+import { createSipSender } from './sip-sender'
+import { parseSproutConfig } from './sprout-config'
+import { type SproutDepsFactory, scscfUri } from './sprout-deps'
+
+export const productionDeps: SproutDepsFactory = (c) => {
+  const s = c.get('services')
+  const { env, log, clock } = s
+  const config = parseSproutConfig(c.env ?? {})
+  const resolver = createResolver({
+    functionUrls: env.FUNCTION_URLS,
+    edgeUrl: env.EDGE_URL,
+    applicationServers: config.AS_URLS,
+  })
+  return {
+    region: env.REGION,
+    homeDomain: env.HOME_DOMAIN,
+    config,
+    clock,
+    log,
+    vellum: createVellum(s),
+    hss: createHssClient({
+      region: env.REGION,
+      urls: env.FUNCTION_URLS,
+      hopSecret: env.HOP_SECRET,
+      serverName: scscfUri(env.REGION),
+      log,
+      timeoutMs: config.HSS_TIMEOUT_MS,
+    }),
+    sender: createSipSender({ resolver, secret: env.HOP_SECRET, log }),
+    sproutUrl: env.FUNCTION_URLS[env.REGION].sprout.replace(/\/+$/, ''),
+    defer: (task) => {
+      task().catch((err) => log.warn('background work failed', { error: String(err) }))
+    },
+  }
+}

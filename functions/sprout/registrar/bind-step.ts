@@ -1,0 +1,149 @@
+/**
+ * @module sprout/registrar/bind-step
+ * The bind step of REGISTER processing (clearwater-interfaces §5.3 steps 2–5):
+ * 1. Homestead: `PUT reg-data` with reqtype `reg` when the REGISTER adds or refreshes a binding,
+ *    a read-only `GET` for a fetch or a pure removal (no spurious SAR); 404 → 403, 5xx → 504,
+ *    a set that is not REGISTERED after `reg` → 504. The answer names the AoR (the set's
+ *    default identity).
+ * 2. The AoR's current bindings: the speculative read started with the challenge read when the
+ *    To identity is the AoR, else one more read.
+ * 3. The binding plan (binding-plan.ts), the next record of every live reg-event subscription
+ *    (each gets a NOTIFY), and then ONE write round in parallel: the guarded write of all those
+ *    records, expiry timers armed or cancelled, the flow index, and the other steps' side
+ *    writes (the challenge's nonce-count). A re-REGISTER therefore costs two sequential store
+ *    round trips.
+ */
+import { SipError } from '../../../shared/sip/errors'
+import { Unavailable } from '../../../shared/vellum'
+import { HssError } from '../hss-client'
+import { planNotifies } from '../reg-event/notifier'
+import type { SubscriptionData } from '../reg-event/subscription-model'
+import { isLive } from '../reg-event/subscription-model'
+import type { AorState } from './aor-store'
+import { type Binding, remainingSeconds } from './binding-model'
+import { planBindings } from './binding-plan'
+import { irsOf } from './irs'
+import { need, type RegisterStep } from './register-context'
+import type { BindingPop } from './registrar-timers'
+
+export function hssToSip(err: unknown): never {
+  if (err instanceof HssError) {
+    const reason =
+      err.sipStatus === 403
+        ? 'Forbidden'
+        : err.sipStatus === 504
+          ? 'Server Time-out'
+          : err.sipStatus === 400
+            ? 'Bad Request'
+            : 'Server Internal Error'
+    throw new SipError(err.sipStatus, reason, { cause: err })
+  }
+  throw err
+}
+
+export function storeToSip(err: unknown): never {
+  if (err instanceof Unavailable)
+    throw new SipError(503, 'Service Unavailable (registration store unreachable)', {
+      retryAfter: 5,
+      cause: err,
+    })
+  throw err
+}
+
+export function bindingPop(aor: string, b: Binding): BindingPop {
+  return {
+    k: 'binding',
+    aor,
+    id: b.id,
+    v: b.cseq,
+    uri: b.data.uri,
+    params: b.data.params,
+    ...(b.data.instance ? { instance: b.data.instance } : {}),
+  }
+}
+
+export const bind: RegisterStep = async (ctx, next) => {
+  const reg = need(ctx.reg, 'parsed registration')
+  const svc = ctx.svc
+  const { hss, config, log } = svc.deps
+  const adds = reg.contacts.some((c) => c.expires > 0)
+  const rd = await (adds
+    ? hss.putRegData(reg.impu, 'reg', ctx.auth?.impi ?? reg.impi)
+    : hss.getRegData(reg.impu)
+  ).catch(hssToSip)
+  if (adds && rd.state !== 'REGISTERED')
+    throw new SipError(504, 'Server Time-out (HSS did not register the set)')
+  const irs = irsOf(rd)
+  const aor = irs.defaultImpu
+  ctx.irs = irs
+  ctx.aor = aor
+
+  let state: AorState<SubscriptionData>
+  if (ctx.speculative && aor === reg.impu) state = await ctx.speculative.catch(storeToSip)
+  else state = await svc.aors.read(aor).catch(storeToSip)
+
+  const now = svc.nowMs
+  const plan = planBindings(reg, state.bindings, now, config.REG_MAX_BINDINGS)
+  ctx.plan = plan
+
+  const live = state.subscriptions.filter((s) => isLive(s, now))
+  if (plan.changes.length > 0 && live.length > 0) {
+    const events = Object.fromEntries(
+      plan.changes.filter((c) => c.event !== 'unregistered').map((c) => [c.id, c.event])
+    )
+    const ended = plan.changes
+      .filter((c) => c.event === 'unregistered')
+      .map((c) => ({
+        id: c.id,
+        uri: c.after.data.uri,
+        params: c.after.data.params,
+        ...(c.after.data.instance ? { instance: c.after.data.instance } : {}),
+        event: 'unregistered' as const,
+      }))
+    ctx.notifies = planNotifies(
+      live,
+      {
+        identities: irs.associatedUris,
+        bindings: plan.bindings,
+        events,
+        ended,
+        // The registration ended: the subscriptions to it end too (§5.3 step 5).
+        ...(plan.kind === 'deregister' ? { terminate: 'deactivated' as const } : {}),
+      },
+      now
+    )
+  }
+
+  // The single write round.
+  const writes: Array<Promise<unknown>> = [
+    svc.aors.write(aor, {
+      bindings: plan.changes.map((c) => c.after),
+      subscriptions: (ctx.notifies ?? []).map((n) => n.record),
+    }),
+  ]
+  const timerWrites: Array<Promise<unknown>> = []
+  for (const c of plan.changes) {
+    timerWrites.push(
+      c.event === 'unregistered'
+        ? svc.timers.disarmBinding(aor, c.id)
+        : svc.timers.armBinding(bindingPop(aor, c.after), c.after.expires)
+    )
+  }
+  if (plan.kind === 'deregister')
+    for (const s of live) timerWrites.push(svc.timers.disarmSubscription(aor, s.tag))
+  if (reg.flow && plan.changes.some((c) => c.event !== 'unregistered'))
+    timerWrites.push(
+      svc.aors.indexFlow(
+        reg.flow,
+        aor,
+        Math.max(...plan.bindings.map((b) => remainingSeconds(b.expires, now))) + 60
+      )
+    )
+  for (const w of ctx.sideWrites) timerWrites.push(w())
+  const [main, ...rest] = await Promise.allSettled([...writes, ...timerWrites])
+  if (main?.status === 'rejected') storeToSip(main.reason)
+  for (const r of rest)
+    if (r.status === 'rejected')
+      log.warn('registrar side write failed', { aor, callId: reg.callId, error: String(r.reason) })
+  await next()
+}

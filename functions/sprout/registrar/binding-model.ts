@@ -1,0 +1,70 @@
+/**
+ * @module sprout/registrar/binding-model
+ * How an AoR lives in the regional KV (clearwater-interfaces §9.2 reshaped for commuting
+ * dual-writes, architecture §4): one hash per AoR, keyed by the default public identity of the
+ * implicit registration set, whose fields are the AoR's bindings (`b:<binding id>`) and reg-event
+ * subscriptions (`s:<to tag>`). Each field is a {@link VersionedRecord}: a binding's `cseq` is a
+ * version that only grows (the registration time in ms, or one more than the previous version),
+ * its `expires` the absolute expiry in epoch seconds; removal writes a tombstone (expiry passed,
+ * version bumped). The SIP Call-ID and CSeq of the REGISTER that wrote a binding are kept in its
+ * data for the RFC 3261 §10.3 step 7 ordering check.
+ */
+import type { VersionedRecord } from '../../../shared/vellum'
+
+export const BINDING_PREFIX = 'b:'
+export const SUBSCRIPTION_PREFIX = 's:'
+
+/** The KV hash of an AoR. */
+export const aorKey = (aor: string) => `reg:${aor}`
+/** The KV value naming the AoR a flow's bindings belong to (flow closure without an AoR). */
+export const flowIndexKey = (token: string) => `regflow:${token}`
+
+export interface BindingData {
+  /** Contact URI as registered. */
+  uri: string
+  displayName?: string
+  /** Call-ID and CSeq number of the REGISTER that last wrote the binding. */
+  cid: string
+  cseq: number
+  /** Contact `q` as sent (qvalue text). */
+  q?: string
+  /** Contact parameters other than expires, q, pub-gruu and temp-gruu, in order. */
+  params: Array<[string, string | null]>
+  /** Path header values of the REGISTER, in order (RFC 3327). */
+  paths: string[]
+  /** Private identity that registered it. */
+  impi: string
+  instance?: string
+  regId?: number
+  /** Edge flow token from the first Path entry. */
+  flow?: string
+  /** When the binding was created (ms), for reginfo duration-registered. */
+  registeredAt: number
+}
+
+export type BindingRecord = VersionedRecord<BindingData>
+
+export interface Binding extends BindingRecord {
+  id: string
+}
+
+/** Seconds left before `expires` (epoch seconds), never negative. */
+export const remainingSeconds = (expires: number, nowMs: number) =>
+  Math.max(0, Math.round(expires - nowMs / 1000))
+
+/** Splits an AoR hash into bindings and subscriptions (other fields are ignored). */
+export function splitAorFields<S>(fields: Record<string, VersionedRecord<unknown>>): {
+  bindings: Binding[]
+  subscriptions: Array<VersionedRecord<S> & { tag: string }>
+} {
+  const bindings: Binding[] = []
+  const subscriptions: Array<VersionedRecord<S> & { tag: string }> = []
+  for (const [f, r] of Object.entries(fields)) {
+    if (f.startsWith(BINDING_PREFIX))
+      bindings.push({ ...(r as BindingRecord), id: f.slice(BINDING_PREFIX.length) })
+    else if (f.startsWith(SUBSCRIPTION_PREFIX))
+      subscriptions.push({ ...(r as VersionedRecord<S>), tag: f.slice(SUBSCRIPTION_PREFIX.length) })
+  }
+  bindings.sort((a, b) => a.data.registeredAt - b.data.registeredAt || (a.id < b.id ? -1 : 1))
+  return { bindings, subscriptions }
+}

@@ -1,0 +1,87 @@
+/**
+ * @module sprout/sprout-config
+ * Sprout's limits, lifetimes and optional settings in one place (style A6 §4; architecture §8:
+ * every limit explicit, configurable and answered with the right status). Each has the Clearwater
+ * default (clearwater-interfaces §11) unless noted, and may be overridden by an optional raw
+ * binding of the same name, parsed once per isolate with zod so a bad value fails the first
+ * request with a message naming it. `AS_URLS` maps application-server names
+ * (`<name>.as.edgewater.internal`, docs/internal-hop.md) to their `/sip` URLs.
+ */
+import { z } from 'zod'
+import { ConfigError, type RawEnv } from '../../shared/config/function-env'
+
+const seconds = (def: number) => z.coerce.number().int().min(0).default(def)
+const count = (def: number) => z.coerce.number().int().min(1).default(def)
+
+const schema = z.object({
+  /** reg_max_expires: binding expiry cap, and the expiry when a REGISTER gives none. */
+  REG_MAX_EXPIRES: z.coerce.number().int().min(1).default(300),
+  /** Minimum binding expiry; 0 = none (Clearwater never sends 423). */
+  REG_MIN_EXPIRES: seconds(0),
+  /** Bindings one AoR may hold (several tabs and devices); more is refused with 403. */
+  REG_MAX_BINDINGS: count(20),
+  /** sub_max_expires; default reg_max_expires + 161 (subscriptionsproutlet.h). */
+  SUB_MAX_EXPIRES: z.coerce.number().int().min(1).optional(),
+  /** Expiry of a SUBSCRIBE without Expires (RFC 3680 §3.1 suggests 3761 s). */
+  SUB_DEFAULT_EXPIRES: count(3761),
+  /** reg-event subscriptions one AoR may hold. */
+  SUB_MAX_PER_AOR: count(20),
+  /**
+   * Who may SUBSCRIBE to an AoR's reg-event: `irs` = the subscriber's own implicit registration
+   * set or an application server (TS 24.229 §5.4.2.1.1); `domain` = any asserted identity of
+   * the home domain (Clearwater's behaviour).
+   */
+  REG_EVENT_WATCHERS: z.enum(['irs', 'domain']).default('irs'),
+  /** Life of an unanswered digest challenge (IMPI store, 40 s). */
+  AUTH_CHALLENGE_SECONDS: count(40),
+  /** When an unanswered challenge is reported to the HSS as AUTHENTICATION_TIMEOUT (30 s). */
+  AUTH_TIMEOUT_SECONDS: count(30),
+  /** Failed authentications of one IMPI within the window before challenges are refused. */
+  AUTH_MAX_FAILURES_IMPI: count(5),
+  /** Failed authentications from one flow within the window before challenges are refused. */
+  AUTH_MAX_FAILURES_FLOW: count(10),
+  AUTH_FAILURE_WINDOW_SECONDS: count(300),
+  /** Deadline of one Homestead request (Clearwater sprout_homestead_timeout_ms is 750). */
+  HSS_TIMEOUT_MS: count(2000),
+  /** Application servers by name: `{"mmtel": "https://…/sip"}`. */
+  AS_URLS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return {}
+      try {
+        return JSON.parse(s) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'AS_URLS is not JSON' })
+        return z.NEVER
+      }
+    })
+    .pipe(z.record(z.string().regex(/^[a-z0-9-]+$/i), z.string().url())),
+  /** Local cloud only: serve the test application server at `/test-as/sip`. */
+  SPROUT_TEST_AS: z.enum(['0', '1']).default('0'),
+})
+
+export type SproutConfig = Omit<z.infer<typeof schema>, 'SUB_MAX_EXPIRES'> & {
+  SUB_MAX_EXPIRES: number
+}
+
+const cache = new WeakMap<object, SproutConfig>()
+
+export function parseSproutConfig(raw: RawEnv): SproutConfig {
+  const hit = cache.get(raw)
+  if (hit) return hit
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
+      .join('; ')
+    throw new ConfigError(`invalid sprout configuration: ${detail}`)
+  }
+  const c = parsed.data
+  const out: SproutConfig = { ...c, SUB_MAX_EXPIRES: c.SUB_MAX_EXPIRES ?? c.REG_MAX_EXPIRES + 161 }
+  cache.set(raw, out)
+  return out
+}
+
+/** The defaults (unit tests and tools). */
+export const defaultSproutConfig = (): SproutConfig => parseSproutConfig({})

@@ -1,0 +1,279 @@
+/**
+ * @module sprout/test-kit
+ * Unit-test harness for Sprout: the real routes mounted on a function app over in-memory Vellum
+ * (one shared store, a round-trip counter reset per request), the real Dime mounted in-process as
+ * the HSS (dime/test-kit.ts), a movable clock, and a fake internal hop that records everything
+ * Sprout posts to edge flows, routes posts to Sprout itself (the test AS's answers) back into the
+ * app, and answers 410 for flows a test marked closed. Helpers write the REGISTERs and SUBSCRIBEs
+ * the edge would forward and answer digest challenges. Used only by tests.
+ */
+import { parseFunctionEnv } from '../../shared/config/function-env'
+import { createResolver } from '../../shared/hop/resolver'
+import { signRequest } from '../../shared/hop/signature'
+import { createFunctionApp } from '../../shared/http/function-app'
+import { createLogger } from '../../shared/log/logger'
+import { parseMessage, type SipRequest, type SipResponse } from '../../shared/sip'
+import { digestParams } from '../../shared/sip/auth-header'
+import {
+  buildCredentials,
+  computeDigestResponse,
+  computeHa1,
+  formatNonceCount,
+} from '../../shared/sip/digest'
+import { type MemoryVellum, memoryVellum } from '../../shared/vellum'
+import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from '../dime/test-kit'
+import { createHssClient } from './hss-client'
+import { mountSprout } from './mount'
+import { createSipSender } from './sip-sender'
+import { parseSproutConfig } from './sprout-config'
+import { type SproutDeps, scscfUri } from './sprout-deps'
+
+export const EDGE = 'http://127.0.0.1:9787'
+export const SPROUT_A = 'http://127.0.0.1:9800'
+export const DOMAIN = 'example.com'
+
+function urls(base: number) {
+  const u = (p: number) => `http://127.0.0.1:${p}`
+  return {
+    sprout: u(base),
+    dime: u(base + 1),
+    homer: u(base + 2),
+    ellis: u(base + 3),
+    timers: u(base + 4),
+  }
+}
+
+export interface Posted {
+  url: string
+  /** Flow token when posted to an edge flow. */
+  token?: string
+  text: string
+  msg: SipRequest | SipResponse
+}
+
+export interface TestSprout {
+  post(text: string): Promise<Response>
+  request(method: string, path: string, body?: string): Promise<Response>
+  vellum: MemoryVellum
+  dime: TestDime
+  clock: { now(): number; advance(ms: number): void }
+  posted: Posted[]
+  closedFlows: Set<string>
+  /** Posts to the flow, in order. */
+  toFlow(token: string): Posted[]
+  logs: string[]
+  deps(): SproutDeps
+}
+
+export function testSprout(extra: Record<string, string> = {}): TestSprout {
+  const raw: Record<string, string> = {
+    REGION: 'a',
+    HOME_DOMAIN: DOMAIN,
+    HOP_SECRET,
+    FUNCTION_URLS: JSON.stringify({ a: urls(9800), b: urls(9810) }),
+    EDGE_URL: EDGE,
+    KV_URL: 'http://127.0.0.1:9791',
+    KV_TOKEN: 't',
+    KV_REMOTE_URL: 'http://127.0.0.1:9792',
+    KV_REMOTE_TOKEN: 't',
+    DYNAMO_REGION: 'local-a',
+    SCHEDULER_REGION: 'local-a',
+    SCHEDULER_REMOTE_REGION: 'local-b',
+    SCHEDULER_ROLE_ARN: 'arn:role',
+    TIMERS_TARGET_ARN: 'arn:a',
+    TIMERS_REMOTE_TARGET_ARN: 'arn:b',
+    SIGNUP_CODE: 'x',
+    ELLIS_API_KEY: 'x',
+    SPROUT_TEST_AS: '1',
+    AS_URLS: JSON.stringify({
+      test: `${SPROUT_A}/test-as/sip`,
+      'test-fail': `${SPROUT_A}/test-as/sip?mode=fail`,
+    }),
+    ...extra,
+  }
+  const dime = testDime()
+  const clock = dime.clock
+  const vellum = memoryVellum(clock)
+  const logs: string[] = []
+  const log = createLogger(
+    { component: 'sprout-test' },
+    { level: 'warn', sink: (l) => logs.push(l) }
+  )
+  const env = parseFunctionEnv(raw)
+  const config = parseSproutConfig(raw)
+  const posted: Posted[] = []
+  const closedFlows = new Set<string>()
+  let app: ReturnType<typeof createFunctionApp>
+
+  const hopFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = String(input)
+    const text = typeof init?.body === 'string' ? init.body : ''
+    if (url.startsWith(`${SPROUT_A}/`)) return app.request(url, init, raw)
+    const m = /\/internal\/flows\/([^/]+)\/sip$/.exec(url)
+    const token = m ? decodeURIComponent(m[1]!) : undefined
+    posted.push({ url, ...(token ? { token } : {}), text, msg: parseMessage(text) })
+    if (token && closedFlows.has(token)) return new Response('gone', { status: 410 })
+    return new Response(null, { status: 202 })
+  }
+  const dimeFetch = async (url: string, init: RequestInit): Promise<Response> => {
+    const u = new URL(url)
+    return dime.request(
+      init.method ?? 'GET',
+      u.pathname + u.search,
+      typeof init.body === 'string' ? init.body : undefined
+    )
+  }
+
+  const deps = (): SproutDeps => ({
+    region: 'a',
+    homeDomain: DOMAIN,
+    config,
+    clock,
+    log,
+    vellum,
+    hss: createHssClient({
+      region: 'a',
+      urls: env.FUNCTION_URLS,
+      hopSecret: HOP_SECRET,
+      serverName: scscfUri('a'),
+      log,
+      timeoutMs: 1000,
+      fetch: dimeFetch,
+    }),
+    sender: createSipSender({
+      resolver: createResolver({
+        functionUrls: env.FUNCTION_URLS,
+        edgeUrl: EDGE,
+        applicationServers: config.AS_URLS,
+      }),
+      secret: HOP_SECRET,
+      log,
+      fetch: hopFetch as typeof fetch,
+    }),
+    sproutUrl: SPROUT_A,
+    defer: (t) => void t(),
+  })
+  app = mountSprout(createFunctionApp('sprout'), () => {
+    vellum.roundTrips.reset()
+    return deps()
+  })
+
+  const request = async (method: string, path: string, body?: string) => {
+    const url = `${SPROUT_A}${path}`
+    const sig = await signRequest(HOP_SECRET, method, url, body ?? null)
+    return app.request(
+      url,
+      {
+        method,
+        headers: { ...sig, 'content-type': 'application/json' },
+        ...(body !== undefined ? { body } : {}),
+      },
+      raw
+    )
+  }
+  return {
+    post: async (text) => {
+      const url = `${SPROUT_A}/sip`
+      const sig = await signRequest(HOP_SECRET, 'POST', url, text)
+      return app.request(
+        url,
+        { method: 'POST', headers: { ...sig, 'content-type': 'message/sip' }, body: text },
+        raw
+      )
+    },
+    request,
+    vellum,
+    dime,
+    clock,
+    posted,
+    closedFlows,
+    toFlow: (token) => posted.filter((p) => p.token === token),
+    logs,
+    deps,
+  }
+}
+
+/** A 64-hex + tag token shaped like the edge's (the fake hop does not check the tag). */
+export function flowToken(n: number): string {
+  return `${n.toString(16).padStart(64, '0')}.${'ab'.repeat(12)}`
+}
+
+export interface RegisterSpec {
+  impu: string
+  token: string
+  callId: string
+  cseq: number
+  /** Contact values; [] for a fetch. */
+  contacts: string[]
+  expires?: number
+  authorization?: string
+  supported?: string
+  extra?: string[]
+}
+
+let branchSeq = 0
+
+/** A REGISTER as the edge forwards it (docs/internal-hop.md). */
+export function edgeRegister(s: RegisterSpec): string {
+  const lines = [
+    `REGISTER sip:${DOMAIN} SIP/2.0`,
+    `Via: SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKedge${++branchSeq};flow=${s.token}`,
+    `Via: SIP/2.0/WSS client.invalid;branch=z9hG4bKua${branchSeq}`,
+    'Max-Forwards: 69',
+    `From: <${s.impu}>;tag=ua${s.callId.slice(0, 6)}`,
+    `To: <${s.impu}>`,
+    `Call-ID: ${s.callId}`,
+    `CSeq: ${s.cseq} REGISTER`,
+    ...s.contacts.map((c) => `Contact: ${c}`),
+    ...(s.expires !== undefined ? [`Expires: ${s.expires}`] : []),
+    `Path: <sip:${s.token}@edge.edgewater.internal;lr;ob>`,
+    `Supported: ${s.supported ?? 'path, gruu, outbound'}`,
+    ...(s.authorization ? [`Authorization: ${s.authorization}`] : []),
+    ...(s.extra ?? []),
+    'Content-Length: 0',
+    '',
+    '',
+  ]
+  return lines.join('\r\n')
+}
+
+/** The Authorization answering a 401 (MD5 by default), with nonce-count `nc`. */
+export function answer401(
+  res: SipResponse,
+  o: { impi: string; password: string; algorithm?: 'MD5' | 'SHA-256'; nc?: number; uri?: string }
+): string {
+  const alg = o.algorithm ?? 'MD5'
+  const ch = res
+    .getAll('www-authenticate')
+    .map(digestParams)
+    .find((p) => (p.algorithm ?? 'MD5').toUpperCase() === alg)
+  if (!ch?.nonce || !ch.realm) throw new Error(`no ${alg} challenge in ${res.startLine}`)
+  const uri = o.uri ?? `sip:${DOMAIN}`
+  const nc = formatNonceCount(o.nc ?? 1)
+  const cnonce = 'c0ffee'
+  const ha1 = computeHa1(o.impi, ch.realm, o.password, alg)
+  const response = computeDigestResponse({
+    ha1,
+    method: 'REGISTER',
+    uri,
+    nonce: ch.nonce,
+    algorithm: alg,
+    qop: 'auth',
+    nc,
+    cnonce,
+  })
+  return buildCredentials({
+    username: o.impi,
+    realm: ch.realm,
+    nonce: ch.nonce,
+    uri,
+    response,
+    algorithm: alg,
+    qop: 'auth',
+    nc,
+    cnonce,
+    ...(ch.opaque ? { opaque: ch.opaque } : {}),
+  })
+}
+
+export { provisionLikeEllis }

@@ -1,0 +1,42 @@
+/**
+ * @module sprout/transaction-stats
+ * What each SIP transaction cost in store round trips up to its answer (architecture §8 budgets),
+ * kept per isolate in a small ring for the admin API, tests and the benchmark: method, Call-ID,
+ * CSeq, the status sent, the sequential depth and call count of Vellum round trips at the moment
+ * the final response left, and the handling time.
+ */
+import type { RoundTripSnapshot } from '../../shared/vellum'
+
+export interface TransactionStat {
+  method: string
+  callId: string
+  cseq: number
+  status: number
+  /** Sequential store round trips before the answer. */
+  depth: number
+  calls: number
+  byStore: RoundTripSnapshot['byStore']
+  ms: number
+  at: number
+}
+
+const RING = 2_000
+const ring: TransactionStat[] = []
+
+export function recordTransaction(s: TransactionStat): void {
+  ring.push(s)
+  if (ring.length > RING) ring.splice(0, ring.length - RING)
+}
+
+export function findTransactions(filter: {
+  callId?: string
+  method?: string
+  limit?: number
+}): TransactionStat[] {
+  const out = ring.filter(
+    (s) =>
+      (filter.callId === undefined || s.callId === filter.callId) &&
+      (filter.method === undefined || s.method === filter.method)
+  )
+  return out.slice(-(filter.limit ?? 200))
+}
