@@ -13,6 +13,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
+import { PORTAL_CSP } from '../static-assets'
 import type { PortalAsset } from './portal-assets'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -67,7 +68,23 @@ export async function buildPortal(): Promise<Record<string, PortalAsset>> {
   return assets
 }
 
-/** Writes the built portal to dist/portal/ (the static-assets directory of a deployment). */
+/** Response headers for a static-assets host (Cloudflare Workers Assets `_headers` format). */
+export const ASSET_HEADERS = `/*
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: same-origin
+  Cache-Control: no-cache
+/*.html
+  Content-Security-Policy: ${PORTAL_CSP}
+  X-Frame-Options: DENY
+/
+  Content-Security-Policy: ${PORTAL_CSP}
+  X-Frame-Options: DENY
+`
+
+/**
+ * Writes the built portal to dist/portal/: the static-assets directory of a deployment (with a
+ * `_headers` file carrying the same security headers the edge sets itself).
+ */
 export async function writePortal(assets: Record<string, PortalAsset>): Promise<void> {
   for (const [p, a] of Object.entries(assets)) {
     if (p === '/') continue
@@ -75,6 +92,7 @@ export async function writePortal(assets: Record<string, PortalAsset>): Promise<
     await mkdir(path.dirname(file), { recursive: true })
     await writeFile(file, a.body)
   }
+  await writeFile(path.join(OUT, '_headers'), ASSET_HEADERS)
 }
 
 /** esbuild plugin for the edge build: `portal-assets.ts` becomes the built portal. */
