@@ -277,3 +277,62 @@ export function answer401(
 }
 
 export { provisionLikeEllis }
+
+export interface SubscribeSpec {
+  target: string
+  watcher: string
+  token: string
+  callId: string
+  cseq: number
+  expires?: number
+  /** In-dialog: Sprout's tag (To) and the request goes to Sprout's Contact. */
+  toTag?: string
+  fromTag?: string
+}
+
+/** A reg-event SUBSCRIBE as the edge forwards it (Service-Route preloaded, double Record-Route). */
+export function edgeSubscribe(s: SubscribeSpec): string {
+  const inDialog = s.toTag !== undefined
+  const lines = [
+    `SUBSCRIBE ${inDialog ? 'sip:sprout.a.edgewater.internal' : s.target} SIP/2.0`,
+    `Via: SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKsub${++branchSeq};flow=${s.token}`,
+    `Via: SIP/2.0/WSS client.invalid;branch=z9hG4bKuas${branchSeq}`,
+    'Max-Forwards: 69',
+    ...(inDialog ? [] : ['Route: <sip:sprout.a.edgewater.internal;lr;orig>']),
+    ...(inDialog
+      ? []
+      : [
+          `Record-Route: <sip:${s.token}@edge.edgewater.internal;lr>`,
+          `Record-Route: <sip:${s.token}@edge.example.net;transport=ws;lr>`,
+        ]),
+    `From: <${s.watcher}>;tag=${s.fromTag ?? 'w1'}`,
+    `To: <${s.target}>${inDialog ? `;tag=${s.toTag}` : ''}`,
+    `Call-ID: ${s.callId}`,
+    `CSeq: ${s.cseq} SUBSCRIBE`,
+    'Contact: <sip:watcher@client.invalid;transport=ws;ob>',
+    'Event: reg',
+    'Accept: application/reginfo+xml',
+    `P-Asserted-Identity: <${s.watcher}>`,
+    ...(s.expires !== undefined ? [`Expires: ${s.expires}`] : []),
+    'Content-Length: 0',
+    '',
+    '',
+  ]
+  return lines.join('\r\n')
+}
+
+/** Delivers the due pops of the in-memory timer service to their callbacks on Sprout. */
+export async function firePops(
+  t: TestSprout
+): Promise<Array<{ path: string; status: number; body: string }>> {
+  const out: Array<{ path: string; status: number; body: string }> = []
+  const timers = t.vellum.timers as unknown as {
+    takeDue(): Array<{ callbackUri: string; opaque: string }>
+  }
+  for (const p of timers.takeDue()) {
+    const path = new URL(p.callbackUri).pathname
+    const res = await t.request('POST', path, p.opaque)
+    out.push({ path, status: res.status, body: await res.text() })
+  }
+  return out
+}

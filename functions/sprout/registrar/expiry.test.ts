@@ -1,0 +1,216 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { parseReginfoXml } from '../../../shared/ims/reginfo-parse'
+import type { SipRequest, SipResponse } from '../../../shared/sip'
+import {
+  answer401,
+  DOMAIN,
+  edgeRegister,
+  edgeSubscribe,
+  firePops,
+  flowToken,
+  provisionLikeEllis,
+  type TestSprout,
+  testSprout,
+} from '../test-kit'
+
+const impu = `sip:6505550020@${DOMAIN}`
+const impi = `6505550020@${DOMAIN}`
+const password = 'pw20'
+
+let t: TestSprout
+beforeEach(async () => {
+  t = testSprout()
+  await provisionLikeEllis(t.dime, impu, { password })
+})
+
+async function post(text: string, token: string) {
+  const before = t.toFlow(token).length
+  expect((await t.post(text)).status).toBe(202)
+  return t
+    .toFlow(token)
+    .slice(before)
+    .map((p) => p.msg)
+}
+
+async function register(
+  token: string,
+  callId: string,
+  cseq: number,
+  contacts: string[],
+  expires?: number
+) {
+  const e = expires !== undefined ? { expires } : {}
+  const [ch] = (await post(
+    edgeRegister({ impu, token, callId, cseq, contacts, ...e }),
+    token
+  )) as SipResponse[]
+  const out = await post(
+    edgeRegister({
+      impu,
+      token,
+      callId,
+      cseq: cseq + 1,
+      contacts,
+      authorization: answer401(ch!, { impi, password }),
+      ...e,
+    }),
+    token
+  )
+  return out.find((m) => m.kind === 'response') as SipResponse
+}
+
+const bindings = async () => {
+  const r = await t.request('GET', `/impu/${encodeURIComponent(impu)}/bindings`)
+  return r.status === 404
+    ? {}
+    : ((await r.json()) as { bindings: Record<string, unknown> }).bindings
+}
+const regState = async () => {
+  const r = await t.dime.request('GET', `/impu/${encodeURIComponent(impu)}/reg-data`)
+  return /<RegistrationState>(\w+)</.exec(await r.text())?.[1]
+}
+const notifies = (token: string) =>
+  t
+    .toFlow(token)
+    .map((p) => p.msg)
+    .filter((m): m is SipRequest => m.kind === 'request' && m.method === 'NOTIFY')
+
+describe('binding expiry', () => {
+  it('removes an expired binding at its pop, NOTIFYs event=expired and tells the HSS dereg-timeout', async () => {
+    const w = flowToken(2)
+    expect((await register(flowToken(1), 'e1', 1, ['<sip:e@h.invalid>'], 60)).status).toBe(200)
+    await post(
+      edgeSubscribe({ target: impu, watcher: impu, token: w, callId: 'w1', cseq: 1, expires: 400 }),
+      w
+    )
+    expect(await regState()).toBe('REGISTERED')
+    t.clock.advance(59_000)
+    expect((await firePops(t)).length).toBe(0)
+    t.clock.advance(1_000)
+    const pops = await firePops(t)
+    expect(pops.map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
+    expect(await bindings()).toEqual({})
+    expect(await regState()).toBe('NOT_REGISTERED')
+    const last = notifies(w).at(-1)!
+    expect(last.getRaw('subscription-state')).toBe('terminated;reason=deactivated')
+    const info = parseReginfoXml(last.body)
+    expect(info.ok && info.value.registrations[0]?.contacts[0]).toMatchObject({
+      state: 'terminated',
+      event: 'expired',
+    })
+    // A duplicate pop (at-least-once delivery) finds nothing to do.
+    expect(
+      await t.request(
+        'POST',
+        '/timers/registrar',
+        JSON.stringify({
+          k: 'binding',
+          aor: impu,
+          id: 'sip:e@h.invalid',
+          v: 1,
+          uri: 'x',
+          params: [],
+        })
+      )
+    ).toBeTruthy()
+  })
+
+  it('never deletes a binding refreshed at the last moment (sprout#1200)', async () => {
+    const token = flowToken(3)
+    await register(token, 'race', 1, ['<sip:r@h.invalid>'], 60)
+    // The pop of the first registration, as the timer service would deliver it late.
+    const timers = t.vellum.timers as unknown as {
+      timers: Map<string, { spec: { opaque: string } }>
+    }
+    const [first] = [...timers.timers.values()].map((x) => x.spec.opaque)
+    t.clock.advance(59_900)
+    await register(token, 'race', 3, ['<sip:r@h.invalid>'], 60)
+    t.clock.advance(200)
+    // The stale pop (its version is the first registration's) arrives after the old expiry.
+    const res = await t.request('POST', '/timers/registrar', first!)
+    expect(await res.json()).toEqual({ outcome: 'kept' })
+    expect(Object.keys(await bindings())).toEqual(['sip:r@h.invalid'])
+    // The refreshed binding's own timer removes it at its own expiry.
+    t.clock.advance(60_000)
+    const pops = await firePops(t)
+    expect(pops.map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
+  })
+
+  it('re-arms a pop that arrives before the expiry', async () => {
+    await register(flowToken(4), 'early', 1, ['<sip:q@h.invalid>'], 120)
+    const timers = t.vellum.timers as unknown as {
+      timers: Map<string, { spec: { opaque: string } }>
+    }
+    const [opaque] = [...timers.timers.values()].map((x) => x.spec.opaque)
+    t.clock.advance(60_000)
+    const res = await t.request('POST', '/timers/registrar', opaque!)
+    expect(await res.json()).toEqual({ outcome: 'rearmed' })
+    expect(Object.keys(await bindings())).toHaveLength(1)
+  })
+})
+
+describe('flow closure', () => {
+  it('removes the bindings whose Path carries the flow and leaves the others', async () => {
+    const dead = flowToken(5)
+    const alive = flowToken(6)
+    await register(dead, 'fa', 1, ['<sip:d@h.invalid>;+sip.instance="<urn:uuid:d>";reg-id=1'])
+    await register(alive, 'fb', 1, ['<sip:l@h.invalid>;+sip.instance="<urn:uuid:l>";reg-id=1'])
+    const r = await t.request('POST', `/flows/${dead}/closed`, JSON.stringify({}))
+    expect(await r.json()).toEqual({ removed: 1 })
+    expect(Object.keys(await bindings())).toEqual(['urn:uuid:l:1'])
+    expect(await regState()).toBe('REGISTERED')
+    const r2 = await t.request('POST', `/flows/${alive}/closed`, JSON.stringify({ aor: impu }))
+    expect(await r2.json()).toEqual({ removed: 1 })
+    expect(await bindings()).toEqual({})
+    expect(await regState()).toBe('NOT_REGISTERED')
+  })
+
+  it('keeps a binding that a new flow took over (RFC 5626 §6)', async () => {
+    const old = flowToken(7)
+    const fresh = flowToken(8)
+    const c = '<sip:m@h.invalid>;+sip.instance="<urn:uuid:m>";reg-id=1'
+    await register(old, 'm1', 1, [c])
+    await register(fresh, 'm2', 1, [c])
+    const r = await t.request('POST', `/flows/${old}/closed`, JSON.stringify({ aor: impu }))
+    expect(await r.json()).toEqual({ removed: 0 })
+    const b = (await bindings()) as Record<string, { paths: string[] }>
+    expect(b['urn:uuid:m:1']?.paths[0]).toContain(fresh)
+  })
+
+  it('refuses a malformed body with 400 naming the field', async () => {
+    const r = await t.request('POST', `/flows/${flowToken(9)}/closed`, JSON.stringify({ aor: 5 }))
+    expect(r.status).toBe(400)
+    expect(((await r.json()) as { reason: string }).reason).toContain('aor')
+  })
+})
+
+describe('authentication timeout', () => {
+  it('reports an unanswered challenge to the HSS at the precise-tier pop', async () => {
+    await post(
+      edgeRegister({
+        impu,
+        token: flowToken(10),
+        callId: 'at',
+        cseq: 1,
+        contacts: ['<sip:a@h.invalid>'],
+      }),
+      flowToken(10)
+    )
+    t.clock.advance(30_000)
+    const pops = await firePops(t)
+    expect(pops).toEqual([
+      {
+        path: '/authentication-timeout',
+        status: 200,
+        body: JSON.stringify({ outcome: 'reported' }),
+      },
+    ])
+  })
+
+  it('does not report an answered challenge (its timer was cancelled)', async () => {
+    await register(flowToken(11), 'at2', 1, ['<sip:a@h.invalid>'])
+    t.clock.advance(30_000)
+    const pops = await firePops(t)
+    expect(pops.filter((p) => p.path === '/authentication-timeout')).toEqual([])
+  })
+})
