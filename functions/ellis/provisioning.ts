@@ -17,8 +17,8 @@
 
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import type { Logger } from '../../shared/log/logger'
+import { md5Hex } from '../../shared/sip/md5'
 import type { GlobalTable } from '../../shared/vellum'
-import { md5Hex } from '../dime/md5'
 import { type Account, setNumberPrivateId } from './accounts-store'
 import { EllisError, UpstreamError } from './api-errors'
 import type { HomerClient } from './homer-client'
