@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { defaultPublicIdentity } from '../../shared/ims/ims-subscription'
 import { parseRegDataXml } from '../../shared/ims/reg-data-xml'
+import { md5Hex } from '../../shared/sip'
 import { Unavailable } from '../../shared/vellum/errors'
-import { md5Hex } from './md5'
 import { provisionLikeEllis, testDime } from './test-kit'
 
 const ALICE = 'sip:6505550001@example.com'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseRegDataXml } from '../../shared/ims/reg-data-xml'
-import { md5Hex } from './md5'
+import { md5Hex } from '../../shared/sip'
 import { DEFAULT_IFC, provisionLikeEllis, publicIdentityXml, testDime } from './test-kit'
 
 const ALICE = 'sip:6505550001@example.com'

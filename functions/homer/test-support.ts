@@ -9,10 +9,10 @@ import type { Clock } from '../../shared/config/clock'
 import { signRequest } from '../../shared/hop/signature'
 import type { FunctionBindings, Services } from '../../shared/http/function-app'
 import { createLogger } from '../../shared/log/logger'
+import { md5Hex } from '../../shared/sip'
 import { memoryVellum } from '../../shared/vellum'
 import { type DigestSecret, DirectoryUnavailable, type SubscriberDirectory } from './dime-client'
 import { buildHomerDeps, type HomerDeps } from './homer-deps'
-import { md5Hex } from './md5'
 import {
   type BaseAlgorithm,
   type DigestCredentials,

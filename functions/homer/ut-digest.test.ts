@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { md5Hex } from './md5'
+import { md5Hex } from '../../shared/sip'
 import {
   type DigestCredentials,
   digestChallenges,

@@ -7,7 +7,11 @@
  * or a plaintext password. Pure apart from WebCrypto hashing; the nonce store and the credential
  * lookup live in their own modules.
  */
-import { md5Hex } from './md5'
+import {
+  computeDigestResponse,
+  constantTimeEqual,
+  digestHash as sipDigestHash,
+} from '../../shared/sip'
 
 export const DIGEST_ALGORITHMS = ['SHA-256', 'MD5', 'SHA-256-sess', 'MD5-sess'] as const
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number]
@@ -138,15 +142,9 @@ export function baseAlgorithm(a: DigestAlgorithm): BaseAlgorithm {
   return a.startsWith('SHA-256') ? 'SHA-256' : 'MD5'
 }
 
-const encoder = new TextEncoder()
-
 /** H() of the algorithm family, lower-case hex (RFC 7616 §3.2). */
 export async function digestHash(alg: BaseAlgorithm, s: string): Promise<string> {
-  if (alg === 'MD5') return md5Hex(s)
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(s)))
-  let hex = ''
-  for (const b of d) hex += b.toString(16).padStart(2, '0')
-  return hex
+  return sipDigestHash(alg, s)
 }
 
 /** H(username:realm:password): what a credential store keeps instead of the password. */
@@ -165,19 +163,17 @@ export async function expectedResponse(
   method: string,
   ha1: string
 ): Promise<string> {
-  const alg = baseAlgorithm(cred.algorithm)
-  // §3.4.2: the -sess variants hash the nonce and cnonce into A1.
-  const a1 = cred.algorithm.endsWith('-sess')
-    ? await digestHash(alg, `${ha1}:${cred.nonce}:${cred.cnonce}`)
-    : ha1
-  const ha2 = await digestHash(alg, `${method}:${cred.uri}`)
-  return digestHash(alg, `${a1}:${cred.nonce}:${cred.nc}:${cred.cnonce}:${cred.qop}:${ha2}`)
+  return computeDigestResponse({
+    ha1,
+    method,
+    uri: cred.uri,
+    nonce: cred.nonce,
+    algorithm: cred.algorithm,
+    qop: 'auth',
+    nc: cred.nc,
+    cnonce: cred.cnonce,
+  })
 }
 
-/** Compares two hex strings without an early exit. */
-export function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
+/** Compares two strings without an early exit. */
+export const timingSafeEqual = constantTimeEqual

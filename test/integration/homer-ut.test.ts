@@ -5,7 +5,6 @@
  * registration set; nonces expire on the cloud's clock and are valid in both regions.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { md5Hex } from '../../functions/homer/md5'
 import {
   type BaseAlgorithm,
   type DigestCredentials,
@@ -15,6 +14,7 @@ import {
 import type { Region } from '../../shared/config/regions'
 import { signRequest } from '../../shared/hop/signature'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
+import { md5Hex } from '../../shared/sip'
 import { advanceClock, endpoints } from '../support/cloud'
 import { cdivDocument, homerUrl, mmtelRead, signedHomer, simservsPath } from './homer-support'
 
