@@ -24,6 +24,8 @@ export interface AccountNumber {
   pstn: boolean
   gabListed: boolean
   privateId: string | undefined
+  /** Set while the number is being provisioned (when it was taken from the pool). */
+  pendingMs: number | undefined
 }
 
 export const normalEmail = (e: string) => e.trim().toLowerCase()
@@ -46,6 +48,7 @@ export function toAccountNumber(it: Item): AccountNumber {
     pstn: it.pstn === true,
     gabListed: it.gab_listed === 1,
     privateId: typeof it.private_id === 'string' ? it.private_id : undefined,
+    pendingMs: typeof it.pending_ms === 'number' ? it.pending_ms : undefined,
   }
 }
 
@@ -161,7 +164,7 @@ export async function setNumberPrivateId(
 ): Promise<void> {
   await table.update(
     keys.accountNumberKey(email, sipUri),
-    { set: { private_id: privateId } },
+    { set: { private_id: privateId }, remove: ['pending_ms'] },
     { condition: { ifExists: true } }
   )
 }
@@ -196,7 +199,7 @@ export async function globalAddressBook(table: GlobalTable): Promise<GabContact[
   do {
     const page = await table.query({ index: 'gsi1', pk: 'GAB', ...(cursor ? { cursor } : {}) })
     for (const it of page.items) {
-      if (it.gab_listed !== 1) continue
+      if (it.gab_listed !== 1 || it.pending_ms !== undefined) continue
       const email = String(it.email)
       let c = byEmail.get(email)
       if (!c) {

@@ -75,6 +75,12 @@ export const TIMEOUTS = {
   peerProbeMs: 1000,
 } as const
 
+/**
+ * A number still marked as being provisioned after this long belongs to an allocation that died
+ * half-way; listings then treat it like any other (and reclaim it if Homestead lacks it).
+ */
+export const PENDING_ALLOCATION_GRACE_MS = 2 * 60_000
+
 /** How long a region trusts its cached view of shard ownership. */
 export const SHARD_CACHE_MS = 2000
 /** How often (per isolate) Ellis checks whether shards should move back to their home region. */

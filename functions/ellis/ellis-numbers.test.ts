@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { keys } from '../../shared/vellum'
 import { simservsPath } from './homer-client'
 import { SIP_PASSWORD_ALPHABET } from './secrets'
@@ -104,6 +104,38 @@ describe('Ellis numbers (in-process Dime and Homer)', () => {
       .map((c) => new URL(c.url).pathname)
     expect(deletes.some((p) => p.startsWith('/irs/'))).toBe(true)
     expect(deletes.some((p) => p.startsWith('/private/'))).toBe(true)
+  })
+
+  it('leaves a number that is still being provisioned alone when the account lists its numbers', async () => {
+    const kit = ellisKit()
+    const cookie = await signUp(kit, 'lia@example.com')
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    let held = false
+    kit.faults.push(async (call) => {
+      if (call.method === 'PUT' && call.url.includes('/org.etsi.ngn.simservs/') && !held) {
+        held = true
+        await gate
+      }
+      return undefined
+    })
+    const allocation = kit.request('a', 'POST', '/api/accounts/lia@example.com/numbers', {
+      headers: { cookie },
+    })
+    await vi.waitFor(() => expect(held).toBe(true))
+    // Mid-allocation: Homestead does not know the public id yet, and the listing must not reclaim it.
+    expect(await numbersOf(kit, 'lia@example.com', cookie)).toEqual([])
+    const gab = await kit.request('a', 'GET', '/api/gab', { headers: { cookie } })
+    expect(((await gab.json()) as { contacts: unknown[] }).contacts).toEqual([])
+    release()
+    const r = await allocation
+    expect(r.status).toBe(200)
+    const n = (await r.json()) as { sip_uri: string }
+    expect((await kit.vellum.table.get(keys.numberKey(n.sip_uri)))?.owner).toBe('lia@example.com')
+    const list = await numbersOf(kit, 'lia@example.com', cookie)
+    expect(list.map((x) => x.sip_uri)).toEqual([n.sip_uri])
   })
 
   it('rolls back when Homestead-prov fails mid-way (the iFC write)', async () => {

@@ -194,7 +194,10 @@ export class NumberPool {
         try {
           await this.d.shards.transact(rec, [
             this.claimOp(item, acct),
-            { put: accountNumberItem(acct, n), condition: { ifNotExists: true } },
+            {
+              put: accountNumberItem(acct, n, { pending_ms: this.d.now() }),
+              condition: { ifNotExists: true },
+            },
           ])
           return n
         } catch (err) {
@@ -239,7 +242,10 @@ export class NumberPool {
     try {
       await this.d.shards.transact(rec, [
         numberOp,
-        { put: accountNumberItem(acct, n), condition: { ifNotExists: true } },
+        {
+          put: accountNumberItem(acct, n, { pending_ms: this.d.now() }),
+          condition: { ifNotExists: true },
+        },
       ])
     } catch (err) {
       if (err instanceof ConditionFailed) throw conflict(`${sipUri} is already allocated`)

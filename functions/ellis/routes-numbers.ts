@@ -21,7 +21,7 @@ import {
   SpecificNumber,
 } from './api-schemas'
 import { requireAccount, requireNumberOwnership } from './auth'
-import { ELLIS_LIMITS } from './ellis-config'
+import { ELLIS_LIMITS, PENDING_ALLOCATION_GRACE_MS } from './ellis-config'
 import type { EllisContext, EllisDeps } from './ellis-deps'
 import { buildServices } from './ellis-services'
 import { numberJson, splitSipUri } from './number-format'
@@ -44,7 +44,11 @@ async function listNumbers(c: EllisContext, deps: EllisDeps): Promise<Response> 
   await requireAccount(c, deps, email)
   const meta = await requestMeta(c, deps.config.hopSecret)
   const s = buildServices(deps, meta.forwardedBy)
-  const held = await listAccountNumbers(deps.table, email)
+  const now = deps.clock.now()
+  // Numbers still being provisioned are left alone (their allocation is in flight).
+  const held = (await listAccountNumbers(deps.table, email)).filter(
+    (n) => n.pendingMs === undefined || now - n.pendingMs > PENDING_ALLOCATION_GRACE_MS
+  )
   const rows = await Promise.all(
     held.map(async (n) => {
       const privateIds = await s.homestead.privateIdsOf(n.sipUri)

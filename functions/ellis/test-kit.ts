@@ -62,8 +62,13 @@ export interface Call {
   body: string
 }
 
-/** A fault: return a Response to answer instead, 'drop' for a transport error, undefined to pass. */
-export type Fault = (call: Call) => Response | 'drop' | undefined
+/**
+ * A fault: return a Response to answer instead, 'drop' for a transport error, undefined to pass
+ * (or a promise of one of these, to hold a call back).
+ */
+export type Fault = (
+  call: Call
+) => Response | 'drop' | undefined | Promise<Response | 'drop' | undefined>
 
 export interface EllisKit {
   /** A request to `region`'s Ellis (path includes `/api`). */
@@ -111,7 +116,7 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
     const region = u.hostname.split('.')[0]!.split('-')[1] as Region
     if (down.has(region)) throw new TypeError(`fetch failed: ${u.host} is down`)
     for (const f of faults) {
-      const r = f(call)
+      const r = await f(call)
       if (r === 'drop') throw new TypeError(`fetch failed: ${u.host} dropped`)
       if (r) return r
     }
