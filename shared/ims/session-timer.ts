@@ -1,0 +1,56 @@
+/**
+ * @module ims/session-timer
+ * Session timers at a record-routing proxy (RFC 4028 §8; clearwater-interfaces §5.6 "Session
+ * timers", sprout session_expires_helper.cpp). On an INVITE or UPDATE the S-CSCF stays in the
+ * dialog for, it makes sure the session is refreshed often enough: a missing Session-Expires, or
+ * one above the target interval, is set to the target (never below the request's Min-SE, RFC 4028
+ * §8.1). On the 2xx, if the UAS chose not to run timers (no Session-Expires) but the UAC said it
+ * supports them, the proxy asks the UAC to refresh: `Session-Expires: <n>;refresher=uac` and
+ * `Require: timer` (§8.2).
+ */
+
+export interface SessionTimerConfig {
+  /** default_session_expires: the interval the proxy asks for (600 s). */
+  targetSeconds: number
+  /** The smallest interval it accepts (Min-SE default, 90 s, RFC 4028 §4). */
+  minSeSeconds: number
+}
+
+export const DEFAULT_SESSION_TIMER: SessionTimerConfig = { targetSeconds: 600, minSeSeconds: 90 }
+
+export interface RequestTimers {
+  /** Session-Expires delta of the request, if present. */
+  sessionExpires: number | undefined
+  /** Min-SE delta of the request, if present. */
+  minSe: number | undefined
+}
+
+/** The Session-Expires delta to write on the request, or undefined to leave it as it is. */
+export function requestSessionExpires(
+  r: RequestTimers,
+  cfg: SessionTimerConfig
+): number | undefined {
+  const floor = Math.max(r.minSe ?? cfg.minSeSeconds, cfg.minSeSeconds)
+  const wanted = Math.max(cfg.targetSeconds, floor)
+  if (r.sessionExpires === undefined || r.sessionExpires > wanted) return wanted
+  return undefined
+}
+
+/**
+ * The headers to add to a 2xx: when the UAS sent no Session-Expires and the UAC supports timers,
+ * the UAC becomes the refresher of the interval the request carried.
+ */
+export function responseSessionTimer(opts: {
+  status: number
+  responseHasSessionExpires: boolean
+  uacSupportsTimer: boolean
+  requestSessionExpires: number | undefined
+}): Array<[string, string]> {
+  if (opts.status < 200 || opts.status >= 300) return []
+  if (opts.responseHasSessionExpires || !opts.uacSupportsTimer) return []
+  if (opts.requestSessionExpires === undefined) return []
+  return [
+    ['Session-Expires', `${opts.requestSessionExpires};refresher=uac`],
+    ['Require', 'timer'],
+  ]
+}
