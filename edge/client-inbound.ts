@@ -13,14 +13,19 @@ import {
   functionHost,
   HOP_TRANSPORT,
 } from '../shared/hop/internal-addresses'
-import { SipError, SipParseError, tryParseMessage } from '../shared/sip'
+import {
+  buildResponse,
+  parseErrorResponse,
+  SipError,
+  SipParseError,
+  tryParseMessage,
+} from '../shared/sip'
 import { contactInstance } from '../shared/sip/contact'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import type { NameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
 import type { FlowIo } from './flow-io'
 import { isAuthenticated, takeToken } from './flow-state'
-import { replyTo, replyToUnparsable } from './replies'
 import { checkRequest } from './sanity'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
 
@@ -33,11 +38,9 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
   if (!parsed.ok) {
     // RFC 3261 §16.3 / RFC 7118: a broken request gets 400 (505 for a bad version); a broken
     // response is dropped. Either way the flow stays up.
-    const reply =
-      parsed.error instanceof SipParseError
-        ? replyToUnparsable(text, parsed.error, io.randomHex(6))
-        : undefined
-    if (reply) io.toClient(reply)
+    const answer =
+      parsed.error instanceof SipParseError ? parseErrorResponse(text, parsed.error) : null
+    if (answer) io.toClient(answer)
     io.log('malformed message from client', { reason: parsed.error.reason, bytes })
     return
   }
@@ -50,14 +53,9 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
       throw new SipError(503, 'Rate limit exceeded on this flow', { retryAfter: 1 })
     }
     if (req.method === 'OPTIONS' && addressedToEdge(io, req)) {
-      io.toClient(
-        replyTo(req, 200, 'OK', io.randomHex(6), [
-          [
-            'Allow',
-            'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK',
-          ],
-        ])
-      )
+      const allow =
+        'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK'
+      io.toClient(reply(io, req, 200, 'OK', [['Allow', allow]]))
       return
     }
     checkRequest(req)
@@ -68,8 +66,19 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
       thrown instanceof SipParseError ? new SipError(thrown.status, thrown.reason) : thrown
     if (!(err instanceof SipError)) throw err
     if (req.method === 'ACK') return // RFC 3261 §17: an ACK is never answered
-    io.toClient(replyTo(req, err.status, err.reason, io.randomHex(6), retryHeaders(err)))
+    io.toClient(reply(io, req, err.status, err.reason, retryHeaders(err)))
   }
+}
+
+/** A response from the edge itself (RFC 3261 §8.2.6), serialised for the WebSocket. */
+function reply(
+  io: FlowIo,
+  req: SipRequest,
+  status: number,
+  reason: string,
+  headers: [string, string][] = []
+): string {
+  return buildResponse(req, status, { reason, toTag: io.randomHex(6), headers }).toString()
 }
 
 function retryHeaders(err: SipError): [string, string][] {
@@ -193,7 +202,7 @@ async function deliver(
       : r.sipStatus === 408
         ? 'Request Timeout'
         : 'Service Unavailable'
-  io.toClient(replyTo(req, r.sipStatus, reason, io.randomHex(6)))
+  io.toClient(reply(io, req, r.sipStatus, reason))
 }
 
 /** A client's response to a request the core sent it: pop the edge's Via, follow the next one. */

@@ -54,6 +54,11 @@ describe('parse errors', () => {
     if (r.ok) throw new Error('expected failure')
     expect(parseErrorAction(r.error).action).toBe('drop')
     expect(parseErrorResponse('', new SipParseError('empty', 'Empty message', 0))).toBeNull()
+    // Looks like a request line, but has nothing a response could be built from.
+    const garbage = 'this is not SIP at all\r\n\r\n'
+    const g = tryParseMessage(garbage)
+    expect(g.ok).toBe(false)
+    if (!g.ok) expect(parseErrorResponse(garbage, g.error)).toBeNull()
   })
 
   it('505 for an unsupported version', () => {

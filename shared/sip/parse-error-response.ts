@@ -53,6 +53,10 @@ export function parseErrorResponse(text: string, err: SipParseError): string | n
     list.push(line)
     picked.set(key, list)
   }
+  // A response travels back along the request's Via (RFC 3261 §8.2.6.2, §18.2.2): without one it
+  // could reach nobody, so such input is dropped. Other missing fields still get their 400
+  // (RFC 4475 §3.3.1).
+  if (!picked.has('via')) return null
   let out = `SIP/2.0 ${act.status} ${act.reason}\r\n`
   for (const key of ['via', 'from', 'to', 'call-id', 'cseq']) {
     for (let line of picked.get(key) ?? []) {
