@@ -150,8 +150,11 @@ export class UpstashRegionalKv implements RegionalKv {
 
   async hgetLive<T = unknown>(key: string): Promise<Record<string, VersionedRecord<T>>> {
     let raw: Record<string, unknown> | null = null
+    // HGETALL of a missing key answers null: a clean miss, not a failure.
+    let localOk = false
     try {
       raw = await this.call('local', 'hgetall', (r) => r.hgetall<Record<string, unknown>>(key))
+      localOk = true
     } catch (err) {
       this.counters.localReadFailures++
       this.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
@@ -163,7 +166,7 @@ export class UpstashRegionalKv implements RegionalKv {
       remote = await this.call('remote', 'hgetall', (r) => r.hgetall<Record<string, unknown>>(key))
       this.counters.remoteFallbackReads++
     } catch (err) {
-      if (raw !== null) return live // a clean local miss; the remote is just unreachable
+      if (localOk) return live // a clean local miss; the remote is just unreachable
       throw new Unavailable(`KV hgetall ${key}: both regions failed`, 'kv', { cause: err })
     }
     live = this.liveRecords<T>(remote)

@@ -98,6 +98,17 @@ describe('remote KV down during writes', () => {
   })
 })
 
+describe('remote KV down during reads', () => {
+  it('a key that exists nowhere reads as absent, not as a store failure', async () => {
+    const p = prefix()
+    const { kv } = kvFrom(endpoints(), 'a', clock)
+    await regionDown('b')
+    // A first REGISTER for a new AoR while the other region is lost must not fail.
+    expect(await kv.hgetLive(`${p}:new-aor`)).toEqual({})
+    expect(await kv.get(`${p}:new-key`)).toBeUndefined()
+  })
+})
+
 describe('local KV down', () => {
   it('serves reads from the remote region and repairs the local copy once it is back', async () => {
     const p = prefix()
