@@ -71,14 +71,14 @@ export function parseAuthValue(s: string, start = 0, end: number = s.length): Au
   if (i === end) return { scheme, params: NO_PARAMS, token68: null }
   if (i === se) fail('expected white space after authentication scheme', i)
   const params: Param[] = []
-  const { symbol, next, width, accept } = AUTH_NAMES
+  const { symbol, next, names, start: s0 } = AUTH_NAMES
   for (;;) {
     const ns = i
-    let st = 1
+    let st = s0
     while (i < end) {
       const sym = symbol[s.charCodeAt(i)]!
       if (sym === 0) break
-      st = next[st * width + sym]!
+      st = next[st + sym]!
       i++
     }
     const ne = i
@@ -104,7 +104,7 @@ export function parseAuthValue(s: string, start = 0, end: number = s.length): Au
       if (t >= 0) return { scheme, params: NO_PARAMS, token68: s.slice(ns, t) }
       fail('empty value for authentication parameter', vs)
     }
-    params.push({ name: accept[st] ?? s.slice(ns, ne), value: s.slice(vs, i) })
+    params.push({ name: names[next[st]!] ?? s.slice(ns, ne), value: s.slice(vs, i) })
     i = skipLws(s, i, end)
     if (i >= end) return { scheme, params, token68: null }
     if (s.charCodeAt(i) !== 44) fail('expected , between authentication parameters', i)

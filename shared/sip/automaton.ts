@@ -1,10 +1,12 @@
 /**
  * @module automaton
  * Recognisers for known names (header names, parameter names) as deterministic automata over the
- * `token` alphabet (RFC 3261 §25.1). A scanner advances `state = next[state * width + symbol[c]]`
- * for each char while it looks for the end of the token, so a known name is identified in the same
- * single pass, with no slice, no `toLowerCase` and no second comparison. Symbol 0 marks a char
- * that is not a token char (the token ends); state 0 absorbs unknown names; state 1 is the start.
+ * `token` alphabet (RFC 3261 §25.1). A scanner advances `state = next[state + symbol[c]]` for each
+ * char while it looks for the end of the token, so a known name is identified in the same single
+ * pass, with no slice, no `toLowerCase` and no second comparison. States are row offsets into the
+ * table (no multiply on the hot path); state 0 absorbs unknown names. Symbol 0 marks a char that
+ * is not a token char, so column 0 of each row is free and holds the accepted name's index:
+ * `names[next[state]]` is the name recognised (undefined when none).
  */
 
 const TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-.!%*_+`'~"
@@ -13,12 +15,12 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 export interface Automaton {
   /** Symbol per UTF-16 code unit; 0 when the char is not a token char. */
   readonly symbol: Uint8Array
-  /** Row width (number of symbols + 1). */
-  readonly width: number
-  /** Transition table, `next[state * width + symbol]`. */
+  /** Transitions by row offset: `next[state + symbol]`; `next[state]` indexes `names`. */
   readonly next: Uint16Array
-  /** The name recognised in each accepting state. */
-  readonly accept: readonly (string | undefined)[]
+  /** Accepted names; index 0 is undefined (no name). */
+  readonly names: readonly (string | undefined)[]
+  /** The start state. */
+  readonly start: number
 }
 
 function symbols(foldCase: boolean): { symbol: Uint8Array; width: number } {
@@ -37,25 +39,30 @@ function symbols(foldCase: boolean): { symbol: Uint8Array; width: number } {
  */
 export function buildAutomaton(names: Iterable<string>, foldCase: boolean): Automaton {
   const { symbol, width } = symbols(foldCase)
+  // Rows by index while building; column 0 holds the accepted name's index.
   const rows: number[][] = [new Array(width).fill(0), new Array(width).fill(0)]
-  const accept: (string | undefined)[] = [undefined, undefined]
+  const accepted: (string | undefined)[] = [undefined]
   for (const name of new Set(names)) {
     let st = 1
     for (let i = 0; i < name.length; i++) {
       const sym = symbol[name.charCodeAt(i)]!
       if (sym === 0) throw new Error(`not a token: ${name}`)
-      let next = rows[st]![sym]!
-      if (next === 0) {
-        next = rows.length
+      let to = rows[st]![sym]!
+      if (to === 0) {
+        to = rows.length
         rows.push(new Array(width).fill(0))
-        accept.push(undefined)
-        rows[st]![sym] = next
+        rows[st]![sym] = to
       }
-      st = next
+      st = to
     }
-    accept[st] = name
+    rows[st]![0] = accepted.push(name) - 1
   }
+  if (rows.length * width > 0xffff) throw new Error('automaton too large for 16-bit offsets')
   const next = new Uint16Array(rows.length * width)
-  for (let r = 0; r < rows.length; r++) next.set(rows[r]!, r * width)
-  return { symbol, width, next, accept }
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    next[r * width] = row[0]!
+    for (let c = 1; c < width; c++) next[r * width + c] = row[c]! * width
+  }
+  return { symbol, next, names: accepted, start: width }
 }

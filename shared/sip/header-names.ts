@@ -118,7 +118,7 @@ export const HEADER_NAMES: Automaton = buildAutomaton(KNOWN, true)
  * names and compact forms come back as shared constant strings; others are lower-cased.
  */
 export function headerKeyAt(s: string, start: number, end: number, state: number): string {
-  const known = HEADER_NAMES.accept[state]
+  const known = HEADER_NAMES.names[HEADER_NAMES.next[state]!]
   if (known !== undefined) return known
   if (end - start === 1) {
     const c = lower(s.charCodeAt(start))
@@ -130,11 +130,11 @@ export function headerKeyAt(s: string, start: number, end: number, state: number
 
 /** Canonical key of a header name given as a string (`Via`, `v`, `CALL-ID`, …). */
 export function headerKey(name: string): string {
-  const { symbol, next, width } = HEADER_NAMES
-  let st = 1
+  const { symbol, next, start } = HEADER_NAMES
+  let st = start
   for (let i = 0; i < name.length && st !== 0; i++) {
     const sym = symbol[name.charCodeAt(i)]!
-    st = sym === 0 ? 0 : next[st * width + sym]!
+    st = sym === 0 ? 0 : next[st + sym]!
   }
   return headerKeyAt(name, 0, name.length, st)
 }

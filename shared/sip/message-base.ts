@@ -118,12 +118,12 @@ export abstract class SipMessageBase {
 
   /** Every parsed value of header `key` across fields, in order (list headers flattened). */
   getAll<K extends HeaderKey>(key: K): readonly HeaderTypes[K][] {
-    return this.all(headerKey(key)) as readonly HeaderTypes[K][]
+    const k = headerKey(key)
+    return this.all(k, headerSpec(k)?.list === true) as readonly HeaderTypes[K][]
   }
 
   /** `getAll` for a canonical key (internal fast path; may return a cached array, read-only). */
-  protected all(k: string): readonly unknown[] {
-    const list = headerSpec(k)?.list === true
+  protected all(k: string, list: boolean): readonly unknown[] {
     const hs = this.headers
     let out: readonly unknown[] | undefined
     let owned = false
@@ -163,7 +163,7 @@ export abstract class SipMessageBase {
   }
   /** All Via values, top first. */
   get vias(): readonly Via[] {
-    return this.all('via') as readonly Via[]
+    return this.all('via', true) as readonly Via[]
   }
   get from(): NameAddr {
     return this.required('from')
@@ -188,7 +188,7 @@ export abstract class SipMessageBase {
   }
   /** Contact values (`'*'` for the REGISTER wildcard). */
   get contacts(): readonly Contact[] {
-    return this.all('contact') as readonly Contact[]
+    return this.all('contact', true) as readonly Contact[]
   }
 
   // ---- body ----------------------------------------------------------------------------

@@ -81,17 +81,17 @@ export function parseHeaderParams(s: string, i: number, end: number, out: Param[
 /** Parses one `name [= value]` at `i` (no leading `;`), returning the index after it and its LWS. */
 export function parseHeaderParam(s: string, i: number, end: number, out: Param[]): number {
   const ns = i
-  const { symbol, next, width, accept } = PARAM_NAMES
-  let st = 1
+  const { symbol, next, names, start } = PARAM_NAMES
+  let st = start
   let c = s.charCodeAt(i)
   while (i < end) {
     const sym = symbol[c]!
     if (sym === 0) break
-    st = next[st * width + sym]!
+    st = next[st + sym]!
     c = s.charCodeAt(++i)
   }
   if (i === ns) fail('empty parameter', ns)
-  const name = accept[st] ?? s.slice(ns, i)
+  const name = names[next[st]!] ?? s.slice(ns, i)
   if (c === 32 || c === 9 || c === 13 || c === 10) c = s.charCodeAt((i = skipLws(s, i, end)))
   let value: string | null = null
   if (i < end && c === 61) {
@@ -133,22 +133,22 @@ function scanParamChars(s: string, i: number, end: number): number {
 
 /** Parses URI parameters from `i` (at `;`); returns the index of the first char after them. */
 export function parseUriParams(s: string, i: number, end: number, out: Param[]): number {
-  const { symbol, next, width, accept } = PARAM_NAMES
+  const { symbol, next, names, start } = PARAM_NAMES
   while (i < end && s.charCodeAt(i) === 59) {
     const ns = i + 1
     // Known names are plain tokens: recognise them in passing; anything else is sliced.
-    let st = 1
+    let st = start
     i = ns
     while (i < end) {
       const sym = symbol[s.charCodeAt(i)]!
       if (sym === 0) break
-      st = next[st * width + sym]!
+      st = next[st + sym]!
       i++
     }
     const te = i
     i = scanParamChars(s, i, end)
     if (i === ns) fail('empty URI parameter', ns, 'uri')
-    const name = (i === te ? accept[st] : undefined) ?? s.slice(ns, i)
+    const name = (i === te ? names[next[st]!] : undefined) ?? s.slice(ns, i)
     let value: string | null = null
     if (i < end && s.charCodeAt(i) === 61) {
       const vs = i + 1

@@ -131,7 +131,7 @@ export function parseMessage(s: string, opts?: ParseOptions): SipMessage {
 
   // ---- header fields (RFC 3261 §7.3) ----------------------------------------------------
   const headers: HeaderField[] = []
-  const { symbol, next, width } = HEADER_NAMES
+  const { symbol, next, start: s0 } = HEADER_NAMES
   let pos = nl + 1
   let clIndex = -1
   let clCount = 0
@@ -147,11 +147,11 @@ export function parseMessage(s: string, opts?: ParseOptions): SipMessage {
       break
     }
     const ls = pos
-    let st = 1
+    let st = s0
     for (;;) {
       const sym = symbol[c]
       if (!sym) break // 0: not a token char; undefined: past the end (NaN)
-      st = next[st * width + sym]!
+      st = next[st + sym]!
       c = s.charCodeAt(++pos)
     }
     const ne = pos

@@ -2,20 +2,22 @@
  * @module parser bench
  * Side-by-side SIP parser benchmark in one process: Edgewater's `shared/sip` against kirm's `sip`,
  * JsSIP's `lib/Parser` and sip.js's core `Parser` on the three messages of
- * `../shared/tools/parser-bench.mjs` (re-created here), plus a proxy edit-and-serialise case and an
- * adversarial scaling case. For Edgewater the timed work is parse + reading what a proxy reads
- * (Request-URI parsed, top Via branch/received/rport, From/To tags, CSeq, Call-ID, Contact, and
- * the Authorization header); the peers run their default parse (they parse those headers eagerly,
- * kirm leaves URIs raw). Every library runs in the same time windows (round-robin per run) so load
- * drift on a shared machine hits all of them alike. Prints markdown tables.
+ * `../shared/tools/parser-bench.mjs` (re-created here). For Edgewater the timed work is parse +
+ * reading what a proxy reads (Request-URI parsed, top Via branch/received/rport, From/To tags,
+ * CSeq, Call-ID, Contact, Authorization); the peers run their default parse (they parse those
+ * headers eagerly; kirm leaves URIs raw). Then a proxy edit-and-serialise case against kirm (the
+ * only peer that re-serialises) and an adversarial scaling case (one huge header; many
+ * parameters) at sizes N, 2N, 4N, 8N. Every library runs in the same time windows (round-robin per
+ * run) so load drift on a shared machine hits all alike. Messages are flat strings, as a decoded
+ * WebSocket frame or TCP payload is. Prints markdown tables.
  *
- * Run: `npm run bench parser` (options after `--`: `--secs 0.5 --runs 5 --warm 0.5 --quick`).
+ * Run: `npm run bench parser` (options: `--secs 0.5 --runs 7 --warm 0.5`, `--quick`).
  */
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { parseMessage, type SipMessage } from '../../shared/sip/index'
+import { makeVia, parseMessage, parseNameAddr, type SipMessage } from '../../shared/sip/index'
 
 const args = process.argv.slice(2)
 const opt = (name: string, def: number): number => {
@@ -24,7 +26,7 @@ const opt = (name: string, def: number): number => {
 }
 const QUICK = args.includes('--quick')
 const SECS = opt('secs', QUICK ? 0.2 : 0.5)
-const RUNS = opt('runs', QUICK ? 3 : 5)
+const RUNS = opt('runs', QUICK ? 3 : 7)
 const WARM = opt('warm', QUICK ? 0.2 : 0.5)
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -135,7 +137,17 @@ const OK200 = msg([
   'Date: Tue, 14 Jan 2025 10:00:00 GMT',
 ])
 
-const MESSAGES: Record<string, string> = { REGISTER, INVITE_SDP: INVITE, '200_OK': OK200 }
+/**
+ * Concatenation builds rope strings; a frame decoded from octets is one flat string. All libraries
+ * get the same flat copy (V8 `charCodeAt` on a rope pays an indirection on every call).
+ */
+const flat = (s: string): string => Buffer.from(s, 'utf8').toString('utf8')
+
+const MESSAGES: Record<string, string> = {
+  REGISTER: flat(REGISTER),
+  INVITE_SDP: flat(INVITE),
+  '200_OK': flat(OK200),
+}
 
 // ---- what a proxy reads ---------------------------------------------------------------------
 /** Reads the fields a proxy looks at; returns a number so the work cannot be optimised away. */
@@ -228,9 +240,78 @@ function measure(libs: Lib[], text: string): Map<string, number> {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 
+// ---- proxy edit + serialise ---------------------------------------------------------------
+type Kirm = {
+  parse(s: string): KirmMessage
+  stringify(m: KirmMessage): string
+}
+type KirmMessage = { method?: string; headers: Record<string, unknown> }
+
+/** RFC 3261 §16.6 on a request, §16.7 on a response: what a proxy does before forwarding. */
+function edit(m: SipMessage): string {
+  if (m.kind === 'request') {
+    m.decrementMaxForwards()
+    m.shift('route')
+    m.prepend('record-route', RR)
+  } else m.shift('via')
+  m.prepend('via', VIA)
+  return m.toString()
+}
+const RR = parseNameAddr('<sip:edge.example.com;transport=tcp;lr>')
+const VIA = makeVia({
+  transport: 'TCP',
+  host: 'edge.example.com',
+  port: 5058,
+  branch: 'z9hG4bKedge1',
+})
+
+function kirmEdit(sip: Kirm, text: string): string {
+  const m = sip.parse(text)
+  const h = m.headers as Record<string, unknown[] & { length: number }> & Record<string, unknown>
+  const via = {
+    version: '2.0',
+    protocol: 'TCP',
+    host: 'edge.example.com',
+    port: 5058,
+    params: { branch: 'z9hG4bKedge1' },
+  }
+  if (m.method) {
+    h['max-forwards'] = Number(h['max-forwards']) - 1
+    if (Array.isArray(h.route)) h.route.shift()
+    const rr = { uri: 'sip:edge.example.com;transport=tcp;lr', params: {} }
+    h['record-route'] = Array.isArray(h['record-route']) ? [rr, ...h['record-route']] : [rr]
+  } else (h.via as unknown[]).shift()
+  h.via = [via, ...(h.via as unknown[])]
+  return sip.stringify(m)
+}
+
+// ---- adversarial -------------------------------------------------------------------------
+/** A REGISTER whose From display name and one unknown header are `n` KiB long. */
+function longHeader(kib: number): string {
+  const big = 'x'.repeat(kib * 1024)
+  return flat(
+    REGISTER.replace('From: <sip:', `From: "${big}" <sip:`).replace(
+      'Expires: 600',
+      `Expires: 600\r\nX-Long: ${big}`
+    )
+  )
+}
+/** A REGISTER whose top Via and Contact carry `n` extra parameters each. */
+function manyParams(n: number): string {
+  let ps = ''
+  for (let i = 0; i < n; i++) ps += `;p${i}=v${i}`
+  return flat(
+    REGISTER.replace(';branch=z9hG4bK5465464;rport', `;branch=z9hG4bK5465464;rport${ps}`).replace(
+      ';expires=600\r\n',
+      `;expires=600${ps}\r\n`
+    )
+  )
+}
+
 // ---- main ------------------------------------------------------------------------------------
 async function main(): Promise<void> {
   const peers = await loadPeers()
+  const kirm = peers[0]!
   console.log(
     `node ${process.version} | ${os.cpus()[0]?.model} x${os.cpus().length} | load ${os
       .loadavg()
@@ -251,8 +332,59 @@ async function main(): Promise<void> {
     console.log(`| ${name} | ${utf8Len(text)} | ${cells.join(' | ')} | **${ratio.toFixed(2)}×** |`)
   }
   console.log(
-    `\nWorst ratio of ours (parse + proxy reads) to the fastest peer: ${Math.min(...ratios).toFixed(2)}×`
+    `\nWorst ratio of ours (parse + proxy reads) to the fastest peer: **${Math.min(...ratios).toFixed(2)}×**`
   )
+
+  console.log('\n### Proxy edit + serialise (msgs/s, median)\n')
+  console.log(
+    'Request: Max-Forwards − 1, pop top Route, add Record-Route, add Via; response: pop Via, add Via.'
+  )
+  console.log(
+    'JsSIP and sip.js have no serialiser for received messages, so only kirm is compared.\n'
+  )
+  const sip = req('sip') as Kirm
+  const editLibs: Lib[] = [
+    { name: 'edgewater (parse + edit + serialise)', parse: (s) => edit(parseMessage(s)) },
+    { name: 'edgewater (serialise untouched)', parse: (s) => parseMessage(s).toString() },
+    { name: `${kirm.name} (parse + edit + stringify)`, parse: (s) => kirmEdit(sip, s) },
+  ]
+  console.log(`| message | ${editLibs.map((l) => l.name).join(' | ')} | ours ÷ kirm |`)
+  console.log(`|---|${editLibs.map(() => '---:').join('|')}|---:|`)
+  for (const [name, text] of Object.entries(MESSAGES)) {
+    const res = measure(editLibs, text)
+    const ratio = res.get(editLibs[0]!.name)! / res.get(editLibs[2]!.name)!
+    console.log(
+      `| ${name} | ${editLibs.map((l) => fmt(res.get(l.name)!)).join(' | ')} | ${ratio.toFixed(2)}× |`
+    )
+  }
+
+  console.log('\n### Adversarial inputs: cost stays linear\n')
+  console.log(
+    'µs per message at sizes N, 2N, 4N, 8N; the last column is time(8N) ÷ time(N), 8 for linear.\n'
+  )
+  const cases: [string, (k: number) => string, number][] = [
+    ['long header (KiB in From display name and X-Long)', longHeader, 8],
+    ['many parameters (in top Via and in Contact)', manyParams, 64],
+  ]
+  const advLibs = [OURS, { name: kirm.name, parse: kirm.parse }]
+  console.log('| case | library | N | 2N | 4N | 8N | 8N ÷ N |')
+  console.log('|---|---|---:|---:|---:|---:|---:|')
+  for (const [label, make, n] of cases) {
+    const sizes = [n, 2 * n, 4 * n, 8 * n]
+    const us = advLibs.map(() => [] as number[])
+    for (const k of sizes) {
+      const res = measure(advLibs, make(k))
+      advLibs.forEach((l, i) => {
+        us[i]!.push(1e6 / res.get(l.name)!)
+      })
+    }
+    advLibs.forEach((l, i) => {
+      const row = us[i]!
+      console.log(
+        `| ${label} (N=${n}) | ${l.name} | ${row.map((u) => u.toFixed(1)).join(' | ')} | ${(row[3]! / row[0]!).toFixed(1)} |`
+      )
+    })
+  }
 }
 
 await main()
