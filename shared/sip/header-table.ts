@@ -87,6 +87,8 @@ export type HeaderKey = keyof HeaderTypes
 export interface HeaderSpec {
   /** Comma-separated list header: `parse` returns an array of values. */
   readonly list: boolean
+  /** A single value that is itself an array (P-Charging-Vector's parameters). */
+  readonly arrayValue: boolean
   readonly parse: (s: string, start: number, end: number) => unknown
   readonly serialize: (v: never) => string
 }
@@ -96,9 +98,11 @@ const num = (v: number): string => String(v)
 
 const single = <T>(
   parse: (s: string, a: number, b: number) => T,
-  serialize: (v: T) => string
+  serialize: (v: T) => string,
+  arrayValue = false
 ): HeaderSpec => ({
   list: false,
+  arrayValue,
   parse,
   serialize: serialize as (v: never) => string,
 })
@@ -107,6 +111,7 @@ const list = <T>(
   serialize: (v: T) => string
 ): HeaderSpec => ({
   list: true,
+  arrayValue: false,
   parse,
   serialize: serialize as (v: never) => string,
 })
@@ -156,7 +161,7 @@ export const HEADER_SPECS: Readonly<Record<HeaderKey, HeaderSpec>> = {
   'p-associated-uri': nameAddrs,
   'p-served-user': nameAddr,
   'p-called-party-id': nameAddr,
-  'p-charging-vector': single(parseParamsOnly, serializeParamsOnly),
+  'p-charging-vector': single(parseParamsOnly, serializeParamsOnly, true),
   'accept-contact': list(parseValueParamsList, serializeValueParams),
   'reject-contact': list(parseValueParamsList, serializeValueParams),
   diversion: nameAddrs,

@@ -27,8 +27,8 @@ const NO_VALUES: readonly unknown[] = Object.freeze([])
 export abstract class SipMessageBase {
   /** The text this message was parsed from ('' for built messages). */
   readonly src: string
-  /** Header fields in order. Treat as read-only; use the mutation methods. */
-  headers: HeaderField[]
+  /** Header fields in order (mutations replace this list; fields themselves never change). */
+  protected fieldList: HeaderField[]
   /** True when the text was decoded one char per octet (Content-Length counts chars). */
   readonly binary: boolean
   /** Offset of the start line in `src` (leading CRLFs skipped). */
@@ -50,11 +50,16 @@ export abstract class SipMessageBase {
     bodyStart: number
   ) {
     this.src = src
-    this.headers = headers
+    this.fieldList = headers
     this.binary = binary
     this.start = start
     this.bodyStart = bodyStart
     this.bodyEnd = end
+  }
+
+  /** Header fields in order. Read-only: change headers through set/append/prepend/remove/shift. */
+  get headers(): readonly HeaderField[] {
+    return this.fieldList
   }
 
   /**
@@ -81,16 +86,16 @@ export abstract class SipMessageBase {
 
   /** First field with canonical key `key` (internal fast path: `key` must be canonical). */
   protected first(key: string): HeaderField | undefined {
-    const hs = this.headers
+    const hs = this.fieldList
     for (let i = 0; i < hs.length; i++) if (hs[i]!.key === key) return hs[i]
     return undefined
   }
 
   /** Fields named `name` (any case, compact forms accepted), in order; all fields if omitted. */
   fields(name?: string): HeaderField[] {
-    if (name === undefined) return this.headers.slice()
+    if (name === undefined) return this.fieldList.slice()
     const key = headerKey(name)
-    return this.headers.filter((f) => f.key === key)
+    return this.fieldList.filter((f) => f.key === key)
   }
 
   has(name: string): boolean {
@@ -124,7 +129,7 @@ export abstract class SipMessageBase {
 
   /** `getAll` for a canonical key (internal fast path; may return a cached array, read-only). */
   protected all(k: string, list: boolean): readonly unknown[] {
-    const hs = this.headers
+    const hs = this.fieldList
     let out: readonly unknown[] | undefined
     let owned = false
     for (let i = 0; i < hs.length; i++) {
@@ -223,8 +228,7 @@ export abstract class SipMessageBase {
       const values = Array.isArray(value) ? (value as unknown[]) : [value]
       return [HeaderField.create(key, values.map(ser).join(', '), spell, values)]
     }
-    const values =
-      Array.isArray(value) && key !== 'p-charging-vector' ? (value as unknown[]) : [value]
+    const values = Array.isArray(value) && !spec.arrayValue ? (value as unknown[]) : [value]
     return values.map((v) => HeaderField.create(key, ser(v), spell, v))
   }
 
@@ -232,11 +236,11 @@ export abstract class SipMessageBase {
   set<K extends string>(name: K, value: HeaderInput<K>): void {
     const key = headerKey(name)
     const made = this.makeFields(key, name, value)
-    const at = this.headers.findIndex((f) => f.key === key)
-    const rest = this.headers.filter((f) => f.key !== key)
+    const at = this.fieldList.findIndex((f) => f.key === key)
+    const rest = this.fieldList.filter((f) => f.key !== key)
     if (at < 0) rest.push(...made)
     else rest.splice(at, 0, ...made)
-    this.headers = rest
+    this.fieldList = rest
     this.modified = true
   }
 
@@ -244,9 +248,9 @@ export abstract class SipMessageBase {
   append<K extends string>(name: K, value: HeaderInput<K>): void {
     const key = headerKey(name)
     let at = -1
-    for (let i = 0; i < this.headers.length; i++) if (this.headers[i]!.key === key) at = i
-    this.headers.splice(
-      at < 0 ? this.headers.length : at + 1,
+    for (let i = 0; i < this.fieldList.length; i++) if (this.fieldList[i]!.key === key) at = i
+    this.fieldList.splice(
+      at < 0 ? this.fieldList.length : at + 1,
       0,
       ...this.makeFields(key, name, value)
     )
@@ -256,18 +260,18 @@ export abstract class SipMessageBase {
   /** Adds a field before the first field named `name` (or at the top): a new Via, Record-Route. */
   prepend<K extends string>(name: K, value: HeaderInput<K>): void {
     const key = headerKey(name)
-    const at = this.headers.findIndex((f) => f.key === key)
-    this.headers.splice(Math.max(at, 0), 0, ...this.makeFields(key, name, value))
+    const at = this.fieldList.findIndex((f) => f.key === key)
+    this.fieldList.splice(Math.max(at, 0), 0, ...this.makeFields(key, name, value))
     this.modified = true
   }
 
   /** Removes every field named `name`; returns how many were removed. */
   remove(name: string): number {
     const key = headerKey(name)
-    const before = this.headers.length
-    this.headers = this.headers.filter((f) => f.key !== key)
-    if (this.headers.length !== before) this.modified = true
-    return before - this.headers.length
+    const before = this.fieldList.length
+    this.fieldList = this.fieldList.filter((f) => f.key !== key)
+    if (this.fieldList.length !== before) this.modified = true
+    return before - this.fieldList.length
   }
 
   /**
@@ -276,18 +280,18 @@ export abstract class SipMessageBase {
    */
   shift<K extends HeaderKey>(key: K): HeaderTypes[K] | undefined {
     const k = headerKey(key)
-    const at = this.headers.findIndex((f) => f.key === k)
+    const at = this.fieldList.findIndex((f) => f.key === k)
     if (at < 0) return undefined
-    const f = this.headers[at]!
+    const f = this.fieldList[at]!
     const parsed = f.parsed()
     const spec = headerSpec(k)
     const values = spec?.list ? (parsed as unknown[]) : [parsed]
     const head = values[0] as HeaderTypes[K]
     const spans = splitList(f.src, f.vStart, f.vEnd)
-    if (values.length <= 1 || spans.length < 4) this.headers.splice(at, 1)
+    if (values.length <= 1 || spans.length < 4) this.fieldList.splice(at, 1)
     else {
       const restText = f.src.slice(spans[2]!, f.vEnd)
-      this.headers[at] = HeaderField.create(k, restText, f.name, values.slice(1))
+      this.fieldList[at] = HeaderField.create(k, restText, f.name, values.slice(1))
     }
     this.modified = true
     return head
@@ -308,7 +312,7 @@ export abstract class SipMessageBase {
         ? this.src
         : this.src.slice(this.start, this.end)
     let out = `${this.startLine}\r\n`
-    const hs = this.headers
+    const hs = this.fieldList
     let i = 0
     while (i < hs.length) {
       const f = hs[i]!

@@ -85,7 +85,7 @@ export class SipRequest extends SipMessageBase {
   clone(): SipRequest {
     const c = new SipRequest(
       this.src,
-      this.headers.slice(),
+      this.fieldList.slice(),
       this.binary,
       this.start,
       this.bodyEnd,
@@ -142,7 +142,7 @@ export class SipResponse extends SipMessageBase {
   clone(): SipResponse {
     const c = new SipResponse(
       this.src,
-      this.headers.slice(),
+      this.fieldList.slice(),
       this.binary,
       this.start,
       this.bodyEnd,

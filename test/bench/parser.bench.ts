@@ -267,7 +267,8 @@ const VIA = makeVia({
 
 function kirmEdit(sip: Kirm, text: string): string {
   const m = sip.parse(text)
-  const h = m.headers as Record<string, unknown[] & { length: number }> & Record<string, unknown>
+  const h = m.headers
+  const list = (k: string): unknown[] => (Array.isArray(h[k]) ? (h[k] as unknown[]) : [])
   const via = {
     version: '2.0',
     protocol: 'TCP',
@@ -277,11 +278,13 @@ function kirmEdit(sip: Kirm, text: string): string {
   }
   if (m.method) {
     h['max-forwards'] = Number(h['max-forwards']) - 1
-    if (Array.isArray(h.route)) h.route.shift()
-    const rr = { uri: 'sip:edge.example.com;transport=tcp;lr', params: {} }
-    h['record-route'] = Array.isArray(h['record-route']) ? [rr, ...h['record-route']] : [rr]
-  } else (h.via as unknown[]).shift()
-  h.via = [via, ...(h.via as unknown[])]
+    h.route = list('route').slice(1)
+    h['record-route'] = [
+      { uri: 'sip:edge.example.com;transport=tcp;lr', params: {} },
+      ...list('record-route'),
+    ]
+  } else h.via = list('via').slice(1)
+  h.via = [via, ...list('via')]
   return sip.stringify(m)
 }
 
