@@ -7,6 +7,7 @@
  */
 import { EDGE_HOST, FLOW_VIA_PARAM } from '../shared/hop/internal-addresses'
 import { tryParseMessage } from '../shared/sip'
+import { md5Hex } from '../shared/sip/md5'
 import { contactExpires, contactInstance } from '../shared/sip/contact'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import { type NameAddr, serializeNameAddr } from '../shared/sip/name-addr'
@@ -45,8 +46,11 @@ function requestToClient(io: FlowIo, req: SipRequest): void {
     req.prepend('record-route', `<sip:${s.token}@${io.publicHost};transport=ws;lr>`)
   }
   req.decrementMaxForwards()
-  // RFC 7118 §5.2: the Via sent-by of a WebSocket hop is the edge's host; transport WSS/WS.
-  req.prepend('via', `SIP/2.0/WSS ${io.publicHost};branch=z9hG4bK${io.randomHex(12)}`)
+  // RFC 7118 §5.2: the Via sent-by of a WebSocket hop is the edge's host; transport WSS/WS. The
+  // branch follows from the core's branch (RFC 3261 §16.11), so the client can match a CANCEL or
+  // a non-2xx ACK from the core to the INVITE it cancels or acknowledges (§9.2, §17.2.3).
+  const branch = md5Hex(`${s.token}|${req.topVia.branch ?? ''}`).slice(0, 24)
+  req.prepend('via', `SIP/2.0/WSS ${io.publicHost};branch=z9hG4bK${branch}`)
   stripTowardClient(req)
   io.toClient(req.toString())
 }

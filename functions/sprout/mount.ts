@@ -11,6 +11,7 @@ import type { FunctionApp } from '../../shared/http/function-app'
 import { trustedZone } from '../../shared/http/trusted-zone'
 import { adminRoutes } from './admin'
 import { registrarRoutes } from './registrar/registrar-routes'
+import { routingRoutes } from './routing/routing-routes'
 import { registrarSipHandlers } from './registrar/registrar-sip'
 import { type SipHandlers, sipInbox } from './sip-inbox'
 import type { SproutDepsFactory } from './sprout-deps'
@@ -30,6 +31,7 @@ export function mountSprout(
   app.post('/sip', sipInbox(factory, handlers))
   app.route('/', registrarRoutes(factory))
   app.route('/', adminRoutes(factory))
+  app.route('/', routingRoutes(factory))
   app.route('/', testAsRoutes(factory))
   app.notFound((c) =>
     c.json({ error: 'not found', reason: `no route for ${c.req.method} ${c.req.path}` }, 404)

@@ -16,6 +16,7 @@ import { type SipRequest, type SipResponse, tryParseMessage } from '../../shared
 import { SipError } from '../../shared/sip/errors'
 import type { Via } from '../../shared/sip/via'
 import { DeferredWork } from './deferred-work'
+import { routeMessage, routesMessage } from './routing/routing-inbox'
 import { respondTo } from './sip-build'
 import type { SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
@@ -166,7 +167,8 @@ export function sipInbox(
     }
     const msg = parsed.value
     const started = Date.now()
-    if (msg.kind === 'request') {
+    if (routesMessage(msg, deps, handlers.requests)) await routeMessage(msg, deps, c)
+    else if (msg.kind === 'request') {
       await onRequest(
         msg,
         { ...deps, sender: trackingSender(deps, msg, started) },

@@ -1,0 +1,122 @@
+/**
+ * @module sprout/routing/responses
+ * A response to a request Sprout forwarded (RFC 3261 §16.7), arriving at its `/sip` because its
+ * top Via is Sprout's. The branch says which transaction and fork it belongs to (tx-keys.ts):
+ *
+ * - stateless branches (in-dialog requests): Sprout's Via is popped and the rest of the Vias
+ *   followed; a 2xx to BYE sends the STOP accounting records;
+ * - 100 Trying stops here (hop by hop), but is recorded for an AS under liveness watch;
+ * - other provisional responses are forwarded at once; the record hears of them only when it
+ *   must (a 180 with CDIV no-reply armed, any answer from an AS under liveness watch);
+ * - a 2xx is forwarded at once (§16.7 step 5), with the RFC 4028 §8.2 headers when Sprout asked
+ *   for a session interval the UAS did not take up, and recorded so the other forks are
+ *   cancelled and charging starts;
+ * - any other final goes into the record, which decides (tx-state.ts), and Sprout's client
+ *   transaction acknowledges it (§17.1.1.3).
+ *
+ * A response whose record is gone (expired, or written in a region that failed) is forwarded
+ * statelessly rather than lost.
+ */
+import { responseSessionTimer } from '../../../shared/ims/session-timer'
+import type { SipResponse } from '../../../shared/sip'
+import { getParam, hasParam } from '../../../shared/sip/params'
+import { serializeUri } from '../../../shared/sip/uri'
+import { sendAcrs } from '../charging/ralf-client'
+import type { RoutingDeps } from './routing-deps'
+import { combinedDepth, recordRouting } from './routing-stats'
+import { ackFor, isSproutHost, upstreamResponse } from './sip-ops'
+import { appendAndAct } from './tx-actions'
+import { parseForkBranch } from './tx-keys'
+
+function withSessionTimer(res: SipResponse): SipResponse {
+  const up = upstreamResponse(res)
+  const params = res.topVia.params
+  const se = getParam(params, 'se')
+  if (se === undefined || se === null || res.cseq.method !== 'INVITE') return up
+  for (const [n, v] of responseSessionTimer({
+    status: res.status,
+    responseHasSessionExpires: res.has('session-expires'),
+    uacSupportsTimer: hasParam(params, 'uact'),
+    requestSessionExpires: Number(se),
+  }))
+    up.append(n, v)
+  return up
+}
+
+function stop(d: RoutingDeps, res: SipResponse): void {
+  const from = res.from.uri
+  const to = res.to.uri
+  const f =
+    from.kind === 'sip' || from.kind === 'tel' ? res.getRaw('from')!.replace(/;tag=[^;]*/, '') : ''
+  const t =
+    to.kind === 'sip' || to.kind === 'tel' ? res.getRaw('to')!.replace(/;tag=[^;]*/, '') : ''
+  sendAcrs(d, {
+    type: res.cseq.method === 'BYE' ? 'STOP' : 'INTERIM',
+    method: res.cseq.method,
+    callId: res.callId,
+    status: res.status,
+    charging: { calling: f, called: t, orig: { user: f, ccfs: [] }, term: { user: t, ccfs: [] } },
+  })
+}
+
+export async function routeResponse(d: RoutingDeps, res: SipResponse): Promise<void> {
+  const t0 = Date.now()
+  const top = res.topVia
+  if (!isSproutHost(top.host)) return
+  const method = res.cseq.method
+  // Answers to the CANCELs and ACKs Sprout sends as a client carry only Sprout's Via.
+  if (res.vias.length < 2) return
+  const ref = parseForkBranch(top.branch)
+  if (!ref) {
+    if (res.status >= 200 && res.status < 300 && hasParam(top.params, 'acr')) stop(d, res)
+    await d.sender.respond(withSessionTimer(res))
+    return
+  }
+  const liveness = hasParam(top.params, 'lv')
+  const noReply = hasParam(top.params, 'nr')
+  const status = res.status
+  const event = { k: 'resp' as const, g: ref.gen, i: ref.fork, status }
+  if (status === 100) {
+    if (liveness) await appendAndAct(d, ref.key, event)
+    return
+  }
+  if (status < 200) {
+    const relay = d.sender.respond(upstreamResponse(res))
+    if (liveness || (noReply && status === 180)) await appendAndAct(d, ref.key, event)
+    await relay
+    return
+  }
+  if (status < 300) {
+    await Promise.all([d.sender.respond(withSessionTimer(res)), appendAndAct(d, ref.key, event)])
+  } else {
+    const contact =
+      status >= 300 && status < 400
+        ? res.contacts.find((c): c is Exclude<typeof c, '*'> => c !== '*')
+        : undefined
+    const state = await appendAndAct(d, ref.key, {
+      ...event,
+      text: res.toString(),
+      ...(contact ? { contact: serializeUri(contact.uri) } : {}),
+    })
+    if (!state) await d.sender.respond(upstreamResponse(res))
+    else if (method === 'INVITE') {
+      const fork = state.gens[ref.gen]?.forks[ref.fork]
+      if (fork) d.defer(() => d.sender.request(ackFor(res, fork)))
+    }
+  }
+  const rt = d.vellum.roundTrips.snapshot()
+  recordRouting({
+    method,
+    callId: res.callId,
+    cseq: res.cseq.seq,
+    what: 'response',
+    status,
+    sproutDepth: rt.depth,
+    dimeDepth: 0,
+    depth: combinedDepth(rt.depth, 0),
+    calls: rt.calls,
+    byStore: rt.byStore,
+    ms: Date.now() - t0,
+    at: d.clock.now(),
+  })
+}

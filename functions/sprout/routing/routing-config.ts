@@ -1,0 +1,138 @@
+/**
+ * @module sprout/routing/routing-config
+ * Call routing's settings in one place (style A6 §4), each an optional raw binding with the
+ * Clearwater default (clearwater-interfaces §5.6–5.9, §11), parsed once per isolate with zod so a
+ * bad value fails the first request naming it:
+ *
+ * - `RR_LEVEL`: where Sprout record-routes (`pcscf`: start of originating and end of terminating
+ *   handling; `pcscf,icscf` adds the end of originating and start of terminating; `pcscf,icscf,as`
+ *   adds every AS hop);
+ * - `DEFAULT_TEL_URI_TRANSLATION`, `ENUM_JSON` (enum.json), `ENFORCE_USER_PHONE`,
+ *   `ENFORCE_GLOBAL_ONLY_LOOKUPS`, `BGCF_JSON` (bgcf.json): number translation and off-net routes;
+ * - `SESSION_EXPIRES_S`, `MIN_SE_S`: RFC 4028 session timers;
+ * - `MAX_FORKS`, `TIMER_C_MS`, `AS_CONTINUED_TIMEOUT_MS`, `AS_TERMINATED_TIMEOUT_MS`;
+ * - `HOME_COUNTRY_CODE` (international barring), `MMTEL_HOST` (built-in MMTEL's name);
+ * - `CHARGING` (`on`/`off`) and `CDF_IDENTITY` (the CCF when the HSS names none);
+ * - `TX_TTL_S`: life of a transaction record.
+ */
+import { z } from 'zod'
+import { ConfigError, type RawEnv } from '../../../shared/config/function-env'
+import type { BgcfRoute, EnumBlock } from '../../../shared/ims/number-translation'
+
+const flag = (def: '0' | '1') =>
+  z
+    .enum(['0', '1', 'true', 'false', 'Y', 'N'])
+    .default(def)
+    .transform((v) => v === '1' || v === 'true' || v === 'Y')
+
+const jsonOf = <T extends z.ZodType>(name: string, shape: T, empty: z.infer<T>) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return empty
+      try {
+        return JSON.parse(s) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} is not JSON` })
+        return z.NEVER
+      }
+    })
+    .pipe(shape)
+
+const enumShape = z.object({
+  number_blocks: z.array(
+    z.object({ name: z.string().optional(), prefix: z.string(), regex: z.string().min(3) })
+  ),
+})
+const bgcfShape = z.object({
+  routes: z.array(
+    z.object({
+      name: z.string().optional(),
+      domain: z.string().optional(),
+      number: z.string().optional(),
+      route: z.array(z.string().regex(/^sips?:/i, 'route entries must be SIP URIs')),
+    })
+  ),
+})
+
+const schema = z.object({
+  RR_LEVEL: z.enum(['pcscf', 'pcscf,icscf', 'pcscf,icscf,as']).default('pcscf'),
+  DEFAULT_TEL_URI_TRANSLATION: flag('1'),
+  ENFORCE_USER_PHONE: flag('0'),
+  ENFORCE_GLOBAL_ONLY_LOOKUPS: flag('0'),
+  ENUM_JSON: jsonOf('ENUM_JSON', enumShape, { number_blocks: [] }),
+  BGCF_JSON: jsonOf('BGCF_JSON', bgcfShape, { routes: [] }),
+  SESSION_EXPIRES_S: z.coerce.number().int().min(90).default(600),
+  MIN_SE_S: z.coerce.number().int().min(90).default(90),
+  MAX_FORKS: z.coerce.number().int().min(1).max(100).default(10),
+  TIMER_C_MS: z.coerce.number().int().min(1_000).default(181_000),
+  AS_CONTINUED_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
+  AS_TERMINATED_TIMEOUT_MS: z.coerce.number().int().min(100).default(4_000),
+  HOME_COUNTRY_CODE: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .default('1'),
+  MMTEL_HOST: z.string().optional(),
+  CHARGING: z.enum(['on', 'off']).default('on'),
+  CDF_IDENTITY: z.string().optional(),
+  TX_TTL_S: z.coerce.number().int().min(60).default(300),
+})
+
+export interface RoutingConfig {
+  rrLevel: 'pcscf' | 'pcscf,icscf' | 'pcscf,icscf,as'
+  defaultTelUriTranslation: boolean
+  enforceUserPhone: boolean
+  enforceGlobalOnly: boolean
+  enumBlocks: EnumBlock[]
+  bgcfRoutes: BgcfRoute[]
+  sessionExpiresS: number
+  minSeS: number
+  maxForks: number
+  timerCMs: number
+  asContinuedTimeoutMs: number
+  asTerminatedTimeoutMs: number
+  homeCountryCode: string
+  mmtelHost: string | undefined
+  charging: boolean
+  cdfIdentity: string | undefined
+  txTtlS: number
+}
+
+const cache = new WeakMap<object, RoutingConfig>()
+
+export function parseRoutingConfig(raw: RawEnv): RoutingConfig {
+  const hit = cache.get(raw)
+  if (hit) return hit
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
+      .join('; ')
+    throw new ConfigError(`invalid routing configuration: ${detail}`)
+  }
+  const c = parsed.data
+  const out: RoutingConfig = {
+    rrLevel: c.RR_LEVEL,
+    defaultTelUriTranslation: c.DEFAULT_TEL_URI_TRANSLATION,
+    enforceUserPhone: c.ENFORCE_USER_PHONE,
+    enforceGlobalOnly: c.ENFORCE_GLOBAL_ONLY_LOOKUPS,
+    enumBlocks: c.ENUM_JSON.number_blocks,
+    bgcfRoutes: c.BGCF_JSON.routes,
+    sessionExpiresS: c.SESSION_EXPIRES_S,
+    minSeS: c.MIN_SE_S,
+    maxForks: c.MAX_FORKS,
+    timerCMs: c.TIMER_C_MS,
+    asContinuedTimeoutMs: c.AS_CONTINUED_TIMEOUT_MS,
+    asTerminatedTimeoutMs: c.AS_TERMINATED_TIMEOUT_MS,
+    homeCountryCode: c.HOME_COUNTRY_CODE,
+    mmtelHost: c.MMTEL_HOST,
+    charging: c.CHARGING === 'on',
+    cdfIdentity: c.CDF_IDENTITY,
+    txTtlS: c.TX_TTL_S,
+  }
+  cache.set(raw, out)
+  return out
+}
+
+export const defaultRoutingConfig = (): RoutingConfig => parseRoutingConfig({})

@@ -1,0 +1,82 @@
+/**
+ * @module sprout/routing/routing-routes
+ * Call routing's HTTP entrances on Sprout, in the trusted zone: the timer pops of its transactions
+ * (`POST /routing/timer`, the precise tier's callback with the opaque `{key, which, g, i?}`:
+ * Timer C, CDIV no-reply, AS liveness; answered 200 whatever the record says, since a pop is
+ * at-least-once and the record decides whether it still matters) and
+ * `GET /routing/transactions?call-id=&method=` (what recent routed requests cost in store round
+ * trips, for tests and the benchmark), and the test application server's routes.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { FunctionBindings } from '../../../shared/http/function-app'
+import type { SproutDepsFactory } from '../sprout-deps'
+import { callAsRoutes } from '../test-as/call-as'
+import { routingDepsFor } from './routing-deps'
+import { combinedDepth, findRouting, recordRouting } from './routing-stats'
+import { appendAndAct } from './tx-actions'
+
+const popBody = z.object({
+  key: z.string().regex(/^[0-9a-f]{24}$/),
+  which: z.enum(['liveness', 'no-reply', 'timer-c']),
+  g: z.number().int().min(0),
+  i: z.number().int().min(0).optional(),
+})
+
+export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings> {
+  const app = new Hono<FunctionBindings>()
+  app.post('/routing/timer', async (c) => {
+    let body: z.infer<typeof popBody>
+    try {
+      const parsed = popBody.safeParse(JSON.parse(await c.req.text()))
+      if (!parsed.success)
+        return c.json(
+          {
+            error: 'bad request',
+            reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          },
+          400
+        )
+      body = parsed.data
+    } catch {
+      return c.json({ error: 'bad request', reason: 'body is not JSON' }, 400)
+    }
+    const d = routingDepsFor(factory(c), c)
+    const t0 = Date.now()
+    await appendAndAct(d, body.key, {
+      k: 'timer',
+      which: body.which,
+      g: body.g,
+      ...(body.i !== undefined ? { i: body.i } : {}),
+    })
+    const rt = d.vellum.roundTrips.snapshot()
+    recordRouting({
+      method: 'TIMER',
+      callId: body.key,
+      cseq: 0,
+      what: 'timer',
+      status: 0,
+      sproutDepth: rt.depth,
+      dimeDepth: d.dimeCost.depth,
+      depth: combinedDepth(rt.depth, d.dimeCost.depth),
+      calls: rt.calls,
+      byStore: rt.byStore,
+      ms: Date.now() - t0,
+      at: d.clock.now(),
+    })
+    return c.json({ ok: true })
+  })
+  app.get('/routing/transactions', (c) => {
+    const limit = Number(c.req.query('limit') ?? 200)
+    return c.json({
+      transactions: findRouting({
+        ...(c.req.query('call-id') ? { callId: c.req.query('call-id')! } : {}),
+        ...(c.req.query('method') ? { method: c.req.query('method')! } : {}),
+        limit: Number.isFinite(limit) ? limit : 200,
+      }),
+    })
+  })
+  // The local cloud's call application server (test-as/call-as.ts; off unless SPROUT_TEST_AS=1).
+  app.route('/', callAsRoutes(factory))
+  return app
+}

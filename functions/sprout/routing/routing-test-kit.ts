@@ -1,0 +1,381 @@
+/**
+ * @module sprout/routing/routing-test-kit
+ * Unit-test harness for call routing: Sprout's real routes over in-memory Vellum (with the
+ * transaction script's JavaScript stand-in), Dime in-process as Homestead and Ralf, the test
+ * application server on the same app, MMTEL settings written the way Homer writes them, and a
+ * fake edge that records what Sprout sends each flow and lets a test answer as the client would
+ * (the edge's own Via comes and goes, so a client's response reaches Sprout with Sprout's Via on
+ * top). Bindings are written through the registrar's AoR store. Used only by tests.
+ */
+import { parseFunctionEnv } from '../../../shared/config/function-env'
+import { createResolver } from '../../../shared/hop/resolver'
+import { signRequest } from '../../../shared/hop/signature'
+import { createFunctionApp } from '../../../shared/http/function-app'
+import { parseSimservs } from '../../../shared/ims/simservs'
+import { createLogger } from '../../../shared/log/logger'
+import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
+import { buildResponse } from '../../../shared/sip/builders'
+import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from '../../dime/test-kit'
+import { SimservsDocuments } from '../../homer/simservs-documents'
+import { createHssClient } from '../hss-client'
+import { mountSprout } from '../mount'
+import { AorStore } from '../registrar/aor-store'
+import { createSipSender } from '../sip-sender'
+import { parseSproutConfig } from '../sprout-config'
+import { type SproutDeps, scscfUri } from '../sprout-deps'
+import { setRoutingFetch } from './routing-deps'
+import { memoryTxScript, TX_SCRIPT } from './tx-log'
+
+export const DOMAIN = 'example.com'
+export const SPROUT_A = 'http://127.0.0.1:9800'
+const EDGE = 'http://127.0.0.1:9787'
+const AS_NAMES = [
+  'proxy',
+  'proxy2',
+  'answer',
+  'silent',
+  'silent2',
+  'reject-404',
+  'fail',
+  'redirect',
+]
+
+function urls(base: number) {
+  const u = (p: number) => `http://127.0.0.1:${p}`
+  return {
+    sprout: u(base),
+    dime: u(base + 1),
+    homer: u(base + 2),
+    ellis: u(base + 3),
+    timers: u(base + 4),
+  }
+}
+
+export interface Sent {
+  token: string
+  msg: SipRequest | SipResponse
+}
+
+let seq = 0
+
+export function routingHarness(extra: Record<string, string> = {}) {
+  const raw: Record<string, string> = {
+    REGION: 'a',
+    HOME_DOMAIN: DOMAIN,
+    HOP_SECRET,
+    FUNCTION_URLS: JSON.stringify({ a: urls(9800), b: urls(9810) }),
+    EDGE_URL: EDGE,
+    KV_URL: 'http://127.0.0.1:9791',
+    KV_TOKEN: 't',
+    KV_REMOTE_URL: 'http://127.0.0.1:9792',
+    KV_REMOTE_TOKEN: 't',
+    DYNAMO_REGION: 'local-a',
+    SCHEDULER_REGION: 'local-a',
+    SCHEDULER_REMOTE_REGION: 'local-b',
+    SCHEDULER_ROLE_ARN: 'arn:role',
+    TIMERS_TARGET_ARN: 'arn:a',
+    TIMERS_REMOTE_TARGET_ARN: 'arn:b',
+    SIGNUP_CODE: 'x',
+    ELLIS_API_KEY: 'x',
+    SPROUT_TEST_AS: '1',
+    AS_URLS: JSON.stringify(
+      Object.fromEntries(AS_NAMES.map((n) => [n, `${SPROUT_A}/test-as/${n}/sip`]))
+    ),
+    CDF_IDENTITY: 'cdf.example.com',
+    ...extra,
+  }
+  const dime: TestDime = testDime()
+  const clock = dime.clock
+  const vellum: MemoryVellum = memoryVellum(clock)
+  vellum.kv.registerScript(TX_SCRIPT, memoryTxScript)
+  const logs: string[] = []
+  const log = createLogger(
+    { component: 'routing-test' },
+    { level: 'warn', sink: (l) => logs.push(l) }
+  )
+  const env = parseFunctionEnv(raw)
+  const config = parseSproutConfig(raw)
+  const sent: Sent[] = []
+  const acrs: Array<{ callId: string; body: Record<string, unknown> }> = []
+  const closedFlows = new Set<string>()
+  const pending: Promise<unknown>[] = []
+  let app: ReturnType<typeof createFunctionApp>
+
+  const toDime = async (url: string, init: RequestInit): Promise<Response> => {
+    const u = new URL(url)
+    const body = typeof init.body === 'string' ? init.body : undefined
+    if (u.pathname.startsWith('/call-id/')) {
+      acrs.push({ callId: decodeURIComponent(u.pathname.slice(9)), body: JSON.parse(body ?? '{}') })
+      return new Response('{}', { status: 200 })
+    }
+    return dime.request(init.method ?? 'GET', u.pathname + u.search, body)
+  }
+  setRoutingFetch(raw, (u, i) => toDime(u, i))
+
+  const hopFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = String(input)
+    const text = typeof init?.body === 'string' ? init.body : ''
+    if (url.startsWith(`${SPROUT_A}/`)) {
+      // Asynchronous like the real hop: the sender gets its 202 before the receiver is done.
+      const p = Promise.resolve(app.request(url, init, raw))
+      pending.push(p)
+      return new Response(null, { status: 202 })
+    }
+    const m = /\/internal\/flows\/([^/]+)\/sip$/.exec(url)
+    if (!m) return new Response('no such endpoint', { status: 404 })
+    const token = decodeURIComponent(m[1]!)
+    if (closedFlows.has(token)) return new Response('gone', { status: 410 })
+    sent.push({ token, msg: parseMessage(text) })
+    return new Response(null, { status: 202 })
+  }
+
+  const deps = (): SproutDeps => ({
+    region: 'a',
+    homeDomain: DOMAIN,
+    config,
+    clock,
+    log,
+    vellum,
+    hss: createHssClient({
+      region: 'a',
+      urls: env.FUNCTION_URLS,
+      hopSecret: HOP_SECRET,
+      serverName: scscfUri('a'),
+      log,
+      timeoutMs: 1000,
+      fetch: toDime,
+    }),
+    sender: createSipSender({
+      resolver: createResolver({
+        functionUrls: env.FUNCTION_URLS,
+        edgeUrl: EDGE,
+        applicationServers: config.AS_URLS,
+      }),
+      secret: HOP_SECRET,
+      log,
+      fetch: hopFetch as typeof fetch,
+    }),
+    sproutUrl: SPROUT_A,
+    defer: (t) => {
+      pending.push(t().catch(() => undefined))
+    },
+  })
+  app = mountSprout(createFunctionApp('sprout'), () => {
+    vellum.roundTrips.reset()
+    return deps()
+  })
+
+  /** Waits until every message in flight inside the harness has been handled. */
+  const settle = async () => {
+    while (pending.length > 0) await Promise.all(pending.splice(0))
+  }
+
+  const post = async (text: string) => {
+    const url = `${SPROUT_A}/sip`
+    const sig = await signRequest(HOP_SECRET, 'POST', url, text)
+    const res = await app.request(
+      url,
+      { method: 'POST', headers: { ...sig, 'content-type': 'message/sip' }, body: text },
+      raw
+    )
+    await settle()
+    return res
+  }
+
+  const request = async (method: string, path: string, body?: string) => {
+    const url = `${SPROUT_A}${path}`
+    const sig = await signRequest(HOP_SECRET, method, url, body ?? null)
+    const res = await app.request(
+      url,
+      {
+        method,
+        headers: { ...sig, 'content-type': 'application/json' },
+        ...(body !== undefined ? { body } : {}),
+      },
+      raw
+    )
+    await settle()
+    return res
+  }
+
+  return {
+    raw,
+    dime,
+    vellum,
+    clock,
+    sent,
+    acrs,
+    logs,
+    closedFlows,
+    post,
+    request,
+    settle,
+    /** Messages Sprout sent to a flow (optionally only requests of a method / responses of a status). */
+    toFlow(token: string, filter?: { method?: string; status?: number }) {
+      return sent
+        .filter((s) => s.token === token)
+        .map((s) => s.msg)
+        .filter((m) =>
+          filter?.method
+            ? m.kind === 'request' && m.method === filter.method
+            : filter?.status
+              ? m.kind === 'response' && m.status === filter.status
+              : true
+        )
+    },
+    /** Provisions a subscriber as Ellis does; `ifc` replaces the default (MMTEL on INVITE). */
+    provision: (impu: string, opts: { ifc?: string } = {}) => provisionLikeEllis(dime, impu, opts),
+    /** Registers a binding for `impu` on a flow (HSS state and the registrar's AoR store). */
+    async register(
+      impu: string,
+      token: string,
+      opts: { instance?: string; params?: Array<[string, string | null]>; q?: string } = {}
+    ) {
+      const impi = impu.replace(/^sip:/, '')
+      const r = await dime.request(
+        'PUT',
+        `/impu/${encodeURIComponent(impu)}/reg-data?private_id=${encodeURIComponent(impi)}`,
+        JSON.stringify({ reqtype: 'reg' })
+      )
+      if (r.status !== 200) throw new Error(`reg-data: ${r.status}`)
+      const now = clock.now()
+      const instance = opts.instance
+      const params: Array<[string, string | null]> = [
+        ...(instance ? [['+sip.instance', `"<${instance}>"`] as [string, string]] : []),
+        ...(opts.params ?? []),
+      ]
+      await new AorStore(vellum.kv).write(impu, {
+        bindings: [
+          {
+            id: instance ?? `sip:${token.slice(0, 8)}@client.invalid`,
+            cseq: now,
+            expires: Math.floor(now / 1000) + 300,
+            data: {
+              uri: `sip:${token.slice(0, 8)}@client.invalid;transport=ws`,
+              cid: `reg-${token}`,
+              cseq: 1,
+              ...(opts.q ? { q: opts.q } : {}),
+              params,
+              paths: [`<sip:${token}@edge.edgewater.internal;lr;ob>`],
+              impi,
+              ...(instance ? { instance } : {}),
+              flow: token,
+              registeredAt: now,
+            },
+          },
+        ],
+      })
+    },
+    /** Writes a subscriber's simservs document as Homer does. */
+    async simservs(impu: string, xml: string) {
+      const parsed = parseSimservs(xml)
+      if (!parsed.ok) throw new Error(parsed.error.reason)
+      const out = await new SimservsDocuments({
+        table: vellum.table,
+        kv: vellum.kv,
+        clock,
+        log,
+      }).put(impu, xml, parsed.value, { ifMatch: undefined, ifNoneMatch: undefined })
+      if (!out.ok) throw new Error(out.reason)
+    },
+    /** A client's answer to a request Sprout sent it, as the edge hands it back. */
+    async answer(
+      req: SipRequest,
+      status: number,
+      opts: { toTag?: string; headers?: Array<[string, string]>; body?: string } = {}
+    ) {
+      const res = buildResponse(req, status, {
+        ...(opts.toTag ? { toTag: opts.toTag } : status > 100 ? { toTag: `ua${++seq}` } : {}),
+        ...(opts.headers ? { headers: opts.headers } : {}),
+        ...(opts.body ? { body: opts.body, contentType: 'application/sdp' } : {}),
+      })
+      return post(res.toString())
+    },
+    /** Pops every routing timer that is due on the harness clock. */
+    async popTimers() {
+      const pops = vellum.timers.takeDue()
+      for (const p of pops) {
+        const path = new URL(p.callbackUri).pathname
+        await request('POST', path, p.opaque)
+      }
+      return pops.length
+    },
+  }
+}
+
+export type RoutingHarness = ReturnType<typeof routingHarness>
+
+let callSeq = 0
+
+/** An initial request as the edge forwards it from a client's flow (docs/internal-hop.md). */
+export function fromEdge(o: {
+  method?: string
+  from: string
+  to: string
+  token: string
+  uri?: string
+  callId?: string
+  cseq?: number
+  body?: string
+  contentType?: string
+  headers?: string[]
+  orig?: boolean
+  branch?: string
+}): string {
+  const n = ++callSeq
+  const method = o.method ?? 'INVITE'
+  const callId = o.callId ?? `call-${n}-${Math.random().toString(36).slice(2, 8)}`
+  const body =
+    o.body ??
+    (method === 'INVITE'
+      ? 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
+      : '')
+  const lines = [
+    `${method} ${o.uri ?? o.to} SIP/2.0`,
+    `Via: SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKedge${n};flow=${o.token}`,
+    `Via: SIP/2.0/WSS client.invalid;branch=${o.branch ?? `z9hG4bKua${n}`}`,
+    'Max-Forwards: 69',
+    ...(o.orig === false ? [] : ['Route: <sip:sprout.a.edgewater.internal;lr;orig>']),
+    ...(method === 'INVITE' ? [`Record-Route: <sip:${o.token}@edge.edgewater.internal;lr>`] : []),
+    `From: <${o.from}>;tag=f${n}`,
+    `To: <${o.to}>`,
+    `Call-ID: ${callId}`,
+    `CSeq: ${o.cseq ?? 1} ${method}`,
+    `Contact: <sip:${o.token.slice(0, 8)}@client.invalid;transport=ws>`,
+    `P-Asserted-Identity: <${o.from}>`,
+    ...(o.headers ?? []),
+    ...(body
+      ? [
+          `Content-Type: ${o.contentType ?? (method === 'INVITE' ? 'application/sdp' : 'text/plain')}`,
+        ]
+      : []),
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+    '',
+    body,
+  ]
+  return lines.join('\r\n')
+}
+
+/** The CANCEL a client sends for a request it sent through the edge (same client branch). */
+export function cancelFromEdge(inviteText: string): string {
+  const inv = parseMessage(inviteText) as SipRequest
+  const vias = inv.getAllRaw('via')
+  return [
+    `CANCEL ${inv.uriText} SIP/2.0`,
+    `Via: SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKedgeX${++callSeq};flow=${/flow=([^;,\s]+)/.exec(vias[0]!)![1]}`,
+    `Via: ${vias.slice(-1)[0]!.split(',').slice(-1)[0]!.trim()}`,
+    'Max-Forwards: 69',
+    'Route: <sip:sprout.a.edgewater.internal;lr;orig>',
+    `From: ${inv.getRaw('from')}`,
+    `To: ${inv.getRaw('to')}`,
+    `Call-ID: ${inv.callId}`,
+    `CSeq: ${inv.cseq.seq} CANCEL`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n')
+}
+
+export const tokenOf = (n: number): string =>
+  `${n.toString(16).padStart(64, '0')}.${'cd'.repeat(12)}`

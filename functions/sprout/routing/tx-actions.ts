@@ -1,0 +1,158 @@
+/**
+ * @module sprout/routing/tx-actions
+ * Carries out what an event obliged its appender to do (tx-state.ts): forward the chosen answer
+ * upstream (or Sprout's own), CANCEL forks (RFC 3261 §16.10, §9.1), remove the binding of a failed
+ * flow through the registrar's AoR store (RFC 5626 §5.3), start the CDIV no-reply timer, send
+ * ACRs, and run S-CSCF processing again for a diversion or for the next application server of a
+ * chain, which becomes the transaction's next generation. {@link appendAndAct} is the one way an
+ * invocation adds an event to a transaction.
+ */
+import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
+import { sendAcrs } from '../charging/ralf-client'
+import { sendGeneration, setRoutingTimer } from './forwarder'
+import { Lookups } from './lookups'
+import { applyDiversion, type PassContext, runPipeline } from './pipeline'
+import type { RoutingDeps } from './routing-deps'
+import { answerStored, cancelFor, relayStored } from './sip-ops'
+import { odiToken } from './tx-keys'
+import type { PipelineStep, TxEvent } from './tx-model'
+import { foldRecord, forkState, type TxAction, type TxState } from './tx-state'
+
+/** Appends `event` to the transaction `key` and acts on it; undefined when there is no record. */
+export async function appendAndAct(
+  d: RoutingDeps,
+  key: string,
+  event: TxEvent
+): Promise<TxState | undefined> {
+  const w = await d.txLog.append(key, event)
+  if (!w.written) return undefined
+  const folded = foldRecord(w.events)
+  if (!folded) return undefined
+  await runActions(d, key, folded.state, folded.actions)
+  return folded.state
+}
+
+/** A fork's hop failed: it is answered as the hop said. */
+export const hopFailure =
+  (d: RoutingDeps, key: string) =>
+  async (g: number, i: number, status: number, text: string): Promise<void> => {
+    await appendAndAct(d, key, { k: 'resp', g, i, status, text })
+  }
+
+export async function runActions(
+  d: RoutingDeps,
+  key: string,
+  s: TxState,
+  actions: readonly TxAction[]
+): Promise<void> {
+  for (const a of actions) {
+    switch (a.kind) {
+      case 'relay': {
+        const f = forkState(s, a.g, a.i)
+        if (!f?.text) break
+        const challenges = a.challengesFrom
+          .filter((c) => c.g !== a.g || c.i !== a.i)
+          .map((c) => forkState(s, c.g, c.i)?.text)
+          .filter((t): t is string => t !== undefined)
+          .map((t) => parseMessage(t) as SipResponse)
+        await d.sender.respond(relayStored(f.text, a.status, challenges))
+        break
+      }
+      case 'respond':
+        await d.sender.respond(answerStored(s.create.req, a.status, a.reason, s.create.toTag))
+        break
+      case 'cancel':
+        for (const f of a.forks) {
+          const cancel = cancelFor(s.create.req, f.fork)
+          d.defer(() => d.sender.request(cancel))
+        }
+        break
+      case 'remove-binding':
+        d.defer(() => d.aors.removeBinding(a.binding.aor, a.binding.id, a.binding.cseq, false))
+        break
+      case 'no-reply-timer':
+        await setRoutingTimer(d, a.seconds * 1000, { key, which: 'no-reply', g: a.g })
+        break
+      case 'charge': {
+        const c = s.create.charging
+        if (!c) break
+        const m = s.create.method
+        const type = m === 'INVITE' ? (a.status < 300 ? 'START' : 'EVENT') : 'EVENT'
+        sendAcrs(d, {
+          type,
+          method: m,
+          callId: (parseMessage(s.create.req) as SipRequest).callId,
+          status: a.status,
+          charging: c,
+          ...(type === 'START' ? { sessionExpiresS: d.routing.sessionExpiresS } : {}),
+        })
+        break
+      }
+      case 'divert': {
+        const req = parseMessage(a.arm.request) as SipRequest
+        if (!applyDiversion(req, { target: a.target, ruleId: undefined, cause: a.cause })) {
+          await appendAndAct(d, key, { k: 'local', status: 480, reason: 'Temporarily Unavailable' })
+          break
+        }
+        await continueTransaction(
+          d,
+          key,
+          s,
+          req,
+          { phase: 'orig', chain: 'orig-cdiv', servedUser: a.arm.servedUser, ifc: 0 },
+          [{ status: 181, reason: 'Call Is Being Forwarded' }]
+        )
+        break
+      }
+      case 'continue-chain': {
+        const c = s.gens[a.g]?.asContinue
+        if (!c) break
+        await continueTransaction(d, key, s, parseMessage(c.request) as SipRequest, c.next, [])
+        break
+      }
+    }
+  }
+}
+
+/** Runs S-CSCF processing again inside an existing transaction; its result is the next generation. */
+async function continueTransaction(
+  d: RoutingDeps,
+  key: string,
+  s: TxState,
+  req: SipRequest,
+  step: PipelineStep,
+  provisional: Array<{ status: number; reason: string }>
+): Promise<void> {
+  const g = s.gens.length
+  const p: PassContext = {
+    d,
+    lookups: new Lookups(d),
+    req,
+    provisional: [...provisional],
+    charging: s.create.charging ?? { calling: '', called: '' },
+    odiToken: odiToken({ key, gen: g, fork: 0 }),
+  }
+  let outcome: Awaited<ReturnType<typeof runPipeline>>
+  try {
+    outcome = await runPipeline(p, step)
+  } catch (err) {
+    d.log.warn('continuing a transaction failed', { key, error: String(err) })
+    outcome = { kind: 'reject', status: 500, reason: 'Server Internal Error' }
+  }
+  if (outcome.kind === 'reject') {
+    for (const pr of p.provisional)
+      await d.sender.respond(answerStored(s.create.req, pr.status, pr.reason, s.create.toTag))
+    await appendAndAct(d, key, { k: 'local', status: outcome.status, reason: outcome.reason })
+    return
+  }
+  await sendGeneration({
+    d,
+    key,
+    g,
+    plan: outcome.plan,
+    provisional: p.provisional,
+    upstream: s.create.req,
+    toTag: s.create.toTag,
+    onHopFailure: hopFailure(d, key),
+  })
+}
