@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { buildIfcXml } from '../../../shared/ims/ifc-build'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { DOMAIN, fromEdge, type RoutingHarness, routingHarness, tokenOf } from './routing-test-kit'
 
@@ -20,24 +21,25 @@ const cdiv = (rules: string, timer = 20) =>
   )
 const fwd = (t: string) => `<forward-to><target>${t}</target></forward-to>`
 
-export interface IfcSpec {
+interface IfcSpec {
   server: string
   priority?: number
   method?: string
-  sessionCase?: number
+  sessionCase?: 0 | 1 | 2 | 3 | 4
   defaultHandling?: 0 | 1
 }
-export const ifcXml = (specs: IfcSpec[]) =>
-  `<ServiceProfile>${specs
-    .map(
-      (s) =>
-        `<InitialFilterCriteria><Priority>${s.priority ?? 0}</Priority><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>${s.method ?? 'INVITE'}</Method></SPT>${
-          s.sessionCase === undefined
-            ? ''
-            : `<SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><SessionCase>${s.sessionCase}</SessionCase></SPT>`
-        }</TriggerPoint><ApplicationServer><ServerName>${s.server}</ServerName><DefaultHandling>${s.defaultHandling ?? 0}</DefaultHandling></ApplicationServer></InitialFilterCriteria>`
-    )
-    .join('')}</ServiceProfile>`
+const ifcXml = (specs: IfcSpec[]) =>
+  buildIfcXml(
+    specs.map((s) => ({
+      server: s.server,
+      ...(s.priority !== undefined ? { priority: s.priority } : {}),
+      ...(s.defaultHandling !== undefined ? { defaultHandling: s.defaultHandling } : {}),
+      conditions: [
+        { method: s.method ?? 'INVITE' },
+        ...(s.sessionCase !== undefined ? [{ sessionCase: s.sessionCase }] : []),
+      ],
+    }))
+  )
 
 let h: RoutingHarness
 const responses = (token: string) =>
