@@ -59,13 +59,22 @@ const AUTH_NAMES = buildAutomaton(
   false
 )
 
+/** `Digest` spelled exactly so at `i` (the common case: no slice needed). */
+const isDigestAt = (s: string, i: number): boolean =>
+  s.charCodeAt(i) === 68 &&
+  s.charCodeAt(i + 1) === 105 &&
+  s.charCodeAt(i + 2) === 103 &&
+  s.charCodeAt(i + 3) === 101 &&
+  s.charCodeAt(i + 4) === 115 &&
+  s.charCodeAt(i + 5) === 116
+
 /** Parses `scheme LWS auth-param *(COMMA auth-param)` or `scheme token68`. */
 export function parseAuthValue(s: string, start = 0, end: number = s.length): AuthValue {
   let i = skipLws(s, start, end)
   const ss = i
   i = scanToken(s, i, end)
   if (i === ss) fail('missing authentication scheme', ss)
-  const scheme = i - ss === 6 && s.startsWith('Digest', ss) ? 'Digest' : s.slice(ss, i)
+  const scheme = i - ss === 6 && isDigestAt(s, ss) ? 'Digest' : s.slice(ss, i)
   const se = i
   i = skipLws(s, i, end)
   if (i === end) return { scheme, params: NO_PARAMS, token68: null }
