@@ -68,20 +68,8 @@ export const CLASS: Uint16Array = (() => {
   return t
 })()
 
-/** True when `c` is in every class of `bits`; codes outside 0–255 are in none. */
-export const is = (c: number, bits: number): boolean => (CLASS[c]! & bits) !== 0
-
 /** Lower-cases an ASCII letter code, leaving every other code alone. */
 export const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c)
-
-/** ASCII case-insensitive equality of `s[start, end)` with `lowerName` (already lower case). */
-export function eqLower(s: string, start: number, end: number, lowerName: string): boolean {
-  if (end - start !== lowerName.length) return false
-  for (let i = 0; i < lowerName.length; i++) {
-    if (lower(s.charCodeAt(start + i)) !== lowerName.charCodeAt(i)) return false
-  }
-  return true
-}
 
 /** ASCII case-insensitive equality of two whole strings. */
 export function eqIgnoreCase(a: string, b: string): boolean {

@@ -3,8 +3,8 @@
  * The message splitter: start line, header lines and body from one string (a WebSocket text frame
  * or a UDP datagram; stream framing is the framer's job). One left-to-right pass with `indexOf`
  * for line ends and `charCodeAt` for names: each header becomes a `HeaderField` pointing into the
- * text, its canonical key found through a hash computed while scanning the name. Values are not
- * parsed here. The body is delimited by Content-Length (octets: UTF-8 for text, one per char for
+ * text, its canonical key recognised by the name automaton in the same pass that finds the colon.
+ * Values are not parsed here. The body is delimited by Content-Length (octets: UTF-8 for text, one per char for
  * binary input); octets after it are discarded as RFC 3261 §18.3 says for datagrams
  * (RFC 4475 §3.1.1.8), and a Content-Length larger than the message is an error (§3.1.2.2).
  */

@@ -30,7 +30,7 @@ function scanDigits(s: string, i: number, end: number): number {
 }
 
 /** Parses an unsigned integer header value with LWS around it. */
-export function parseNumberValue(
+function parseNumberValue(
   s: string,
   start: number,
   end: number,

@@ -38,16 +38,6 @@ export function scanToken(s: string, i: number, end: number): number {
   return i
 }
 
-/** Index just past the run of characters in class `bits` starting at `i`. */
-export function scanClass(s: string, i: number, end: number, bits: number): number {
-  while (i < end) {
-    const c = s.charCodeAt(i)
-    if ((CLASS[c]! & bits) === 0) break
-    i++
-  }
-  return i
-}
-
 /**
  * `s[i]` is `"`: returns the index just past the closing quote. Honours quoted-pair
  * (`\` followed by any char except CR/LF, RFC 3261 §25.1). Fast path: the first `"` after the

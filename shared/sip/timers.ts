@@ -31,9 +31,9 @@ export const TIMER_F = 64 * T1
 export const TIMER_G = T1
 /** Wait time for ACK receipt. */
 export const TIMER_H = 64 * T1
-/** RFC 6026 §8.4: wait time for retransmissions of 2xx to INVITE (client). */
+/** RFC 6026 §7.2: client INVITE transaction, Accepted state (absorbs 2xx retransmissions). */
 export const TIMER_M = 64 * T1
-/** RFC 6026 §8.5: wait time for accepted-state ACK retransmits (server). */
+/** RFC 6026 §7.1: server INVITE transaction, Accepted state (absorbs ACKs and request retransmits). */
 export const TIMER_L = 64 * T1
 
 export interface TransportTimers {
