@@ -8,6 +8,18 @@ import { type LocalCloudSettings, timersArn } from './contract'
 import { LOCAL_AWS_CREDENTIALS } from './dynamo'
 
 export const SCHEDULER_GROUP = 'edgewater-timers'
+/** Names of the call test application servers each region's Sprout serves. */
+const CALL_TEST_AS = [
+  'proxy',
+  'proxy2',
+  'answer',
+  'silent',
+  'silent2',
+  'reject-404',
+  'fail',
+  'redirect',
+  'retarget',
+]
 /** Path on the timers function that the Scheduler invokes with a schedule's Input. */
 export const SCHEDULER_FIRE_PATH = '/scheduler/fire'
 
@@ -49,6 +61,18 @@ export function functionBindings(s: LocalCloudSettings, region: Region): Record<
     ELLIS_API_KEY: s.ellisApiKey,
     TRUST_CLOCK_HEADER: '1',
     LOG_LEVEL: s.logLevel,
+    // Sprout's test application server (functions/sprout/test-as.ts), named for iFCs.
+    SPROUT_TEST_AS: '1',
+    AS_URLS: JSON.stringify({
+      test: `${functionUrls(s)[region].sprout}/test-as/sip`,
+      'test-fail': `${functionUrls(s)[region].sprout}/test-as/sip?mode=fail`,
+      // The call application servers (functions/sprout/test-as/call-as.ts).
+      ...Object.fromEntries(
+        CALL_TEST_AS.map((n) => [n, `${functionUrls(s)[region].sprout}/test-as/${n}/sip`])
+      ),
+    }),
+    // Charging records need a CCF; the HSS names none locally.
+    CDF_IDENTITY: `cdf.${s.homeDomain}`,
   }
 }
 

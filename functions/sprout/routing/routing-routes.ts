@@ -12,6 +12,7 @@ import { z } from 'zod'
 import type { FunctionBindings } from '../../../shared/http/function-app'
 import type { SproutDepsFactory } from '../sprout-deps'
 import { callAsRoutes } from '../test-as/call-as'
+import { setRoutingTimer } from './forwarder'
 import { routingDepsFor } from './routing-deps'
 import { combinedDepth, findRouting, recordRouting } from './routing-stats'
 import { appendAndAct } from './tx-actions'
@@ -21,6 +22,7 @@ const popBody = z.object({
   which: z.enum(['liveness', 'no-reply', 'timer-c']),
   g: z.number().int().min(0),
   i: z.number().int().min(0).optional(),
+  due: z.number().optional(),
 })
 
 export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings> {
@@ -43,6 +45,12 @@ export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings
     }
     const d = routingDepsFor(factory(c), c)
     const t0 = Date.now()
+    const left = body.due === undefined ? 0 : body.due - d.clock.now()
+    if (left > 500) {
+      // A long timer popping one of its steps early: arm the next step (forwarder.ts).
+      await setRoutingTimer(d, left, body)
+      return c.json({ ok: true, rearmed: true })
+    }
     await appendAndAct(d, body.key, {
       k: 'timer',
       which: body.which,
