@@ -194,9 +194,15 @@ export class Phone {
   private constructor(
     readonly ua: UserAgent,
     readonly line: Line,
-    readonly instance: string
+    readonly instance: string,
+    contactParams: string[]
   ) {
-    this.registerer = new Registerer(ua, { expires: 300, instanceId: instance, regId: 1 })
+    this.registerer = new Registerer(ua, {
+      expires: 300,
+      instanceId: instance,
+      regId: 1,
+      ...(contactParams.length > 0 ? { extraContactHeaderParams: contactParams } : {}),
+    })
   }
 
   static async start(
@@ -216,7 +222,7 @@ export class Phone {
       instanceId: instance,
       sipExtension100rel: SIPExtension.Supported,
     })
-    const p = new Phone(ua, line, instance)
+    const p = new Phone(ua, line, instance, opts.contactParams ?? [])
     ua.delegate = {
       onInvite: (inv) => {
         p.incoming.push(new IncomingCall(inv))
