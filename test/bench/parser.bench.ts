@@ -11,7 +11,7 @@
  * run) so load drift on a shared machine hits all alike. Messages are flat strings, as a decoded
  * WebSocket frame or TCP payload is. Prints markdown tables.
  *
- * Run: `npm run bench parser` (options: `--secs 0.5 --runs 7 --warm 0.5`, `--quick`).
+ * Run: `npm run bench parser` (options: `--secs 0.25 --runs 15 --warm 0.5`, `--quick`).
  */
 import { createRequire } from 'node:module'
 import os from 'node:os'
@@ -25,8 +25,8 @@ const opt = (name: string, def: number): number => {
   return i >= 0 ? Number(args[i + 1]) : def
 }
 const QUICK = args.includes('--quick')
-const SECS = opt('secs', QUICK ? 0.2 : 0.5)
-const RUNS = opt('runs', QUICK ? 3 : 7)
+const SECS = opt('secs', QUICK ? 0.15 : 0.25)
+const RUNS = opt('runs', QUICK ? 5 : 15)
 const WARM = opt('warm', QUICK ? 0.2 : 0.5)
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -226,14 +226,18 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2
 }
 
-/** Round-robin: every library is timed once per run, so drift affects all alike. */
+/**
+ * Round-robin: every library is timed once per run, so drift affects all alike. The order rotates
+ * each run, so no library always follows the one that leaves the most garbage for the collector.
+ */
 function measure(libs: Lib[], text: string): Map<string, number> {
   const ns = libs.map((l) => calibrate(l.parse, text))
   const runs = libs.map(() => [] as number[])
   for (let r = 0; r < RUNS; r++) {
-    libs.forEach((l, i) => {
-      runs[i]!.push(timeBatch(l.parse, text, ns[i]!))
-    })
+    for (let k = 0; k < libs.length; k++) {
+      const i = (k + r) % libs.length
+      runs[i]!.push(timeBatch(libs[i]!.parse, text, ns[i]!))
+    }
   }
   return new Map(libs.map((l, i) => [l.name, median(runs[i]!)]))
 }
