@@ -99,6 +99,22 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     }
   }
 
+  /**
+   * The attachment each handler works on. One object per socket while the object is awake, so a
+   * response delivered while a client request is still awaiting the hop (the core answers
+   * before its 202) mutates the same state the request's handler later serialises.
+   */
+  private readonly live = new Map<WebSocket, Attachment>()
+
+  private attachment(ws: WebSocket): Attachment {
+    let att = this.live.get(ws)
+    if (!att) {
+      att = ws.deserializeAttachment() as Attachment
+      this.live.set(ws, att)
+    }
+    return att
+  }
+
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const text = typeof message === 'string' ? message : new TextDecoder().decode(message)
     if (text === PING) {
@@ -106,7 +122,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       return
     }
     if (text.trim() === '') return // stray CRLFs between messages (RFC 5626 §4.4.1)
-    const att = ws.deserializeAttachment() as Attachment
+    const att = this.attachment(ws)
     try {
       await fromClient(this.io(ws, att), text)
     } catch (err) {
@@ -121,7 +137,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
   private deliver(text: string): Response {
     const [ws] = this.ctx.getWebSockets()
     if (!ws || ws.readyState !== WebSocket.OPEN) return new Response('flow closed', { status: 410 })
-    const att = ws.deserializeAttachment() as Attachment
+    const att = this.attachment(ws)
     const outcome = fromCore(this.io(ws, att), text)
     ws.serializeAttachment(att)
     return new Response(outcome.status === 202 ? null : outcome.reason, { status: outcome.status })
@@ -143,7 +159,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
 
   /** RFC 5626 §5.3: bindings over a dead flow are dead; tell the home region's registrar. */
   private async closed(ws: WebSocket, why: string): Promise<void> {
-    const att = ws.deserializeAttachment() as Attachment | null
+    const att = this.live.get(ws) ?? (ws.deserializeAttachment() as Attachment | null)
+    this.live.delete(ws)
     if (!att) return
     this.log.info('flow closed', { flow: att.state.token.slice(0, 12), why, aor: att.state.aor })
     if (!att.state.aor) return

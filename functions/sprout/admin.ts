@@ -110,6 +110,8 @@ export function adminRoutes(factory: SproutDepsFactory): Hono<FunctionBindings> 
         timer_id: 'Deprecated',
         private_id: b.data.impi,
         emergency_reg: false,
+        // Edgewater: the guarded version the expiry timer carries (binding-model.ts).
+        version: b.cseq,
       }
     return c.json({ aor: found.aor, bindings })
   })

@@ -73,6 +73,7 @@ function trackingSender(deps: SproutDeps, req: SipRequest, started: number): Sip
           depth: rt.depth,
           calls: rt.calls,
           byStore: rt.byStore,
+          trace: rt.records.map((r) => `${r.level}:${r.store}:${r.op}`),
           ms: Date.now() - started,
           at: deps.clock.now(),
         })

@@ -29,7 +29,8 @@ const KEEP_SECONDS = 900
 
 export function testAsRoutes(factory: SproutDepsFactory): Hono<FunctionBindings> {
   const app = new Hono<FunctionBindings>()
-  app.use('*', async (c, next) => {
+  // Scoped to its own paths: a sub-app's `*` middleware would run for every Sprout route.
+  app.use('/test-as/*', async (c, next) => {
     const deps = factory(c)
     if (deps.config.SPROUT_TEST_AS !== '1') return c.json({ error: 'not found' }, 404)
     await next()

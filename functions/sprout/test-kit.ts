@@ -20,8 +20,9 @@ import {
   computeHa1,
   formatNonceCount,
 } from '../../shared/sip/digest'
-import { type MemoryVellum, memoryVellum } from '../../shared/vellum'
+import { type MemoryRegionalKv, type MemoryVellum, memoryVellum } from '../../shared/vellum'
 import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from '../dime/test-kit'
+import { LOCAL_COUNTERS } from './auth/auth-limiter'
 import { createHssClient } from './hss-client'
 import { mountSprout } from './mount'
 import { createSipSender } from './sip-sender'
@@ -94,6 +95,10 @@ export function testSprout(extra: Record<string, string> = {}): TestSprout {
   const dime = testDime()
   const clock = dime.clock
   const vellum = memoryVellum(clock)
+  // The JavaScript stand-in of the limiter's local-only counter read (no Lua in memory).
+  ;(vellum.kv as unknown as MemoryRegionalKv).registerScript(LOCAL_COUNTERS, async (kv, keys) =>
+    Promise.all(keys.map(async (k) => (await kv.get(k)) ?? false))
+  )
   const logs: string[] = []
   const log = createLogger(
     { component: 'sprout-test' },
@@ -298,7 +303,10 @@ export function edgeSubscribe(s: SubscribeSpec): string {
     `Via: SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKsub${++branchSeq};flow=${s.token}`,
     `Via: SIP/2.0/WSS client.invalid;branch=z9hG4bKuas${branchSeq}`,
     'Max-Forwards: 69',
-    ...(inDialog ? [] : ['Route: <sip:sprout.a.edgewater.internal;lr;orig>']),
+    // The edge has popped its own Route entries; Sprout's (recorded or preloaded) is left.
+    inDialog
+      ? 'Route: <sip:sprout.a.edgewater.internal;lr>'
+      : 'Route: <sip:sprout.a.edgewater.internal;lr;orig>',
     ...(inDialog
       ? []
       : [

@@ -16,6 +16,8 @@ export interface TransactionStat {
   depth: number
   calls: number
   byStore: RoundTripSnapshot['byStore']
+  /** Each call: store, operation and the sequential level it ran at. */
+  trace: string[]
   ms: number
   at: number
 }

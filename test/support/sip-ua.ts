@@ -33,6 +33,8 @@ export interface TestUaOptions {
   expires?: number
   /** Refresh before expiry (sip.js default 99 %: refresh late). */
   refreshFrequency?: number
+  /** sip.js log level (default `error`). */
+  logLevel?: 'debug' | 'log' | 'warn' | 'error'
 }
 
 /** What a test reads from a final response. */
@@ -100,7 +102,7 @@ export class TestUa {
       authorizationPassword: opts.password,
       transportOptions: { server: opts.server, connectionTimeout: 5 },
       sessionDescriptionHandlerFactory: () => new NoMediaHandler() as never,
-      logLevel: 'error',
+      logLevel: opts.logLevel ?? 'error',
       ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
     }
     const ua = new UserAgent(options)
@@ -186,8 +188,12 @@ export class TestUa {
     return this.received.filter((m) => re.test(m.slice(0, m.indexOf('\r\n'))))
   }
 
+  /** Stops the UA (sip.js unregisters and unsubscribes first); gives up after 5 s. */
   async stop(): Promise<void> {
-    await this.ua.stop().catch(() => undefined)
+    await Promise.race([
+      this.ua.stop().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 5_000)),
+    ])
   }
 
   /** Closes the WebSocket without unregistering (a tab killed, a network lost). */

@@ -6,7 +6,18 @@
  * a failed answer retires its nonce, each guess needs a new challenge. A window ends by itself
  * (the counter's TTL), so a locked-out user needs no administrator.
  */
-import type { RegionalKv } from '../../../shared/vellum'
+import { defineScript, type RegionalKv } from '../../../shared/vellum'
+
+/**
+ * Reads counters in the local region only. Counters are written to both regions, and a missing
+ * one (no failures: the usual case) must not cost the other region's fallback read on every
+ * REGISTER's critical path.
+ */
+export const LOCAL_COUNTERS = defineScript(`
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('GET', KEYS[i]) or false end
+return out
+`)
 
 export interface AuthLimits {
   maxImpiFailures: number
@@ -25,13 +36,10 @@ export class AuthLimiter {
 
   /** True when challenges for this IMPI (or from this flow) are currently refused. */
   async blocked(impi: string, flow: string | undefined): Promise<boolean> {
-    const [a, b] = await Promise.all([
-      this.kv.get<number>(impiKey(impi)),
-      flow ? this.kv.get<number>(flowKey(flow)) : Promise.resolve(undefined),
-    ])
-    return (
-      Number(a ?? 0) >= this.limits.maxImpiFailures || Number(b ?? 0) >= this.limits.maxFlowFailures
-    )
+    const keys = flow ? [impiKey(impi), flowKey(flow)] : [impiKey(impi)]
+    const [a, b] = await this.kv.evalLocal<unknown[]>(LOCAL_COUNTERS, keys, [])
+    const n = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? Number(v) || 0 : 0)
+    return n(a) >= this.limits.maxImpiFailures || n(b) >= this.limits.maxFlowFailures
   }
 
   async recordFailure(impi: string, flow: string | undefined): Promise<void> {

@@ -4,8 +4,8 @@
  * RFC 7616, RFC 8760 for SHA-256):
  * - no credentials (or an empty `response`, as IMS clients send first): fetch the digest AV from
  *   Homestead, store a challenge for 40 s, arm the 30 s authentication-timeout timer, answer
- *   401 with `WWW-Authenticate` (MD5 first, which every client speaks, then SHA-256 when the
- *   password is provisioned in a form that allows it), `qop="auth"`;
+ *   401 with `WWW-Authenticate` (SHA-256 first when the password is provisioned in a form that
+ *   allows it, then MD5, which every client speaks), `qop="auth"`;
  * - an unknown, expired or used-up nonce: 401 with `stale=true`; a nonce-count not above the
  *   last one accepted (a replay): 401 with `stale=true` (live tests 86–87);
  * - wrong credentials: 403, HSS told `dereg-auth-failed`, the failure counted and the nonce
@@ -69,8 +69,11 @@ export async function challenge(
   blockedRead?: Promise<boolean>
 ): Promise<never> {
   const { hss, config, clock, log } = svc.deps
-  const [blocked, vector, password] = await Promise.all([
-    (blockedRead ?? svc.limiter.blocked(reg.impi, reg.flow)).catch(storeFailure),
+  // The limiter's verdict is awaited only after the writes: a counter that does not exist is a
+  // local miss plus a remote read (Vellum's fallback), and the challenge must not wait for it.
+  const blocked = (blockedRead ?? svc.limiter.blocked(reg.impi, reg.flow)).catch(storeFailure)
+  blocked.catch(() => undefined)
+  const [vector, password] = await Promise.all([
     hss.digestVector(reg.impi, reg.impu).catch(async (err) => {
       // An unknown user counts against the flow: enumeration is guessing too.
       if (err instanceof HssError && err.sipStatus === 403)
@@ -79,10 +82,6 @@ export async function challenge(
     }),
     hss.plaintextPassword(reg.impi),
   ])
-  if (blocked)
-    throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
-      retryAfter: svc.limiter.retryAfterSeconds,
-    })
   const nonce = randomToken(16)
   const data: ChallengeData = {
     impu: reg.impu,
@@ -97,12 +96,15 @@ export async function challenge(
     answered: false,
   }
   const nowS = clock.now() / 1000
-  const [stored, timer] = await Promise.allSettled([
-    svc.challenges.create(reg.impi, nonce, data, nowS + config.AUTH_CHALLENGE_SECONDS),
+  const expiresAtS = nowS + config.AUTH_CHALLENGE_SECONDS
+  const [stored, timer, marker] = await Promise.allSettled([
+    svc.challenges.create(reg.impi, nonce, data, expiresAtS),
     svc.timers.armAuthTimeout(
       { impi: reg.impi, impu: reg.impu, nonce },
       config.AUTH_TIMEOUT_SECONDS
     ),
+    // The answer will read this AoR: make sure that read is a local hit (aor-store.ts).
+    svc.aors.markPresent(reg.impu, clock.now(), expiresAtS),
   ])
   if (stored.status === 'rejected') storeFailure(stored.reason)
   if (timer.status === 'rejected')
@@ -110,11 +112,25 @@ export async function challenge(
       impi: reg.impi,
       error: String(timer.reason),
     })
-  const headers: Array<[string, string]> = [
-    ['WWW-Authenticate', challengeValue(data, nonce, 'MD5', stale)],
-  ]
+  if (marker.status === 'rejected')
+    log.warn('AoR presence marker not written', { impu: reg.impu, error: String(marker.reason) })
+  if (await blocked) {
+    svc.deps.defer(() =>
+      Promise.allSettled([
+        svc.challenges.retire(reg.impi, nonce, { cseq: 0, expires: expiresAtS, data }, nowS),
+        svc.timers.disarmAuthTimeout(reg.impi, nonce),
+      ])
+    )
+    throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
+      retryAfter: svc.limiter.retryAfterSeconds,
+    })
+  }
+  // RFC 8760 §2.4 / RFC 7616 §3.7: challenges in order of preference, SHA-256 first. MD5 stays
+  // for the clients that know nothing else (sip.js keeps the last WWW-Authenticate it parses).
+  const headers: Array<[string, string]> = []
   if (data.ha1.sha256)
     headers.push(['WWW-Authenticate', challengeValue(data, nonce, 'SHA-256', stale)])
+  headers.push(['WWW-Authenticate', challengeValue(data, nonce, 'MD5', stale)])
   throw new SipError(401, 'Unauthorized', { headers })
 }
 

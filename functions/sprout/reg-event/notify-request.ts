@@ -26,6 +26,13 @@ export function subscriptionStateHeader(s: SubscriptionState): string {
   return s.state === 'active' ? `active;expires=${s.expires}` : `terminated;reason=${s.reason}`
 }
 
+/**
+ * Sprout's own entry in a subscription dialog's route set. The edge routes a client's in-dialog
+ * request only along its Route set (docs/internal-hop.md), never by Request-URI, so the dialog
+ * must name the Sprout that holds it: the SUBSCRIBE's 200 and every NOTIFY carry it.
+ */
+export const sproutRecordRoute = (region: Region) => `<${scscfUri(region)};lr>`
+
 export function buildNotify(
   sub: SubscriptionData,
   cseq: number,
@@ -46,6 +53,12 @@ export function buildNotify(
     cseq,
     contact: `<${scscfUri(region)}>`,
     headers: [
+      // The subscriber may build its dialog from the first NOTIFY (RFC 6665 §4.1.2.4), as the
+      // UAS of a dialog-creating request: its route set is this Record-Route in order
+      // (RFC 3261 §12.1.1), so the entries are listed from its side: the reverse of ours, then
+      // this Sprout (see sproutRecordRoute).
+      ...[...routes].reverse().map((r) => ['Record-Route', r] as const),
+      ['Record-Route', sproutRecordRoute(region)],
       ['Event', 'reg'],
       ['Subscription-State', subscriptionStateHeader(state)],
     ],

@@ -102,7 +102,12 @@ describe('reg-event', () => {
     const ok = out.find((m) => m.kind === 'response') as SipResponse
     expect(ok.status).toBe(200)
     expect(ok.getRaw('expires')).toBe('461')
-    expect(ok.getAllRaw('record-route')).toHaveLength(2)
+    // Sprout on top of the edge's two entries: in-dialog requests must be routed to it.
+    expect(ok.getAllRaw('record-route')).toEqual([
+      '<sip:sprout.a.edgewater.internal;lr>',
+      `<sip:${watch}@edge.edgewater.internal;lr>`,
+      `<sip:${watch}@edge.example.net;transport=ws;lr>`,
+    ])
     expect(ok.getRaw('contact')).toBe('<sip:sprout.a.edgewater.internal>')
     const tag = ok.toTag!
     const [n1] = notifies(watch)
@@ -110,6 +115,11 @@ describe('reg-event', () => {
     expect(n1!.getAllRaw('route')).toEqual([
       `<sip:${watch}@edge.edgewater.internal;lr>`,
       `<sip:${watch}@edge.example.net;transport=ws;lr>`,
+    ])
+    expect(n1!.getAllRaw('record-route')).toEqual([
+      `<sip:${watch}@edge.example.net;transport=ws;lr>`,
+      `<sip:${watch}@edge.edgewater.internal;lr>`,
+      '<sip:sprout.a.edgewater.internal;lr>',
     ])
     expect(n1!.fromTag).toBe(tag)
     expect(n1!.toTag).toBe('w1')

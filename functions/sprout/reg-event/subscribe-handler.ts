@@ -28,6 +28,7 @@ import type { RegistrarServices } from '../registrar/registrar-services'
 import { newTag, respondTo } from '../sip-build'
 import { scscfUri } from '../sprout-deps'
 import { planNotifies, sendNotifies } from './notifier'
+import { sproutRecordRoute } from './notify-request'
 import {
   isLive,
   SUBSCRIPTION_LINGER_SECONDS,
@@ -168,6 +169,8 @@ export async function handleRegSubscribe(svc: RegistrarServices, req: SipRequest
       ['Contact', `<${scscfUri(region)}>`],
     ],
   })
+  // Sprout on top of the recorded route (the subscriber reverses it): see sproutRecordRoute.
+  ok.prepend('record-route', sproutRecordRoute(region))
   await sender.respond(ok)
   await sendNotifies(planned, { sender, aors: svc.aors, aor, region, nowMs: now, log })
 }

@@ -17,6 +17,9 @@ import {
   splitAorFields,
 } from './binding-model'
 
+/** Field of the presence marker (neither a binding nor a subscription). */
+export const PRESENCE_FIELD = 'm:present'
+
 /** Seconds the AoR hash outlives its newest record (Clearwater: last expiry + 10 s). */
 export const AOR_GRACE_SECONDS = 10
 
@@ -54,6 +57,21 @@ export class AorStore<S = unknown> {
 
   removeSubscription(aor: string, tag: string, version: number) {
     return this.kv.hdelIfCseq(aorKey(aor), SUBSCRIPTION_PREFIX + tag, version)
+  }
+
+  /**
+   * Writes a short-lived marker field so that the next read of this AoR is a local hit. Vellum
+   * reads fall back to the other region when the local database has nothing live for a key, so
+   * the first REGISTER of an AoR would otherwise pay a second sequential round trip; the digest
+   * challenge writes the marker in both regions in the same round as the challenge itself.
+   */
+  async markPresent(aor: string, nowMs: number, untilS: number): Promise<void> {
+    await this.kv.hsetIfNewer(
+      aorKey(aor),
+      PRESENCE_FIELD,
+      { cseq: Math.floor(nowMs), expires: untilS, data: {} },
+      { graceSeconds: AOR_GRACE_SECONDS }
+    )
   }
 
   indexFlow(token: string, aor: string, ttlSeconds: number): Promise<boolean> {

@@ -99,3 +99,23 @@ describe('pub-gruu', () => {
     expect(pubGruu('tel:+1650', 'urn:uuid:1')).toBeUndefined()
   })
 })
+
+describe('test application server switch', () => {
+  it('is 404 when disabled and does not shadow the other routes', async () => {
+    const { testSprout, provisionLikeEllis } = await import('../test-kit')
+    const t = testSprout({ SPROUT_TEST_AS: '0' })
+    await provisionLikeEllis(t.dime, 'sip:7@example.com', { password: 'pw' })
+    expect((await t.request('GET', '/test-as/received?impu=x')).status).toBe(404)
+    const res = await t.post(
+      edgeRegister({
+        impu: 'sip:7@example.com',
+        token: flowToken(3),
+        callId: 'ts',
+        cseq: 1,
+        contacts: ['<sip:a@h>'],
+      })
+    )
+    expect(res.status).toBe(202)
+    expect(t.toFlow(flowToken(3))[0]?.msg.kind).toBe('response')
+  })
+})
