@@ -136,7 +136,9 @@ export async function sendGeneration(o: SendGeneration): Promise<boolean> {
     if (!folded || folded.state.completed) return false
   }
   for (const p of o.provisional)
-    await d.sender.respond(answerStored(o.upstream, p.status, p.reason, o.toTag))
+    await d.sender.respond(
+      answerStored(o.upstream, p.status, p.reason, o.toTag, { contactHost: d.scscfHost })
+    )
   await Promise.all(
     requests.map(async (req, i) => {
       const r = await d.sender.request(req)

@@ -119,8 +119,10 @@ export async function routeInitial(
   const toTag = newTag()
   const answer = async (status: number, reason: string) => {
     await trying
+    const headers: Array<[string, string]> =
+      status > 100 && status < 200 ? [['Contact', `<sip:${d.scscfHost}>`]] : []
     await d.sender.respond(
-      respondTo(parseMessage(original) as SipRequest, status, reason, { toTag })
+      respondTo(parseMessage(original) as SipRequest, status, reason, { toTag, headers })
     )
   }
   const stat = (what: 'forward' | 'answer', status: number) => {

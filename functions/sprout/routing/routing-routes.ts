@@ -10,6 +10,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { FunctionBindings } from '../../../shared/http/function-app'
+import { DeferredWork } from '../deferred-work'
 import type { SproutDepsFactory } from '../sprout-deps'
 import { callAsRoutes } from '../test-as/call-as'
 import { setRoutingTimer } from './forwarder'
@@ -43,12 +44,25 @@ export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings
     } catch {
       return c.json({ error: 'bad request', reason: 'body is not JSON' }, 400)
     }
-    const d = routingDepsFor(factory(c), c)
+    // Work that follows the answer (CANCELs, ACRs) is kept alive past it, as the /sip inbox does.
+    const work = new DeferredWork(c.get('services').log)
+    const d = routingDepsFor({ ...factory(c), defer: (t) => work.add(t) }, c)
+    const settle = async () => {
+      let waitUntil: ((p: Promise<unknown>) => void) | undefined
+      try {
+        const ec = c.executionCtx
+        waitUntil = (p) => ec.waitUntil(p)
+      } catch {
+        waitUntil = undefined
+      }
+      await work.settle(waitUntil)
+    }
     const t0 = Date.now()
     const left = body.due === undefined ? 0 : body.due - d.clock.now()
     if (left > 500) {
       // A long timer popping one of its steps early: arm the next step (forwarder.ts).
       await setRoutingTimer(d, left, body)
+      await settle()
       return c.json({ ok: true, rearmed: true })
     }
     await appendAndAct(d, body.key, {
@@ -72,6 +86,7 @@ export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings
       ms: Date.now() - t0,
       at: d.clock.now(),
     })
+    await settle()
     return c.json({ ok: true })
   })
   app.get('/routing/transactions', (c) => {

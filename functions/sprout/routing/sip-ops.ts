@@ -132,15 +132,22 @@ export function relayStored(
   return r
 }
 
-/** A response Sprout itself makes to a stored request (RFC 3261 §16.7 / §8.2.6). */
+/**
+ * A response Sprout itself makes to a stored request (RFC 3261 §16.7 / §8.2.6). A provisional
+ * one (181) carries a To tag, so it establishes an early dialog and needs a Contact (§12.1.1):
+ * Sprout names itself.
+ */
 export function answerStored(
   reqText: string,
   status: number,
   reason: string,
   toTag: string,
-  headers: ReadonlyArray<[string, string]> = []
+  opts: { contactHost?: string; headers?: ReadonlyArray<[string, string]> } = {}
 ): SipResponse {
   const req = parseMessage(reqText) as SipRequest
+  const headers: Array<[string, string]> = [...(opts.headers ?? [])]
+  if (status > 100 && status < 200 && opts.contactHost && DIALOG_CREATING.has(req.method))
+    headers.push(['Contact', `<sip:${opts.contactHost}>`])
   return respondTo(req, status, reason, { toTag, headers })
 }
 

@@ -141,7 +141,11 @@ async function continueTransaction(
   }
   if (outcome.kind === 'reject') {
     for (const pr of p.provisional)
-      await d.sender.respond(answerStored(s.create.req, pr.status, pr.reason, s.create.toTag))
+      await d.sender.respond(
+        answerStored(s.create.req, pr.status, pr.reason, s.create.toTag, {
+          contactHost: d.scscfHost,
+        })
+      )
     await appendAndAct(d, key, { k: 'local', status: outcome.status, reason: outcome.reason })
     return
   }
