@@ -41,6 +41,12 @@ function setRegistered(on: boolean): void {
   button('call').disabled = !on
 }
 
+/** Buttons as the registration and call state say (after a busy() wrapper restored them). */
+function syncButtons(): void {
+  setRegistered(registerer?.state === RegistererState.Registered)
+  inCall(session !== undefined)
+}
+
 function inCall(on: boolean): void {
   button('hangup').disabled = !on
   button('mute').disabled = !on
@@ -287,16 +293,15 @@ async function start(): Promise<void> {
         await register(password)
         status(`Registered. Calls to ${line?.formatted_number} ring here.`, 'ok')
       } catch (err) {
-        setRegistered(false)
         status(err instanceof Error ? err.message : 'Registration failed.', 'error')
       }
-    })
+    }).finally(syncButtons)
   })
   button('unregister').addEventListener('click', () =>
     busy(button('unregister'), async () => {
       await unregister()
       status('Unregistered.')
-    })
+    }).finally(syncButtons)
   )
   byId<HTMLFormElement>('dial-form').addEventListener('submit', (ev) => {
     ev.preventDefault()
