@@ -114,17 +114,22 @@ export abstract class SipMessageBase {
 
   /** First parsed value of header `key` (first element for list headers). Throws if malformed. */
   get<K extends HeaderKey>(key: K): HeaderTypes[K] | undefined {
-    const k = headerKey(key)
+    // Keys of the table are canonical already; only other spellings need canonicalising.
+    let spec = headerSpec(key)
+    let k: string = key
+    if (spec === undefined) spec = headerSpec((k = headerKey(key)))
     const f = this.first(k)
     if (f === undefined) return undefined
     const v = f.parsed()
-    return (headerSpec(k)?.list ? (v as unknown[])[0] : v) as HeaderTypes[K] | undefined
+    return (spec?.list ? (v as unknown[])[0] : v) as HeaderTypes[K] | undefined
   }
 
   /** Every parsed value of header `key` across fields, in order (list headers flattened). */
   getAll<K extends HeaderKey>(key: K): readonly HeaderTypes[K][] {
-    const k = headerKey(key)
-    return this.all(k, headerSpec(k)?.list === true) as readonly HeaderTypes[K][]
+    let spec = headerSpec(key)
+    let k: string = key
+    if (spec === undefined) spec = headerSpec((k = headerKey(key)))
+    return this.all(k, spec?.list === true) as readonly HeaderTypes[K][]
   }
 
   /** `getAll` for a canonical key (internal fast path; may return a cached array, read-only). */
