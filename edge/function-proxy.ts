@@ -1,9 +1,10 @@
 /**
  * @module edge/function-proxy
  * Plain HTTP from the outside world to a function of the edge's home region, failing over to
- * the other region when the home region does not answer (architecture §2): the Ellis API under
- * `/api` and the XCAP (Ut) roots for Homer. Requests pass unsigned — the functions treat them
- * as untrusted (Homer asks for HTTP Digest). Bodies are buffered (bounded) so a request refused
+ * the other region when the home region does not answer (architecture §2): the XCAP (Ut) roots
+ * for Homer. Requests pass unsigned, so the function treats them as untrusted (Homer asks for
+ * HTTP Digest). The Ellis API has its own proxy (api-proxy.ts), which signs what the edge
+ * vouches for (the client address). Bodies are buffered (bounded) so a request refused
  * at the transport level can be sent again to the other region.
  */
 import type { Context } from 'hono'
