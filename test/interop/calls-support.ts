@@ -207,7 +207,7 @@ export class Phone {
 
   static async start(
     line: Line,
-    opts: { region?: Region; sdp?: string; register?: boolean } = {}
+    opts: { region?: Region; sdp?: string; register?: boolean; contactParams?: string[] } = {}
   ): Promise<Phone> {
     const uri = UserAgent.makeURI(line.impu)
     if (!uri) throw new Error(`bad impu ${line.impu}`)
