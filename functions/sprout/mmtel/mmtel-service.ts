@@ -144,7 +144,8 @@ export async function mmtelTerminating(
   })
   if (icb === 'bar') return { reject: { status: 603, reason: 'Decline' } }
   if (divert) return { divert }
-  if (!isInvite || !s.cdiv?.active || s.cdiv.rules.length === 0) return {}
+  // Armed whenever CDIV is active, rules or not: a 302 from the callee deflects (§5.9).
+  if (!isInvite || !s.cdiv?.active) return {}
   const noReply = noReplyTimerSeconds(s.cdiv, ctx)
   return {
     arm: {
