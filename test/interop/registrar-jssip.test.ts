@@ -7,9 +7,10 @@ import JsSIP from 'jssip'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { bindingsOf, subscriber } from '../integration/registrar-helpers'
+import { endpoints, eventually } from '../support/cloud'
 
-;
-import { endpoints, eventually } from '../support/cloud'(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+const g = globalThis as { WebSocket?: unknown }
+g.WebSocket ??= WebSocket
 
 describe('JsSIP against the registrar', () => {
   it('registers with digest and unregisters', async () => {
@@ -24,9 +25,13 @@ describe('JsSIP against the registrar', () => {
       register: false,
       register_expires: 120,
     })
-    const registered = new Promise<{ response: { status_code: number; getHeaders(n: string): string[] } }>((resolve, reject) => {
+    const registered = new Promise<{
+      response: { status_code: number; getHeaders(n: string): string[] }
+    }>((resolve, reject) => {
       ua.on('registered', resolve)
-      ua.on('registrationFailed', (e) => reject(new Error(`registration failed: ${String(e.cause)}`)))
+      ua.on('registrationFailed', (e) =>
+        reject(new Error(`registration failed: ${String(e.cause)}`))
+      )
     })
     const connected = new Promise((resolve) => ua.on('connected', resolve))
     ua.start()
