@@ -19,6 +19,7 @@ const CALL_TEST_AS = [
   'fail',
   'redirect',
   'retarget',
+  'b2bua',
 ]
 /** Path on the timers function that the Scheduler invokes with a schedule's Input. */
 export const SCHEDULER_FIRE_PATH = '/scheduler/fire'

@@ -110,6 +110,34 @@ describe('ISC interface (tests 69–71, 74)', () => {
   })
 })
 
+describe('B2BUA application server (test 75)', () => {
+  it('bridges a new call it places to the callee, with ringing, answer and hang-up', async () => {
+    const [la, lb] = await Promise.all([
+      newLine(),
+      // The B2BUA's own INVITE carries X-Test-B2bua, which keeps it out of the chain.
+      newLine({
+        ifcs: [
+          { server: as('b2bua'), conditions: [invite, { header: 'X-Test-B2bua', negated: true }] },
+        ],
+      }),
+    ])
+    const [a, b] = await Promise.all([phone(la), phone(lb)])
+    const call = a.call(lb.impu)
+    const inc = await b.nextCall()
+    // The callee sees the B2BUA's call: its own Call-ID, the original caller in From.
+    expect(inc.request.callId).not.toBe(callIdOf(call))
+    expect(inc.header('From')).toContain(la.impu)
+    await inc.ring()
+    await call.waitFor(180)
+    await inc.answer()
+    expect((await call.final).status).toBe(200)
+    await established(call.inviter)
+    await established(inc.invitation)
+    await call.bye()
+    await terminated(inc.invitation)
+  })
+})
+
 describe('AS failure and default handling (clearwater-interfaces §5.6)', () => {
   it('skips a silent SESSION_CONTINUED AS after 2 s and completes the call', async () => {
     const [la, lb] = await Promise.all([

@@ -13,6 +13,7 @@
  * | `retarget:<uri>` | – | proxies with the Request-URI replaced (a diverting AS) |
  * | `silent` | `silent…` | never answers (exercises the liveness timer) |
  * | `fail` | `fail…` | answers 503 at once |
+ * | `b2bua` | `b2bua…` | answers as a UAS and places a new call of its own to the same target (b2bua.ts) |
  */
 
 export type AsBehaviour =
@@ -23,6 +24,7 @@ export type AsBehaviour =
   | { kind: 'retarget'; target: string }
   | { kind: 'silent' }
   | { kind: 'fail' }
+  | { kind: 'b2bua' }
 
 export function parseBehaviour(text: string): AsBehaviour | undefined {
   const t = text.trim()
@@ -38,6 +40,8 @@ export function parseBehaviour(text: string): AsBehaviour | undefined {
       return { kind: 'silent' }
     case 'fail':
       return { kind: 'fail' }
+    case 'b2bua':
+      return { kind: 'b2bua' }
     case 'reject': {
       const status = Number(arg)
       return Number.isInteger(status) && status >= 300 && status <= 699
@@ -60,6 +64,7 @@ function fromName(name: string): AsBehaviour {
   if (n.startsWith('answer')) return { kind: 'answer' }
   if (n.startsWith('silent')) return { kind: 'silent' }
   if (n.startsWith('fail')) return { kind: 'fail' }
+  if (n.startsWith('b2bua')) return { kind: 'b2bua' }
   return { kind: 'proxy' }
 }
 

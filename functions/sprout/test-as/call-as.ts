@@ -17,6 +17,7 @@ import { md5Hex } from '../../../shared/sip/md5'
 import { respondTo } from '../sip-build'
 import type { SproutDeps, SproutDepsFactory } from '../sprout-deps'
 import { type AsBehaviour, behaviourFor } from './as-behaviour'
+import { B2BUA_CALL_PREFIX, bridgeBye, bridgeResponse, startBridge } from './b2bua'
 
 export interface CallAsRecord {
   as: string
@@ -145,6 +146,10 @@ export function callAsRoutes(factory: SproutDepsFactory): Hono<FunctionBindings>
     if (!parsed.ok) return c.json({ error: 'malformed SIP', reason: parsed.error.reason }, 400)
     const msg = parsed.value
     if (msg.kind === 'response') {
+      if (msg.callId.startsWith(B2BUA_CALL_PREFIX)) {
+        await bridgeResponse(deps, msg)
+        return c.body(null, 202)
+      }
       // A response to something this AS proxied: its Via is on top; follow the next one.
       await remember(deps, msg.callId, {
         as: name,
@@ -174,14 +179,12 @@ export function callAsRoutes(factory: SproutDepsFactory): Hono<FunctionBindings>
       msg.toTag !== undefined &&
       msg.uri.kind === 'sip' &&
       msg.uri.host.toLowerCase() === asHost(name)
-    if (
-      mine ||
-      b.kind === 'answer' ||
-      b.kind === 'reject' ||
-      b.kind === 'redirect' ||
-      b.kind === 'silent' ||
-      b.kind === 'fail'
-    )
+    if (b.kind === 'b2bua' && msg.method === 'INVITE' && !msg.toTag) {
+      await startBridge(deps, name, msg)
+      return c.body(null, 202)
+    }
+    if (mine && msg.method === 'BYE' && (await bridgeBye(deps, msg))) return c.body(null, 202)
+    if (mine || ['answer', 'reject', 'redirect', 'silent', 'fail', 'b2bua'].includes(b.kind))
       await uas(deps, name, msg, mine ? { kind: 'answer' } : b)
     else await proxy(deps, name, msg, b.kind === 'retarget' && !msg.toTag ? b.target : undefined)
     return c.body(null, 202)
