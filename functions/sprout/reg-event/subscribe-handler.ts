@@ -219,7 +219,7 @@ async function inDialog(svc: RegistrarServices, req: SipRequest, expires: number
   const [w, t] = await Promise.allSettled([
     svc.aors.write(aor, { subscriptions: planned.map((p) => p.record) }),
     expires === 0
-      ? svc.timers.disarmSubscription(aor, tag)
+      ? svc.timers.sweepSubscription(aor, tag, planned[0]!.record.cseq)
       : svc.timers.armSubscription(aor, tag, expiresAt),
   ])
   if (w.status === 'rejected') storeToSip(w.reason)

@@ -125,12 +125,13 @@ export const bind: RegisterStep = async (ctx, next) => {
   for (const c of plan.changes) {
     timerWrites.push(
       c.event === 'unregistered'
-        ? svc.timers.disarmBinding(aor, c.id)
+        ? svc.timers.sweepBinding(aor, c.id, c.after.cseq)
         : svc.timers.armBinding(bindingPop(aor, c.after), c.after.expires)
     )
   }
   if (plan.kind === 'deregister')
-    for (const s of live) timerWrites.push(svc.timers.disarmSubscription(aor, s.tag))
+    for (const n of ctx.notifies ?? [])
+      timerWrites.push(svc.timers.sweepSubscription(aor, n.record.tag, n.record.cseq))
   if (reg.flow && plan.changes.some((c) => c.event !== 'unregistered'))
     timerWrites.push(
       svc.aors.indexFlow(

@@ -149,6 +149,26 @@ describe('binding expiry', () => {
   })
 })
 
+describe('tombstones', () => {
+  it('are swept once no delayed write can still arrive, with no NOTIFY or HSS call', async () => {
+    const w = flowToken(20)
+    await register(flowToken(21), 'tb', 1, ['<sip:keep@h.invalid>'], 300)
+    await register(flowToken(22), 'tc', 1, ['<sip:gone@h.invalid>'], 300)
+    await post(
+      edgeSubscribe({ target: impu, watcher: impu, token: w, callId: 'tw', cseq: 1, expires: 400 }),
+      w
+    )
+    await register(flowToken(22), 'tc', 3, ['<sip:gone@h.invalid>;expires=0'])
+    const before = notifies(w).length
+    t.clock.advance(121_000)
+    const pops = await firePops(t)
+    expect(pops.map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
+    expect(notifies(w)).toHaveLength(before)
+    expect(Object.keys(await bindings())).toEqual(['sip:keep@h.invalid'])
+    expect(await regState()).toBe('REGISTERED')
+  })
+})
+
 describe('flow closure', () => {
   it('removes the bindings whose Path carries the flow and leaves the others', async () => {
     const dead = flowToken(5)

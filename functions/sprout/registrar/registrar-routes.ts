@@ -14,7 +14,7 @@ import type { SproutDepsFactory } from '../sprout-deps'
 import { onFlowClosed } from './flow-closure'
 import { RegistrarServices } from './registrar-services'
 import { AUTH_TIMEOUT_PATH, BINDING_TIMER_PATH } from './registrar-timers'
-import { onAuthTimeout, onBindingPop, onSubscriptionPop } from './timer-pops'
+import { onAuthTimeout, onBindingPop, onSubscriptionPop, onSweep } from './timer-pops'
 
 const param = z.tuple([z.string(), z.string().nullable()])
 const popBody = z.discriminatedUnion('k', [
@@ -28,6 +28,18 @@ const popBody = z.discriminatedUnion('k', [
     instance: z.string().optional(),
   }),
   z.object({ k: z.literal('subscription'), aor: z.string().min(1), tag: z.string().min(1) }),
+  z.object({
+    k: z.literal('sweep-binding'),
+    aor: z.string().min(1),
+    id: z.string().min(1),
+    v: z.number(),
+  }),
+  z.object({
+    k: z.literal('sweep-subscription'),
+    aor: z.string().min(1),
+    id: z.string().min(1),
+    v: z.number(),
+  }),
 ])
 const authBody = z.object({
   impi: z.string().min(1),
@@ -71,10 +83,13 @@ export function registrarRoutes(factory: SproutDepsFactory): Hono<FunctionBindin
     if (!body.ok) return c.json({ error: 'bad timer body', reason: body.reason }, 400)
     const work = new DeferredWork(c.get('services').log)
     const svc = new RegistrarServices({ ...factory(c), defer: (t) => work.add(t) })
+    const b = body.value
     const outcome =
-      body.value.k === 'binding'
-        ? await onBindingPop(svc, body.value)
-        : await onSubscriptionPop(svc, body.value)
+      b.k === 'binding'
+        ? await onBindingPop(svc, b)
+        : b.k === 'subscription'
+          ? await onSubscriptionPop(svc, b)
+          : await onSweep(svc, b)
     await work.settle(waitUntilOf(c))
     return c.json({ outcome })
   })

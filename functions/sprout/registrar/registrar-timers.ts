@@ -33,7 +33,24 @@ export interface SubscriptionPop {
   tag: string
 }
 
-export type RegistrarPop = BindingPop | SubscriptionPop
+/**
+ * Removes a tombstone once no delayed dual write can still be in flight (regional-kv.ts: a
+ * tombstone only has to outlive the writes it orders), so an AoR that is refreshed for months
+ * does not collect the tombstones of every binding and subscription it ever removed.
+ */
+export interface SweepPop {
+  k: 'sweep-binding' | 'sweep-subscription'
+  aor: string
+  /** Binding id or subscription tag. */
+  id: string
+  /** The tombstone's version. */
+  v: number
+}
+
+export type RegistrarPop = BindingPop | SubscriptionPop | SweepPop
+
+/** How long a tombstone is kept before it is swept. */
+export const TOMBSTONE_LINGER_SECONDS = 120
 
 export interface AuthTimeoutPop {
   impi: string
@@ -78,6 +95,26 @@ export class RegistrarTimers {
 
   disarmBinding(aor: string, id: string): Promise<void> {
     return this.timers.delete(derivedTimerId('binding', aor, id))
+  }
+
+  /** Replaces the binding's timer with the sweep of its tombstone. */
+  sweepBinding(aor: string, id: string, version: number): Promise<string> {
+    const pop: SweepPop = { k: 'sweep-binding', aor, id, v: version }
+    return this.timers.update(derivedTimerId('binding', aor, id), {
+      intervalMs: TOMBSTONE_LINGER_SECONDS * 1000,
+      callbackUri: this.callbackBase + BINDING_TIMER_PATH,
+      opaque: JSON.stringify(pop),
+    })
+  }
+
+  /** Replaces the subscription's timer with the sweep of its tombstone. */
+  sweepSubscription(aor: string, tag: string, version: number): Promise<string> {
+    const pop: SweepPop = { k: 'sweep-subscription', aor, id: tag, v: version }
+    return this.timers.update(derivedTimerId('subscription', aor, tag), {
+      intervalMs: TOMBSTONE_LINGER_SECONDS * 1000,
+      callbackUri: this.callbackBase + BINDING_TIMER_PATH,
+      opaque: JSON.stringify(pop),
+    })
   }
 
   armSubscription(aor: string, tag: string, expiresAtS: number): Promise<string> {

@@ -126,7 +126,9 @@ export async function afterBindingsRemoved(
   const sendable = planned.filter((p) => outcomes[`s:${p.record.tag}`] === 'written')
   await Promise.allSettled([
     sendNotifies(sendable, { sender, aors: svc.aors, aor, region, nowMs: now, log }),
-    ...(last ? live.map((s) => svc.timers.disarmSubscription(aor, s.tag)) : []),
+    ...(last
+      ? planned.map((p) => svc.timers.sweepSubscription(aor, p.record.tag, p.record.cseq))
+      : []),
     last && irs
       ? sendThirdPartyRegisters(svc, {
           irs,
@@ -186,8 +188,8 @@ export async function deregisterAor(
     : []
   await Promise.allSettled([
     sendNotifies(sendable, { sender, aors: svc.aors, aor, region, nowMs: now, log }),
-    ...state.bindings.map((b) => svc.timers.disarmBinding(aor, b.id)),
-    ...live.map((s) => svc.timers.disarmSubscription(aor, s.tag)),
+    ...tombstones.map((b) => svc.timers.sweepBinding(aor, b.id, b.cseq)),
+    ...planned.map((p) => svc.timers.sweepSubscription(aor, p.record.tag, p.record.cseq)),
     irs && state.bindings.length > 0
       ? sendThirdPartyRegisters(svc, {
           irs,

@@ -15,7 +15,7 @@
 import { planNotifies, sendNotifies } from '../reg-event/notifier'
 import { isLive } from '../reg-event/subscription-model'
 import type { RegistrarServices } from './registrar-services'
-import type { AuthTimeoutPop, BindingPop, SubscriptionPop } from './registrar-timers'
+import type { AuthTimeoutPop, BindingPop, SubscriptionPop, SweepPop } from './registrar-timers'
 import { afterBindingsRemoved } from './registration-effects'
 
 export type PopOutcome = 'removed' | 'kept' | 'rearmed' | 'absent' | 'reported'
@@ -71,11 +71,21 @@ export async function onSubscriptionPop(
   )
   const outcomes = await svc.aors.write(pop.aor, { subscriptions: planned.map((p) => p.record) })
   if (outcomes[`s:${pop.tag}`] !== 'written') return 'kept'
+  await svc.timers.sweepSubscription(pop.aor, pop.tag, planned[0]!.record.cseq)
   const { sender, region, log } = svc.deps
   svc.deps.defer(() =>
     sendNotifies(planned, { sender, aors: svc.aors, aor: pop.aor, region, nowMs: now, log })
   )
   return 'removed'
+}
+
+/** Removes a tombstone if it is still the one the sweep was set for. */
+export async function onSweep(svc: RegistrarServices, pop: SweepPop): Promise<PopOutcome> {
+  const out =
+    pop.k === 'sweep-binding'
+      ? await svc.aors.removeBinding(pop.aor, pop.id, pop.v, true)
+      : await svc.aors.removeSubscription(pop.aor, pop.id, pop.v)
+  return out === 'deleted' ? 'removed' : out === 'absent' ? 'absent' : 'kept'
 }
 
 export async function onAuthTimeout(
