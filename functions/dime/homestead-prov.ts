@@ -61,6 +61,39 @@ function ids(c: DimeContext): { irs: string; sp: string } | Response {
   return { irs, sp }
 }
 
+/**
+ * PUT/DELETE of the association between a private identity and an implicit registration set
+ * (§2.2), reachable from either side; they differ only in how an absent association is removed.
+ */
+function association(
+  prov: (c: DimeContext) => ReturnType<typeof homestead>['prov'],
+  absentDelete: '204' | '404'
+) {
+  return {
+    put: async (c: DimeContext) => {
+      const bad = await emptyBody(c)
+      if (bad) return bad
+      const id = ids(c)
+      if (id instanceof Response) return id
+      const r = await prov(c).associate(pathParam(c, 'impi'), id.irs)
+      return r === 'ok'
+        ? c.body(null, 200)
+        : errorResponse(c, 404, 'no such private identity or implicit registration set')
+    },
+    delete: async (c: DimeContext) => {
+      const bad = await emptyBody(c)
+      if (bad) return bad
+      const id = ids(c)
+      if (id instanceof Response) return id
+      const r = await prov(c).dissociate(pathParam(c, 'impi'), id.irs)
+      if (r === 'ok') return c.body(null, 200)
+      return absentDelete === '204'
+        ? c.body(null, 204)
+        : errorResponse(c, 404, 'the private identity is not in this set')
+    },
+  }
+}
+
 export function homesteadProv(resolve: DepsResolver): Hono<FunctionBindings> {
   const app = new Hono<FunctionBindings>()
   app.onError(dimeErrorHandler)
@@ -114,26 +147,12 @@ export function homesteadProv(resolve: DepsResolver): Hono<FunctionBindings> {
     },
   })
 
-  resource(app, '/private/:impi/associated_implicit_registration_sets/:irs', {
-    put: async (c) => {
-      const bad = await emptyBody(c)
-      if (bad) return bad
-      const id = ids(c)
-      if (id instanceof Response) return id
-      const r = await prov(c).associate(pathParam(c, 'impi'), id.irs)
-      return r === 'ok'
-        ? c.body(null, 200)
-        : errorResponse(c, 404, 'no such private identity or implicit registration set')
-    },
-    delete: async (c) => {
-      const bad = await emptyBody(c)
-      if (bad) return bad
-      const id = ids(c)
-      if (id instanceof Response) return id
-      const r = await prov(c).dissociate(pathParam(c, 'impi'), id.irs)
-      return c.body(null, r === 'ok' ? 200 : 204)
-    },
-  })
+  // The same association seen from the private identity: removing one that is not there is 204.
+  resource(
+    app,
+    '/private/:impi/associated_implicit_registration_sets/:irs',
+    association(prov, '204')
+  )
 
   resource(app, '/private/:impi/associated_public_ids', {
     get: async (c) => {
@@ -175,28 +194,8 @@ export function homesteadProv(resolve: DepsResolver): Hono<FunctionBindings> {
       },
     })
 
-  resource(app, '/irs/:irs/private_ids/:impi', {
-    put: async (c) => {
-      const bad = await emptyBody(c)
-      if (bad) return bad
-      const id = ids(c)
-      if (id instanceof Response) return id
-      const r = await prov(c).associate(pathParam(c, 'impi'), id.irs)
-      return r === 'ok'
-        ? c.body(null, 200)
-        : errorResponse(c, 404, 'no such private identity or implicit registration set')
-    },
-    delete: async (c) => {
-      const bad = await emptyBody(c)
-      if (bad) return bad
-      const id = ids(c)
-      if (id instanceof Response) return id
-      const r = await prov(c).dissociate(pathParam(c, 'impi'), id.irs)
-      return r === 'ok'
-        ? c.body(null, 200)
-        : errorResponse(c, 404, 'the private identity is not in this set')
-    },
-  })
+  // …and from the set: removing a private identity that is not in it is 404 (crest's routes).
+  resource(app, '/irs/:irs/private_ids/:impi', association(prov, '404'))
 
   // ---- service profiles ----
   resource(app, '/irs/:irs/service_profiles', {

@@ -4,6 +4,7 @@
  * Every failure becomes an {@link ApiError} whose message is a sentence a person can act on:
  * Ellis's own reason, and for upstream failures the reason Homer or Homestead gave.
  */
+import type { NumberJson } from '../../../functions/ellis/number-format'
 
 export class ApiError extends Error {
   constructor(
@@ -92,18 +93,8 @@ export async function requireUser(): Promise<Me> {
   return me
 }
 
-export interface NumberInfo {
-  number_id: string
-  sip_uri: string
-  sip_username: string
-  number: string
-  domain: string
-  formatted_number: string
-  pstn: boolean
-  private_id: string
-  gab_listed?: number
-  sip_password?: string
-}
+/** A number as Ellis answers it (functions/ellis/number-format.ts). */
+export type NumberInfo = NumberJson
 
 export const accountPath = (email: string) => `/accounts/${encodeURIComponent(email)}`
 export const linePath = (email: string, sipUri: string) =>
