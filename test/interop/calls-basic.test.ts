@@ -5,6 +5,7 @@
  * rejection, MESSAGE, tel URIs and reliable provisional responses (PRACK).
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { dime, enc } from '../integration/dime-helpers'
 import { regionDown, regionUp } from '../support/cloud'
 import {
   callIdOf,
@@ -81,6 +82,49 @@ describe('basic calls (tests 1, 2, 4, 5)', () => {
     expect((await call.final).status).toBe(486)
     // Sprout acknowledged the 486 towards the callee: its transaction ends cleanly.
     await terminated(inc.invitation)
+  })
+})
+
+describe('charging (clearwater-interfaces §5.11)', () => {
+  it('records START and STOP for both roles of an answered call, EVENT for a failed one', async () => {
+    const [la, lb] = await Promise.all([newLine(), newLine()])
+    const [a, b] = await Promise.all([phone(la), phone(lb)])
+    const call = a.call(lb.impu)
+    const inc = await b.nextCall()
+    await inc.answer()
+    await call.final
+    const cdrs = async (callId: string) =>
+      (
+        (await (await dime('GET', `/cdrs?call-id=${enc(callId)}`)).json()) as {
+          cdrs: Array<{ accounting_record_type: number; role_of_node: number }>
+        }
+      ).cdrs
+    const id = callIdOf(call)
+    // Talk until Ralf has opened both charging sessions (a START carries its interim timer).
+    await until(async () => (await cdrs(id)).length === 2, 10_000, 'START records')
+    await call.bye()
+    await terminated(inc.invitation)
+    const got = await until(
+      async () => {
+        const c = await cdrs(id)
+        return c.filter((x) => x.accounting_record_type === 4).length === 2 ? c : undefined
+      },
+      10_000,
+      'STOP records'
+    )
+    const kinds = got.map((c) => `${c.accounting_record_type}:${c.role_of_node}`).sort()
+    expect(kinds).toEqual(['2:0', '2:1', '4:0', '4:1'])
+    const failed = a.call(la.impu.replace(/\d{3}@/, '000@'))
+    expect((await failed.final).status).toBe(480)
+    const events = await until(
+      async () => {
+        const c = await cdrs(callIdOf(failed))
+        return c.length > 0 ? c : undefined
+      },
+      10_000,
+      'EVENT record'
+    )
+    expect(events.every((c) => c.accounting_record_type === 1)).toBe(true)
   })
 })
 

@@ -170,13 +170,13 @@ export class IncomingCall {
 }
 
 export async function until<T>(
-  probe: () => T | undefined | false,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs: number,
   what: string
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const v = probe()
+    const v = await probe()
     if (v) return v
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
     await new Promise((r) => setTimeout(r, 20))
