@@ -4,8 +4,9 @@
  * answer wins and the others are cancelled; a caller's CANCEL is answered hop by hop; Accept- and
  * Reject-Contact pick bindings by their feature tags (RFC 3841); a GRUU reaches exactly one.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+
 import { SessionState } from 'sip.js'
+import { afterEach, describe, expect, it } from 'vitest'
 import { established, newLine, Phone, terminated, until } from './calls-support'
 
 const phones: Phone[] = []
@@ -72,12 +73,23 @@ describe('CANCEL and call waiting (tests 32–34)', () => {
     await first.final
     const second = c.call(lb.impu)
     const i2 = await b.nextCall(10_000, 1)
-    await i2.invitation.progress({ statusCode: 180, extraHeaders: ['Alert-Info: <urn:alert:service:call-waiting>'] })
-    const ringing = await until(() => second.responses.find((r) => r.status === 180 && r.header('Alert-Info')), 10_000, '180 with Alert-Info')
+    await i2.invitation.progress({
+      statusCode: 180,
+      extraHeaders: ['Alert-Info: <urn:alert:service:call-waiting>'],
+    })
+    const ringing = await until(
+      () => second.responses.find((r) => r.status === 180 && r.header('Alert-Info')),
+      10_000,
+      '180 with Alert-Info'
+    )
     expect(ringing.header('Alert-Info')).toBe('<urn:alert:service:call-waiting>')
     await second.cancel()
     expect((await second.final).status).toBe(487)
-    await until(() => i2.state === SessionState.Terminated, 10_000, 'second call ended at the callee')
+    await until(
+      () => i2.state === SessionState.Terminated,
+      10_000,
+      'second call ended at the callee'
+    )
     await first.bye()
   })
 })
@@ -87,7 +99,9 @@ describe('caller preferences (tests 35–41, RFC 3841)', () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
     const a = await phone(la)
     const [b1, b2] = await Promise.all([phone(lb), phone(lb)])
-    const r = await a.message(lb.impu, 'for b2', [`Accept-Contact: *;+sip.instance="<urn:uuid:${b2.instance}>";explicit;require`])
+    const r = await a.message(lb.impu, 'for b2', [
+      `Accept-Contact: *;+sip.instance="<urn:uuid:${b2.instance}>";explicit;require`,
+    ])
     expect(r.status).toBe(200)
     await until(() => b2.messages.length === 1, 5_000, 'b2 got it')
     expect(b1.messages).toHaveLength(0)
@@ -98,10 +112,27 @@ describe('caller preferences (tests 35–41, RFC 3841)', () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
     const a = await phone(la)
     const b = await phone(lb, { contactParams: ['+sip.test="hello,goodbye"', 'audio'] })
-    expect((await a.message(lb.impu, 'x', ['Accept-Contact: *;+sip.instance="<wrong>";explicit;require'])).status).toBe(480)
-    expect((await a.message(lb.impu, 'x', ['Accept-Contact: *;+sip.test="!hello";explicit;require'])).status).toBe(200)
-    expect((await a.message(lb.impu, 'x', ['Reject-Contact: *;+sip.instance="<wrong>"'])).status).toBe(200)
-    expect((await a.message(lb.impu, 'x', [`Reject-Contact: *;+sip.instance="<urn:uuid:${b.instance}>"`])).status).toBe(480)
+    expect(
+      (
+        await a.message(lb.impu, 'x', [
+          'Accept-Contact: *;+sip.instance="<wrong>";explicit;require',
+        ])
+      ).status
+    ).toBe(480)
+    expect(
+      (await a.message(lb.impu, 'x', ['Accept-Contact: *;+sip.test="!hello";explicit;require']))
+        .status
+    ).toBe(200)
+    expect(
+      (await a.message(lb.impu, 'x', ['Reject-Contact: *;+sip.instance="<wrong>"'])).status
+    ).toBe(200)
+    expect(
+      (
+        await a.message(lb.impu, 'x', [
+          `Reject-Contact: *;+sip.instance="<urn:uuid:${b.instance}>"`,
+        ])
+      ).status
+    ).toBe(480)
     expect(b.messages).toHaveLength(2)
   })
 
