@@ -147,6 +147,33 @@ describe('messages and numbers (tests 3, 6)', () => {
   })
 })
 
+describe('implicit registration sets (tests 8, 10)', () => {
+  it('registers with digest, lists every identity of the set, and rings the phone for each', async () => {
+    const [la, lb] = await Promise.all([newLine(), newLine()])
+    // A second public identity in the callee's set (Homestead-prov, §2.2).
+    const alias = lb.impu.replace('@', '9@')
+    const sp = (await dime('GET', `/public/${enc(lb.impu)}/service_profile`)).headers.get(
+      'location'
+    )!
+    const put = await dime(
+      'PUT',
+      `${sp}/public_ids/${enc(alias)}`,
+      `<PublicIdentity><Identity>${alias}</Identity></PublicIdentity>`
+    )
+    expect(put.status).toBe(200)
+    const [a, b] = await Promise.all([phone(la), phone(lb)])
+    const ok = b.receivedMatching(/^SIP\/2\.0 200 /).find((m) => /CSeq: \d+ REGISTER/.test(m))!
+    expect(ok).toMatch(new RegExp(`P-Associated-URI:[^\r]*${alias.replace(/[.+]/g, '\\$&')}`, 'i'))
+    expect(b.receivedMatching(/^SIP\/2\.0 401 /).length).toBeGreaterThan(0)
+    const call = a.call(alias)
+    const inc = await b.nextCall()
+    expect(inc.header('P-Called-Party-ID')).toBe(`<${alias}>`)
+    await inc.answer()
+    expect((await call.final).status).toBe(200)
+    await call.bye()
+  })
+})
+
 describe('reliable provisional responses (test 7)', () => {
   it('passes PRACK for a 180 with Require: 100rel through in the early dialog', async () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
