@@ -196,3 +196,27 @@ describe('ACRs (clearwater-interfaces §5.11)', () => {
     })
   })
 })
+
+describe('Call-Diversion AS URI (clearwater-interfaces §5.9 item 5)', () => {
+  it('reads target, conditions and timer from the URI', async () => {
+    const { cdivServiceFromUri, isCallDiversionAs } = await import('./cdiv-as-uri')
+    const uri =
+      'sip:communication-diversion.example.com;target=sip:c%40example.com;conditions=busy+no-answer+bogus;no-reply-timer=30'
+    expect(isCallDiversionAs(uri, 'example.com')).toBe(true)
+    expect(isCallDiversionAs('sip:mmtel.example.com', 'example.com')).toBe(false)
+    const s = cdivServiceFromUri(uri)!
+    expect(s.noReplyTimerS).toBe(30)
+    expect(s.rules[0]!.forwardTo!.target).toBe('sip:c@example.com')
+    expect(s.rules[0]!.conditions).toMatchObject({
+      busy: true,
+      noAnswer: true,
+      notRegistered: false,
+      unconditional: false,
+    })
+    expect(
+      cdivServiceFromUri('sip:communication-diversion.example.com;target=sip:c%40x')!.rules[0]!
+        .conditions.unconditional
+    ).toBe(true)
+    expect(cdivServiceFromUri('sip:communication-diversion.example.com')).toBeUndefined()
+  })
+})

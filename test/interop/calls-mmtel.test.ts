@@ -192,6 +192,62 @@ describe('communication diversion (tests 18–28)', () => {
   })
 })
 
+describe('Call-Diversion AS with the rule in its URI (tests 15–17)', () => {
+  const cdivAs = (target: string, conditions?: string) =>
+    `sip:communication-diversion.example.com;target=${target.replace('@', '%40')}${conditions ? `;conditions=${conditions}` : ''};no-reply-timer=20`
+  async function setup(conditions?: string) {
+    const lc = await newLine()
+    const [la, lb] = await Promise.all([
+      newLine(),
+      newLine({
+        ifcs: [
+          {
+            server: cdivAs(lc.impu, conditions),
+            conditions: [{ method: 'INVITE' }, { sessionCase: 1 }],
+          },
+        ],
+      }),
+    ])
+    const [a, b, c] = await Promise.all([phone(la), phone(lb), phone(lc)])
+    return { a, b, c, lb }
+  }
+
+  it('diverts unconditionally: 100, 181, 180, 200 and the callee never rings', async () => {
+    const { a, b, c, lb } = await setup()
+    const call = a.call(lb.impu)
+    const inc = await c.nextCall()
+    await inc.ring()
+    await inc.answer()
+    expect((await call.final).status).toBe(200)
+    expect(distinct(call.statuses())).toEqual([100, 181, 180, 200])
+    expect(b.incoming).toHaveLength(0)
+    await call.bye()
+  })
+
+  it('diverts on busy', async () => {
+    const { a, b, c, lb } = await setup('busy')
+    const call = a.call(lb.impu)
+    await (await b.nextCall()).reject(486)
+    const inc = await c.nextCall()
+    await inc.answer()
+    expect((await call.final).status).toBe(200)
+    await call.bye()
+  })
+
+  it('diverts on no-answer when the callee rang and then timed out', async () => {
+    const { a, b, c, lb } = await setup('no-answer')
+    const call = a.call(lb.impu)
+    const incB = await b.nextCall()
+    await incB.ring()
+    await incB.reject(408)
+    const inc = await c.nextCall()
+    await inc.answer()
+    expect((await call.final).status).toBe(200)
+    expect(call.statuses()).toContain(181)
+    await call.bye()
+  })
+})
+
 describe('identity restriction (OIR and privacy)', () => {
   it('hides the caller from the callee when presentation is restricted', async () => {
     const oir = simservs(

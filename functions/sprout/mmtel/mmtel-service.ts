@@ -28,7 +28,7 @@ import {
   terminatingPrivacy,
 } from '../../../shared/ims/mmtel-privacy'
 import { dialledNumber } from '../../../shared/ims/number-translation'
-import type { SimservsModel } from '../../../shared/ims/simservs-model'
+import type { CdivService, SimservsModel } from '../../../shared/ims/simservs-model'
 import type { SipRequest } from '../../../shared/sip'
 import { serializeUri } from '../../../shared/sip/uri'
 import type { RoutingDeps } from '../routing/routing-deps'
@@ -99,6 +99,24 @@ export async function mmtelOriginating(
   return {}
 }
 
+/**
+ * The Call-Diversion AS of §5.9 item 5: the same CDIV engine with the one rule its URI carries,
+ * and no privacy or barring.
+ */
+export function callDiversionAs(
+  req: SipRequest,
+  servedUser: string,
+  cdiv: CdivService,
+  now: number
+): MmtelOutcome {
+  return cdivStep(
+    req,
+    servedUser,
+    { oip: undefined, oir: undefined, cdiv, icb: undefined, ocb: undefined, extensions: [] },
+    now
+  )
+}
+
 export async function mmtelTerminating(
   d: RoutingDeps,
   req: SipRequest,
@@ -119,33 +137,37 @@ export async function mmtelTerminating(
 
   const s = await (prefetched ?? servicesOf(d, servedUser))
   if (!s) return {}
-  const caller = callerOf(req)
-  const anonymous = callerAnonymous(req)
-  const media = mediaOf(req)
-  const ctx = { media, caller, callerAnonymous: anonymous, now: d.clock.now() }
-  const diversions = req.getAll('diversion').length
-  const isInvite = req.method === 'INVITE'
-
-  // CDIV on the request (TS 24.604 §4.5.2.6.2): INVITE only.
-  let divert: CdivTarget | undefined
-  if (isInvite) {
-    const t = cdivOnRequest(s.cdiv, ctx)
-    if (t && diversionTarget(t.target) && diversions < MAX_DIVERSIONS) divert = t
-  }
-  // ICB (TS 24.611), after CDIV as Sprout's MMTEL orders them.
   const icb = barringOutcome(s.icb, {
     dialledNumber: undefined,
     homeCountryCode: d.routing.homeCountryCode,
-    otherParty: caller,
-    anonymous,
-    diverted: diversions > 0,
-    media,
+    otherParty: callerOf(req),
+    anonymous: callerAnonymous(req),
+    diverted: req.getAll('diversion').length > 0,
+    media: mediaOf(req),
     now: d.clock.now(),
   })
+  // CDIV on the request first, then ICB, as Sprout's MMTEL orders them.
+  const out = cdivStep(req, servedUser, s, d.clock.now())
   if (icb === 'bar') return { reject: { status: 603, reason: 'Decline' } }
-  if (divert) return { divert }
+  return out
+}
+
+/** CDIV on the request, or CDIV armed for the answer (TS 24.604 §4.5.2.6). */
+function cdivStep(
+  req: SipRequest,
+  servedUser: string,
+  s: SimservsModel,
+  now: number
+): MmtelOutcome {
+  const caller = callerOf(req)
+  const anonymous = callerAnonymous(req)
+  const media = mediaOf(req)
+  const ctx = { media, caller, callerAnonymous: anonymous, now }
+  const diversions = req.getAll('diversion').length
+  if (req.method !== 'INVITE' || !s.cdiv?.active) return {}
+  const t = cdivOnRequest(s.cdiv, ctx)
+  if (t && diversionTarget(t.target) && diversions < MAX_DIVERSIONS) return { divert: t }
   // Armed whenever CDIV is active, rules or not: a 302 from the callee deflects (§5.9).
-  if (!isInvite || !s.cdiv?.active) return {}
   const noReply = noReplyTimerSeconds(s.cdiv, ctx)
   return {
     arm: {

@@ -27,6 +27,7 @@ import {
   pServedUser,
   sessionCaseOf,
 } from '../../../shared/ims/as-chain'
+import { cdivServiceFromUri, isCallDiversionAs } from '../../../shared/ims/cdiv-as-uri'
 import type { CdivTarget } from '../../../shared/ims/mmtel-cdiv'
 import { cdivOnResponse } from '../../../shared/ims/mmtel-cdiv'
 import {
@@ -37,7 +38,7 @@ import {
 import { bgcfRoute, isOffNetSip, translateRequestUri } from '../../../shared/ims/number-translation'
 import type { SipRequest } from '../../../shared/sip'
 import { serializeUri } from '../../../shared/sip/uri'
-import { mmtelOriginating, mmtelTerminating } from '../mmtel/mmtel-service'
+import { callDiversionAs, mmtelOriginating, mmtelTerminating } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
 import { planDelivery } from './deliver'
 import type { Lookups } from './lookups'
@@ -241,6 +242,19 @@ async function terminating(
   })
   if (next) {
     const server = next.ifc.applicationServer
+    const cdivAs = isCallDiversionAs(server.serverName, d.homeDomain)
+      ? cdivServiceFromUri(server.serverName)
+      : undefined
+    if (cdivAs) {
+      // The Call-Diversion AS of §5.9 item 5, in-process like MMTEL.
+      const r = callDiversionAs(req, step.servedUser, cdivAs, d.clock.now())
+      if (r.divert) {
+        const s = divertHere(p, step.servedUser, r.divert)
+        if (s) return s
+      }
+      if (r.arm) p.arm = r.arm
+      return { ...step, ifc: next.index + 1 }
+    }
     if (isBuiltInMmtel(server.serverName, d.homeDomain, d.routing.mmtelHost)) {
       const r = await mmtelTerminating(d, req, step.servedUser, p.lookups.simservs(step.servedUser))
       if (r.reject) return { kind: 'reject', ...r.reject }
