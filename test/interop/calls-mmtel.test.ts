@@ -52,6 +52,21 @@ describe('call barring (tests 11, 14)', () => {
     expect(b.incoming).toHaveLength(0)
   })
 
+  it('bars international numbers only, with the international condition (tests 12, 13)', async () => {
+    const intl = simservs(
+      `<outgoing-communication-barring active="true"><cp:ruleset>${rule('r', '<international/>', '<allow>false</allow>')}</cp:ruleset></outgoing-communication-barring>`
+    )
+    const [la, lb] = await Promise.all([newLine({ simservs: intl }), newLine()])
+    const [a, b] = await Promise.all([phone(la), phone(lb)])
+    const abroad = a.call(`sip:011447854481549@${la.impu.split('@')[1]}`)
+    expect((await abroad.final).status).toBe(603)
+    const home = a.call(lb.impu)
+    const inc = await b.nextCall()
+    await inc.answer()
+    expect((await home.final).status).toBe(200)
+    await home.bye()
+  })
+
   it('declines with 603 when the callee bars incoming calls', async () => {
     const [la, lb] = await Promise.all([newLine(), newLine({ simservs: barAll('incoming') })])
     const [a, b] = await Promise.all([phone(la), phone(lb)])
