@@ -11,7 +11,8 @@
  *    INVITE to receiving the 180 (edge → Sprout → Dime/KV → edge → callee → back), p50/p99.
  * 3. Store cost: the sequential store round trips Sprout recorded per INVITE and per 2xx.
  *
- * Flags: `--seconds=<n>` (default 20), `--concurrency=<n>` (default 8), `--pairs=<n>` (default 8).
+ * Flags: `--seconds=<n>` (default 20), `--concurrency=<n>` (default 8), `--pairs=<n>` (default 8),
+ * `--talk=<ms>` between the 200 and the BYE (default 100).
  */
 import { createWriteStream, mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -38,6 +39,9 @@ const arg = (name: string, dflt: number) => {
 const SECONDS = arg('seconds', 20)
 const CONCURRENCY = arg('concurrency', 8)
 const PAIRS = Math.max(arg('pairs', 8), CONCURRENCY)
+/** Talk time before the BYE: each message of a call rides its own HTTP hop, so a BYE sent the
+ * instant the 200 arrives can overtake the ACK, which sip.js does not survive. */
+const TALK_MS = arg('talk', 100)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const offset = Number(
@@ -186,8 +190,9 @@ function call(ua: UserAgent, target: string): Promise<CallResult> {
             if (r.message.statusCode === 180 && Number.isNaN(ringMs))
               ringMs = performance.now() - start
           },
-          onAccept: () => {
+          onAccept: async () => {
             answerMs = performance.now() - start
+            await sleep(TALK_MS)
             void inviter.bye({
               requestDelegate: {
                 onAccept: () => {
@@ -225,6 +230,12 @@ function table(rows: Array<[string, string]>) {
 }
 
 let exitCode = 0
+let uaErrors = 0
+// sip.js throws from its own timers on some races (a late ACK after the BYE); count, don't die.
+process.on('uncaughtException', (err) => {
+  uaErrors++
+  log.write(`[bench] user agent error: ${String(err)}\n`)
+})
 const uas: UserAgent[] = []
 try {
   console.log(`provisioning and registering ${PAIRS} caller/callee pairs…`)
