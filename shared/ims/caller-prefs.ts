@@ -21,6 +21,7 @@
  * match), then by the later expiry, and the first `maxTargets` kept.
  */
 
+import { isFeatureTag } from '../sip'
 export interface FeatureParam {
   readonly name: string
   readonly value: string | null
@@ -48,32 +49,7 @@ export interface RankedTarget<T> {
   score: number
 }
 
-/** RFC 3840 §9 base feature tags (parameters without the `+` prefix). */
-const BASE_TAGS = new Set([
-  'audio',
-  'automata',
-  'class',
-  'duplex',
-  'data',
-  'control',
-  'mobility',
-  'description',
-  'events',
-  'priority',
-  'methods',
-  'schemes',
-  'application',
-  'video',
-  'language',
-  'type',
-  'isfocus',
-  'actor',
-  'text',
-  'extensions',
-])
-
-export const isFeatureTag = (name: string): boolean =>
-  name.startsWith('+') || BASE_TAGS.has(name.toLowerCase())
+export { isFeatureTag }
 
 /** The feature tags among `params`, names lower-cased. */
 export function featureSet(params: readonly FeatureParam[]): Map<string, string> {

@@ -72,6 +72,7 @@ export function contactPubGruu(c: NameAddr): string | undefined {
   return p?.value == null ? undefined : unquote(p.value)
 }
 
+/** RFC 3840 §9 base feature tags (parameters without the `+` prefix). */
 const BASE_TAGS = new Set([
   'audio',
   'automata',
@@ -95,7 +96,11 @@ const BASE_TAGS = new Set([
   'extensions',
 ])
 
-/** Feature-tag parameters (RFC 3840 §9): `+`-prefixed names and the base tags, in order. */
+/** True for a feature-tag parameter name (RFC 3840 §9): `+`-prefixed, or one of the base tags. */
+export const isFeatureTag = (name: string): boolean =>
+  name.startsWith('+') || BASE_TAGS.has(name.toLowerCase())
+
+/** Feature-tag parameters (RFC 3840 §9), in order. */
 export function contactFeatureTags(c: NameAddr): Param[] {
-  return c.params.filter((p) => p.name.startsWith('+') || BASE_TAGS.has(p.name.toLowerCase()))
+  return c.params.filter((p) => isFeatureTag(p.name))
 }

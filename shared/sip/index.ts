@@ -35,6 +35,7 @@ export {
   contactPubGruu,
   contactQ,
   contactRegId,
+  isFeatureTag,
   parseContact,
   serializeContact,
 } from './contact'
