@@ -10,6 +10,7 @@ import { signRequest } from '../../shared/hop/signature'
 import { createFunctionApp } from '../../shared/http/function-app'
 import { createLogger, type LogLevel } from '../../shared/log/logger'
 import { type MemoryVellum, memoryVellum } from '../../shared/vellum'
+import { UNIT_HOP_SECRET, unitTestEnv } from '../../test/support/unit-env'
 import { dimeConfig } from './dime-config'
 import type { DimeDeps } from './dime-deps'
 import { mountDime } from './mount'
@@ -22,7 +23,7 @@ function headerRecord(h: RequestInit['headers']): Record<string, string> {
   return out
 }
 
-export const HOP_SECRET = 'unit-test-hop-secret-0123456789'
+export const HOP_SECRET = UNIT_HOP_SECRET
 
 export interface Outbound {
   method: string
@@ -47,36 +48,9 @@ export interface TestDime {
   logs: string[]
 }
 
-function urls(base: number) {
-  const u = (p: number) => `http://127.0.0.1:${p}`
-  return {
-    sprout: u(base),
-    dime: u(base + 1),
-    homer: u(base + 2),
-    ellis: u(base + 3),
-    timers: u(base + 4),
-  }
-}
-
 export function testDime(extra: Record<string, string> = {}, level: LogLevel = 'warn'): TestDime {
   const raw: Record<string, string> = {
-    REGION: 'a',
-    HOME_DOMAIN: 'example.com',
-    HOP_SECRET,
-    FUNCTION_URLS: JSON.stringify({ a: urls(9800), b: urls(9810) }),
-    EDGE_URL: 'http://127.0.0.1:9787',
-    KV_URL: 'http://127.0.0.1:9791',
-    KV_TOKEN: 't',
-    KV_REMOTE_URL: 'http://127.0.0.1:9792',
-    KV_REMOTE_TOKEN: 't',
-    DYNAMO_REGION: 'local-a',
-    SCHEDULER_REGION: 'local-a',
-    SCHEDULER_REMOTE_REGION: 'local-b',
-    SCHEDULER_ROLE_ARN: 'arn:role',
-    TIMERS_TARGET_ARN: 'arn:a',
-    TIMERS_REMOTE_TARGET_ARN: 'arn:b',
-    SIGNUP_CODE: 'x',
-    ELLIS_API_KEY: 'x',
+    ...unitTestEnv(),
     ...extra,
   }
   let t = Date.UTC(2026, 10, 21, 12, 0, 0)

@@ -21,6 +21,7 @@ import {
   formatNonceCount,
 } from '../../shared/sip/digest'
 import { type MemoryRegionalKv, type MemoryVellum, memoryVellum } from '../../shared/vellum'
+import { unitTestEnv } from '../../test/support/unit-env'
 import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from '../dime/test-kit'
 import { LOCAL_COUNTERS } from './auth/auth-limiter'
 import { createHssClient } from './hss-client'
@@ -32,17 +33,6 @@ import { type SproutDeps, scscfUri } from './sprout-deps'
 export const EDGE = 'http://127.0.0.1:9787'
 export const SPROUT_A = 'http://127.0.0.1:9800'
 export const DOMAIN = 'example.com'
-
-function urls(base: number) {
-  const u = (p: number) => `http://127.0.0.1:${p}`
-  return {
-    sprout: u(base),
-    dime: u(base + 1),
-    homer: u(base + 2),
-    ellis: u(base + 3),
-    timers: u(base + 4),
-  }
-}
 
 export interface Posted {
   url: string
@@ -68,23 +58,7 @@ export interface TestSprout {
 
 export function testSprout(extra: Record<string, string> = {}): TestSprout {
   const raw: Record<string, string> = {
-    REGION: 'a',
-    HOME_DOMAIN: DOMAIN,
-    HOP_SECRET,
-    FUNCTION_URLS: JSON.stringify({ a: urls(9800), b: urls(9810) }),
-    EDGE_URL: EDGE,
-    KV_URL: 'http://127.0.0.1:9791',
-    KV_TOKEN: 't',
-    KV_REMOTE_URL: 'http://127.0.0.1:9792',
-    KV_REMOTE_TOKEN: 't',
-    DYNAMO_REGION: 'local-a',
-    SCHEDULER_REGION: 'local-a',
-    SCHEDULER_REMOTE_REGION: 'local-b',
-    SCHEDULER_ROLE_ARN: 'arn:role',
-    TIMERS_TARGET_ARN: 'arn:a',
-    TIMERS_REMOTE_TARGET_ARN: 'arn:b',
-    SIGNUP_CODE: 'x',
-    ELLIS_API_KEY: 'x',
+    ...unitTestEnv(),
     SPROUT_TEST_AS: '1',
     AS_URLS: JSON.stringify({
       test: `${SPROUT_A}/test-as/sip`,

@@ -16,6 +16,7 @@ import { createLogger } from '../../../shared/log/logger'
 import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
 import { buildResponse } from '../../../shared/sip/builders'
 import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import { unitTestEnv } from '../../../test/support/unit-env'
 import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from '../../dime/test-kit'
 import { SimservsDocuments } from '../../homer/simservs-documents'
 import { createHssClient } from '../hss-client'
@@ -41,17 +42,6 @@ const AS_NAMES = [
   'redirect',
 ]
 
-function urls(base: number) {
-  const u = (p: number) => `http://127.0.0.1:${p}`
-  return {
-    sprout: u(base),
-    dime: u(base + 1),
-    homer: u(base + 2),
-    ellis: u(base + 3),
-    timers: u(base + 4),
-  }
-}
-
 export interface Sent {
   token: string
   msg: SipRequest | SipResponse
@@ -61,23 +51,7 @@ let seq = 0
 
 export function routingHarness(extra: Record<string, string> = {}) {
   const raw: Record<string, string> = {
-    REGION: 'a',
-    HOME_DOMAIN: DOMAIN,
-    HOP_SECRET,
-    FUNCTION_URLS: JSON.stringify({ a: urls(9800), b: urls(9810) }),
-    EDGE_URL: EDGE,
-    KV_URL: 'http://127.0.0.1:9791',
-    KV_TOKEN: 't',
-    KV_REMOTE_URL: 'http://127.0.0.1:9792',
-    KV_REMOTE_TOKEN: 't',
-    DYNAMO_REGION: 'local-a',
-    SCHEDULER_REGION: 'local-a',
-    SCHEDULER_REMOTE_REGION: 'local-b',
-    SCHEDULER_ROLE_ARN: 'arn:role',
-    TIMERS_TARGET_ARN: 'arn:a',
-    TIMERS_REMOTE_TARGET_ARN: 'arn:b',
-    SIGNUP_CODE: 'x',
-    ELLIS_API_KEY: 'x',
+    ...unitTestEnv(),
     SPROUT_TEST_AS: '1',
     AS_URLS: JSON.stringify(
       Object.fromEntries(AS_NAMES.map((n) => [n, `${SPROUT_A}/test-as/${n}/sip`]))
