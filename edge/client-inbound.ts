@@ -101,7 +101,7 @@ function addressedToEdge(io: FlowIo, req: SipRequest): boolean {
 function popOwnRoutes(io: FlowIo, req: SipRequest): void {
   for (;;) {
     const r = req.get('route') as NameAddr | undefined
-    if (!r || r.uri.kind !== 'sip' || r.uri.user !== io.state.token) return
+    if (r?.uri.kind !== 'sip' || r.uri.user !== io.state.token) return
     req.shift('route')
   }
 }

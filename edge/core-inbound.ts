@@ -7,8 +7,8 @@
  */
 import { EDGE_HOST, FLOW_VIA_PARAM } from '../shared/hop/internal-addresses'
 import { tryParseMessage } from '../shared/sip'
-import { md5Hex } from '../shared/sip/md5'
 import { contactExpires, contactInstance } from '../shared/sip/contact'
+import { md5Hex } from '../shared/sip/md5'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import { type NameAddr, serializeNameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
@@ -36,7 +36,7 @@ function requestToClient(io: FlowIo, req: SipRequest): void {
   const s = io.state
   for (;;) {
     const r = req.get('route') as NameAddr | undefined
-    if (!r || r.uri.kind !== 'sip' || r.uri.user !== s.token) break
+    if (r?.uri.kind !== 'sip' || r.uri.user !== s.token) break
     req.shift('route')
   }
   if (!req.toTag && DIALOG_CREATING.has(req.method)) {

@@ -29,9 +29,9 @@ describe('AWS stacks', () => {
       expect(t.Resources[logical]?.Properties.FunctionName).toBe(`edgewater-${fn}-b`)
       expect(t.Resources[`${logical}Url`]?.Type).toBe('AWS::Lambda::Url')
     }
-    const env = (
-      t.Resources.SproutFunction?.Properties.Environment as { Variables: Record<string, unknown> }
-    ).Variables
+    const sprout = t.Resources.SproutFunction
+    expect(sprout).toBeDefined()
+    const env = (sprout!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
     expect(env.REGION).toBe('b')
     expect(env.SCHEDULER_REMOTE_REGION).toBe('eu-west-1')
     expect(env.TRUST_CLOCK_HEADER).toBeUndefined()

@@ -75,9 +75,13 @@ describe('npm start stops cleanly', { timeout: 120_000 }, () => {
     child.stderr.on('data', (d) => (out += d))
     await new Promise<void>((resolve, reject) => {
       const t = setInterval(() => {
-        if (out.includes('Edgewater is up')) clearInterval(t), resolve()
-        if (child.exitCode !== null)
-          clearInterval(t), reject(new Error(`start exited early:\n${out}`))
+        if (out.includes('Edgewater is up')) {
+          clearInterval(t)
+          resolve()
+        } else if (child.exitCode !== null) {
+          clearInterval(t)
+          reject(new Error(`start exited early:\n${out}`))
+        }
       }, 200)
     })
     const descendants = () => {
@@ -89,8 +93,12 @@ describe('npm start stops cleanly', { timeout: 120_000 }, () => {
       const ids = new Set([String(child.pid)])
       for (let grew = true; grew; ) {
         grew = false
-        for (const [pid, ppid] of rows)
-          if (ppid && ids.has(ppid) && pid && !ids.has(pid)) ids.add(pid), (grew = true)
+        for (const [pid, ppid] of rows) {
+          if (ppid && ids.has(ppid) && pid && !ids.has(pid)) {
+            ids.add(pid)
+            grew = true
+          }
+        }
       }
       ids.delete(String(child.pid))
       return rows

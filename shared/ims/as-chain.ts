@@ -59,7 +59,7 @@ export function odiRoute(token: string, scscfHost: string, c: ChainCase): string
 
 /** The token of an ODI user part, or undefined when it is not one. */
 export function odiTokenOf(user: string | null | undefined): string | undefined {
-  if (!user || !user.startsWith(ODI_PREFIX)) return undefined
+  if (!user?.startsWith(ODI_PREFIX)) return undefined
   const t = user.slice(ODI_PREFIX.length)
   return /^[A-Za-z0-9._-]{4,128}$/.test(t) ? t : undefined
 }

@@ -230,10 +230,10 @@ function table(rows: Array<[string, string]>) {
 }
 
 let exitCode = 0
-let uaErrors = 0
+let _uaErrors = 0
 // sip.js throws from its own timers on some races (a late ACK after the BYE); count, don't die.
 process.on('uncaughtException', (err) => {
-  uaErrors++
+  _uaErrors++
   log.write(`[bench] user agent error: ${String(err)}\n`)
 })
 const uas: UserAgent[] = []

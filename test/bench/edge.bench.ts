@@ -66,8 +66,12 @@ function workerdPids(): number[] {
   let grew = true
   while (grew) {
     grew = false
-    for (const [pid, ppid] of rows)
-      if (pid && ppid && mine.has(ppid) && !mine.has(pid)) mine.add(pid), (grew = true)
+    for (const [pid, ppid] of rows) {
+      if (pid && ppid && mine.has(ppid) && !mine.has(pid)) {
+        mine.add(pid)
+        grew = true
+      }
+    }
   }
   return rows
     .filter(([pid, , comm]) => pid && mine.has(pid) && comm === 'workerd')

@@ -29,7 +29,7 @@ export function takeOwnRoutes(req: SipRequest): NameAddr[] {
   const out: NameAddr[] = []
   for (;;) {
     const r = req.get('route')
-    if (!r || r.uri.kind !== 'sip' || !isSproutHost(r.uri.host)) return out
+    if (r?.uri.kind !== 'sip' || !isSproutHost(r.uri.host)) return out
     req.shift('route')
     out.push(r)
   }

@@ -339,7 +339,7 @@ export function foldRecord(
   events: readonly TxEvent[]
 ): { state: TxState; actions: TxAction[] } | undefined {
   const first = events[0]
-  if (!first || first.k !== 'create') return undefined
+  if (first?.k !== 'create') return undefined
   const state = initialState(first)
   let actions: TxAction[] = []
   for (let n = 1; n < events.length; n++) actions = applyEvent(state, events[n]!)
