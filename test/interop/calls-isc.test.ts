@@ -65,6 +65,13 @@ describe('ISC interface (tests 69–71, 74)', () => {
     const call = a.call(lb.impu)
     expect((await call.final).status).toBe(200)
     await established(call.inviter)
+    // ACK and BYE are separate hops and may overtake each other (a UAS must cope with a BYE
+    // before the ACK): hang up only once the AS has the ACK, as a person would after talking.
+    const answered = (m: string) => async () =>
+      (await asLog('a', callIdOf(call))).some(
+        (r) => r.as === 'answer' && r.kind === 'request' && r.method === m
+      )
+    await until(answered('ACK'), 5_000, 'ACK reached the AS')
     await call.bye()
     await terminated(call.inviter)
     expect(b.incoming).toHaveLength(0)
