@@ -318,3 +318,40 @@ export async function firePops(
   }
   return out
 }
+
+/** Posts `text` to Sprout as the edge would; returns what Sprout then sent to flow `token`. */
+export async function postFromFlow(
+  t: TestSprout,
+  text: string,
+  token: string
+): Promise<Array<SipRequest | SipResponse>> {
+  const before = t.toFlow(token).length
+  const res = await t.post(text)
+  if (res.status !== 202) throw new Error(`the hop answered ${res.status}, not 202`)
+  return t
+    .toFlow(token)
+    .slice(before)
+    .map((p) => p.msg)
+}
+
+/** REGISTER, answer the 401 with the subscriber's password, REGISTER again: the final response. */
+export async function registerWithAuth(
+  t: TestSprout,
+  who: { impu: string; impi: string; password: string },
+  r: { token: string; callId: string; cseq: number; contacts: string[]; expires?: number }
+): Promise<SipResponse> {
+  const e = r.expires !== undefined ? { expires: r.expires } : {}
+  const base = { impu: who.impu, token: r.token, callId: r.callId, contacts: r.contacts, ...e }
+  const [ch] = (await postFromFlow(
+    t,
+    edgeRegister({ ...base, cseq: r.cseq }),
+    r.token
+  )) as SipResponse[]
+  const authorization = answer401(ch!, { impi: who.impi, password: who.password })
+  const out = await postFromFlow(
+    t,
+    edgeRegister({ ...base, cseq: r.cseq + 1, authorization }),
+    r.token
+  )
+  return out.find((m) => m.kind === 'response') as SipResponse
+}

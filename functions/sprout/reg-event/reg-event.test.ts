@@ -2,13 +2,13 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { parseReginfoXml } from '../../../shared/ims/reginfo-parse'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import {
-  answer401,
   DOMAIN,
-  edgeRegister,
   edgeSubscribe,
   firePops,
   flowToken,
+  postFromFlow,
   provisionLikeEllis,
+  registerWithAuth,
   type TestSprout,
   testSprout,
 } from '../test-kit'
@@ -23,14 +23,7 @@ beforeEach(async () => {
   await provisionLikeEllis(t.dime, impu, { password })
 })
 
-async function post(text: string, token: string): Promise<Array<SipRequest | SipResponse>> {
-  const before = t.toFlow(token).length
-  expect((await t.post(text)).status).toBe(202)
-  return t
-    .toFlow(token)
-    .slice(before)
-    .map((p) => p.msg)
-}
+const post = (text: string, token: string) => postFromFlow(t, text, token)
 
 async function register(
   token: string,
@@ -39,31 +32,11 @@ async function register(
   contacts: string[],
   expires?: number
 ) {
-  const [ch] = (await post(
-    edgeRegister({
-      impu,
-      token,
-      callId,
-      cseq,
-      contacts,
-      ...(expires !== undefined ? { expires } : {}),
-    }),
-    token
-  )) as SipResponse[]
-  const auth = answer401(ch!, { impi, password })
-  const out = await post(
-    edgeRegister({
-      impu,
-      token,
-      callId,
-      cseq: cseq + 1,
-      contacts,
-      authorization: auth,
-      ...(expires !== undefined ? { expires } : {}),
-    }),
-    token
+  const ok = await registerWithAuth(
+    t,
+    { impu, impi, password },
+    { token, callId, cseq, contacts, expires }
   )
-  const ok = out.find((m) => m.kind === 'response') as SipResponse
   expect(ok.status).toBe(200)
   return ok
 }

@@ -1,14 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { parseReginfoXml } from '../../../shared/ims/reginfo-parse'
-import type { SipRequest, SipResponse } from '../../../shared/sip'
+import type { SipRequest } from '../../../shared/sip'
 import {
-  answer401,
   DOMAIN,
   edgeRegister,
   edgeSubscribe,
   firePops,
   flowToken,
+  postFromFlow,
   provisionLikeEllis,
+  registerWithAuth,
   type TestSprout,
   testSprout,
 } from '../test-kit'
@@ -23,41 +24,15 @@ beforeEach(async () => {
   await provisionLikeEllis(t.dime, impu, { password })
 })
 
-async function post(text: string, token: string) {
-  const before = t.toFlow(token).length
-  expect((await t.post(text)).status).toBe(202)
-  return t
-    .toFlow(token)
-    .slice(before)
-    .map((p) => p.msg)
-}
+const post = (text: string, token: string) => postFromFlow(t, text, token)
 
-async function register(
+const register = (
   token: string,
   callId: string,
   cseq: number,
   contacts: string[],
   expires?: number
-) {
-  const e = expires !== undefined ? { expires } : {}
-  const [ch] = (await post(
-    edgeRegister({ impu, token, callId, cseq, contacts, ...e }),
-    token
-  )) as SipResponse[]
-  const out = await post(
-    edgeRegister({
-      impu,
-      token,
-      callId,
-      cseq: cseq + 1,
-      contacts,
-      authorization: answer401(ch!, { impi, password }),
-      ...e,
-    }),
-    token
-  )
-  return out.find((m) => m.kind === 'response') as SipResponse
-}
+) => registerWithAuth(t, { impu, impi, password }, { token, callId, cseq, contacts, expires })
 
 const bindings = async () => {
   const r = await t.request('GET', `/impu/${encodeURIComponent(impu)}/bindings`)

@@ -1,13 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { SipResponse } from '../../../shared/sip'
 import type { TestAsRecord } from '../test-as'
 import {
-  answer401,
   DOMAIN,
-  edgeRegister,
   firePops,
   flowToken,
+  postFromFlow,
   provisionLikeEllis,
+  registerWithAuth,
   type TestSprout,
   testSprout,
 } from '../test-kit'
@@ -21,41 +20,13 @@ const ifc = (server: string, handling: 0 | 1, extra = '') =>
 
 let t: TestSprout
 
-async function post(text: string, token: string) {
-  const before = t.toFlow(token).length
-  expect((await t.post(text)).status).toBe(202)
-  return t
-    .toFlow(token)
-    .slice(before)
-    .map((p) => p.msg)
-}
-
-async function register(
+const register = (
   token: string,
   callId: string,
   cseq: number,
   contacts: string[],
   expires?: number
-) {
-  const e = expires !== undefined ? { expires } : {}
-  const [ch] = (await post(
-    edgeRegister({ impu, token, callId, cseq, contacts, ...e }),
-    token
-  )) as SipResponse[]
-  const out = await post(
-    edgeRegister({
-      impu,
-      token,
-      callId,
-      cseq: cseq + 1,
-      contacts,
-      authorization: answer401(ch!, { impi, password }),
-      ...e,
-    }),
-    token
-  )
-  return out.find((m) => m.kind === 'response') as SipResponse
-}
+) => registerWithAuth(t, { impu, impi, password }, { token, callId, cseq, contacts, expires })
 
 const received = async () =>
   (
