@@ -4,7 +4,6 @@ import {
   DOMAIN,
   firePops,
   flowToken,
-  postFromFlow,
   provisionLikeEllis,
   registerWithAuth,
   type TestSprout,
