@@ -31,6 +31,7 @@ export default defineConfig({
           name: 'integration',
           include: [
             'test/integration/**/*.test.ts',
+            'test/security/**/*.test.ts',
             'test/interop/**/*.test.ts',
             'test/gr/**/*.test.ts',
             'test/e2e/**/*.test.ts',
