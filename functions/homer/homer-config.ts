@@ -11,13 +11,6 @@ export const HOMER_LIMITS = {
   writeAttempts: 4,
 } as const
 
-/**
- * Seconds a cached simservs model lives in the regional KV. Writes go through the cache (PUT and
- * DELETE replace the entry in both regions), so this only bounds staleness after a lost remote
- * KV write (dual-write failures are logged, not fatal).
- */
-export const SIMSERVS_CACHE_TTL_S = 300
-
 /** Seconds a Ut digest nonce is valid (RFC 7616 §5.4: limited lifetime); `stale=true` after. */
 export const UT_NONCE_LIFETIME_S = 300
 /** Extra seconds the nonce record outlives its lifetime, so a late answer is told "stale". */

@@ -12,19 +12,12 @@ import type { Clock } from '../../shared/config/clock'
 import type { SimservsModel } from '../../shared/ims/simservs-model'
 import { type ConditionalHeaders, evaluatePreconditions } from '../../shared/ims/xcap-preconditions'
 import type { Logger } from '../../shared/log/logger'
+import { type StoredSimservs, toStored, writeCache } from '../../shared/simservs/simservs-cache'
 import { ConditionFailed } from '../../shared/vellum/errors'
-import type { Condition, GlobalTable, Item } from '../../shared/vellum/global-table'
+import type { Condition, GlobalTable } from '../../shared/vellum/global-table'
 import { simservsKey } from '../../shared/vellum/keys'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { HOMER_LIMITS } from './homer-config'
-import { writeCache } from './simservs-cache'
-
-export interface StoredSimservs {
-  xml: string
-  /** Strong entity tag with quotes, e.g. `"k3Vd…"`. */
-  etag: string
-  version: number
-}
 
 export type WriteOutcome =
   | { ok: true; etag: string | undefined; created: boolean }
@@ -45,11 +38,6 @@ export async function entityTag(xml: string): Promise<string> {
   let bin = ''
   for (const b of d.subarray(0, 16)) bin += String.fromCharCode(b)
   return `"${btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
-}
-
-export function toStored(item: Item | undefined): StoredSimservs | undefined {
-  if (!item || typeof item.xml !== 'string' || typeof item.etag !== 'string') return undefined
-  return { xml: item.xml, etag: item.etag, version: Number(item.version) }
 }
 
 function hasPreconditions(h: ConditionalHeaders): boolean {

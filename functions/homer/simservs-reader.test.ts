@@ -3,11 +3,11 @@ import type { Clock } from '../../shared/config/clock'
 import { parseSimservs } from '../../shared/ims/simservs'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { createLogger } from '../../shared/log/logger'
+import { createSimservsReader } from '../../shared/simservs/simservs-reader'
 import { MemoryGlobalTable, MemoryRegionalKv, Unavailable } from '../../shared/vellum'
 import type { GlobalTable } from '../../shared/vellum/global-table'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { SimservsDocuments } from './simservs-documents'
-import { createSimservsReader } from './simservs-reader'
 
 const IMPU = 'sip:6505550001@example.com'
 const log = createLogger({ component: 'test' }, { level: 'error' })

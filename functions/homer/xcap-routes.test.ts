@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { signRequest } from '../../shared/hop/signature'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
-import { writeCache } from './simservs-cache'
+import { writeCache } from '../../shared/simservs/simservs-cache'
 import { BASE, homerHarness, SECRET, userPath } from './test-support'
 
 const ALICE = 'sip:6505550001@example.com'

@@ -1,5 +1,5 @@
 /**
- * @module homer/simservs-reader
+ * @module simservs/simservs-reader
  * The MMTEL service's cheap path to a subscriber's simservs (what Sprout imports): one regional
  * KV read on a hit; on a miss, one global-table read, the parse, and a guarded fill of the cache
  * (see simservs-cache for why a racing PUT always wins). Clearwater fetched the document from
@@ -9,15 +9,14 @@
  *
  * Usage: `createSimservsReader({ table, kv, clock, log }).read('sip:alice@example.com')`.
  */
-import type { Clock } from '../../shared/config/clock'
-import { parseSimservs } from '../../shared/ims/simservs'
-import type { SimservsModel } from '../../shared/ims/simservs-model'
-import type { Logger } from '../../shared/log/logger'
-import type { GlobalTable } from '../../shared/vellum/global-table'
-import { simservsKey } from '../../shared/vellum/keys'
-import type { RegionalKv } from '../../shared/vellum/regional-kv'
-import { type CachedSimservs, readCache, writeCache } from './simservs-cache'
-import { toStored } from './simservs-documents'
+import type { Clock } from '../config/clock'
+import { parseSimservs } from '../ims/simservs'
+import type { SimservsModel } from '../ims/simservs-model'
+import type { Logger } from '../log/logger'
+import type { GlobalTable } from '../vellum/global-table'
+import { simservsKey } from '../vellum/keys'
+import type { RegionalKv } from '../vellum/regional-kv'
+import { type CachedSimservs, readCache, toStored, writeCache } from './simservs-cache'
 
 export interface SimservsLookup {
   /** The subscriber's services; undefined when no (usable) document is stored. */

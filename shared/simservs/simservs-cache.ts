@@ -1,5 +1,5 @@
 /**
- * @module homer/simservs-cache
+ * @module simservs/simservs-cache
  * The regional-KV copy of each subscriber's parsed simservs, so the MMTEL service reads one KV
  * hash instead of the global table on every call. An entry is one guarded hash field
  * (Vellum's `hsetIfNewer`) whose `cseq` is the table item's `version`: PUT and DELETE write the
@@ -8,11 +8,31 @@
  * can never put the old model back). A deleted document is cached as `absent` with a version
  * above the deleted one, so the next PUT (a newer version) replaces it.
  */
-import type { Clock } from '../../shared/config/clock'
-import type { SimservsModel } from '../../shared/ims/simservs-model'
-import type { Logger } from '../../shared/log/logger'
-import type { RegionalKv, VersionedRecord } from '../../shared/vellum/regional-kv'
-import { SIMSERVS_CACHE_TTL_S } from './homer-config'
+import type { Clock } from '../config/clock'
+import type { SimservsModel } from '../ims/simservs-model'
+import type { Logger } from '../log/logger'
+import type { Item } from '../vellum/global-table'
+import type { RegionalKv, VersionedRecord } from '../vellum/regional-kv'
+
+/**
+ * Seconds a cache entry lives. Every write goes through to both regions (PUT and DELETE replace
+ * the entry), so this only bounds staleness after a lost remote KV write (dual-write failures are
+ * logged, not fatal).
+ */
+export const SIMSERVS_CACHE_TTL_S = 300
+
+/** A simservs document as the global table holds it (Homer writes it; readers parse it). */
+export interface StoredSimservs {
+  xml: string
+  /** Strong entity tag with quotes, e.g. `"k3Vd…"`. */
+  etag: string
+  version: number
+}
+
+export function toStored(item: Item | undefined): StoredSimservs | undefined {
+  if (!item || typeof item.xml !== 'string' || typeof item.etag !== 'string') return undefined
+  return { xml: item.xml, etag: item.etag, version: Number(item.version) }
+}
 
 /** `v1`: the model's shape; a change of shape gets a new key space instead of a migration. */
 export const simservsCacheKey = (impu: string) => `homer:simservs:v1:${impu}`
