@@ -9,11 +9,27 @@ import { busy, byId, param, status } from './dom'
 
 const value = (id: string) => byId<HTMLInputElement>(id).value.trim()
 
-/** Where to go after logging in: the page that sent us here, if it is one of ours. */
-function next(): string {
-  const n = param('next')
-  return n?.startsWith('/') && !n.startsWith('//') ? n : '/lines.html'
+/**
+ * Where to go after logging in: the page that sent us here, if it is one of ours. The value is
+ * resolved the way the browser will resolve it (WHATWG URL: `\` counts as `/`, tabs and newlines
+ * vanish), so `/\evil.example` or `/<tab>/evil.example`, which become `//evil.example`, are
+ * refused along with every other origin; only a path of this origin is followed.
+ */
+export function safeNext(raw: string | undefined, origin: string): string {
+  const fallback = '/lines.html'
+  const suspicious = (ch: string) => ch === '\\' || ch.charCodeAt(0) < 0x20 || ch === '\u007f'
+  if (!raw?.startsWith('/') || [...raw].some(suspicious)) return fallback
+  let target: URL
+  try {
+    target = new URL(raw, origin)
+  } catch {
+    return fallback
+  }
+  if (target.origin !== new URL(origin).origin || target.pathname.startsWith('//')) return fallback
+  return `${target.pathname}${target.search}${target.hash}`
 }
+
+const next = () => safeNext(param('next'), location.origin)
 
 function fail(err: unknown): void {
   status(err instanceof ApiError ? err.message : 'Something went wrong. Please try again.', 'error')
