@@ -11,14 +11,16 @@ import { signRequest } from '../../shared/hop/signature'
 import { buildAll } from './build'
 import { type LocalCloudSettings, timersArn } from './contract'
 import { createControlApi } from './control-api'
+import type { CountersSnapshot } from './counters'
 import { createTables, startDynamo } from './dynamo'
+import { DynamoProxy } from './emulators/dynamo-proxy'
 import { LocalClock } from './emulators/local-clock'
 import { SchedulerFake } from './emulators/scheduler-fake'
 import type { SwitchableServer } from './emulators/switchable-server'
 import { UpstashAdapter } from './emulators/upstash-adapter'
 import { functionUrls, SCHEDULER_FIRE_PATH } from './function-bindings'
 import { RegionGateway } from './gateway'
-import { checkCommands, checkPorts, type PortUse } from './prerequisites'
+import { checkCommands, checkPorts, freePort, type PortUse } from './prerequisites'
 import { type LineSink, stopChildren, waitFor } from './processes'
 import { startRedis } from './redis'
 import { startWorkers } from './workers'
@@ -28,6 +30,9 @@ export interface LocalCloud {
   clock: LocalClock
   endpoints(): Endpoints
   setRegionUp(region: Region, up: boolean): void
+  /** Operations counted since the last {@link resetCounters} (see counters). */
+  counters(): Promise<CountersSnapshot>
+  resetCounters(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -98,8 +103,17 @@ export async function startLocalCloud(
     const clock = new LocalClock()
     const bundles = await step('bundling the edge and functions', () => buildAll())
 
+    let dynamo: DynamoProxy | undefined
     const dynamoReady = step('starting DynamoDB Local and creating tables', async () => {
-      await startDynamo(s.dynamoPort, opts.sink)
+      // DynamoDB Local on a private port, behind the counting proxy on the contract port.
+      const upstreamPort = await freePort()
+      await startDynamo(upstreamPort, opts.sink)
+      dynamo = new DynamoProxy({
+        upstreamPort,
+        regionOf: (aws) => REGIONS.find((r) => s.awsRegions[r] === aws),
+      })
+      await dynamo.http.listen(s.dynamoPort)
+      closers.push(() => dynamo!.close())
       await createTables(s.dynamoPort)
     })
 
@@ -142,11 +156,16 @@ export async function startLocalCloud(
 
     const gateways = {} as Record<Region, RegionGateway>
     await step('starting miniflare: edge + 5 functions × 2 regions', async () => {
-      const started = await startWorkers(s, bundles, opts.sink)
-      mf = started.mf
+      const edgeUrls = {} as Record<Region, string>
       for (const r of REGIONS) {
         gateways[r] = new RegionGateway(r, clock)
         closers.push(() => gateways[r].close())
+        const hop = await gateways[r].exposeEdge(new URL(`http://127.0.0.1:${s.edgePorts[r]}`))
+        edgeUrls[r] = `http://127.0.0.1:${hop}`
+      }
+      const started = await startWorkers(s, bundles, opts.sink, edgeUrls)
+      mf = started.mf
+      for (const r of REGIONS) {
         for (const [i, fn] of FUNCTIONS.entries()) {
           await gateways[r].expose(fn, started.functionTargets[r][fn], s.functionBasePorts[r] + i)
         }
@@ -157,6 +176,28 @@ export async function startLocalCloud(
       gateways[r].setUp(up)
       adapters[r].http.setUp(up)
       schedulers[r].http.setUp(up)
+    }
+    const since = { at: Date.now() }
+    const counters = async (): Promise<CountersSnapshot> => {
+      const regions = {} as CountersSnapshot['regions']
+      for (const r of REGIONS) {
+        regions[r] = {
+          kv: await adapters[r].counters(),
+          table: dynamo!.counters[r].view(),
+          scheduler: schedulers[r].counters(),
+          ...gateways[r].counters(),
+        }
+      }
+      return { since: since.at, regions, tableOther: dynamo!.other.view() }
+    }
+    const resetCounters = async () => {
+      since.at = Date.now()
+      dynamo!.reset()
+      for (const r of REGIONS) {
+        await adapters[r].resetCounters()
+        schedulers[r].resetCounters()
+        gateways[r].resetCounters()
+      }
     }
     const endpoints = (): Endpoints => ({
       edges: { a: `http://127.0.0.1:${s.edgePorts.a}`, b: `http://127.0.0.1:${s.edgePorts.b}` },
@@ -191,6 +232,8 @@ export async function startLocalCloud(
         invocations: (r) => schedulers[r].invocations,
         mapTarget: (arn, url) => extraTargets.set(arn, url),
         endpoints,
+        counters,
+        resetCounters,
       })
       await control.listen(s.controlPort)
       closers.push(() => control.close())
@@ -206,7 +249,8 @@ export async function startLocalCloud(
       }
     })
 
-    return { settings: s, clock, endpoints, setRegionUp, stop }
+    await resetCounters()
+    return { settings: s, clock, endpoints, setRegionUp, counters, resetCounters, stop }
   } catch (err) {
     await stop()
     throw err

@@ -9,6 +9,9 @@
  * - `POST /scheduler/targets` `{"arn", "url"}`: map one more target ARN to a loopback URL
  *   (for tests that need a schedule target of their own).
  * - `GET /endpoints`: every URL and dev secret of this cloud (what `npm start` prints).
+ * - `GET /counters`: operations counted per region since the last reset (KV commands as Upstash
+ *   bills them, table operations and units, Scheduler API calls, function invocations, requests
+ *   to the edge; see counters); `POST /counters/reset` starts a new window.
  */
 import type http from 'node:http'
 import { isRegion, type Region } from '../../shared/config/regions'
@@ -24,6 +27,8 @@ export interface ControlTarget {
   invocations(region: Region): unknown[]
   mapTarget(arn: string, url: string): void
   endpoints(): unknown
+  counters(): Promise<unknown>
+  resetCounters(): Promise<void>
 }
 
 export function createControlApi(target: ControlTarget): SwitchableServer {
@@ -48,6 +53,12 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
           return sendJson(res, 404, { error: 'use /down or /up' })
         target.setRegionUp(region, action === 'up')
         return sendJson(res, 200, target.regionState())
+      }
+      if (method === 'GET' && url.pathname === '/counters')
+        return sendJson(res, 200, await target.counters())
+      if (method === 'POST' && url.pathname === '/counters/reset') {
+        await target.resetCounters()
+        return sendJson(res, 200, await target.counters())
       }
       if (method === 'GET' && url.pathname === '/clock') return sendJson(res, 200, clock())
       if (method === 'POST' && url.pathname === '/clock/advance') {

@@ -32,7 +32,15 @@ export function functionUrls(s: LocalCloudSettings): FunctionUrls {
   return { a: forRegion('a'), b: forRegion('b') }
 }
 
-export function functionBindings(s: LocalCloudSettings, region: Region): Record<string, string> {
+/**
+ * `edgeUrl` is where the region's functions reach the edge: the gateway's counting edge hop in
+ * the local cloud (see gateway), the edge entry itself when not given.
+ */
+export function functionBindings(
+  s: LocalCloudSettings,
+  region: Region,
+  edgeUrl?: string
+): Record<string, string> {
   const peer = peerOf(region)
   const url = (p: number) => `http://127.0.0.1:${p}`
   return {
@@ -40,7 +48,7 @@ export function functionBindings(s: LocalCloudSettings, region: Region): Record<
     HOME_DOMAIN: s.homeDomain,
     HOP_SECRET: s.hopSecret,
     FUNCTION_URLS: JSON.stringify(functionUrls(s)),
-    EDGE_URL: url(s.edgePorts[region]),
+    EDGE_URL: edgeUrl ?? url(s.edgePorts[region]),
     KV_URL: url(s.kvPorts[region]),
     KV_TOKEN: s.kvTokens[region],
     KV_REMOTE_URL: url(s.kvPorts[peer]),

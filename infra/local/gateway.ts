@@ -5,10 +5,15 @@
  * miniflare (paths unchanged, so trusted-zone signatures verify end to end). Taking the region
  * down resets every connection, as a failed region would look to a caller. It also passes the
  * local cloud's clock offset to the functions (see local-clock).
+ *
+ * It counts what it forwards (see counters): invocations per function and per route, and the
+ * region's requests to the edge, which pass through its edge hop (`EDGE_URL` of the region's
+ * functions points there) so they can be counted from outside the edge.
  */
 import http from 'node:http'
 import { CLOCK_OFFSET_HEADER } from '../../shared/config/clock'
 import type { FunctionName } from '../../shared/config/regions'
+import { routeKey, Tally, view } from './counters'
 import type { LocalClock } from './emulators/local-clock'
 import { SwitchableServer } from './emulators/switchable-server'
 
@@ -16,6 +21,11 @@ export class RegionGateway {
   readonly servers: Partial<Record<FunctionName, SwitchableServer>> = {}
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
   private up = true
+  /** Invocations per function, and per function route (`sprout POST /sip`). */
+  readonly invocations = new Tally()
+  readonly routes = new Tally()
+  /** Requests from this region's functions to the edge, per route. */
+  readonly edgeRequests = new Tally()
 
   constructor(
     private readonly region: string,
@@ -24,11 +34,40 @@ export class RegionGateway {
 
   /** Starts forwarding `port` to the worker at `target`. */
   async expose(fn: FunctionName, target: URL, port: number): Promise<number> {
-    const server = new SwitchableServer(`${fn}-${this.region}`, (req, res) =>
-      this.forward(target, req, res)
-    )
+    const server = new SwitchableServer(`${fn}-${this.region}`, (req, res) => {
+      this.invocations.add(fn)
+      this.routes.add(`${fn} ${routeKey(req.method ?? 'GET', req.url ?? '/')}`)
+      this.forward(target, req, res, true)
+    })
     this.servers[fn] = server
     return server.listen(port)
+  }
+
+  /**
+   * Starts the edge hop: a free loopback port forwarding to the region's edge entry at `target`,
+   * counting each request. It stays up when the region is taken down (the edge is Cloudflare's,
+   * not the AWS region's). Returns the port.
+   */
+  async exposeEdge(target: URL): Promise<number> {
+    this.edgeHop = new SwitchableServer(`edge-hop-${this.region}`, (req, res) => {
+      this.edgeRequests.add(routeKey(req.method ?? 'GET', req.url ?? '/'))
+      this.forward(target, req, res, false)
+    })
+    return this.edgeHop.listen(0)
+  }
+  private edgeHop: SwitchableServer | undefined
+
+  resetCounters(): void {
+    this.invocations.reset()
+    this.routes.reset()
+    this.edgeRequests.reset()
+  }
+
+  counters() {
+    return {
+      functions: { invocations: view(this.invocations), routes: view(this.routes) },
+      edge: { requests: view(this.edgeRequests) },
+    }
   }
 
   get isUp(): boolean {
@@ -40,10 +79,15 @@ export class RegionGateway {
     for (const s of Object.values(this.servers)) s.setUp(up)
   }
 
-  private forward(target: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private forward(
+    target: URL,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    clockHeader: boolean
+  ): void {
     const headers = {
       ...req.headers,
-      [CLOCK_OFFSET_HEADER]: String(this.clock.offset),
+      ...(clockHeader ? { [CLOCK_OFFSET_HEADER]: String(this.clock.offset) } : {}),
       host: target.host,
     }
     const upstream = http.request(
@@ -72,5 +116,6 @@ export class RegionGateway {
   async close(): Promise<void> {
     this.agent.destroy()
     await Promise.all(Object.values(this.servers).map((s) => s.close()))
+    await this.edgeHop?.close()
   }
 }

@@ -45,7 +45,9 @@ function prefixLines(stream: Readable, sink: LineSink): void {
 export async function startWorkers(
   s: LocalCloudSettings,
   bundles: BuildResult,
-  sink: LineSink
+  sink: LineSink,
+  /** Per region, the URL its functions reach the edge by (the gateway's counting edge hop). */
+  edgeUrls?: Record<Region, string>
 ): Promise<{ mf: Miniflare; functionTargets: Record<Region, Record<FunctionName, URL>> }> {
   const workers: WorkerOptions[] = []
   for (const region of REGIONS) {
@@ -73,7 +75,7 @@ export async function startWorkers(
         modules: true,
         scriptPath: bundles.functions[fn]!,
         compatibilityDate: COMPATIBILITY_DATE,
-        bindings: functionBindings(s, region),
+        bindings: functionBindings(s, region, edgeUrls?.[region]),
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       })
     }

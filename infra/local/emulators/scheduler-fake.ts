@@ -13,6 +13,7 @@
  * local cloud has no use for recurring schedules and firing them wrongly would mislead.
  */
 import type http from 'node:http'
+import { Tally, view } from '../counters'
 import type { LocalClock } from './local-clock'
 import { readBody, SwitchableServer, sendJson } from './switchable-server'
 
@@ -82,6 +83,9 @@ const AT_RE = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/
 export class SchedulerFake {
   readonly http: SwitchableServer
   readonly invocations: Invocation[] = []
+  /** API calls by operation (CreateSchedule, …) and invocations fired, since the last reset. */
+  readonly api = new Tally()
+  fired = 0
   spread: boolean
   private readonly schedules = new Map<string, Schedule>()
   private timer: NodeJS.Timeout | undefined
@@ -98,6 +102,15 @@ export class SchedulerFake {
     return this.schedules.size
   }
 
+  resetCounters(): void {
+    this.api.reset()
+    this.fired = 0
+  }
+
+  counters() {
+    return { api: view(this.api), fired: this.fired }
+  }
+
   private key(group: string, name: string): string {
     return `${group}/${name}`
   }
@@ -108,6 +121,7 @@ export class SchedulerFake {
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
       if (parts[0] !== 'schedules')
         throw new ApiError(404, 'ResourceNotFoundException', 'Unknown operation')
+      this.api.add(operationOf(req.method ?? 'GET', parts.length))
       if (parts.length === 1 && req.method === 'GET') return sendJson(res, 200, this.list(url))
       const name = parts[1]
       if (parts.length !== 2 || !name)
@@ -287,6 +301,7 @@ export class SchedulerFake {
   private async invoke(s: Schedule): Promise<void> {
     const now = this.opts.clock.now()
     s.attempts++
+    this.fired++
     s.firstAttemptAt ??= now
     const url = this.opts.resolveTarget(s.Target.Arn)
     const body = s.Target.Input ?? '{}'
@@ -342,6 +357,18 @@ export class SchedulerFake {
     if (this.timer) clearTimeout(this.timer)
     return this.http.close()
   }
+}
+
+/** The Scheduler API operation a restJson1 request stands for. */
+function operationOf(method: string, pathParts: number): string {
+  if (pathParts === 1) return method === 'GET' ? 'ListSchedules' : `${method} /schedules`
+  const ops: Record<string, string> = {
+    POST: 'CreateSchedule',
+    PUT: 'UpdateSchedule',
+    GET: 'GetSchedule',
+    DELETE: 'DeleteSchedule',
+  }
+  return ops[method] ?? `${method} /schedules/{name}`
 }
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {

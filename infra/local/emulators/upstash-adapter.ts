@@ -12,6 +12,7 @@
  *   is, as the client expects); numbers, nulls and error texts are never encoded.
  */
 import type http from 'node:http'
+import { diffCounts, parseCommandStats, Tally, view } from '../counters'
 import { RespConnection, RespError, type RespValue, SimpleString } from './resp-connection'
 import { readBody, SwitchableServer, sendJson } from './switchable-server'
 
@@ -25,8 +26,11 @@ export class UpstashAdapter {
   readonly http: SwitchableServer
   private conn: RespConnection | undefined
   private connecting: Promise<RespConnection> | undefined
-  /** Requests served, for diagnostics. */
+  /** REST requests served since the last {@link resetCounters}. */
   served = 0
+  /** Commands as sent over REST (a script is one EVAL here; see {@link commands} for billing). */
+  readonly rest = new Tally()
+  private baseline: Record<string, number> = {}
 
   constructor(private readonly opts: UpstashAdapterOptions) {
     this.http = new SwitchableServer(opts.name, (req, res) => this.handle(req, res))
@@ -39,6 +43,32 @@ export class UpstashAdapter {
     })
     this.conn = await this.connecting
     return this.conn
+  }
+
+  /** Redis's own calls per command since the server started (`INFO commandstats`). */
+  private async commandStats(): Promise<Record<string, number>> {
+    const [reply] = await (await this.connection()).send([['INFO', 'commandstats']])
+    return parseCommandStats(Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply))
+  }
+
+  /** Starts a new counting window. */
+  async resetCounters(): Promise<void> {
+    this.served = 0
+    this.rest.reset()
+    this.baseline = await this.commandStats()
+  }
+
+  /**
+   * Billed commands since the last reset: every command redis-server ran for this adapter, those
+   * inside pipelines, MULTI/EXEC and scripts included, plus each EVAL itself (as Upstash bills).
+   */
+  async counters() {
+    const by = diffCounts(await this.commandStats(), this.baseline)
+    return {
+      commands: { total: Object.values(by).reduce((a, b) => a + b, 0), by },
+      requests: this.served,
+      rest: view(this.rest),
+    }
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -59,6 +89,7 @@ export class UpstashAdapter {
     if (path === '/' || path === '') {
       const cmd = toCommand(body)
       if (!cmd) return sendJson(res, 400, { error: 'ERR body must be a JSON array of arguments' })
+      this.rest.add(cmd[0]!.toUpperCase())
       const [reply] = await conn.send([cmd])
       if (reply instanceof RespError) return sendJson(res, 400, { error: reply.message })
       return sendJson(res, 200, { result: encode(reply ?? null, base64) })
@@ -72,6 +103,7 @@ export class UpstashAdapter {
         return sendJson(res, 400, { error: 'ERR every command must be an array of arguments' })
       }
       const commands = cmds as string[][]
+      for (const c of commands) this.rest.add(c[0]!.toUpperCase())
       if (path === '/pipeline') {
         const replies = await conn.send(commands)
         return sendJson(

@@ -1,0 +1,226 @@
+/**
+ * @module dynamo-proxy
+ * A counting proxy in front of DynamoDB Local, on the contract's DynamoDB port. It forwards every
+ * request unchanged (the SigV4 signature covers the path and the headers it keeps) and counts,
+ * per region (read from the credential scope of the `Authorization` header, which names the
+ * signing region), each operation by its `X-Amz-Target` name and its estimated capacity units:
+ *
+ * - writes: 1 write unit per KiB of item (PutItem from the item sent; UpdateItem and DeleteItem
+ *   count 1 unit, their item is not on the wire), twice that inside TransactWriteItems; each
+ *   written KiB is also one replicated write unit, as a two-region global table replicates it;
+ * - reads: per 4 KiB of the items returned, ½ unit eventually consistent, 1 strongly consistent,
+ *   2 inside TransactGetItems; a read that returns nothing still costs its minimum (½ or 1).
+ *
+ * Item sizes follow DynamoDB's rules (attribute name lengths plus value sizes), approximately for
+ * numbers. The estimates are for the cost model, not for billing.
+ */
+import http from 'node:http'
+import type { Region } from '../../../shared/config/regions'
+import { type TableView, Tally, view } from '../counters'
+import { readBody, SwitchableServer } from './switchable-server'
+
+export class TableCounter {
+  readonly ops = new Tally()
+  readUnits = 0
+  writeUnits = 0
+  replicatedWriteUnits = 0
+
+  reset(): void {
+    this.ops.reset()
+    this.readUnits = 0
+    this.writeUnits = 0
+    this.replicatedWriteUnits = 0
+  }
+
+  view(): TableView {
+    return {
+      ...view(this.ops),
+      readUnits: this.readUnits,
+      writeUnits: this.writeUnits,
+      replicatedWriteUnits: this.replicatedWriteUnits,
+    }
+  }
+}
+
+export interface DynamoProxyOptions {
+  /** Port DynamoDB Local listens on. */
+  upstreamPort: number
+  /** Maps a SigV4 signing region (for example `local-a`) to a local region. */
+  regionOf: (awsRegion: string) => Region | undefined
+}
+
+type Item = Record<string, unknown>
+
+export class DynamoProxy {
+  readonly http: SwitchableServer
+  readonly counters: Record<Region, TableCounter> = { a: new TableCounter(), b: new TableCounter() }
+  /** Operations signed for no known region (set-up, health probes of the cloud itself). */
+  readonly other = new TableCounter()
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+
+  constructor(private readonly opts: DynamoProxyOptions) {
+    this.http = new SwitchableServer('dynamodb-proxy', (req, res) => this.forward(req, res))
+  }
+
+  reset(): void {
+    for (const c of Object.values(this.counters)) c.reset()
+    this.other.reset()
+  }
+
+  private counterFor(req: http.IncomingMessage): TableCounter {
+    const auth = String(req.headers.authorization ?? '')
+    const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(auth)?.[1]
+    const region = scope ? this.opts.regionOf(scope) : undefined
+    return region ? this.counters[region] : this.other
+  }
+
+  private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
+    const counter = this.counterFor(req)
+    const upstream = http.request({
+      host: '127.0.0.1',
+      port: this.opts.upstreamPort,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      agent: this.agent,
+    })
+    upstream.on('response', async (up) => {
+      const chunks: Buffer[] = []
+      for await (const c of up) chunks.push(c as Buffer)
+      const out = Buffer.concat(chunks)
+      if (op) count(counter, op, body, (up.statusCode ?? 500) < 300 ? out : undefined)
+      res.writeHead(up.statusCode ?? 502, up.headers)
+      res.end(out)
+    })
+    upstream.on('error', (err) => {
+      if (res.headersSent) return void res.destroy()
+      res.writeHead(502, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ message: `DynamoDB Local unreachable: ${err.message}` }))
+    })
+    upstream.end(body)
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy()
+    await this.http.close()
+  }
+}
+
+const KIB = 1024
+const READ_BLOCK = 4 * KIB
+
+function parse(buf: Buffer | undefined): Record<string, unknown> {
+  if (!buf || buf.length === 0) return {}
+  try {
+    const v = JSON.parse(buf.toString('utf8'))
+    return typeof v === 'object' && v ? (v as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+/** Counts one operation and its units; `response` is undefined when it failed. */
+export function count(c: TableCounter, op: string, request: Buffer, response?: Buffer): void {
+  c.ops.add(op)
+  if (!response) return
+  const req = parse(request)
+  const res = parse(response)
+  const consistent = req.ConsistentRead === true
+  const readFactor = consistent ? 1 : 0.5
+  const write = (size: number, factor = 1) => {
+    const units = Math.max(1, Math.ceil(size / KIB))
+    c.writeUnits += units * factor
+    c.replicatedWriteUnits += units
+  }
+  const read = (size: number, factor: number) => {
+    c.readUnits += Math.max(1, Math.ceil(size / READ_BLOCK)) * factor
+  }
+  switch (op) {
+    case 'PutItem':
+      return write(itemSize(req.Item as Item))
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return write(0)
+    case 'GetItem':
+      return read(itemSize(res.Item as Item), readFactor)
+    case 'Query':
+    case 'Scan': {
+      const items = (res.Items as Item[] | undefined) ?? []
+      return read(
+        items.reduce((n, i) => n + itemSize(i), 0),
+        readFactor
+      )
+    }
+    case 'BatchGetItem': {
+      const responses = (res.Responses as Record<string, Item[]> | undefined) ?? {}
+      for (const items of Object.values(responses)) for (const i of items) read(itemSize(i), 0.5)
+      return
+    }
+    case 'BatchWriteItem': {
+      const tables = (req.RequestItems as Record<string, Item[]> | undefined) ?? {}
+      for (const reqs of Object.values(tables))
+        for (const r of reqs) {
+          const put = (r.PutRequest as { Item?: Item } | undefined)?.Item
+          write(put ? itemSize(put) : 0)
+        }
+      return
+    }
+    case 'TransactWriteItems': {
+      for (const t of (req.TransactItems as Item[] | undefined) ?? []) {
+        const put = (t.Put as { Item?: Item } | undefined)?.Item
+        if (t.ConditionCheck) {
+          c.readUnits += 2
+          continue
+        }
+        write(put ? itemSize(put) : 0, 2)
+      }
+      return
+    }
+    case 'TransactGetItems': {
+      for (const r of (res.Responses as Array<{ Item?: Item }> | undefined) ?? [])
+        read(itemSize(r.Item), 2)
+      return
+    }
+    default:
+      return
+  }
+}
+
+/** An item's size by DynamoDB's rules: attribute names plus their values (numbers approximated). */
+export function itemSize(item: Item | undefined): number {
+  if (!item) return 0
+  let n = 0
+  for (const [name, v] of Object.entries(item)) n += Buffer.byteLength(name) + valueSize(v)
+  return n
+}
+
+function valueSize(v: unknown): number {
+  if (!v || typeof v !== 'object') return 0
+  const [type, val] = Object.entries(v as Record<string, unknown>)[0] ?? []
+  switch (type) {
+    case 'S':
+      return Buffer.byteLength(String(val))
+    case 'N':
+      return Math.ceil(String(val).replace(/^-|\./g, '').length / 2) + 1
+    case 'B':
+      return Buffer.from(String(val), 'base64').length
+    case 'BOOL':
+    case 'NULL':
+      return 1
+    case 'SS':
+    case 'NS':
+    case 'BS':
+      return (val as unknown[]).reduce<number>(
+        (n, x) => n + valueSize({ [type.slice(0, 1)]: x }),
+        0
+      )
+    case 'L':
+      return 3 + (val as unknown[]).reduce<number>((n, x) => n + 1 + valueSize(x), 0)
+    case 'M':
+      return 3 + itemSize(val as Item) + Object.keys(val as Item).length
+    default:
+      return 0
+  }
+}
