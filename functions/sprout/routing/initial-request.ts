@@ -1,5 +1,5 @@
 /**
- * @module sprout/routing/pass
+ * @module sprout/routing/initial-request
  * An initial request arriving at Sprout (clearwater-interfaces §5.6): 100 Trying for an INVITE
  * (RFC 3261 §16.2), Max-Forwards (483, §16.3 step 3), then where S-CSCF processing starts:
  *
