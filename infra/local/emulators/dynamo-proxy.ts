@@ -139,24 +139,28 @@ export function count(c: TableCounter, op: string, request: Buffer, response?: B
   }
   switch (op) {
     case 'PutItem':
-      return write(itemSize(req.Item as Item))
+      write(itemSize(req.Item as Item))
+      break
     case 'UpdateItem':
     case 'DeleteItem':
-      return write(0)
+      write(0)
+      break
     case 'GetItem':
-      return read(itemSize(res.Item as Item), readFactor)
+      read(itemSize(res.Item as Item), readFactor)
+      break
     case 'Query':
     case 'Scan': {
       const items = (res.Items as Item[] | undefined) ?? []
-      return read(
+      read(
         items.reduce((n, i) => n + itemSize(i), 0),
         readFactor
       )
+      break
     }
     case 'BatchGetItem': {
       const responses = (res.Responses as Record<string, Item[]> | undefined) ?? {}
       for (const items of Object.values(responses)) for (const i of items) read(itemSize(i), 0.5)
-      return
+      break
     }
     case 'BatchWriteItem': {
       const tables = (req.RequestItems as Record<string, Item[]> | undefined) ?? {}
@@ -165,26 +169,21 @@ export function count(c: TableCounter, op: string, request: Buffer, response?: B
           const put = (r.PutRequest as { Item?: Item } | undefined)?.Item
           write(put ? itemSize(put) : 0)
         }
-      return
+      break
     }
-    case 'TransactWriteItems': {
+    case 'TransactWriteItems':
       for (const t of (req.TransactItems as Item[] | undefined) ?? []) {
-        const put = (t.Put as { Item?: Item } | undefined)?.Item
-        if (t.ConditionCheck) {
-          c.readUnits += 2
-          continue
-        }
-        write(put ? itemSize(put) : 0, 2)
+        // A condition check is read at transactional price; a write costs twice a plain one.
+        if (t.ConditionCheck) c.readUnits += 2
+        else write(itemSize((t.Put as { Item?: Item } | undefined)?.Item), 2)
       }
-      return
-    }
-    case 'TransactGetItems': {
+      break
+    case 'TransactGetItems':
       for (const r of (res.Responses as Array<{ Item?: Item }> | undefined) ?? [])
         read(itemSize(r.Item), 2)
-      return
-    }
+      break
     default:
-      return
+      break
   }
 }
 
