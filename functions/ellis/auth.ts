@@ -46,6 +46,20 @@ export async function authenticate(c: EllisContext, deps: EllisDeps): Promise<Ca
   return caller
 }
 
+/**
+ * An API key, or a session cookie whose session is still live: the account exists and has not
+ * bumped its session version since (logout, password change, recovery). For routes that are
+ * not about one account, such as the address book.
+ */
+export async function requireLiveSession(c: EllisContext, deps: EllisDeps): Promise<Caller> {
+  const caller = await authenticate(c, deps)
+  if (caller.admin) return caller
+  const account = await getAccount(deps.table, caller.session!.email)
+  if (!account || account.sessionVersion !== caller.session!.sessionVersion)
+    throw forbidden('the session has ended; log in again')
+  return caller
+}
+
 export async function requireAdmin(c: EllisContext, deps: EllisDeps): Promise<void> {
   const caller = await identify(c, deps)
   if (!caller.admin) throw forbidden('this operation needs the NGV-API-Key header')

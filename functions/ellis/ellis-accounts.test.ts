@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { LOGIN_THROTTLE } from './ellis-config'
 import { admin, bodyOf, cookieOf, ellisKit, json, SIGNUP_CODE, signUp } from './test-kit'
+import { DEFAULT_THROTTLE, THROTTLE_WINDOWS } from './throttle-config'
 
 const signupHeaders = { ...json, 'ngv-signup-code': SIGNUP_CODE }
 const account = (email: string, extra: Record<string, string> = {}) =>
@@ -155,26 +155,55 @@ describe('Ellis accounts and sessions (in-process, both regions)', () => {
     )
   })
 
-  it('throttles failed logins per account (429) and per client', async () => {
+  it('throttles failed logins per source (429), slows a guessed account, never locks its owner out', async () => {
     const kit = ellisKit()
+    const t = DEFAULT_THROTTLE
     await signUp(kit, 'gina@example.com')
     const attempt = (password: string, client = '198.51.100.7', email = 'gina@example.com') =>
       kit.request('a', 'POST', '/api/session', {
         headers: { ...json, 'x-forwarded-for': client },
         body: JSON.stringify({ email, password }),
       })
-    for (let i = 0; i < LOGIN_THROTTLE.perAccountFailures; i++)
+    // Gina logs in from home once, so her address is known to her account.
+    expect((await attempt('secret-pw', '192.0.2.1')).status).toBe(201)
+    for (let i = 0; i < t.loginFailuresPerSource; i++)
       expect((await attempt('bad-pw-1')).status).toBe(403)
-    const locked = await attempt('secret-pw')
-    expect(locked.status).toBe(429)
-    expect(locked.headers.get('retry-after')).toBe(String(LOGIN_THROTTLE.windowS))
+    const cut = await attempt('secret-pw')
+    expect(cut.status).toBe(429)
+    expect(cut.headers.get('retry-after')).toBe(String(THROTTLE_WINDOWS.loginWindowS))
+    // Other sources push the account over the slow-down mark: one attempt per interval.
+    for (let i = t.loginFailuresPerSource; i < t.loginSlowdownAfter; i++)
+      expect((await attempt('bad-pw-2', `203.0.113.${i}`)).status).toBe(403)
+    expect((await attempt('bad-pw-3', '198.51.100.50')).status).toBe(403)
+    const slowed = await attempt('secret-pw', '198.51.100.51')
+    expect(slowed.status).toBe(429)
+    expect(Number(slowed.headers.get('retry-after'))).toBeLessThanOrEqual(t.loginSlowdownIntervalS)
+    // Gina, from home, is not slowed; a new address gets in after the interval.
+    expect((await attempt('secret-pw', '192.0.2.1')).status).toBe(201)
+    kit.clock.advance(t.loginSlowdownIntervalS * 1000)
+    expect((await attempt('secret-pw', '198.51.100.51')).status).toBe(201)
 
     // Per client: failures spread over many addresses still stop one client.
-    for (let i = 0; i < LOGIN_THROTTLE.perClientFailures; i++)
-      expect((await attempt('x-wrong', '203.0.113.9', `nobody${i}@example.com`)).status).toBe(403)
-    const blocked = await attempt('x-wrong', '203.0.113.9', 'other@example.com')
+    for (let i = 0; i < t.loginFailuresPerClient; i++)
+      expect((await attempt('x-wrong', '203.0.113.200', `nobody${i}@example.com`)).status).toBe(403)
+    const blocked = await attempt('x-wrong', '203.0.113.200', 'other@example.com')
     expect(blocked.status).toBe(429)
-    expect((await bodyOf(blocked)).reason).toContain('from this client')
+    expect((await bodyOf(blocked)).reason).toContain('from your address')
+  })
+
+  it('throttles wrong signup codes per source (429); other sources still sign up', async () => {
+    const kit = ellisKit()
+    const t = DEFAULT_THROTTLE
+    const create = (code: string, client: string, email: string) =>
+      kit.request('a', 'POST', '/api/accounts', {
+        headers: { ...json, 'ngv-signup-code': code, 'x-forwarded-for': client },
+        body: JSON.stringify({ email, password: 'secret-pw', full_name: 'X' }),
+      })
+    for (let i = 0; i < t.signupCodeFailures; i++)
+      expect((await create('guess', '203.0.113.8', `g${i}@example.com`)).status).toBe(403)
+    const cut = await create(SIGNUP_CODE, '203.0.113.8', 'g-right@example.com')
+    expect(cut.status).toBe(429)
+    expect((await create(SIGNUP_CODE, '198.51.100.8', 'h@example.com')).status).toBe(201)
   })
 
   it('recovers a password with a mailed token (422 for a bad one) and ends old sessions', async () => {

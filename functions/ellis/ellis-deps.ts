@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/log/logger'
 import type { GlobalTable, RegionalKv } from '../../shared/vellum'
 import type { EllisConfig, ShardDomain } from './ellis-config'
 import type { Mailer } from './mailer'
+import type { ThrottleConfig } from './throttle-config'
 
 export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response>
 
@@ -45,6 +46,8 @@ export interface EllisDeps {
   clock: Clock
   log: Logger
   config: EllisConfig
+  /** Login and sign-up abuse limits (throttle-config.ts). */
+  throttle: ThrottleConfig
   fetch: OutboundFetch
   mailer: Mailer
   isolate: IsolateState

@@ -341,6 +341,25 @@ describe('Ellis numbers (in-process Dime and Homer)', () => {
     const gab2 = await kit.request('b', 'GET', '/api/1/gab', { headers: { cookie } })
     expect(((await gab2.json()) as { contacts: unknown[] }).contacts).toEqual([])
     expect((await kit.request('a', 'GET', '/api/gab')).status).toBe(403)
+    // After logout the old cookie reads nothing.
+    await kit.request('a', 'DELETE', '/api/session', { headers: { cookie } })
+    expect((await kit.request('b', 'GET', '/api/gab', { headers: { cookie } })).status).toBe(403)
+  })
+
+  it('leaves sip_password out of browser-form redirects', async () => {
+    const kit = ellisKit()
+    const cookie = await signUp(kit, 'kim@example.com')
+    const r = await kit.request(
+      'a',
+      'POST',
+      '/api/accounts/kim@example.com/numbers?onsuccess=/lines.html',
+      { headers: { cookie } }
+    )
+    expect(r.status).toBe(302)
+    const to = new URL(r.headers.get('location')!, 'http://x.invalid')
+    const data = JSON.parse(to.searchParams.get('data')!) as Record<string, unknown>
+    expect(data.sip_uri).toMatch(/^sip:/)
+    expect(data).not.toHaveProperty('sip_password')
   })
 
   it('proxies simservs and iFC writes with Clearwater statuses (400 malformed, 502 refused)', async () => {

@@ -5,7 +5,7 @@
  * outcome appended — `success=true&status=&message=&data=<json>` or
  * `error=true&status=&message=&reason=&detail=<json>` — and any cookie the answer set is kept.
  * Only same-site paths (`/…`, not `//…`) are accepted as targets, so Ellis is never an open
- * redirector. Answers forwarded from the other region are already in final form.
+ * redirector. Secrets (`sip_password`) are left out of the appended data. Answers forwarded from the other region are already in final form.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import type { FunctionBindings } from '../../shared/http/function-app'
@@ -23,6 +23,18 @@ async function formField(c: Context, name: string): Promise<string | undefined> 
   const type = c.req.header('content-type') ?? ''
   if (!type.includes('application/x-www-form-urlencoded')) return undefined
   return new URLSearchParams(await c.req.text()).get(name) ?? undefined
+}
+
+/**
+ * Fields never put into a redirect URL (issue 14 finding 12): a URL ends up in browser history,
+ * server logs and `Referer`. A form client that needs a SIP password asks with JSON instead.
+ */
+export const SECRET_FIELDS = ['sip_password'] as const
+
+function withoutSecrets(body: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...body }
+  for (const f of SECRET_FIELDS) delete out[f]
+  return out
 }
 
 function withParams(target: string, params: Record<string, string>): string {
@@ -55,7 +67,7 @@ export function formMode(): MiddlewareHandler<FunctionBindings> {
           success: 'true',
           status: String(res.status),
           message: reasonPhrase(res.status),
-          data: JSON.stringify(body),
+          data: JSON.stringify(withoutSecrets(body)),
         }
       : {
           error: 'true',

@@ -1,32 +1,41 @@
 /**
  * @module ellis/mailer
- * How Ellis sends mail (password recovery links): a small {@link Mailer} interface with two
- * implementations. {@link WebhookMailer} posts each message as signed JSON to the configured
- * `ELLIS_MAIL_WEBHOOK` (a relay to SES, SendGrid or a team inbox). {@link OutboxMailer}, the
- * default and what the local cloud uses, writes the message to the log and keeps the last few
- * per address in the regional KV for an hour, where the API-key-only `GET /api/outbox/<email>`
- * shows them (tests and operators read recovery links there instead of a real inbox).
+ * How Ellis sends mail (password recovery links): a small {@link Mailer} interface and the one
+ * a deployment's configuration names (mail-config.ts):
+ * - {@link WebhookMailer}, production's mail path: each message is POSTed as JSON to
+ *   `ELLIS_MAIL_WEBHOOK` (a relay to SES, SendGrid or a team inbox), signed with its own key
+ *   `ELLIS_MAIL_WEBHOOK_SECRET` (never the trusted-zone key: the relay is outside the zone);
+ * - {@link OutboxMailer}, the local cloud's only: it keeps the last few messages per address in
+ *   the regional KV for an hour, where the API-key-only `GET /api/outbox/<email>` shows them;
+ * - {@link NoMailer}, a deployment without a mail path: recovery mail is refused (503) before
+ *   any token exists.
+ * No mailer ever writes a message's text or link to the log: a recovery link is a credential.
  */
-import { signRequest } from '../../shared/hop/signature'
 import type { Logger } from '../../shared/log/logger'
 import type { RegionalKv } from '../../shared/vellum'
 import type { OutboundFetch } from './ellis-deps'
+import { hmacSha256, toBase64Url } from './secrets'
 
 export interface MailMessage {
   to: string
   subject: string
   text: string
-  /** The one link the message is about (recovery), for logs and the outbox. */
+  /** The one link the message is about (recovery); it holds a token, so it is never logged. */
   link?: string
 }
 
 export interface Mailer {
-  readonly kind: 'outbox' | 'webhook'
+  readonly kind: 'outbox' | 'webhook' | 'none'
   send(msg: MailMessage): Promise<void>
 }
 
 export const OUTBOX_TTL_S = 3600
 export const OUTBOX_KEEP = 5
+/** How long one webhook delivery may take before it counts as failed. */
+export const MAIL_WEBHOOK_TIMEOUT_MS = 5000
+
+export const MAIL_TIMESTAMP_HEADER = 'x-edgewater-mail-timestamp'
+export const MAIL_SIGNATURE_HEADER = 'x-edgewater-mail-signature'
 
 export const outboxKey = (address: string) => `ellis:outbox:${address.trim().toLowerCase()}`
 
@@ -43,10 +52,9 @@ export class OutboxMailer implements Mailer {
   ) {}
 
   async send(msg: MailMessage): Promise<void> {
-    this.log.info('mail (outbox mailer: not delivered, link logged)', {
+    this.log.info('mail kept in the outbox (local cloud; not delivered)', {
       to: msg.to,
       subject: msg.subject,
-      link: msg.link,
     })
     const key = outboxKey(msg.to)
     const previous = (await this.kv.get<OutboxEntry[]>(key)) ?? []
@@ -59,29 +67,49 @@ export async function readOutbox(kv: RegionalKv, address: string): Promise<Outbo
   return (await kv.get<OutboxEntry[]>(outboxKey(address))) ?? []
 }
 
+/**
+ * The webhook's signature: `v1=<base64url HMAC-SHA-256(secret, "<timestamp>.<body>")>`, with
+ * the timestamp (ms) in its own header. A relay checks it and refuses stale timestamps.
+ */
+export async function mailSignature(secret: string, timestamp: string, body: string) {
+  return `v1=${toBase64Url(await hmacSha256(secret, `${timestamp}.${body}`))}`
+}
+
 export class WebhookMailer implements Mailer {
   readonly kind = 'webhook'
   constructor(
     private readonly url: string,
+    private readonly secret: string,
     private readonly fetch: OutboundFetch,
-    private readonly hopSecret: string,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly now: () => number
   ) {}
 
   async send(msg: MailMessage): Promise<void> {
     const body = JSON.stringify(msg)
+    const timestamp = String(this.now())
     const res = await this.fetch(this.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(await signRequest(this.hopSecret, 'POST', this.url, body)),
+        [MAIL_TIMESTAMP_HEADER]: timestamp,
+        [MAIL_SIGNATURE_HEADER]: await mailSignature(this.secret, timestamp, body),
       },
       body,
-      signal: AbortSignal.timeout(5000),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(MAIL_WEBHOOK_TIMEOUT_MS),
     })
     if (!res.ok) {
       this.log.warn('mail webhook refused a message', { status: res.status, to: msg.to })
       throw new Error(`mail webhook answered ${res.status}`)
     }
+  }
+}
+
+/** A deployment with no mail path: nothing is sent, and the recovery route refuses early. */
+export class NoMailer implements Mailer {
+  readonly kind = 'none'
+  async send(): Promise<void> {
+    throw new Error('no mail path is configured (ELLIS_MAIL_WEBHOOK)')
   }
 }

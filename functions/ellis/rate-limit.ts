@@ -1,20 +1,33 @@
 /**
  * @module ellis/rate-limit
  * Fixed-window counters in the regional KV (written to both regions, so a client cannot double
- * its budget by alternating regions): failed logins per account and per client, recovery mail
- * per address and per day, recovery-token attempts per address. A limit reached is 429 for
- * logins and 503 with `Retry-After` for recovery (clearwater-interfaces §1.3). If the KV cannot
- * be reached the check lets the request through and logs it: throttling protects against abuse,
- * it must not take logins down with it.
+ * its budget by alternating regions): failed logins, wrong signup codes, recovery mail per
+ * address and per day, recovery-token attempts per address. A limit reached is 429 with
+ * `Retry-After` for logins and sign-ups, 503 with `Retry-After` for recovery
+ * (clearwater-interfaces §1.3). If the KV cannot be reached the check lets the request through
+ * and logs it: throttling protects against abuse, it must not take logins down with it.
+ *
+ * Logins (issue 14 finding 11) are limited per source, never per victim alone: a source that
+ * fails too often against one account, or against all accounts, gets 429 for the rest of the
+ * window; an account that many sources fail against is slowed down (one attempt per interval
+ * from sources it has not logged in from before), not locked, so an attacker cannot lock
+ * anyone out and the owner logging in from their usual address is not slowed at all.
  */
 import type { Logger } from '../../shared/log/logger'
 import { type RegionalKv, Unavailable } from '../../shared/vellum'
 import { normalEmail } from './accounts-store'
 import { EllisError } from './api-errors'
-import { LOGIN_THROTTLE, RECOVERY } from './ellis-config'
+import { RECOVERY } from './ellis-config'
+import { THROTTLE_WINDOWS, type ThrottleConfig } from './throttle-config'
 
 const acctKey = (email: string) => `ellis:login-fail:acct:${normalEmail(email)}`
+const sourceKey = (email: string, client: string) =>
+  `ellis:login-fail:src:${normalEmail(email)}:${client}`
 const clientKey = (client: string) => `ellis:login-fail:client:${client}`
+const knownKey = (email: string, client: string) =>
+  `ellis:login-known:${normalEmail(email)}:${client}`
+const slotKey = (email: string, slot: number) => `ellis:login-slot:${normalEmail(email)}:${slot}`
+const signupKey = (client: string) => `ellis:signup-fail:${client}`
 
 async function count(kv: RegionalKv, key: string, log: Logger): Promise<number> {
   try {
@@ -36,52 +49,115 @@ async function bump(kv: RegionalKv, key: string, ttlS: number, log: Logger): Pro
   }
 }
 
-const tooMany = (reason: string, retryAfterS: number) =>
-  new EllisError(429, reason, {}, { 'retry-after': String(retryAfterS) })
+async function quietly(log: Logger, what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work()
+  } catch (err) {
+    if (!(err instanceof Unavailable)) throw err
+    log.warn(what, { error: err })
+  }
+}
 
-/** 429 when this account or this client has failed to log in too often in the window. */
+const tooMany = (reason: string, retryAfterS: number) =>
+  new EllisError(429, reason, {}, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterS))) })
+
+export interface LoginAttempt {
+  email: string
+  /** The source: the client address the edge vouches for (request-context.ts). */
+  client: string
+  nowMs: number
+}
+
+/**
+ * 429 when this source has failed too often (against this account, or at all), or when the
+ * account is being slowed down and this source is neither known to it nor holds this
+ * interval's attempt. Runs before the password is checked, so a throttled guess learns nothing.
+ */
 export async function checkLoginAllowed(
   kv: RegionalKv,
   log: Logger,
-  email: string,
-  client: string
+  limits: ThrottleConfig,
+  a: LoginAttempt
 ): Promise<void> {
-  const [perAccount, perClient] = await Promise.all([
-    count(kv, acctKey(email), log),
-    count(kv, clientKey(client), log),
+  const windowS = THROTTLE_WINDOWS.loginWindowS
+  const [perSource, perClient, perAccount] = await Promise.all([
+    count(kv, sourceKey(a.email, a.client), log),
+    count(kv, clientKey(a.client), log),
+    count(kv, acctKey(a.email), log),
   ])
-  if (perAccount >= LOGIN_THROTTLE.perAccountFailures)
+  if (perSource >= limits.loginFailuresPerSource)
     throw tooMany(
-      'too many failed logins for this account; try again later',
-      LOGIN_THROTTLE.windowS
+      'too many failed logins for this account from your address; try again later',
+      windowS
     )
-  if (perClient >= LOGIN_THROTTLE.perClientFailures)
+  if (perClient >= limits.loginFailuresPerClient)
+    throw tooMany('too many failed logins from your address; try again later', windowS)
+  if (perAccount < limits.loginSlowdownAfter) return
+  if ((await count(kv, knownKey(a.email, a.client), log)) > 0) return
+  // Slow lane: one attempt per interval for the account, from sources it does not know.
+  const intervalMs = limits.loginSlowdownIntervalS * 1000
+  const slot = Math.floor(a.nowMs / intervalMs)
+  let took = true
+  await quietly(log, 'login slow-lane slot not taken; allowing the request', async () => {
+    took = await kv.set(slotKey(a.email, slot), 1, {
+      nx: true,
+      ttlSeconds: limits.loginSlowdownIntervalS + 1,
+    })
+  })
+  if (!took)
     throw tooMany(
-      'too many failed logins from this client; try again later',
-      LOGIN_THROTTLE.windowS
+      'many failed logins for this account: it is slowed down; try again in a few seconds',
+      ((slot + 1) * intervalMs - a.nowMs) / 1000
     )
 }
 
 export async function recordLoginFailure(
   kv: RegionalKv,
   log: Logger,
-  email: string,
-  client: string
+  a: LoginAttempt
 ): Promise<void> {
+  const windowS = THROTTLE_WINDOWS.loginWindowS
   await Promise.all([
-    bump(kv, acctKey(email), LOGIN_THROTTLE.windowS, log),
-    bump(kv, clientKey(client), LOGIN_THROTTLE.windowS, log),
+    bump(kv, sourceKey(a.email, a.client), windowS, log),
+    bump(kv, clientKey(a.client), windowS, log),
+    bump(kv, acctKey(a.email), windowS, log),
   ])
 }
 
-/** A successful login clears the account's failures (the client's stay). */
-export async function clearAccountFailures(kv: RegionalKv, log: Logger, email: string) {
-  try {
-    await kv.del(acctKey(email))
-  } catch (err) {
-    if (!(err instanceof Unavailable)) throw err
-    log.warn('throttle counter not cleared', { error: err })
-  }
+/**
+ * A successful login clears this source's failures against the account and remembers the
+ * source, so a slowed-down account does not slow its owner. The account-wide count stays until
+ * its window ends (clearing it would hand a distributed guesser a fresh budget).
+ */
+export async function recordLoginSuccess(
+  kv: RegionalKv,
+  log: Logger,
+  a: LoginAttempt
+): Promise<void> {
+  await Promise.all([
+    quietly(log, 'throttle counter not cleared', () => kv.del(sourceKey(a.email, a.client))),
+    quietly(log, 'known login source not recorded', () =>
+      kv.set(knownKey(a.email, a.client), 1, { ttlSeconds: THROTTLE_WINDOWS.knownSourceS })
+    ),
+  ])
+}
+
+/** 429 when this source has sent too many wrong signup codes in the window (finding 12). */
+export async function checkSignupAllowed(
+  kv: RegionalKv,
+  log: Logger,
+  limits: ThrottleConfig,
+  client: string
+): Promise<void> {
+  if ((await count(kv, signupKey(client), log)) >= limits.signupCodeFailures)
+    throw tooMany(
+      'too many wrong signup codes from your address; try again later',
+      THROTTLE_WINDOWS.signupWindowS
+    )
+}
+
+export async function recordSignupFailure(kv: RegionalKv, log: Logger, client: string) {
+  await bump(kv, signupKey(client), THROTTLE_WINDOWS.signupWindowS, log)
 }
 
 /** Recovery mail: `mailBurstPerAddress` per hour per address and `mailPerDay` in all (503). */

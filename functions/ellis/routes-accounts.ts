@@ -1,7 +1,8 @@
 /**
  * @module ellis/routes-accounts
- * Accounts (clearwater-interfaces §1.3): sign-up with the signup code (403 for a wrong one, 400
- * for invalid fields, 409 for an address already taken), deletion with every number the account
+ * Accounts (clearwater-interfaces §1.3): sign-up with the signup code (403 for a wrong one, 429
+ * once a source has sent too many wrong ones, 400 for invalid fields, 409 for an address
+ * taken), deletion with every number the account
  * holds (204), and password recovery: an empty request mails a 24-hour link (always 200, even for
  * unknown addresses; 503 when throttled), a request with the token sets the new password (422 for
  * a bad token or unknown address) and ends every session. Creating and deleting an account are
@@ -37,7 +38,12 @@ import { buildServices } from './ellis-services'
 import { wantsFormSuccess } from './form-mode'
 import { hashPassword } from './password-hash'
 import { deleteNumber } from './provisioning'
-import { takeRecoveryMail, takeTokenAttempt } from './rate-limit'
+import {
+  checkSignupAllowed,
+  recordSignupFailure,
+  takeRecoveryMail,
+  takeTokenAttempt,
+} from './rate-limit'
 import { parseArgs, requestMeta } from './request-context'
 import { errorAnswers, formOrJson, jsonAnswer, type RouteTable } from './route-kit'
 import { randomToken, secretsEqual, sha256Hex } from './secrets'
@@ -52,7 +58,12 @@ async function createAccount(c: EllisContext, deps: EllisDeps): Promise<Response
   const meta = await requestMeta(c, deps.config.hopSecret)
   const args = parseArgs(c, meta)
   const code = c.req.header(SIGNUP_CODE_HEADER) ?? args.field('signup_code')
-  if (!(await secretsEqual(code, deps.config.signupCode))) throw forbidden('Incorrect signup code')
+  // Issue 14 finding 12: wrong codes are limited per source, checked before the code is.
+  await checkSignupAllowed(deps.kv, deps.log, deps.throttle, meta.clientId)
+  if (!(await secretsEqual(code, deps.config.signupCode))) {
+    await recordSignupFailure(deps.kv, deps.log, meta.clientId)
+    throw forbidden('Incorrect signup code')
+  }
   const body = check(AccountCreate, {
     email: args.field('email'),
     password: args.field('password'),
@@ -126,6 +137,12 @@ async function recoverPassword(c: EllisContext, deps: EllisDeps): Promise<Respon
 
   if (!token) {
     // No token: send the recovery mail. Always 200, so the answer reveals no account.
+    if (deps.mailer.kind === 'none') {
+      deps.log.error('password recovery asked for, but no mail path is configured', {
+        setting: 'ELLIS_MAIL_WEBHOOK',
+      })
+      throw new EllisError(503, 'password recovery by mail is not available on this deployment')
+    }
     await takeRecoveryMail(deps.kv, deps.log, email, now)
     const account = await getAccount(deps.table, email)
     if (account) {

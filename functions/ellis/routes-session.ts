@@ -3,9 +3,9 @@
  * Browser sessions (clearwater-interfaces §1.1, §1.3): `POST /api/session` checks the password
  * (PBKDF2, constant-time; unknown addresses cost the same) and sets the signed session cookie
  * (201), or answers 403 "Incorrect username or password"; failed logins are throttled per
- * account and per client (429 with Retry-After). Edgewater adds `GET /api/session` (who is
- * logged in, for the portal) and `DELETE /api/session` (logout: the cookie is cleared and every
- * session of the account ends).
+ * source, and an account many sources fail against is slowed down (429 with Retry-After;
+ * rate-limit.ts). Edgewater adds `GET /api/session` (who is logged in, for the portal) and
+ * `DELETE /api/session` (logout: the cookie is cleared and every session of the account ends).
  */
 import { createRoute } from '@hono/zod-openapi'
 import { bumpSessionVersion, getAccount, normalEmail, setPasswordHash } from './accounts-store'
@@ -15,7 +15,7 @@ import { identify } from './auth'
 import { SESSION } from './ellis-config'
 import type { EllisContext, EllisDeps } from './ellis-deps'
 import { dummyVerify, hashPassword, needsRehash, verifyPassword } from './password-hash'
-import { checkLoginAllowed, clearAccountFailures, recordLoginFailure } from './rate-limit'
+import { checkLoginAllowed, recordLoginFailure, recordLoginSuccess } from './rate-limit'
 import { parseArgs, requestMeta } from './request-context'
 import { errorAnswers, formOrJson, jsonAnswer, type RouteTable } from './route-kit'
 import { clearedCookieHeader, sessionCookieHeader, signSession } from './session-cookie'
@@ -31,19 +31,20 @@ async function login(c: EllisContext, deps: EllisDeps): Promise<Response> {
   })
   if (!body.ok) throw badRequest(body.reason)
   const email = normalEmail(body.value.email)
-  await checkLoginAllowed(deps.kv, deps.log, email, meta.clientId)
-  const account = await getAccount(deps.table, email)
   const now = deps.clock.now()
+  const attempt = { email, client: meta.clientId, nowMs: now }
+  await checkLoginAllowed(deps.kv, deps.log, deps.throttle, attempt)
+  const account = await getAccount(deps.table, email)
   const good =
     account !== undefined && (account.expiresMs === undefined || account.expiresMs > now)
       ? await verifyPassword(body.value.password, account.passwordHash)
       : await dummyVerify(body.value.password, deps.config.pbkdf2Iterations)
   if (!good || !account) {
-    await recordLoginFailure(deps.kv, deps.log, email, meta.clientId)
+    await recordLoginFailure(deps.kv, deps.log, attempt)
     deps.log.info('login refused', { email, client: meta.clientId })
     throw forbidden(BAD_LOGIN)
   }
-  await clearAccountFailures(deps.kv, deps.log, email)
+  await recordLoginSuccess(deps.kv, deps.log, attempt)
   if (needsRehash(account.passwordHash, deps.config.pbkdf2Iterations))
     await setPasswordHash(
       deps.table,

@@ -3,15 +3,18 @@
  * Per-number settings (clearwater-interfaces §1.3): the MMTEL simservs document proxied to Homer
  * (GET returns Homer's body verbatim, PUT returns 200 with an empty body; any Homer refusal,
  * including a document that fails validation, is 502 with Homer's reason in the detail), the iFC
- * document proxied to the number's service profile in Homestead-prov (PUT checks it is
- * well-formed XML first: 400), the global-address-book flag, and the address book itself.
+ * document proxied to the number's service profile in Homestead-prov (PUT checks it first: 400
+ * when it is not well-formed XML or not a valid iFC document, trigger patterns that cannot be
+ * matched in linear time included, with the reason), the global-address-book flag, and the
+ * address book itself.
  */
 import { createRoute } from '@hono/zod-openapi'
 import { XMLValidator } from 'fast-xml-parser'
+import { parseFilterCriteriaXml } from '../../shared/ims/ifc-parse'
 import { getAccountNumber, globalAddressBook, normalEmail, setGabListed } from './accounts-store'
 import { badRequest, EllisError, UpstreamError } from './api-errors'
 import { Empty, GabAnswer, ListedAnswer, ListedParams, NumberParams } from './api-schemas'
-import { authenticate, requireAccount, requireNumberOwnership } from './auth'
+import { requireAccount, requireLiveSession, requireNumberOwnership } from './auth'
 import type { EllisContext, EllisDeps } from './ellis-deps'
 import { buildServices } from './ellis-services'
 import { parseArgs, requestMeta } from './request-context'
@@ -79,6 +82,11 @@ async function putIfcs(c: EllisContext, deps: EllisDeps) {
         ? '(body): an iFC document is required'
         : `(body): is not well-formed XML (line ${wellFormed.err.line}: ${wellFormed.err.msg})`
     )
+  // Subscribers write their own iFCs, as in Clearwater's Ellis; what they write runs in the
+  // S-CSCF, so it is checked here the way Homestead-prov checks it: every trigger pattern must
+  // compile for the linear-time matcher within the S-CSCF's limits (shared/ims/ifc-pattern.ts).
+  const checked = parseFilterCriteriaXml(text, 'strict')
+  if (!checked.ok) throw badRequest(`${checked.error.path}: ${checked.error.message}`)
   await s.homestead.putFilterCriteria(await serviceProfile(s, deps, sipUri), text)
   deps.log.info('iFCs updated', { sip_uri: sipUri })
   return c.body(null, 200)
@@ -100,7 +108,8 @@ async function putListed(c: EllisContext, deps: EllisDeps) {
 }
 
 async function addressBook(c: EllisContext, deps: EllisDeps) {
-  await authenticate(c, deps)
+  // Issue 14 finding 12: an ended session (logout, password change) must not read it either.
+  await requireLiveSession(c, deps)
   return c.json({ contacts: await globalAddressBook(deps.table) }, 200)
 }
 
@@ -162,7 +171,8 @@ export function settingsRoutes(t: RouteTable): void {
       method: 'put',
       path: '/api/accounts/{email}/numbers/{sip_uri}/ifcs',
       tags: ['settings'],
-      summary: 'Replace the iFCs (must be well-formed XML; validated by Homestead-prov)',
+      summary:
+        'Replace the iFCs (a valid iFC document whose trigger patterns compile for the linear-time matcher)',
       request: {
         params: NumberParams,
         body: { content: { 'application/xml': { schema: { type: 'string' } } } },
@@ -171,7 +181,7 @@ export function settingsRoutes(t: RouteTable): void {
         200: { description: 'Stored (empty body)' },
         ...errorAnswers({
           ...common,
-          400: 'Not well-formed XML',
+          400: 'Not well-formed XML, or not a valid iFC document (reason in detail)',
           502: 'Homestead-prov refused it',
         }),
       },

@@ -19,6 +19,7 @@ import { ellisConfig, type NumberRange } from './ellis-config'
 import { type EllisDeps, newIsolateState } from './ellis-deps'
 import { OutboxMailer } from './mailer'
 import { mountEllis } from './mount'
+import { DEFAULT_THROTTLE } from './throttle-config'
 
 export const API_KEY = 'unit-test-api-key'
 export const SIGNUP_CODE = 'unit-test-signup'
@@ -52,6 +53,8 @@ function rawEnv(region: Region, extra: Record<string, string>): Record<string, s
     TIMERS_REMOTE_TARGET_ARN: 'arn:b',
     SIGNUP_CODE,
     ELLIS_API_KEY: API_KEY,
+    // Like the local cloud: dev secrets allowed, mail kept in the outbox.
+    EDGEWATER_ENV: 'local',
     ...extra,
   }
 }
@@ -146,6 +149,7 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
       clock,
       log,
       config,
+      throttle: DEFAULT_THROTTLE,
       fetch: fetchFn,
       mailer: new OutboxMailer(vellum.kv, log, clock.now),
       isolate,

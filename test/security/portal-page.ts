@@ -100,16 +100,17 @@ export async function openPortalPage(origin: string, pathAndQuery: string): Prom
     sessionStorage: { getItem: () => null, setItem: () => {}, removeItem: () => {} },
   }
   vm.runInNewContext(script, sandbox)
+  const el = (id: string) => {
+    const e = elements.get(id)
+    if (!e) throw new Error(`the page has no #${id}`)
+    return e
+  }
   return {
     navigations,
-    el(id) {
-      const e = elements.get(id)
-      if (!e) throw new Error(`the page has no #${id}`)
-      return e
-    },
+    el,
     submit(formId) {
-      for (const fn of this.el(formId).listeners.get('submit') ?? [])
-        fn({ preventDefault() {}, target: this.el(formId) })
+      for (const fn of el(formId).listeners.get('submit') ?? [])
+        fn({ preventDefault() {}, target: el(formId) })
     },
   }
 }
