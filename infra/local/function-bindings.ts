@@ -44,6 +44,8 @@ export function functionBindings(
   const peer = peerOf(region)
   const url = (p: number) => `http://127.0.0.1:${p}`
   return {
+    // Development defaults (HOP_SECRET, tokens) are accepted only here (shared/config/secrets).
+    EDGEWATER_ENV: 'local',
     REGION: region,
     HOME_DOMAIN: s.homeDomain,
     HOP_SECRET: s.hopSecret,
@@ -87,6 +89,7 @@ export function functionBindings(
 
 export function edgeBindings(s: LocalCloudSettings, region: Region): Record<string, string> {
   return {
+    EDGEWATER_ENV: 'local',
     HOME_REGION: region,
     FUNCTION_URLS: JSON.stringify(functionUrls(s)),
     HOP_SECRET: s.hopSecret,
