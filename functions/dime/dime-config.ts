@@ -3,11 +3,18 @@
  * Dime's settings: the shared function configuration plus a few optional bindings only Dime
  * reads (parsed here with zod, once per isolate): where to send CDRs (`CDF_URL`), the S-CSCF name
  * the I-CSCF queries return (`SCSCF_URI`), the charging function addresses put in reg-data
- * (`CHARGING_CCFS`, `CHARGING_ECFS`), and the pause between chunks of the public-id listing
- * (`DIME_LISTING_PAUSE_MS`). Timing constants of Homestead and Ralf live here too.
+ * (`CHARGING_CCFS`, `CHARGING_ECFS`), the pause between chunks of the public-id listing
+ * (`DIME_LISTING_PAUSE_MS`), and tighter limits on iFC trigger patterns accepted at provisioning
+ * (`IFC_MAX_PATTERN_LENGTH`, `IFC_MAX_PATTERN_PROGRAM`). Timing constants of Homestead and Ralf
+ * live here too.
  */
 import { z } from 'zod'
 import { ConfigError, type FunctionEnv, type RawEnv } from '../../shared/config/function-env'
+import {
+  DEFAULT_IFC_PATTERN_LIMITS,
+  type IfcPatternLimits,
+  tightenedLimits,
+} from '../../shared/ims/ifc-pattern'
 import type { ChargingAddresses } from '../../shared/ims/reg-data-xml'
 
 /** Clearwater `hss_reregistration_time` default: re-read the profile after this (seconds). */
@@ -42,6 +49,20 @@ const dimeSchema = z.object({
   CHARGING_CCFS: csv,
   CHARGING_ECFS: csv,
   DIME_LISTING_PAUSE_MS: z.coerce.number().int().min(0).max(10_000).optional(),
+  /** iFC trigger patterns accepted at the filter_criteria PUT: at most this many characters. */
+  IFC_MAX_PATTERN_LENGTH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(DEFAULT_IFC_PATTERN_LIMITS.maxPatternLength)
+    .optional(),
+  /** …and compiling to at most this many RE2 instructions. */
+  IFC_MAX_PATTERN_PROGRAM: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(DEFAULT_IFC_PATTERN_LIMITS.maxProgramSize)
+    .optional(),
 })
 
 export interface DimeConfig {
@@ -56,6 +77,8 @@ export interface DimeConfig {
   cdfUrl?: string
   chargingAddresses: ChargingAddresses
   listingPauseMs: number
+  /** Limits on the trigger patterns of provisioned iFCs (shared/ims/ifc-pattern.ts). */
+  ifcLimits: IfcPatternLimits
 }
 
 const cache = new WeakMap<object, DimeConfig>()
@@ -81,6 +104,10 @@ export function dimeConfig(env: FunctionEnv, raw: RawEnv): DimeConfig {
     ...(d.CDF_URL ? { cdfUrl: d.CDF_URL } : {}),
     chargingAddresses: { ccfs: d.CHARGING_CCFS, ecfs: d.CHARGING_ECFS },
     listingPauseMs: d.DIME_LISTING_PAUSE_MS ?? DEFAULT_LISTING_PAUSE_MS,
+    ifcLimits: tightenedLimits({
+      ...(d.IFC_MAX_PATTERN_LENGTH ? { maxPatternLength: d.IFC_MAX_PATTERN_LENGTH } : {}),
+      ...(d.IFC_MAX_PATTERN_PROGRAM ? { maxProgramSize: d.IFC_MAX_PATTERN_PROGRAM } : {}),
+    }),
   }
   cache.set(raw, cfg)
   return cfg

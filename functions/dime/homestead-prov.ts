@@ -280,7 +280,9 @@ export function homesteadProv(resolve: DepsResolver): Hono<FunctionBindings> {
       if (id instanceof Response) return id
       const text = await c.req.text()
       if (text.trim() === '') return errorResponse(c, 400, '(body): is empty')
-      const parsed = parseFilterCriteriaXml(text, 'strict')
+      // Trigger patterns must compile for the linear-time matcher within the limits
+      // (shared/ims/ifc-pattern.ts); the reason names the element.
+      const parsed = parseFilterCriteriaXml(text, 'strict', resolve(c).config.ifcLimits)
       if (!parsed.ok) return errorResponse(c, 400, `${parsed.error.path}: ${parsed.error.message}`)
       const r = await prov(c).putFilterCriteria(id.irs, id.sp, text)
       return r === 'ok' ? c.body(null, 200) : spError(c, r)

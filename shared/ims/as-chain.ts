@@ -16,6 +16,7 @@
 import type { IfcContext, IfcRequestView, SessionCase } from './ifc-evaluate'
 import { ifcMatches, sortIfcs } from './ifc-evaluate'
 import type { InitialFilterCriteria } from './ifc-model'
+import { MatchBudget } from './ifc-pattern'
 
 export type ChainCase = 'orig' | 'term' | 'orig-cdiv'
 
@@ -39,9 +40,11 @@ export function nextMatchingIfc(
   ctx: IfcContext
 ): { ifc: InitialFilterCriteria; index: number } | undefined {
   const sorted = sortIfcs(ifcs)
+  // One match budget for the whole step (ifc-pattern.ts), however many iFCs it evaluates.
+  const shared: IfcContext = { ...ctx, budget: ctx.budget ?? new MatchBudget() }
   for (let i = from; i < sorted.length; i++) {
     const ifc = sorted[i]!
-    if (ifcMatches(ifc, req, ctx)) return { ifc, index: i }
+    if (ifcMatches(ifc, req, shared)) return { ifc, index: i }
   }
   return undefined
 }

@@ -9,6 +9,7 @@ import {
 } from './ifc-evaluate'
 import type { InitialFilterCriteria, ServicePointTrigger } from './ifc-model'
 import { parseFilterCriteriaXml } from './ifc-parse'
+import { MatchBudget } from './ifc-pattern'
 
 function ifcsOf(xml: string): InitialFilterCriteria[] {
   const r = parseFilterCriteriaXml(xml)
@@ -263,5 +264,46 @@ describe('ProfilePartIndicator, priority order', () => {
       'sip:c',
       'sip:d',
     ])
+  })
+})
+
+describe('regular-expression SPTs run on the linear-time matcher (ifc-pattern.ts)', () => {
+  const evil = one(
+    tp(spt('<SIPHeader><Header>^Subject$</Header><Content>^(a+)+$</Content></SIPHeader>'))
+  )
+  const withSubject = (value: string): IfcRequestView => ({
+    ...invite,
+    headers: [...invite.headers.filter((h) => h.name !== 'Subject'), { name: 'Subject', value }],
+  })
+
+  it('answers the catastrophic-backtracking pattern of issue 14 at once', () => {
+    // A backtracking engine takes 2^n steps on this subject; 4000 characters would never end.
+    expect(ifcMatches(evil, withSubject(`${'a'.repeat(4000)}!`), orig)).toBe(false)
+    expect(ifcMatches(evil, withSubject('a'.repeat(4000)), orig)).toBe(true)
+    // Over the subject limit (4096 by default) the value is not tested.
+    expect(ifcMatches(evil, withSubject('a'.repeat(5000)), orig)).toBe(false)
+  })
+
+  it('shares one match budget across an evaluation; once spent, patterns stop matching', () => {
+    const ifcs = Array.from({ length: 4 }, () => evil)
+    const req = withSubject('a'.repeat(100))
+    expect(matchingIfcs(ifcs, req, orig)).toHaveLength(4)
+    const header = evil.triggerPoint!.spts[0]!.condition
+    if (header.kind !== 'sip-header') throw new Error('SIPHeader expected')
+    // Enough for the header names and one Subject value, not for two.
+    const perIfc =
+      req.headers.reduce((n, h) => n + header.header.programSize * (h.name.length + 1), 0) +
+      header.content!.programSize * 101
+    const budget = new MatchBudget(perIfc + perIfc / 2)
+    expect(matchingIfcs(ifcs, req, { ...orig, budget })).toHaveLength(1)
+    expect(budget.remaining).toBe(0)
+  })
+
+  it('folds case for the header name only', () => {
+    const ifc = one(
+      tp(spt('<SIPHeader><Header>^subject$</Header><Content>^URGENT</Content></SIPHeader>'))
+    )
+    expect(ifcMatches(ifc, withSubject('URGENT call'), orig)).toBe(true)
+    expect(ifcMatches(ifc, withSubject('urgent call'), orig)).toBe(false)
   })
 })

@@ -6,6 +6,10 @@
  * group and ANDs the groups, DNF the converse; an iFC without a TriggerPoint always matches
  * (§B.2.2). ProfilePartIndicator restricts an iFC to the registered (0) or unregistered (1)
  * state. Matching iFCs are returned in ascending Priority, document order breaking ties.
+ * Every regular-expression SPT (RequestURI, SIPHeader, SessionDescription) is matched by the
+ * linear-time matcher of ifc-pattern.ts, and one evaluation (one {@link IfcContext}, or one call
+ * of {@link matchingIfcs}) shares one {@link MatchBudget}: a spent budget makes further
+ * regular-expression SPTs not match, so no request costs more than the budget's work.
  */
 import type {
   InitialFilterCriteria,
@@ -15,6 +19,7 @@ import type {
   SptCondition,
 } from './ifc-model'
 import { REGISTRATION_TYPE, SESSION_CASE } from './ifc-model'
+import { MatchBudget } from './ifc-pattern'
 
 /** Which side of the session the served user is on. */
 export type SessionCase = 'originating' | 'terminating' | 'originating-cdiv'
@@ -38,6 +43,8 @@ export interface IfcContext {
   sessionCase: SessionCase
   /** Whether the served user is registered (drives SessionCase codes and ProfilePartIndicator). */
   registered: boolean
+  /** Match work this evaluation may spend (default: a fresh {@link MatchBudget} per call). */
+  budget?: MatchBudget
 }
 
 /**
@@ -90,7 +97,12 @@ function isSdp(contentType: string): boolean {
   return contentType.split(';', 1)[0]?.trim().toLowerCase() === 'application/sdp'
 }
 
-function conditionMatches(c: SptCondition, req: IfcRequestView, ctx: IfcContext): boolean {
+function conditionMatches(
+  c: SptCondition,
+  req: IfcRequestView,
+  ctx: IfcContext,
+  budget: MatchBudget
+): boolean {
   switch (c.kind) {
     case 'method':
       if (req.method !== c.method) return false
@@ -99,19 +111,19 @@ function conditionMatches(c: SptCondition, req: IfcRequestView, ctx: IfcContext)
       return c.registrationTypes.some((t) => registrationTypeMatches(t, req))
     case 'sip-header':
       return req.headers.some(
-        (h) => c.header.re.test(h.name) && (!c.content || c.content.re.test(h.value))
+        (h) => c.header.test(h.name, budget) && (!c.content || c.content.test(h.value, budget))
       )
     case 'session-case':
       return sessionCaseMatches(c.sessionCase, ctx)
     case 'request-uri':
-      return c.pattern.re.test(requestUriMatchText(req.requestUri))
+      return c.pattern.test(requestUriMatchText(req.requestUri), budget)
     case 'session-description': {
       if (!req.body || !isSdp(req.body.contentType)) return false
       for (const raw of req.body.text.split('\n')) {
         const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-        if (line.length === 0 || !c.line.re.test(line[0] as string)) continue
+        if (line.length === 0 || !c.line.test(line[0] as string, budget)) continue
         if (!c.content) return true
-        if (line[1] === '=' && c.content.re.test(line.slice(2))) return true
+        if (line[1] === '=' && c.content.test(line.slice(2), budget)) return true
       }
       return false
     }
@@ -120,8 +132,13 @@ function conditionMatches(c: SptCondition, req: IfcRequestView, ctx: IfcContext)
   }
 }
 
-function sptValue(spt: ServicePointTrigger, req: IfcRequestView, ctx: IfcContext): boolean {
-  return conditionMatches(spt.condition, req, ctx) !== spt.negated
+function sptValue(
+  spt: ServicePointTrigger,
+  req: IfcRequestView,
+  ctx: IfcContext,
+  budget: MatchBudget
+): boolean {
+  return conditionMatches(spt.condition, req, ctx, budget) !== spt.negated
 }
 
 /** Whether one iFC matches the request for the served user (sprout Ifc::filter_matches). */
@@ -134,9 +151,10 @@ export function ifcMatches(
     return false
   const tp = ifc.triggerPoint
   if (!tp) return true
+  const budget = ctx.budget ?? new MatchBudget()
   const groups = new Map<number, boolean>()
   for (const spt of tp.spts) {
-    const v = sptValue(spt, req, ctx)
+    const v = sptValue(spt, req, ctx, budget)
     for (const g of spt.groups) {
       const prev = groups.get(g)
       groups.set(g, prev === undefined ? v : tp.cnf ? prev || v : prev && v)
@@ -159,5 +177,6 @@ export function matchingIfcs(
   req: IfcRequestView,
   ctx: IfcContext
 ): InitialFilterCriteria[] {
-  return sortIfcs(ifcs).filter((ifc) => ifcMatches(ifc, req, ctx))
+  const shared: IfcContext = { ...ctx, budget: ctx.budget ?? new MatchBudget() }
+  return sortIfcs(ifcs).filter((ifc) => ifcMatches(ifc, req, shared))
 }

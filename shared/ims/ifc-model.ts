@@ -4,8 +4,9 @@
  * the subset Clearwater's Sprout evaluates, sprout:src/ifc.cpp): a priority, an optional trigger
  * point of Service Point Triggers combined in CNF or DNF by group, an application server with
  * its default handling, and an optional ProfilePartIndicator. Regular expressions are compiled
- * once at parse time; the source text is kept for serialisation and logs.
+ * at parse time by ifc-pattern.ts (linear-time RE2); the source text is kept for logs.
  */
+import type { TriggerPattern } from './ifc-pattern'
 
 /** TS 29.228 CxDataType `tSessionCase` (Rel-11 adds ORIGINATING_CDIV). */
 export const SESSION_CASE = {
@@ -24,10 +25,8 @@ export type RegistrationTypeCode = 0 | 1 | 2
 /** `tDefaultHandling`: what the S-CSCF does when the AS does not answer. */
 export type DefaultHandling = 'SESSION_CONTINUED' | 'SESSION_TERMINATED'
 
-export interface CompiledRegex {
-  source: string
-  re: RegExp
-}
+/** A compiled trigger regular expression (linear-time matcher, shared/ims/ifc-pattern.ts). */
+export type CompiledRegex = TriggerPattern
 
 export type SptCondition =
   | { kind: 'method'; method: string; registrationTypes: RegistrationTypeCode[] }

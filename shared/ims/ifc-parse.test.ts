@@ -171,6 +171,26 @@ describe('parseFilterCriteriaXml (strict)', () => {
       /0 or 1/,
     ],
     ['<!DOCTYPE x [<!ENTITY a "b">]><ServiceProfile/>', '(document)', /DOCTYPE/],
+    // Trigger patterns must compile for the linear-time matcher (ifc-pattern.ts).
+    [
+      ifc(
+        `${tp('<SPT><Group>0</Group><SIPHeader><Header>Subject</Header><Content>^(a+)\\1$</Content></SIPHeader></SPT>')}${AS}`
+      ),
+      'ServiceProfile.InitialFilterCriteria[0].TriggerPoint.SPT[0].SIPHeader.Content',
+      /uses a backreference/,
+    ],
+    [
+      ifc(`${tp('<SPT><Group>0</Group><RequestURI>(?!evil)</RequestURI></SPT>')}${AS}`),
+      'ServiceProfile.InitialFilterCriteria[0].TriggerPoint.SPT[0].RequestURI',
+      /lookahead or lookbehind/,
+    ],
+    [
+      ifc(
+        `${tp(`<SPT><Group>0</Group><SessionDescription><Line>m</Line><Content>${'a'.repeat(300)}</Content></SessionDescription></SPT>`)}${AS}`
+      ),
+      'ServiceProfile.InitialFilterCriteria[0].TriggerPoint.SPT[0].SessionDescription.Content',
+      /300 characters long/,
+    ],
   ])('rejects %s', (xml, path, message) => {
     const r = parseFilterCriteriaXml(xml)
     expect(r.ok).toBe(false)
@@ -203,5 +223,24 @@ describe('parseFilterCriteriaXml (lenient, as the S-CSCF reads)', () => {
       negated: false,
       condition: { kind: 'unsupported', element: 'Foo' },
     })
+  })
+})
+
+describe('trigger patterns stored before they were checked (lenient)', () => {
+  it('skips an iFC whose pattern the linear-time matcher refuses, with the reason', () => {
+    const xml = `<ServiceProfile>
+      <InitialFilterCriteria>${tp('<SPT><Group>0</Group><SIPHeader><Header>Subject</Header><Content>(a)\\1</Content></SIPHeader></SPT>')}${AS}</InitialFilterCriteria>
+      <InitialFilterCriteria>${tp('<SPT><Group>0</Group><SIPHeader><Header>Subject</Header><Content>^(a+)+$</Content></SIPHeader></SPT>')}${AS}</InitialFilterCriteria>
+    </ServiceProfile>`
+    const r = parseFilterCriteriaXml(xml, 'lenient')
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.value.skipped).toEqual([
+      {
+        path: 'ServiceProfile.InitialFilterCriteria[0].TriggerPoint.SPT[0].SIPHeader.Content',
+        message: expect.stringMatching(/uses a backreference/),
+      },
+    ])
+    expect(r.value.ifcs.map((i) => i.index)).toEqual([1])
   })
 })

@@ -4,12 +4,14 @@
  * - `lenient` is Sprout's evaluation-time reading (sprout:src/ifc.cpp, ifchandler.cpp): an iFC
  *   that breaks a rule Sprout enforces (no ApplicationServer/ServerName, bad Priority, Group,
  *   SessionCase, RegistrationType or ProfilePartIndicator, missing ConditionTypeCNF, an SPT
- *   without a class, a bad regular expression) is skipped and reported; loosely written values
+ *   without a class, a regular expression that cannot be matched safely) is skipped and reported; loosely written values
  *   Sprout tolerates (DefaultHandling, ConditionNegated) take Sprout's defaults.
  * - `strict` is the provisioning check (Homestead-prov PUT filter_criteria): every iFC must be
  *   well formed, DefaultHandling and ConditionNegated must be booleans, every SPT names a class
  *   Sprout implements and at least one Group (TS 29.228 `tSePoTri` Group minOccurs 1), and the
  *   `<ServiceProfile>` holds at least one iFC. Errors name the element.
+ * Trigger regular expressions go through ifc-pattern.ts in both modes: RE2 syntax, within the
+ * given {@link IfcPatternLimits} (pattern length, program size), matched in linear time.
  */
 import type {
   ApplicationServer,
@@ -21,6 +23,11 @@ import type {
   SptCondition,
   TriggerPoint,
 } from './ifc-model'
+import {
+  compileTriggerPattern,
+  DEFAULT_IFC_PATTERN_LIMITS,
+  type IfcPatternLimits,
+} from './ifc-pattern'
 import { fail, ImsParseError, type ImsResult, type ImsXmlError, ok } from './ims-result'
 import { childElements, firstChild, parseXml, textOf, type XmlElement } from './xml-tree'
 import { parseBoolean, parseInteger } from './xml-values'
@@ -30,13 +37,13 @@ export type IfcParseMode = 'strict' | 'lenient'
 const INT32_MAX = 2 ** 31 - 1
 const SPT_CLASSES = ['Method', 'SIPHeader', 'SessionCase', 'RequestURI', 'SessionDescription']
 
-function compile(el: XmlElement | undefined, path: string, flags = ''): CompiledRegex {
-  const source = textOf(el)
-  try {
-    return { source, re: new RegExp(source, flags) }
-  } catch (err) {
-    throw new ImsParseError(path, `is not a valid regular expression: ${(err as Error).message}`)
-  }
+function compile(
+  el: XmlElement | undefined,
+  path: string,
+  limits: Readonly<IfcPatternLimits>,
+  caseInsensitive = false
+): CompiledRegex {
+  return compileTriggerPattern(textOf(el), path, { caseInsensitive, limits })
 }
 
 /** xs:boolean read Sprout's way: only "true" and "1" are true. */
@@ -45,7 +52,12 @@ function looseBoolean(el: XmlElement | undefined): boolean {
   return v === 'true' || v === '1'
 }
 
-function readCondition(spt: XmlElement, path: string, mode: IfcParseMode): SptCondition {
+function readCondition(
+  spt: XmlElement,
+  path: string,
+  mode: IfcParseMode,
+  limits: Readonly<IfcPatternLimits>
+): SptCondition {
   // sprout ifc.cpp spt_matches: the class is the first child other than ConditionNegated and
   // Group; an Extension before any class means the class is missing.
   const cls = spt.children.find(
@@ -79,22 +91,22 @@ function readCondition(spt: XmlElement, path: string, mode: IfcParseMode): SptCo
       const content = firstChild(cls, 'Content')
       return {
         kind: 'sip-header',
-        header: compile(header, `${at}.Header`, 'i'),
-        ...(content ? { content: compile(content, `${at}.Content`) } : {}),
+        header: compile(header, `${at}.Header`, limits, true),
+        ...(content ? { content: compile(content, `${at}.Content`, limits) } : {}),
       }
     }
     case 'SessionCase':
       return { kind: 'session-case', sessionCase: parseInteger(cls, at, 0, 4) as SessionCaseCode }
     case 'RequestURI':
-      return { kind: 'request-uri', pattern: compile(cls, at) }
+      return { kind: 'request-uri', pattern: compile(cls, at, limits) }
     case 'SessionDescription': {
       const line = firstChild(cls, 'Line')
       if (!line) throw new ImsParseError(`${at}.Line`, 'is missing')
       const content = firstChild(cls, 'Content')
       return {
         kind: 'session-description',
-        line: compile(line, `${at}.Line`),
-        ...(content ? { content: compile(content, `${at}.Content`) } : {}),
+        line: compile(line, `${at}.Line`, limits),
+        ...(content ? { content: compile(content, `${at}.Content`, limits) } : {}),
       }
     }
     default:
@@ -104,7 +116,12 @@ function readCondition(spt: XmlElement, path: string, mode: IfcParseMode): SptCo
   }
 }
 
-function readSpt(spt: XmlElement, path: string, mode: IfcParseMode): ServicePointTrigger {
+function readSpt(
+  spt: XmlElement,
+  path: string,
+  mode: IfcParseMode,
+  limits: Readonly<IfcPatternLimits>
+): ServicePointTrigger {
   const negEl = firstChild(spt, 'ConditionNegated')
   const negated =
     negEl === undefined
@@ -116,15 +133,20 @@ function readSpt(spt: XmlElement, path: string, mode: IfcParseMode): ServicePoin
   if (mode === 'strict' && groupEls.length === 0)
     throw new ImsParseError(`${path}.Group`, 'is missing (every SPT belongs to at least one group)')
   const groups = groupEls.map((g, i) => parseInteger(g, `${path}.Group[${i}]`, 0, INT32_MAX))
-  return { negated, groups, condition: readCondition(spt, path, mode) }
+  return { negated, groups, condition: readCondition(spt, path, mode, limits) }
 }
 
-function readTriggerPoint(tp: XmlElement, path: string, mode: IfcParseMode): TriggerPoint {
+function readTriggerPoint(
+  tp: XmlElement,
+  path: string,
+  mode: IfcParseMode,
+  limits: Readonly<IfcPatternLimits>
+): TriggerPoint {
   const cnfEl = firstChild(tp, 'ConditionTypeCNF')
   if (!cnfEl) throw new ImsParseError(`${path}.ConditionTypeCNF`, 'is missing')
   const cnf =
     mode === 'strict' ? parseBoolean(cnfEl, `${path}.ConditionTypeCNF`) : looseBoolean(cnfEl)
-  const spts = childElements(tp, 'SPT').map((s, i) => readSpt(s, `${path}.SPT[${i}]`, mode))
+  const spts = childElements(tp, 'SPT').map((s, i) => readSpt(s, `${path}.SPT[${i}]`, mode, limits))
   return { cnf, spts }
 }
 
@@ -156,7 +178,8 @@ export function readIfc(
   el: XmlElement,
   index: number,
   path: string,
-  mode: IfcParseMode
+  mode: IfcParseMode,
+  limits: Readonly<IfcPatternLimits> = DEFAULT_IFC_PATTERN_LIMITS
 ): InitialFilterCriteria {
   const prEl = firstChild(el, 'Priority')
   const priority = prEl ? parseInteger(prEl, `${path}.Priority`, 0, INT32_MAX) : 0
@@ -168,7 +191,7 @@ export function readIfc(
   const ifc: InitialFilterCriteria = { priority, index, applicationServer }
   if (ppiEl)
     ifc.profilePartIndicator = parseInteger(ppiEl, `${path}.ProfilePartIndicator`, 0, 1) as 0 | 1
-  if (tpEl) ifc.triggerPoint = readTriggerPoint(tpEl, `${path}.TriggerPoint`, mode)
+  if (tpEl) ifc.triggerPoint = readTriggerPoint(tpEl, `${path}.TriggerPoint`, mode, limits)
   return ifc
 }
 
@@ -188,13 +211,14 @@ export interface ServiceProfileIfcs {
 export function readServiceProfileIfcs(
   sp: XmlElement,
   path: string,
-  mode: IfcParseMode
+  mode: IfcParseMode,
+  limits: Readonly<IfcPatternLimits> = DEFAULT_IFC_PATTERN_LIMITS
 ): ServiceProfileIfcs {
   const out: ServiceProfileIfcs = { ifcs: [], skipped: [], sharedIfcSetIds: [] }
   childElements(sp, 'InitialFilterCriteria').forEach((el, i) => {
     const at = `${path}.InitialFilterCriteria[${i}]`
     try {
-      out.ifcs.push(readIfc(el, i, at, mode))
+      out.ifcs.push(readIfc(el, i, at, mode, limits))
     } catch (err) {
       if (mode === 'strict' || !(err instanceof ImsParseError)) throw err
       out.skipped.push({ path: err.path, message: err.message })
@@ -224,7 +248,8 @@ export interface FilterCriteriaDocument extends ServiceProfileIfcs {
  */
 export function parseFilterCriteriaXml(
   xml: string,
-  mode: IfcParseMode = 'strict'
+  mode: IfcParseMode = 'strict',
+  limits: Readonly<IfcPatternLimits> = DEFAULT_IFC_PATTERN_LIMITS
 ): ImsResult<FilterCriteriaDocument> {
   const doc = parseXml(xml)
   if (!doc.ok) return doc
@@ -232,7 +257,7 @@ export function parseFilterCriteriaXml(
   if (root.name !== 'ServiceProfile')
     return fail('(document)', `root element must be ServiceProfile, got ${root.name}`)
   try {
-    const read = readServiceProfileIfcs(root, 'ServiceProfile', mode)
+    const read = readServiceProfileIfcs(root, 'ServiceProfile', mode, limits)
     if (mode === 'strict' && read.ifcs.length === 0 && read.sharedIfcSetIds.length === 0)
       return fail('ServiceProfile.InitialFilterCriteria', 'at least one is required')
     return ok({ ...read, root })
