@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultPublicIdentity } from '../../shared/ims/ims-subscription'
 import { parseRegDataXml } from '../../shared/ims/reg-data-xml'
-import { md5Hex } from '../../shared/sip'
+import { computeHa1, md5Hex } from '../../shared/sip'
 import { Unavailable } from '../../shared/vellum/errors'
 import { provisionLikeEllis, testDime } from './test-kit'
 
@@ -59,6 +59,8 @@ describe('auth vectors (MAR)', () => {
     expect(await res.json()).toEqual({
       digest: {
         ha1: md5Hex(`${ALICE_IMPI}:example.com:pa55word`),
+        // Provisioned in plaintext: the SHA-256 HA1 too (RFC 8760), so Sprout can offer it.
+        ha1_sha256: computeHa1(ALICE_IMPI, 'example.com', 'pa55word', 'SHA-256'),
         realm: 'example.com',
         qop: 'auth',
       },
@@ -178,6 +180,23 @@ describe('reg-data and the registration state machine', () => {
     expect((await put(kit, ALICE, 'reg', '?private_id=mallory%40example.com')).status).toBe(404)
     expect((await kit.request('DELETE', `/impu/${enc(ALICE)}/reg-data`)).status).toBe(405)
     expect((await kit.request('POST', `/impu/${enc(ALICE)}/reg-data`, '{}')).status).toBe(405)
+  })
+
+  it("refuses a private identity another set's reg-data, on GET as on PUT (issue 14 finding 2)", async () => {
+    const kit = testDime()
+    await provisionLikeEllis(kit, ALICE)
+    await provisionLikeEllis(kit, 'sip:bob@example.com')
+    const get = (q: string) => kit.request('GET', `/impu/${enc(ALICE)}/reg-data${q}`)
+    expect((await get(`?private_id=${enc(ALICE_IMPI)}`)).status).toBe(200)
+    const foreign = await get(`?private_id=${enc('bob@example.com')}`)
+    expect(foreign.status).toBe(404)
+    expect(await foreign.text()).not.toContain('<IMSSubscription')
+    expect((await put(kit, ALICE, 'reg', `?private_id=${enc('bob@example.com')}`)).status).toBe(404)
+    expect(
+      (await put(kit, ALICE, 'dereg-user', `?private_id=${enc('bob@example.com')}`)).status
+    ).toBe(404)
+    // Without a private identity (Sprout's own lookups), the set is read as before.
+    expect((await get('')).status).toBe(200)
   })
 
   it('answers a re-registration from the cache and re-reads the profile when asked (no-cache) or when due', async () => {

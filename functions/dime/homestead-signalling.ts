@@ -112,7 +112,8 @@ export function homesteadSignalling(resolve: DepsResolver): Hono<FunctionBinding
     c.body(body, status, { 'content-type': 'application/xml; charset=utf-8' })
   resource(app, '/impu/:impu/reg-data', {
     get: async (c) => {
-      const out = await homestead(resolve(c)).regData.get(pathParam(c, 'impu'))
+      const impi = c.req.query('private_id')
+      const out = await homestead(resolve(c)).regData.get(pathParam(c, 'impu'), impi || undefined)
       return out.status === 200 ? xml(c, out.xml) : errorResponse(c, out.status, out.reason)
     },
     put: async (c) => {

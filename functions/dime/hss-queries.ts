@@ -3,7 +3,9 @@
  * The read-only HSS queries Sprout makes (clearwater-interfaces §2.1), answered from the
  * Homestead cache with the master data in the global table:
  * - MAR `GET /impi/<impi>/av[/digest|/aka|/aka2]`: the digest (HA1, realm, qop "auth") when the
- *   private id may authenticate the public id; AKA needs keys Dime does not provision (404).
+ *   private id may authenticate the public id, plus `ha1_sha256` (an Edgewater addition, RFC 8760)
+ *   when the password was provisioned in plaintext, so Sprout offers SHA-256 without reading the
+ *   password itself; AKA needs keys Dime does not provision (404).
  * - UAR `GET /impi/<impi>/registration-status`: TS 29.228 §6.1.1 result codes (2001 first
  *   registration, 2002 subsequent registration) with the serving S-CSCF; 403 when roaming from
  *   another network or when every identity of the set is barred; 404 when unknown.
@@ -52,7 +54,17 @@ export class HssQueries {
     if (scheme === 'aka' || scheme === 'aka2')
       return notFound(`no AKA credentials are provisioned for ${impi}`)
     // An empty qop is replaced by "auth" (homestead ImpiAvTask::send_reply).
-    return { status: 200, body: { digest: { ha1: rec.digestHa1, realm: rec.realm, qop: 'auth' } } }
+    return {
+      status: 200,
+      body: {
+        digest: {
+          ha1: rec.digestHa1,
+          ...(rec.digestHa1Sha256 ? { ha1_sha256: rec.digestHa1Sha256 } : {}),
+          realm: rec.realm,
+          qop: 'auth',
+        },
+      },
+    }
   }
 
   /** Legacy `GET /impi/<impi>/digest?public_id=`. */

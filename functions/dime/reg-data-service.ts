@@ -53,10 +53,17 @@ export class RegDataService {
     }
   }
 
-  async get(impu: string): Promise<RegDataOutcome> {
+  /**
+   * The set's state and data. With `impi` (Sprout's REGISTER sends the authenticated private
+   * identity on every request), a set that private identity does not belong to is 404, as for
+   * a PUT: reading another subscriber's registration is not allowed.
+   */
+  async get(impu: string, impi?: string): Promise<RegDataOutcome> {
     const rec = await this.cache.impu(impu)
     if (!rec || rec.subscriptionXml === null)
       return { status: 404, reason: `no IMS subscription for ${impu}` }
+    if (impi !== undefined && !rec.privateIds.includes(impi))
+      return { status: 404, reason: `private identity ${impi} cannot register ${impu}` }
     return this.answer(rec)
   }
 
@@ -81,7 +88,7 @@ export class RegDataService {
     }
     if (rec.subscriptionXml === null)
       return { status: 404, reason: `the registration set of ${id} has no sip: public identity` }
-    if (req.impi !== undefined && rec.privateIds.length > 0 && !rec.privateIds.includes(req.impi))
+    if (req.impi !== undefined && !rec.privateIds.includes(req.impi))
       return { status: 404, reason: `private identity ${req.impi} cannot register ${id}` }
     const impi = req.impi ?? rec.reg.impis[0] ?? rec.privateIds[0]
 

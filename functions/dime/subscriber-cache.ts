@@ -9,6 +9,7 @@
  * re-registration time, as Clearwater's `impu` store). Provisioning changes delete the entries
  * they affect; registration-state changes rewrite every entry of the set.
  */
+import { computeHa1 } from '../../shared/sip/digest'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { CACHE_TTL_S } from './dime-config'
 import { impiCacheKey, impuCacheKey } from './dime-keys'
@@ -27,6 +28,8 @@ export interface ImpuCacheRecord extends IrsView {
 export interface ImpiCacheRecord {
   v: 1
   digestHa1: string
+  /** SHA-256 HA1 (RFC 8760), when the password was provisioned in plaintext. */
+  digestHa1Sha256?: string
   realm: string
   /** Public ids of every IRS the private id belongs to. */
   publicIds: string[]
@@ -83,6 +86,9 @@ export class SubscriberCache {
     const rec: ImpiCacheRecord = {
       v: 1,
       digestHa1: priv.digestHa1,
+      ...(priv.plaintextPassword
+        ? { digestHa1Sha256: computeHa1(impi, priv.realm, priv.plaintextPassword, 'SHA-256') }
+        : {}),
       realm: priv.realm,
       publicIds: bundles.flatMap((b) => b.publicIds.map((p) => p.impu)),
       builtAt: this.now(),

@@ -1,10 +1,11 @@
 /**
  * @module sprout/hss-client
  * What Sprout asks Homestead (Dime's signalling API, clearwater-interfaces §2.1): digest
- * authentication vectors (`GET /impi/<impi>/av/digest?impu=&server-name=`, the MAR), the
- * registration state and user data (`GET|PUT /impu/<impu>/reg-data`, the SAR), and, for SHA-256
- * digest, the provisioned plaintext password (`GET /private/<impi>`, Homestead-prov §2.2; MD5 is
- * all the AV carries). Requests are signed for the trusted zone and go to this region's Dime,
+ * authentication vectors (`GET /impi/<impi>/av/digest?impu=&server-name=`, the MAR; Dime adds
+ * `ha1_sha256` when the password was provisioned in plaintext, RFC 8760), and the registration
+ * state and user data (`GET|PUT /impu/<impu>/reg-data[?private_id=]`, the SAR). A REGISTER names
+ * its authenticated private identity on every reg-data request, read-only GET included, so
+ * Homestead refuses (404) a set that identity does not belong to. Requests are signed for the trusted zone and go to this region's Dime,
  * then to the other region's on a transport failure or a 5xx, so a lost region does not stop
  * registrations. Failures become {@link HssError} with the SIP status Sprout answers
  * (sm_sip_mapping.cpp): 404 → 403, 503/504/unreachable → 504, 500 → 500.
@@ -26,6 +27,8 @@ export type RegDataReqType =
 export interface DigestVector {
   /** MD5(impi:realm:password), hex. */
   ha1: string
+  /** SHA-256(impi:realm:password), hex, when the password was provisioned in plaintext. */
+  ha1Sha256?: string
   realm: string
   qop: string
 }
@@ -45,9 +48,8 @@ export class HssError extends Error {
 
 export interface HssClient {
   digestVector(impi: string, impu: string): Promise<DigestVector>
-  /** The plaintext password when one was provisioned; undefined otherwise or on any failure. */
-  plaintextPassword(impi: string): Promise<string | undefined>
-  getRegData(impu: string): Promise<RegData>
+  /** With `impi`, Homestead checks that the private identity belongs to the set (else 404). */
+  getRegData(impu: string, impi?: string): Promise<RegData>
   putRegData(impu: string, reqtype: RegDataReqType, impi?: string): Promise<RegData>
 }
 
@@ -123,30 +125,24 @@ export function createHssClient(o: HssClientOptions): HssClient {
     async digestVector(impi, impu) {
       const path = `/impi/${enc(impi)}/av/digest?impu=${enc(impu)}&server-name=${enc(o.serverName)}`
       const res = await expectOk(await call('GET', path), 'authentication vector')
-      const body = (await res.json().catch(() => ({}))) as { digest?: Partial<DigestVector> }
+      const body = (await res.json().catch(() => ({}))) as {
+        digest?: { ha1?: unknown; ha1_sha256?: unknown; realm?: unknown; qop?: unknown }
+      }
       const d = body.digest
       // §5.2: a bad AV is treated as an unknown user (403).
       if (!d || typeof d.ha1 !== 'string' || typeof d.realm !== 'string')
         throw new HssError('authentication vector without a digest', 200, 403)
-      return { ha1: d.ha1.toLowerCase(), realm: d.realm, qop: d.qop || 'auth' }
-    },
-
-    async plaintextPassword(impi) {
-      try {
-        const res = await call('GET', `/private/${enc(impi)}`)
-        if (!res.ok) {
-          await res.body?.cancel()
-          return undefined
-        }
-        const body = (await res.json()) as { plaintext_password?: unknown }
-        return typeof body.plaintext_password === 'string' ? body.plaintext_password : undefined
-      } catch {
-        return undefined
+      return {
+        ha1: d.ha1.toLowerCase(),
+        ...(typeof d.ha1_sha256 === 'string' ? { ha1Sha256: d.ha1_sha256.toLowerCase() } : {}),
+        realm: d.realm,
+        qop: typeof d.qop === 'string' && d.qop ? d.qop : 'auth',
       }
     },
 
-    async getRegData(impu) {
-      return regData(await call('GET', `/impu/${enc(impu)}/reg-data`), 'reg-data')
+    async getRegData(impu, impi) {
+      const q = impi ? `?private_id=${enc(impi)}` : ''
+      return regData(await call('GET', `/impu/${enc(impu)}/reg-data${q}`), 'reg-data')
     },
 
     async putRegData(impu, reqtype, impi) {

@@ -13,6 +13,14 @@ import { createSipSender } from './sip-sender'
 import { parseSproutConfig } from './sprout-config'
 import { type SproutDepsFactory, scscfUri } from './sprout-deps'
 
+/** The header the edge names a client's address in on the signed hop (docs/internal-hop.md). */
+export const CLIENT_IP_HEADER = 'x-edgewater-client-ip'
+
+function clientAddressOf(v: string | undefined): { clientAddress?: string } {
+  const a = v?.trim()
+  return a && a !== 'unknown' && a.length <= 64 ? { clientAddress: a } : {}
+}
+
 export const productionDeps: SproutDepsFactory = (c) => {
   const s = c.get('services')
   const { env, log, clock } = s
@@ -39,6 +47,8 @@ export const productionDeps: SproutDepsFactory = (c) => {
     }),
     sender: createSipSender({ resolver, secret: env.HOP_SECRET, log }),
     sproutUrl: env.FUNCTION_URLS[env.REGION].sprout.replace(/\/+$/, ''),
+    nonceSecret: env.HOP_SECRET,
+    ...clientAddressOf(c.req.header(CLIENT_IP_HEADER)),
     defer: (task) => {
       task().catch((err) => log.warn('background work failed', { error: String(err) }))
     },

@@ -32,14 +32,16 @@ const schema = z.object({
    * the home domain (Clearwater's behaviour).
    */
   REG_EVENT_WATCHERS: z.enum(['irs', 'domain']).default('irs'),
-  /** Life of an unanswered digest challenge (IMPI store, 40 s). */
+  /** How long a digest nonce may be answered for the first time (Clearwater: 40 s). */
   AUTH_CHALLENGE_SECONDS: count(40),
-  /** When an unanswered challenge is reported to the HSS as AUTHENTICATION_TIMEOUT (30 s). */
-  AUTH_TIMEOUT_SECONDS: count(30),
-  /** Failed authentications of one IMPI within the window before challenges are refused. */
+  /**
+   * Failed authentications of one IMPI within the window after which the sources that failed
+   * for it are refused for it (others, such as the subscriber's own device, are not).
+   */
   AUTH_MAX_FAILURES_IMPI: count(5),
-  /** Failed authentications from one flow within the window before challenges are refused. */
-  AUTH_MAX_FAILURES_FLOW: count(10),
+  /** Failed authentications from one client source within the window before it is refused. */
+  AUTH_MAX_FAILURES_SOURCE: count(20),
+  /** The failure-counting window, and the Retry-After of a refused source. */
   AUTH_FAILURE_WINDOW_SECONDS: count(300),
   /** Deadline of one Homestead request (Clearwater sprout_homestead_timeout_ms is 750). */
   HSS_TIMEOUT_MS: count(2000),

@@ -28,6 +28,14 @@ export interface SproutDeps {
   sender: SipSender
   /** Base URL of this region's Sprout (timer callbacks). */
   sproutUrl: string
+  /** The secret digest nonces are sealed with (a key derived from it, auth/nonce.ts). */
+  nonceSecret: string
+  /**
+   * The client's address as the edge reports it on the signed hop (`x-edgewater-client-ip`),
+   * when the request came from a client through the edge: the source failed authentications
+   * are counted against (auth/auth-limiter.ts).
+   */
+  clientAddress?: string
   /**
    * Runs `task` after the HTTP answer where the runtime allows it (Workers `waitUntil`), else
    * before the answer; either way its failure is only logged.

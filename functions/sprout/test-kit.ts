@@ -130,6 +130,7 @@ export function testSprout(extra: Record<string, string> = {}): TestSprout {
       fetch: hopFetch as typeof fetch,
     }),
     sproutUrl: SPROUT_A,
+    nonceSecret: HOP_SECRET,
     defer: (t) => void t(),
   })
   app = mountSprout(createFunctionApp('sprout'), () => {

@@ -1,17 +1,25 @@
 /**
  * @module sprout/auth/auth-limiter
- * Throttles password guessing (architecture §8: every limit explicit): failed authentications are
- * counted per private identity and per edge flow in fixed windows in the regional KV. While either
- * count is at its limit, Sprout refuses to issue new challenges (403 with Retry-After), and since
- * a failed answer retires its nonce, each guess needs a new challenge. A window ends by itself
- * (the counter's TTL), so a locked-out user needs no administrator.
+ * Throttles password guessing without letting anyone lock a subscriber out (architecture §8:
+ * every limit explicit). Failed answers are counted in fixed windows in the regional KV, keyed
+ * by the client's source (the address the edge reports, else the edge flow) and by private
+ * identity:
+ * - `authfail:src:<source>`: failures from one source, whatever the identity. At
+ *   `maxSourceFailures` the source's answers are refused.
+ * - `authfail:impi:<impi>` and `authfail:pair:<impi>|<source>`: failures of one identity, in all
+ *   and from one source. Once the identity has `maxImpiFailures`, a source that has failed for
+ *   it is refused for it; a source that has not (the subscriber's own device) is not.
+ * A refused answer is 403 with Retry-After, checked before the password is: an attacker's source
+ * is slowed to nothing while the subscriber, from elsewhere, registers as usual. A distributed
+ * guesser gets at most one failure per source per window once the identity is under attack.
+ * Windows end by themselves (the counters' TTL): nobody needs an administrator.
  */
 import { defineScript, type RegionalKv } from '../../../shared/vellum'
 
 /**
  * Reads counters in the local region only. Counters are written to both regions, and a missing
  * one (no failures: the usual case) must not cost the other region's fallback read on every
- * REGISTER's critical path.
+ * answer's critical path. One script: one KV command.
  */
 export const LOCAL_COUNTERS = defineScript(`
 local out = {}
@@ -20,13 +28,16 @@ return out
 `)
 
 export interface AuthLimits {
+  /** Failures of one identity before the sources that failed for it are refused. */
   maxImpiFailures: number
-  maxFlowFailures: number
+  /** Failures from one source (any identity) before it is refused. */
+  maxSourceFailures: number
   windowSeconds: number
 }
 
+const sourceKey = (source: string) => `authfail:src:${source}`
 const impiKey = (impi: string) => `authfail:impi:${impi}`
-const flowKey = (flow: string) => `authfail:flow:${flow}`
+const pairKey = (impi: string, source: string) => `authfail:pair:${impi}|${source}`
 
 export class AuthLimiter {
   constructor(
@@ -34,20 +45,33 @@ export class AuthLimiter {
     private readonly limits: AuthLimits
   ) {}
 
-  /** True when challenges for this IMPI (or from this flow) are currently refused. */
-  async blocked(impi: string, flow: string | undefined): Promise<boolean> {
-    const keys = flow ? [impiKey(impi), flowKey(flow)] : [impiKey(impi)]
-    const [a, b] = await this.kv.evalLocal<unknown[]>(LOCAL_COUNTERS, keys, [])
+  /** True when answers for `impi` from `source` are currently refused. */
+  async blocked(impi: string, source: string): Promise<boolean> {
+    const [src, id, pair] = await this.kv.evalLocal<unknown[]>(
+      LOCAL_COUNTERS,
+      [sourceKey(source), impiKey(impi), pairKey(impi, source)],
+      []
+    )
     const n = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? Number(v) || 0 : 0)
-    return n(a) >= this.limits.maxImpiFailures || n(b) >= this.limits.maxFlowFailures
+    return (
+      n(src) >= this.limits.maxSourceFailures ||
+      (n(id) >= this.limits.maxImpiFailures && n(pair) >= 1)
+    )
   }
 
-  async recordFailure(impi: string, flow: string | undefined): Promise<void> {
+  /** A wrong password for `impi` from `source`. */
+  async recordFailure(impi: string, source: string): Promise<void> {
     const ttlSeconds = this.limits.windowSeconds
     await Promise.all([
+      this.kv.incr(sourceKey(source), { ttlSeconds }),
       this.kv.incr(impiKey(impi), { ttlSeconds }),
-      flow ? this.kv.incr(flowKey(flow), { ttlSeconds }) : Promise.resolve(0),
+      this.kv.incr(pairKey(impi, source), { ttlSeconds }),
     ])
+  }
+
+  /** An answer that was not a guess at `impi`'s password (credentials for another identity). */
+  async recordMisuse(source: string): Promise<void> {
+    await this.kv.incr(sourceKey(source), { ttlSeconds: this.limits.windowSeconds })
   }
 
   get retryAfterSeconds(): number {

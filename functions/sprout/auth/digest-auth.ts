@@ -2,39 +2,36 @@
  * @module sprout/auth/digest-auth
  * The digest-auth step of REGISTER processing (clearwater-interfaces §5.2; RFC 3261 §22.4,
  * RFC 7616, RFC 8760 for SHA-256):
- * - no credentials (or an empty `response`, as IMS clients send first): fetch the digest AV from
- *   Homestead, store a challenge for 40 s, arm the 30 s authentication-timeout timer, answer
- *   401 with `WWW-Authenticate` (SHA-256 first when the password is provisioned in a form that
- *   allows it, then MD5, which every client speaks), `qop="auth"`;
- * - an unknown, expired or used-up nonce: 401 with `stale=true`; a nonce-count not above the
- *   last one accepted (a replay): 401 with `stale=true` (live tests 86–87);
- * - wrong credentials: 403, HSS told `dereg-auth-failed`, the failure counted and the nonce
- *   retired; while failures exceed the limits, challenges are refused with 403 + Retry-After;
- * - success: the nonce-count is recorded (in the bind step's write round) and the timeout timer
- *   cancelled. Homestead 404 gives 403, 503/504/unreachable 504, a store outage 503.
+ * - no credentials (or an empty `response`, as IMS clients send first): a stateless challenge
+ *   (nonce.ts) bound to the IMPI and the To identity. No HSS lookup, no store write, no timer:
+ *   401 with `WWW-Authenticate` for SHA-256 then MD5, `qop="auth"`, in the realm the client
+ *   named or the home domain (the HSS's realm is checked when the answer arrives);
+ * - an answer: the nonce's seal (else 401 `stale=true`); the nonce's identity against the
+ *   Authorization username and the To identity (else 403: credentials for another identity);
+ *   then, in one round, the HSS's digest AV for that (IMPI, IMPU) pair (HSS 404 → 403), the To
+ *   identity's AoR (which holds the nonce's last accepted count, nonce-uses.ts) and the failure
+ *   counters of this source (auth-limiter.ts: refused → 403 + Retry-After); a replayed or
+ *   expired nonce → 401 `stale=true`; another realm at the HSS → 401 in the HSS's realm;
+ * - a wrong response: 403, the failure counted per source and identity, the HSS told
+ *   `dereg-auth-failed`;
+ * - success: the nonce's count is recorded in the bind step's write round.
+ * Homestead 503/504/unreachable → 504, a store outage → 503. Unlike Clearwater, an unanswered
+ * challenge is not reported to the HSS (AUTHENTICATION_TIMEOUT): it left no state to time out.
  */
 
 import type { DigestParams } from '../../../shared/sip/auth-header'
 import { SipError } from '../../../shared/sip/errors'
 import { Unavailable } from '../../../shared/vellum'
-import { HssError } from '../hss-client'
+import { type DigestVector, HssError } from '../hss-client'
 import type { ParsedRegistration } from '../registrar/parse-registration'
 import type { RegisterContext, RegisterStep } from '../registrar/register-context'
 import { need } from '../registrar/register-context'
 import type { RegistrarServices } from '../registrar/registrar-services'
-import type { ChallengeData } from './challenge-store'
-import { challengeHeader, digestResponse, randomToken, safeEqual, sha256Ha1 } from './digest-math'
+import { challengeHeader, digestResponse, randomToken, safeEqual } from './digest-math'
+import { mintNonce, openNonce } from './nonce'
+import { acceptedUse, judgeNonceUse, nonceUseField } from './nonce-uses'
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256'
-
-function challengeValue(
-  c: ChallengeData,
-  nonce: string,
-  algorithm: DigestAlgorithm,
-  stale: boolean
-): string {
-  return challengeHeader({ realm: c.realm, nonce, opaque: c.opaque, algorithm, qop: c.qop, stale })
-}
 
 function hssFailure(err: unknown): never {
   if (err instanceof HssError) {
@@ -58,79 +55,35 @@ function storeFailure(err: unknown): never {
   throw err
 }
 
+/** The client source failures are counted against: the edge's client address, else the flow. */
+export function clientSource(svc: RegistrarServices, reg: ParsedRegistration): string {
+  const addr = svc.deps.clientAddress
+  if (addr) return `ip:${addr}`
+  return reg.flow ? `flow:${reg.flow}` : 'unknown'
+}
+
 /**
- * Issues a fresh challenge; always ends the request with 401 (or 403 when throttled).
- * `blocked` is the limiter's verdict when the caller already started that read.
+ * Ends the request with a fresh stateless challenge (401). `algorithms` are offered in order of
+ * preference (RFC 8760 §2.4: SHA-256 first; sip.js and JsSIP keep the last one they parse, so
+ * they answer MD5).
  */
 export async function challenge(
   svc: RegistrarServices,
   reg: ParsedRegistration,
-  stale: boolean,
-  blockedRead?: Promise<boolean>
+  o: { stale: boolean; realm?: string; algorithms?: DigestAlgorithm[] }
 ): Promise<never> {
-  const { hss, config, clock, log } = svc.deps
-  // The limiter's verdict is awaited only after the writes: a counter that does not exist is a
-  // local miss plus a remote read (Vellum's fallback), and the challenge must not wait for it.
-  const blocked = (blockedRead ?? svc.limiter.blocked(reg.impi, reg.flow)).catch(storeFailure)
-  blocked.catch(() => undefined)
-  const [vector, password] = await Promise.all([
-    hss.digestVector(reg.impi, reg.impu).catch(async (err) => {
-      // An unknown user counts against the flow: enumeration is guessing too.
-      if (err instanceof HssError && err.sipStatus === 403)
-        await svc.limiter.recordFailure(reg.impi, reg.flow).catch(() => undefined)
-      return hssFailure(err)
-    }),
-    hss.plaintextPassword(reg.impi),
+  const realm = o.realm ?? reg.credentials?.realm ?? svc.deps.homeDomain
+  const nonce = await mintNonce(
+    await svc.nonceKey(),
+    { impi: reg.impi, impu: reg.impu, realm },
+    svc.nowMs,
+    svc.random(8)
+  )
+  const opaque = randomToken(8)
+  const headers: Array<[string, string]> = (o.algorithms ?? ['SHA-256', 'MD5']).map((algorithm) => [
+    'WWW-Authenticate',
+    challengeHeader({ realm, nonce, opaque, algorithm, qop: 'auth', stale: o.stale }),
   ])
-  const nonce = randomToken(16)
-  const data: ChallengeData = {
-    impu: reg.impu,
-    realm: vector.realm,
-    qop: vector.qop,
-    opaque: randomToken(8),
-    ha1: {
-      md5: vector.ha1,
-      ...(password !== undefined ? { sha256: sha256Ha1(reg.impi, vector.realm, password) } : {}),
-    },
-    ...(reg.flow ? { flow: reg.flow } : {}),
-    answered: false,
-  }
-  const nowS = clock.now() / 1000
-  const expiresAtS = nowS + config.AUTH_CHALLENGE_SECONDS
-  const [stored, timer, marker] = await Promise.allSettled([
-    svc.challenges.create(reg.impi, nonce, data, expiresAtS),
-    svc.timers.armAuthTimeout(
-      { impi: reg.impi, impu: reg.impu, nonce },
-      config.AUTH_TIMEOUT_SECONDS
-    ),
-    // The answer will read this AoR: make sure that read is a local hit (aor-store.ts).
-    svc.aors.markPresent(reg.impu, clock.now(), expiresAtS),
-  ])
-  if (stored.status === 'rejected') storeFailure(stored.reason)
-  if (timer.status === 'rejected')
-    log.warn('authentication-timeout timer not set', {
-      impi: reg.impi,
-      error: String(timer.reason),
-    })
-  if (marker.status === 'rejected')
-    log.warn('AoR presence marker not written', { impu: reg.impu, error: String(marker.reason) })
-  if (await blocked) {
-    svc.deps.defer(() =>
-      Promise.allSettled([
-        svc.challenges.retire(reg.impi, nonce, { cseq: 0, expires: expiresAtS, data }, nowS),
-        svc.timers.disarmAuthTimeout(reg.impi, nonce),
-      ])
-    )
-    throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
-      retryAfter: svc.limiter.retryAfterSeconds,
-    })
-  }
-  // RFC 8760 §2.4 / RFC 7616 §3.7: challenges in order of preference, SHA-256 first. MD5 stays
-  // for the clients that know nothing else (sip.js keeps the last WWW-Authenticate it parses).
-  const headers: Array<[string, string]> = []
-  if (data.ha1.sha256)
-    headers.push(['WWW-Authenticate', challengeValue(data, nonce, 'SHA-256', stale)])
-  headers.push(['WWW-Authenticate', challengeValue(data, nonce, 'MD5', stale)])
   throw new SipError(401, 'Unauthorized', { headers })
 }
 
@@ -174,22 +127,56 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
   const reg = need(ctx.reg, 'parsed registration')
   const svc = ctx.svc
   const answer = reg.credentials ? readAnswer(reg.credentials) : undefined
-  if (!answer) return challenge(svc, reg, false)
+  if (!answer) return challenge(svc, reg, { stale: false })
 
-  // Level 1: the challenge, alongside the speculative AoR read the bind step will use and the
-  // limiter's counters (needed if this ends in a new challenge), so every outcome costs at
-  // most two sequential store round trips.
+  // The nonce is checked before any I/O: a forged or foreign one costs nothing.
   const impi = answer.username
+  const opened = await openNonce(await svc.nonceKey(), answer.nonce, {
+    impi,
+    impu: reg.impu,
+    realm: answer.realm,
+  })
+  if (!opened.ok) return challenge(svc, reg, { stale: true })
+  const source = clientSource(svc, reg)
+  const { hss, log, config } = svc.deps
+  if (!opened.forSubject) {
+    // A nonce issued for another IMPI or To identity: credentials that are not for this
+    // registration (issue 14 finding 2). Refused outright, and held against the source.
+    svc.deps.defer(() => svc.limiter.recordMisuse(source))
+    log.info('REGISTER credentials do not match the To identity', { impi, impu: reg.impu })
+    throw new SipError(403, 'Forbidden (credentials are not for this identity)')
+  }
+
+  // One store round: the AoR the bind step uses (it holds the nonce's last count) and this
+  // source's failure counters. A refused source is answered before the HSS is asked anything.
   ctx.speculative = svc.aors.read(reg.impu)
   ctx.speculative.catch(() => undefined)
-  const blocked = svc.limiter.blocked(reg.impi, reg.flow)
-  blocked.catch(() => undefined)
-  const rec = await svc.challenges.read(impi, answer.nonce).catch(storeFailure)
-  if (!rec || rec.data.realm !== answer.realm) return challenge(svc, reg, true, blocked)
-  // RFC 7616 §3.4: a count not above the last one accepted is a replay.
-  if (answer.nc <= rec.cseq) return challenge(svc, reg, true, blocked)
-  const ha1 = answer.algorithm === 'SHA-256' ? rec.data.ha1.sha256 : rec.data.ha1.md5
-  if (!ha1) return challenge(svc, reg, true, blocked)
+  if (await svc.limiter.blocked(impi, source).catch(storeFailure))
+    throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
+      retryAfter: svc.limiter.retryAfterSeconds,
+    })
+  // The HSS's digest AV (which checks that the IMPI may register the IMPU), alongside the AoR.
+  const vector: Promise<DigestVector> = hss.digestVector(impi, reg.impu)
+  vector.catch(() => undefined)
+  const state = await ctx.speculative.catch(storeFailure)
+  const verdict = judgeNonceUse({
+    nonce: answer.nonce,
+    issuedMs: opened.issuedMs,
+    nc: answer.nc,
+    stored: state.nonceUses[impi],
+    nowMs: svc.nowMs,
+    lifeMs: config.AUTH_CHALLENGE_SECONDS * 1000,
+  })
+  if (!verdict.ok) {
+    log.info('stale digest nonce', { impi, why: verdict.why })
+    return challenge(svc, reg, { stale: true })
+  }
+  const av = await vector.catch(hssFailure)
+  // The HSS's realm is the one the password was provisioned in (RFC 7616 §3.3).
+  if (av.realm !== answer.realm) return challenge(svc, reg, { stale: true, realm: av.realm })
+  const ha1 = answer.algorithm === 'SHA-256' ? av.ha1Sha256 : av.ha1
+  // No SHA-256 HA1 provisioned: ask again with MD5 only (RFC 8760 §2.4).
+  if (!ha1) return challenge(svc, reg, { stale: true, realm: av.realm, algorithms: ['MD5'] })
   const expected = digestResponse({
     algorithm: answer.algorithm,
     ha1,
@@ -201,24 +188,22 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     qop: 'auth',
   })
   if (!safeEqual(expected, answer.response)) {
-    const { hss, log, clock } = svc.deps
     svc.deps.defer(async () => {
       await Promise.allSettled([
-        svc.limiter.recordFailure(impi, reg.flow),
-        svc.challenges.retire(impi, answer.nonce, rec, clock.now() / 1000),
-        hss.putRegData(rec.data.impu, 'dereg-auth-failed', impi),
+        svc.limiter.recordFailure(impi, source),
+        hss.putRegData(reg.impu, 'dereg-auth-failed', impi),
       ])
-      log.info('REGISTER authentication failed', { impi, impu: reg.impu })
+      log.info('REGISTER authentication failed', { impi, impu: reg.impu, source })
     })
     throw new SipError(403, 'Forbidden')
   }
   ctx.auth = { impi, nonce: answer.nonce, nc: answer.nc }
-  // Recorded in the bind step's write round: the count (keeping the nonce usable until the
-  // registration expires) and the timeout timer's cancellation.
-  const keepUntilS = svc.nowMs / 1000 + svc.deps.config.REG_MAX_EXPIRES
-  ctx.sideWrites.push(
-    () => svc.challenges.accept(impi, answer.nonce, rec, answer.nc, keepUntilS),
-    () => svc.timers.disarmAuthTimeout(impi, answer.nonce)
-  )
+  // Recorded in the bind step's write round, kept while the registration may be refreshed with
+  // the next count (RFC 7616 §3.4).
+  const keepUntilS = svc.nowMs / 1000 + config.REG_MAX_EXPIRES
+  ctx.nonceUse = {
+    field: nonceUseField(impi),
+    record: acceptedUse(answer.nonce, opened.issuedMs, answer.nc, keepUntilS),
+  }
   await next()
 }

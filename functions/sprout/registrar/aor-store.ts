@@ -5,7 +5,9 @@
  * guarded round trip (each field kept only if newer, so both regions converge whatever the
  * order), removes a field only if its version is still the one the caller saw (the expiry
  * timer's guard against Clearwater sprout#1200), and keeps the flow → AoR index used by flow
- * closure when the edge does not name the AoR.
+ * closure when the edge does not name the AoR. The same hash holds the last accepted digest
+ * nonce-count per private identity (auth/nonce-uses.ts), so the read and the write of a
+ * REGISTER cover replay protection too.
  */
 import type { RegionalKv, SetIfNewerOutcome, VersionedRecord } from '../../../shared/vellum'
 import {
@@ -17,20 +19,21 @@ import {
   splitAorFields,
 } from './binding-model'
 
-/** Field of the presence marker (neither a binding nor a subscription). */
-export const PRESENCE_FIELD = 'm:present'
-
 /** Seconds the AoR hash outlives its newest record (Clearwater: last expiry + 10 s). */
 export const AOR_GRACE_SECONDS = 10
 
 export interface AorState<S> {
   bindings: Binding[]
   subscriptions: Array<VersionedRecord<S> & { tag: string }>
+  /** Last accepted nonce use by private identity (auth/nonce-uses.ts). */
+  nonceUses: Record<string, VersionedRecord<{ nonce: string }>>
 }
 
 export interface AorWrite<S> {
   bindings?: Binding[]
   subscriptions?: Array<VersionedRecord<S> & { tag: string }>
+  /** Other guarded fields by name (a nonce use). */
+  fields?: Record<string, VersionedRecord>
 }
 
 export class AorStore<S = unknown> {
@@ -47,6 +50,7 @@ export class AorStore<S = unknown> {
       records[BINDING_PREFIX + b.id] = { cseq: b.cseq, expires: b.expires, data: b.data }
     for (const s of w.subscriptions ?? [])
       records[SUBSCRIPTION_PREFIX + s.tag] = { cseq: s.cseq, expires: s.expires, data: s.data }
+    Object.assign(records, w.fields)
     if (Object.keys(records).length === 0) return {}
     return this.kv.hsetManyIfNewer(aorKey(aor), records, { graceSeconds: AOR_GRACE_SECONDS })
   }
@@ -57,21 +61,6 @@ export class AorStore<S = unknown> {
 
   removeSubscription(aor: string, tag: string, version: number) {
     return this.kv.hdelIfCseq(aorKey(aor), SUBSCRIPTION_PREFIX + tag, version)
-  }
-
-  /**
-   * Writes a short-lived marker field so that the next read of this AoR is a local hit. Vellum
-   * reads fall back to the other region when the local database has nothing live for a key, so
-   * the first REGISTER of an AoR would otherwise pay a second sequential round trip; the digest
-   * challenge writes the marker in both regions in the same round as the challenge itself.
-   */
-  async markPresent(aor: string, nowMs: number, untilS: number): Promise<void> {
-    await this.kv.hsetIfNewer(
-      aorKey(aor),
-      PRESENCE_FIELD,
-      { cseq: Math.floor(nowMs), expires: untilS, data: {} },
-      { graceSeconds: AOR_GRACE_SECONDS }
-    )
   }
 
   indexFlow(token: string, aor: string, ttlSeconds: number): Promise<boolean> {

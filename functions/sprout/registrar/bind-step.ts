@@ -2,16 +2,18 @@
  * @module sprout/registrar/bind-step
  * The bind step of REGISTER processing (clearwater-interfaces §5.3 steps 2–5):
  * 1. Homestead: `PUT reg-data` with reqtype `reg` when the REGISTER adds or refreshes a binding,
- *    a read-only `GET` for a fetch or a pure removal (no spurious SAR); 404 → 403, 5xx → 504,
- *    a set that is not REGISTERED after `reg` → 504. The answer names the AoR (the set's
- *    default identity).
+ *    a read-only `GET` for a fetch or a pure removal (no spurious SAR); both name the
+ *    authenticated private identity, so Homestead refuses a set that IMPI does not belong to
+ *    (404 → 403); 5xx → 504, a set that is not REGISTERED after `reg` → 504. The answer names
+ *    the AoR (the set's default identity).
  * 2. The AoR's current bindings: the speculative read started with the challenge read when the
  *    To identity is the AoR, else one more read.
  * 3. The binding plan (binding-plan.ts), the next record of every live reg-event subscription
  *    (each gets a NOTIFY), and then ONE write round in parallel: the guarded write of all those
  *    records, expiry timers armed or cancelled, the flow index, and the other steps' side
- *    writes (the challenge's nonce-count). A re-REGISTER therefore costs two sequential store
- *    round trips.
+ *    writes; the accepted digest nonce-count goes into the same guarded AoR write when the To
+ *    identity is the AoR (else its own write to the To identity's hash). A re-REGISTER
+ *    therefore costs two sequential store round trips.
  */
 import { SipError } from '../../../shared/sip/errors'
 import { Unavailable } from '../../../shared/vellum'
@@ -66,10 +68,11 @@ export const bind: RegisterStep = async (ctx, next) => {
   const reg = need(ctx.reg, 'parsed registration')
   const svc = ctx.svc
   const { hss, config, log } = svc.deps
+  const { impi } = need(ctx.auth, 'authenticated identity')
   const adds = reg.contacts.some((c) => c.expires > 0)
   const rd = await (adds
-    ? hss.putRegData(reg.impu, 'reg', ctx.auth?.impi ?? reg.impi)
-    : hss.getRegData(reg.impu)
+    ? hss.putRegData(reg.impu, 'reg', impi)
+    : hss.getRegData(reg.impu, impi)
   ).catch(hssToSip)
   if (adds && rd.state !== 'REGISTERED')
     throw new SipError(504, 'Server Time-out (HSS did not register the set)')
@@ -115,13 +118,17 @@ export const bind: RegisterStep = async (ctx, next) => {
   }
 
   // The single write round.
+  const nonceField = ctx.nonceUse ? { [ctx.nonceUse.field]: ctx.nonceUse.record } : undefined
   const writes: Array<Promise<unknown>> = [
     svc.aors.write(aor, {
       bindings: plan.changes.map((c) => c.after),
       subscriptions: (ctx.notifies ?? []).map((n) => n.record),
+      ...(nonceField && aor === reg.impu ? { fields: nonceField } : {}),
     }),
   ]
   const timerWrites: Array<Promise<unknown>> = []
+  if (nonceField && aor !== reg.impu)
+    timerWrites.push(svc.aors.write(reg.impu, { fields: nonceField }))
   for (const c of plan.changes) {
     timerWrites.push(
       c.event === 'unregistered'

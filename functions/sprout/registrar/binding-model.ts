@@ -13,6 +13,8 @@ import type { VersionedRecord } from '../../../shared/vellum'
 
 export const BINDING_PREFIX = 'b:'
 export const SUBSCRIPTION_PREFIX = 's:'
+/** The last accepted digest nonce-count of one private identity (auth/nonce-uses.ts). */
+export const NONCE_USE_PREFIX = 'n:'
 
 /** The KV hash of an AoR. */
 export const aorKey = (aor: string) => `reg:${aor}`
@@ -52,19 +54,26 @@ export interface Binding extends BindingRecord {
 export const remainingSeconds = (expires: number, nowMs: number) =>
   Math.max(0, Math.round(expires - nowMs / 1000))
 
-/** Splits an AoR hash into bindings and subscriptions (other fields are ignored). */
+/**
+ * Splits an AoR hash into bindings, subscriptions and nonce uses by private identity (other
+ * fields are ignored).
+ */
 export function splitAorFields<S>(fields: Record<string, VersionedRecord<unknown>>): {
   bindings: Binding[]
   subscriptions: Array<VersionedRecord<S> & { tag: string }>
+  nonceUses: Record<string, VersionedRecord<{ nonce: string }>>
 } {
   const bindings: Binding[] = []
   const subscriptions: Array<VersionedRecord<S> & { tag: string }> = []
+  const nonceUses: Record<string, VersionedRecord<{ nonce: string }>> = {}
   for (const [f, r] of Object.entries(fields)) {
     if (f.startsWith(BINDING_PREFIX))
       bindings.push({ ...(r as BindingRecord), id: f.slice(BINDING_PREFIX.length) })
     else if (f.startsWith(SUBSCRIPTION_PREFIX))
       subscriptions.push({ ...(r as VersionedRecord<S>), tag: f.slice(SUBSCRIPTION_PREFIX.length) })
+    else if (f.startsWith(NONCE_USE_PREFIX))
+      nonceUses[f.slice(NONCE_USE_PREFIX.length)] = r as VersionedRecord<{ nonce: string }>
   }
   bindings.sort((a, b) => a.data.registeredAt - b.data.registeredAt || (a.id < b.id ? -1 : 1))
-  return { bindings, subscriptions }
+  return { bindings, subscriptions, nonceUses }
 }

@@ -7,6 +7,8 @@
  * bind step's single write round (`sideWrites`) and work for after the answer (`deps.defer`).
  */
 import type { SipRequest, SipResponse } from '../../../shared/sip'
+import type { VersionedRecord } from '../../../shared/vellum'
+import type { NonceUseData } from '../auth/nonce-uses'
 import type { PlannedNotify } from '../reg-event/notifier'
 import type { SubscriptionData } from '../reg-event/subscription-model'
 import type { AorState } from './aor-store'
@@ -26,6 +28,11 @@ export interface RegisterContext {
   speculative?: Promise<AorState<SubscriptionData>>
   /** Set by digest-auth on success. */
   auth?: { impi: string; nonce: string; nc: number }
+  /**
+   * The accepted nonce-count (auth/nonce-uses.ts), for the To identity's AoR hash: written by
+   * the bind step in its single write round, with the bindings when To is the AoR.
+   */
+  nonceUse?: { field: string; record: VersionedRecord<NonceUseData> }
   /** Writes for the bind step's single write round. */
   sideWrites: Array<() => Promise<unknown>>
   irs?: Irs

@@ -14,7 +14,7 @@ import type { SproutDepsFactory } from '../sprout-deps'
 import { onFlowClosed } from './flow-closure'
 import { RegistrarServices } from './registrar-services'
 import { AUTH_TIMEOUT_PATH, BINDING_TIMER_PATH } from './registrar-timers'
-import { onAuthTimeout, onBindingPop, onSubscriptionPop, onSweep } from './timer-pops'
+import { onBindingPop, onSubscriptionPop, onSweep } from './timer-pops'
 
 const param = z.tuple([z.string(), z.string().nullable()])
 const popBody = z.discriminatedUnion('k', [
@@ -94,11 +94,12 @@ export function registrarRoutes(factory: SproutDepsFactory): Hono<FunctionBindin
     return c.json({ outcome })
   })
 
+  // Digest challenges are stateless (auth/nonce.ts): an authentication-timeout pop armed by an
+  // older deployment finds nothing to report and is acknowledged.
   app.post(AUTH_TIMEOUT_PATH, async (c) => {
     const body = parse(authBody, await c.req.text())
     if (!body.ok) return c.json({ error: 'bad timer body', reason: body.reason }, 400)
-    const svc = new RegistrarServices(factory(c))
-    return c.json({ outcome: await onAuthTimeout(svc, body.value) })
+    return c.json({ outcome: 'kept' })
   })
 
   app.post('/flows/:token/closed', async (c) => {

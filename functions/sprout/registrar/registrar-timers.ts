@@ -1,9 +1,8 @@
 /**
  * @module sprout/registrar/registrar-timers
  * The registrar's timers on the timer service (clearwater-interfaces §4.4, architecture §4):
- * one per binding and one per reg-event subscription, popping at its expiry, and one per digest
- * challenge, popping when an unanswered challenge must be reported to the HSS (30 s, so the
- * precise tier). Ids are derived from what the timer is for, so a refresh replaces the timer
+ * one per binding and one per reg-event subscription, popping at its expiry (digest challenges
+ * are stateless and arm none, auth/nonce.ts). Ids are derived from what the timer is for, so a refresh replaces the timer
  * (a new generation; the old one's pop is dropped) without remembering an id, and a removal can
  * cancel it. The opaque body says what popped; pop handlers re-check the store before acting
  * (at-least-once delivery).
@@ -12,6 +11,10 @@ import type { TimerService } from '../../../shared/vellum'
 import { REPLICATION_FACTOR } from '../../../shared/vellum'
 
 export const BINDING_TIMER_PATH = '/timers/registrar'
+/**
+ * Where Clearwater's authentication-timeout timers pop (clearwater-interfaces §5.10). Sprout arms
+ * none; the route stays so a pop from an older deployment is acknowledged rather than retried.
+ */
 export const AUTH_TIMEOUT_PATH = '/authentication-timeout'
 
 /** A binding popped: what the pop handler needs even if the record is already hidden. */
@@ -51,12 +54,6 @@ export type RegistrarPop = BindingPop | SubscriptionPop | SweepPop
 
 /** How long a tombstone is kept before it is swept. */
 export const TOMBSTONE_LINGER_SECONDS = 120
-
-export interface AuthTimeoutPop {
-  impi: string
-  impu: string
-  nonce: string
-}
 
 function fnv32(text: string, basis: number): string {
   let h = basis
@@ -128,17 +125,5 @@ export class RegistrarTimers {
 
   disarmSubscription(aor: string, tag: string): Promise<void> {
     return this.timers.delete(derivedTimerId('subscription', aor, tag))
-  }
-
-  armAuthTimeout(pop: AuthTimeoutPop, afterSeconds: number): Promise<string> {
-    return this.timers.update(derivedTimerId('auth', pop.impi, pop.nonce), {
-      intervalMs: afterSeconds * 1000,
-      callbackUri: this.callbackBase + AUTH_TIMEOUT_PATH,
-      opaque: JSON.stringify(pop),
-    })
-  }
-
-  disarmAuthTimeout(impi: string, nonce: string): Promise<void> {
-    return this.timers.delete(derivedTimerId('auth', impi, nonce))
   }
 }

@@ -8,17 +8,15 @@
  *   re-arms the timer. A deletion is followed by NOTIFYs with `event="expired"`, and when it was
  *   the last binding by `dereg-timeout` to the HSS and third-party de-REGISTERs;
  * - a subscription's expiry: the final NOTIFY `terminated;reason=timeout` (live test 92) and
- *   the subscription's removal, unless it was refreshed meanwhile (then the timer is re-armed);
- * - an unanswered digest challenge: `dereg-auth-timeout` to the HSS (AUTHENTICATION_TIMEOUT SAR,
- *   clearwater-interfaces §5.2) unless the challenge was answered or retired.
+ *   the subscription's removal, unless it was refreshed meanwhile (then the timer is re-armed).
  */
 import { planNotifies, sendNotifies } from '../reg-event/notifier'
 import { isLive } from '../reg-event/subscription-model'
 import type { RegistrarServices } from './registrar-services'
-import type { AuthTimeoutPop, BindingPop, SubscriptionPop, SweepPop } from './registrar-timers'
+import type { BindingPop, SubscriptionPop, SweepPop } from './registrar-timers'
 import { afterBindingsRemoved } from './registration-effects'
 
-export type PopOutcome = 'removed' | 'kept' | 'rearmed' | 'absent' | 'reported'
+export type PopOutcome = 'removed' | 'kept' | 'rearmed' | 'absent'
 
 export async function onBindingPop(svc: RegistrarServices, pop: BindingPop): Promise<PopOutcome> {
   const out = await svc.aors.removeBinding(pop.aor, pop.id, pop.v, true)
@@ -86,15 +84,4 @@ export async function onSweep(svc: RegistrarServices, pop: SweepPop): Promise<Po
       ? await svc.aors.removeBinding(pop.aor, pop.id, pop.v, true)
       : await svc.aors.removeSubscription(pop.aor, pop.id, pop.v)
   return out === 'deleted' ? 'removed' : out === 'absent' ? 'absent' : 'kept'
-}
-
-export async function onAuthTimeout(
-  svc: RegistrarServices,
-  pop: AuthTimeoutPop
-): Promise<PopOutcome> {
-  const rec = await svc.challenges.read(pop.impi, pop.nonce)
-  if (!rec || rec.data.answered) return 'kept'
-  await svc.deps.hss.putRegData(pop.impu, 'dereg-auth-timeout', pop.impi)
-  svc.deps.log.info('digest challenge unanswered; HSS told', { impi: pop.impi, impu: pop.impu })
-  return 'reported'
 }

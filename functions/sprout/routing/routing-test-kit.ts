@@ -131,6 +131,7 @@ export function routingHarness(extra: Record<string, string> = {}) {
       fetch: hopFetch as typeof fetch,
     }),
     sproutUrl: SPROUT_A,
+    nonceSecret: HOP_SECRET,
     defer: (t) => {
       pending.push(t().catch(() => undefined))
     },
