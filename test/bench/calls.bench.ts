@@ -1,355 +1,268 @@
 /**
  * @module calls bench
- * `npm run bench calls`: call setups through Edgewater on a local cloud of its own (ports shifted
- * by EDGEWATER_PORT_OFFSET + 500, or EDGEWATER_BENCH_PORT_OFFSET), stopped at the end. Real sip.js
- * user agents (Node, `ws`) register on region a's edge; each call is INVITE → 180 → 200 → ACK →
- * BYE → 200 between a caller and a callee that rings and answers at once.
+ * `npm run bench calls`: call setups through Edgewater's local cloud and, in the same run with
+ * the same generator, through the Kamailio 5.6 reference peer (support/kamailio-peer; if
+ * `kamailio` is not installed the bench says so and runs Edgewater alone). The generator is
+ * support/call-load: sip.js agents, INVITE → 100 → 180 → 200 → ACK → BYE → 200 between a caller
+ * and a callee that answers at once. Edgewater's lines are provisioned as Ellis does (default
+ * MMTEL iFC, default simservs in Homer).
  *
- * 1. Throughput: calls started back to back by `--concurrency` callers for `--seconds`; completed
- *    calls per second (a call completes when its BYE is answered).
- * 2. Latency: calls started open-loop at half that rate for `--seconds`; time from sending the
- *    INVITE to receiving the 180 (edge → Sprout → Dime/KV → edge → callee → back), p50/p99.
- * 3. Store cost: the sequential store round trips Sprout recorded per INVITE and per 2xx.
+ * For each system:
+ * 1. closed loop with 5 and with 25 caller/callee pairs, `--seconds` each: calls/s, INVITE→180
+ *    and whole-call p50/p99, CPU per call per process (/proc), and for Edgewater the store
+ *    operations per call from the local cloud's counters;
+ * 2. open loop at `--rate` calls/s (default 30) over the pairs: INVITE→180 p50/p99.
+ * Then the cost model (support/cost-model) for the measured Edgewater use.
  *
- * Flags: `--seconds=<n>` (default 20), `--concurrency=<n>` (default 8), `--pairs=<n>` (default 8),
- * `--talk=<ms>` between the 200 and the BYE (default 100).
+ * Settings (flag or env): `--seconds` / BENCH_SECONDS (default 5), `--rate` / BENCH_CALL_RATE (30),
+ * `--pairs=5,25` / BENCH_PAIRS, `--talk` / BENCH_TALK_MS (ms between the 200 and the BYE, default
+ * 0); ports as support/cloud-process; the peer on 5066 + the bench port offset.
  */
-import { createWriteStream, mkdirSync } from 'node:fs'
-import path from 'node:path'
-import {
-  type Invitation,
-  Inviter,
-  Registerer,
-  RegistererState,
-  SessionState,
-  UserAgent,
-} from 'sip.js'
-import WebSocket from 'ws'
-import { startLocalCloud } from '../../infra/local/cloud'
-import { settingsFromEnv } from '../../infra/local/contract'
-import { signRequest } from '../../shared/hop/signature'
+import type { UserAgent } from 'sip.js'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
-;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+import { agent, type CallLoad, type CallResult, closedCalls, openCalls } from './support/call-load'
+import { benchPortOffset, CloudProcess } from './support/cloud-process'
+import { provisionSubscriber, signed, storeTable, usePerOperation } from './support/edgewater-use'
+import { kamailioMissing, kamailioUser, startKamailio } from './support/kamailio-peer'
+import { CpuMeter, cloudLabeller } from './support/proc-cpu'
+import type { Account } from './support/register-load'
+import { costReport, cpuTable, saveUse } from './support/report'
+import { fmt, loadAverage, numberArg, pct, table } from './support/stats'
 
-const arg = (name: string, dflt: number) => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`))
-  const n = a ? Number(a.slice(name.length + 3)) : dflt
-  return Number.isFinite(n) && n > 0 ? n : dflt
-}
-const SECONDS = arg('seconds', 20)
-const CONCURRENCY = arg('concurrency', 8)
-const PAIRS = Math.max(arg('pairs', 8), CONCURRENCY)
-/** Talk time before the BYE: each message of a call rides its own HTTP hop, so a BYE sent the
- * instant the 200 arrives can overtake the ACK, which sip.js does not survive. */
-const TALK_MS = arg('talk', 100)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-const offset = Number(
-  process.env.EDGEWATER_BENCH_PORT_OFFSET ?? Number(process.env.EDGEWATER_PORT_OFFSET ?? 0) + 500
+const SECONDS = numberArg('seconds', 'BENCH_SECONDS', 5)
+const RATE = numberArg('rate', 'BENCH_CALL_RATE', 30)
+const TALK_MS = Number(
+  process.argv.find((a) => a.startsWith('--talk='))?.slice(7) ?? process.env.BENCH_TALK_MS ?? 0
 )
-const settings = {
-  ...settingsFromEnv({ ...process.env, EDGEWATER_PORT_OFFSET: String(offset) }),
-  logLevel: 'warn' as const,
+const PAIRS = (
+  process.argv.find((a) => a.startsWith('--pairs='))?.slice(8) ??
+  process.env.BENCH_PAIRS ??
+  '5,25'
+)
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
+const MAX_PAIRS = Math.max(...PAIRS)
+
+// sip.js throws from its own timers on some races (a late ACK after the BYE); count, don't die.
+let uaErrors = 0
+process.on('uncaughtException', () => {
+  uaErrors++
+})
+
+interface Phase {
+  pairs: number
+  load: CallLoad
+  cpu: Map<string, number>
+  loadAvg: string
+}
+interface SystemRun {
+  name: string
+  closed: Phase[]
+  open?: CallLoad & { loadAvg: string }
 }
 
-const SDP =
-  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
-class FixedSdp {
-  close() {}
-  async getDescription() {
-    return { body: SDP, contentType: 'application/sdp' }
-  }
-  hasDescription(ct: string) {
-    return ct === 'application/sdp'
-  }
-  async setDescription() {}
-  sendDtmf() {
-    return false
+const generatorCpu = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+const okOf = (l: CallLoad) => l.results.filter((r) => r.ok)
+const rateOf = (l: CallLoad) => okOf(l).length / l.seconds
+
+async function drive(
+  name: string,
+  server: string,
+  accounts: Account[],
+  meter: CpuMeter,
+  around?: (phase: () => Promise<void>, pairs: number) => Promise<void>
+): Promise<SystemRun> {
+  const uas: UserAgent[] = []
+  try {
+    const callees = accounts.slice(MAX_PAIRS)
+    for (const a of callees) uas.push(await agent(server, a, true))
+    const pairs: Array<{ caller: UserAgent; callee: string }> = []
+    for (const [i, a] of accounts.slice(0, MAX_PAIRS).entries()) {
+      const ua = await agent(server, a, false)
+      uas.push(ua)
+      pairs.push({ caller: ua, callee: callees[i]!.impu })
+    }
+    const run: SystemRun = { name, closed: [] }
+    // Warm-up: JIT, isolates, caches.
+    await closedCalls(pairs, 1, TALK_MS)
+    for (const n of PAIRS) {
+      const phase = async () => {
+        console.log(`${name}: closed loop, ${n} pairs, ${SECONDS} s…`)
+        meter.start()
+        const g0 = generatorCpu()
+        const load = await closedCalls(pairs.slice(0, n), SECONDS, TALK_MS)
+        const cpu = meter.stop()
+        cpu.set('generator (bench node, not counted)', generatorCpu() - g0)
+        run.closed.push({ pairs: n, load, cpu, loadAvg: await loadAverage() })
+      }
+      await (around ? around(phase, n) : phase())
+    }
+    console.log(`${name}: open loop at ${RATE} calls/s, ${SECONDS} s…`)
+    const open = await openCalls(pairs, RATE, SECONDS, TALK_MS)
+    run.open = { ...open, loadAvg: await loadAverage() }
+    return run
+  } finally {
+    await Promise.all(uas.map((u) => u.stop().catch(() => undefined)))
   }
 }
 
-mkdirSync('.local', { recursive: true })
-const log = createWriteStream(path.join('.local', 'bench-calls-cloud.log'))
-console.log(`starting a local cloud on port offset ${offset} (log: .local/bench-calls-cloud.log)…`)
-const t0 = Date.now()
-const cloud = await startLocalCloud(settings, { sink: (c, l) => log.write(`[${c}] ${l}\n`) })
-const e = cloud.endpoints()
-console.log(`cloud up in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+const IFC = (domain: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:mmtel.${domain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
 
-async function signed(
-  url: string,
-  method: string,
-  body?: string,
-  headers: Record<string, string> = {}
-) {
-  const sig = await signRequest(e.hopSecret, method, url, body ?? null)
-  return fetch(url, {
-    method,
-    redirect: 'manual',
-    headers: { ...sig, ...headers },
-    ...(body !== undefined ? { body } : {}),
-  })
-}
+const runs: SystemRun[] = []
+let exitCode = 0
+const offset = benchPortOffset()
 
-const IFC = `<?xml version="1.0" encoding="UTF-8"?><ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:mmtel.${e.homeDomain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
-
-/** Provisions a line as Ellis does: Homestead-prov (private id, IRS, service profile, public id, default iFC) and Homer (default simservs). */
-async function line(n: number) {
-  const number = `65${String(Date.now()).slice(-6)}${String(n).padStart(3, '0')}`
-  const impu = `sip:${number}@${e.homeDomain}`
-  const impi = `${number}@${e.homeDomain}`
-  const dime = e.functions.a.dime
-  const enc = encodeURIComponent
-  const ok = async (r: Promise<Response>) => {
-    const res = await r
-    if (res.status >= 400) throw new Error(`${res.url} ${res.status} ${await res.text()}`)
-    return res
-  }
-  await ok(
-    signed(
-      `${dime}/private/${enc(impi)}`,
-      'PUT',
-      JSON.stringify({ plaintext_password: 'bench-pw' })
+const missing = kamailioMissing()
+if (missing) console.log(missing)
+else {
+  const peer = startKamailio(5066 + offset, MAX_PAIRS * 2)
+  try {
+    const accounts = Array.from({ length: MAX_PAIRS * 2 }, (_, i) => kamailioUser(i))
+    runs.push(
+      await drive(
+        'Kamailio 5.6',
+        peer.url,
+        accounts,
+        new CpuMeter(() => [peer.pid], cloudLabeller())
+      )
     )
-  )
-  const irs = (await ok(signed(`${dime}/irs/`, 'POST'))).headers.get('location')!.split('/')[2]!
-  await ok(
-    signed(`${dime}/private/${enc(impi)}/associated_implicit_registration_sets/${irs}`, 'PUT')
-  )
-  const sp = (await ok(signed(`${dime}/irs/${irs}/service_profiles`, 'POST'))).headers.get(
-    'location'
-  )!
-  await ok(
-    signed(
-      `${dime}${sp}/public_ids/${enc(impu)}`,
-      'PUT',
-      `<PublicIdentity><Identity>${impu}</Identity></PublicIdentity>`
+  } catch (err) {
+    console.error('Kamailio peer run failed:', err)
+    exitCode = 1
+  } finally {
+    peer.stop()
+  }
+}
+
+const cloud = await CloudProcess.start('calls')
+const counted = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
+try {
+  const e = cloud.endpoints
+  const stamp = String(Date.now()).slice(-6)
+  const accounts: Account[] = []
+  for (let i = 0; i < MAX_PAIRS * 2; i += 10) {
+    accounts.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(10, MAX_PAIRS * 2 - i) }, async (_, k) => {
+          const a = await provisionSubscriber(
+            e,
+            `65${stamp}${String(i + k).padStart(3, '0')}`,
+            'bench-pw'
+          )
+          await signed(e, `${e.functions.a.dime}${a.sp}/filter_criteria`, 'PUT', IFC(e.homeDomain))
+          await signed(
+            e,
+            `${e.functions.a.homer}/org.etsi.ngn.simservs/users/${encodeURIComponent(a.impu)}/simservs.xml`,
+            'PUT',
+            DEFAULT_SIMSERVS_XML,
+            { 'content-type': 'application/vnd.etsi.simservs+xml' }
+          )
+          return a
+        })
+      ))
     )
-  )
-  await ok(signed(`${dime}${sp}/filter_criteria`, 'PUT', IFC))
-  await ok(
-    signed(
-      `${e.functions.a.homer}/org.etsi.ngn.simservs/users/${enc(impu)}/simservs.xml`,
-      'PUT',
-      DEFAULT_SIMSERVS_XML,
-      {
-        'content-type': 'application/vnd.etsi.simservs+xml',
+  }
+  runs.push(
+    await drive(
+      'Edgewater',
+      e.sip.a,
+      accounts,
+      new CpuMeter(() => [cloud.pid], cloudLabeller()),
+      async (phase, n) => {
+        await cloud.resetCounters()
+        await phase()
+        counted.set(n, await cloud.counters())
       }
     )
   )
-  return { impu, impi }
-}
-
-async function agent(l: { impu: string; impi: string }, onInvite?: (inv: Invitation) => void) {
-  const ua = new UserAgent({
-    uri: UserAgent.makeURI(l.impu)!,
-    authorizationUsername: l.impi,
-    authorizationPassword: 'bench-pw',
-    transportOptions: { server: e.sip.a, connectionTimeout: 5 },
-    sessionDescriptionHandlerFactory: () => new FixedSdp() as never,
-    logLevel: 'error',
-    ...(onInvite ? { delegate: { onInvite } } : {}),
-  })
-  await ua.start()
-  const reg = new Registerer(ua, { expires: 600 })
-  await reg.register()
-  for (let i = 0; i < 100 && reg.state !== RegistererState.Registered; i++) await sleep(20)
-  if (reg.state !== RegistererState.Registered) throw new Error(`${l.impu} did not register`)
-  return ua
-}
-
-interface CallResult {
-  ok: boolean
-  ringMs: number
-  /** INVITE sent → 200 received. */
-  answerMs: number
-  totalMs: number
-  callId: string
-}
-
-/** One call: INVITE → 180 → 200 → ACK → BYE → 200. */
-function call(ua: UserAgent, target: string): Promise<CallResult> {
-  return new Promise((resolve) => {
-    const start = performance.now()
-    let ringMs = Number.NaN
-    let answerMs = Number.NaN
-    const inviter = new Inviter(ua, UserAgent.makeURI(target)!)
-    const done = (ok: boolean) =>
-      resolve({
-        ok,
-        ringMs,
-        answerMs,
-        totalMs: performance.now() - start,
-        callId: inviter.request.callId,
-      })
-    const timer = setTimeout(() => done(false), 10_000)
-    inviter
-      .invite({
-        requestDelegate: {
-          onProgress: (r) => {
-            if (r.message.statusCode === 180 && Number.isNaN(ringMs))
-              ringMs = performance.now() - start
-          },
-          onAccept: async () => {
-            answerMs = performance.now() - start
-            await sleep(TALK_MS)
-            void inviter.bye({
-              requestDelegate: {
-                onAccept: () => {
-                  clearTimeout(timer)
-                  done(true)
-                },
-                onReject: () => {
-                  clearTimeout(timer)
-                  done(false)
-                },
-              },
-            })
-          },
-          onReject: () => {
-            clearTimeout(timer)
-            done(false)
-          },
-        },
-      })
-      .catch(() => {
-        clearTimeout(timer)
-        done(false)
-      })
-  })
-}
-
-function pct(xs: number[], p: number) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? Number.NaN
-}
-
-function table(rows: Array<[string, string]>) {
-  const w = Math.max(...rows.map(([k]) => k.length))
-  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`)
-}
-
-let exitCode = 0
-let _uaErrors = 0
-// sip.js throws from its own timers on some races (a late ACK after the BYE); count, don't die.
-process.on('uncaughtException', (err) => {
-  _uaErrors++
-  log.write(`[bench] user agent error: ${String(err)}\n`)
-})
-const uas: UserAgent[] = []
-try {
-  console.log(`provisioning and registering ${PAIRS} caller/callee pairs…`)
-  const lines = await Promise.all(Array.from({ length: PAIRS * 2 }, (_, i) => line(i)))
-  const callees = lines.slice(PAIRS)
-  for (const l of callees)
-    uas.push(
-      await agent(l, (inv) => {
-        // Ring and answer at once (sip.js has already sent its automatic 180).
-        void inv.accept().catch(() => undefined)
-        inv.stateChange.addListener((s) => {
-          if (s === SessionState.Terminated) inv.dispose().catch(() => undefined)
-        })
-      })
-    )
-  const callers: UserAgent[] = []
-  for (const l of lines.slice(0, PAIRS)) callers.push(await agent(l))
-  uas.push(...callers)
-
-  // Warm-up: JIT, isolates, caches.
-  for (let i = 0; i < PAIRS; i++) await call(callers[i]!, callees[i]!.impu)
-
-  // 1. Throughput.
-  console.log(`throughput: ${CONCURRENCY} callers back to back for ${SECONDS} s…`)
-  const results: CallResult[] = []
-  const until = performance.now() + SECONDS * 1000
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, w) => {
-      while (performance.now() < until) results.push(await call(callers[w]!, callees[w]!.impu))
-    })
-  )
-  const completed = results.filter((r) => r.ok).length
-  const rate = completed / SECONDS
-
-  // 2. Latency at half that rate, open loop.
-  const target = Math.max(0.5, rate / 2)
-  console.log(`latency: ${target.toFixed(1)} calls/s open loop for ${SECONDS} s…`)
-  const lat: Promise<CallResult>[] = []
-  const gap = 1000 / target
-  const t1 = performance.now()
-  for (let k = 0; performance.now() - t1 < SECONDS * 1000; k++) {
-    const w = k % PAIRS
-    lat.push(call(callers[w]!, callees[w]!.impu))
-    const next = t1 + (k + 1) * gap
-    await sleep(Math.max(0, next - performance.now()))
-  }
-  const latency = await Promise.all(lat)
-  const ring = latency.filter((r) => r.ok).map((r) => r.ringMs)
-
-  // 3. Store cost as Sprout recorded it.
-  const costUrl = `${e.functions.a.sprout}/routing/transactions?method=INVITE&limit=2000`
-  const cost = (
-    (await (await signed(costUrl, 'GET')).json()) as {
-      transactions: Array<{
-        what: string
-        status: number
-        depth: number
-        sproutDepth: number
-        dimeDepth: number
-      }>
-    }
-  ).transactions
-  const fwd = cost.filter((t) => t.what === 'forward')
-  const ans = cost.filter((t) => t.what === 'response' && t.status === 200)
-  const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : Number.NaN)
-
-  console.log(
-    '\nCall setups through the local cloud (one 2-core machine: sip.js UAs, edge, functions, stores)\n'
-  )
-  table([
-    [
-      'completed calls per second',
-      `${rate.toFixed(1)}  (${completed} of ${results.length} in ${SECONDS} s, ${CONCURRENCY} concurrent)`,
-    ],
-    [
-      'INVITE → 200 p50 / p99',
-      `${pct(
-        results.map((r) => r.answerMs),
-        0.5
-      ).toFixed(0)} / ${pct(
-        results.map((r) => r.answerMs),
-        0.99
-      ).toFixed(0)} ms (under load)`,
-    ],
-    [
-      'call duration p50 / p99',
-      `${pct(
-        results.map((r) => r.totalMs),
-        0.5
-      ).toFixed(0)} / ${pct(
-        results.map((r) => r.totalMs),
-        0.99
-      ).toFixed(0)} ms (INVITE … BYE 200)`,
-    ],
-    [
-      'INVITE → 180 p50 / p99',
-      `${pct(ring, 0.5).toFixed(1)} / ${pct(ring, 0.99).toFixed(1)} ms at ${target.toFixed(1)} calls/s (${ring.length} calls, ${latency.length - ring.length} failed)`,
-    ],
-    [
-      'INVITE store round trips',
-      `max ${maxOf(fwd.map((t) => t.depth))} sequential (Sprout ${maxOf(fwd.map((t) => t.sproutDepth))}, Dime ${maxOf(fwd.map((t) => t.dimeDepth))} beside Sprout's first level; ${fwd.length} INVITEs)`,
-    ],
-    [
-      '2xx store round trips',
-      `max ${maxOf(ans.map((t) => t.depth))} sequential (${ans.length} answers)`,
-    ],
-  ])
-  if (completed === 0 || ring.length === 0) exitCode = 1
 } catch (err) {
-  console.error('calls bench failed:', err)
+  console.error('Edgewater run failed:', err)
   exitCode = 1
 } finally {
-  await Promise.all(uas.map((u) => u.stop().catch(() => undefined)))
   await cloud.stop()
-  await new Promise<void>((r) => log.end(() => r()))
 }
+
+// ---- report ----
+const peerRun = runs.find((r) => r.name !== 'Edgewater')
+const ew = runs.find((r) => r.name === 'Edgewater')
+const lat = (rs: CallResult[], f: (r: CallResult) => number) => {
+  const xs = rs.filter((r) => r.ok).map(f)
+  return `${fmt(pct(xs, 0.5))} / ${fmt(pct(xs, 0.99))}`
+}
+const systems = [peerRun, ew].filter((s): s is SystemRun => s !== undefined)
+const rows: string[][] = []
+for (const [i, n] of PAIRS.entries()) {
+  const ph = systems.map((s) => s.closed[i])
+  const ratio =
+    peerRun && ew && ph[0] && ph[1] ? `${fmt(rateOf(ph[1].load) / rateOf(ph[0].load), 3)}×` : ''
+  rows.push([
+    `call setups/s, ${n} pairs (closed loop)`,
+    ...ph.map((p) => (p ? fmt(rateOf(p.load), 1) : 'failed')),
+    ratio,
+  ])
+  rows.push([
+    `INVITE→180 p50 / p99 ms, ${n} pairs`,
+    ...ph.map((p) => (p ? lat(p.load.results, (r) => r.ringMs) : '')),
+    '',
+  ])
+  rows.push([
+    `whole call p50 / p99 ms, ${n} pairs`,
+    ...ph.map((p) => (p ? lat(p.load.results, (r) => r.totalMs) : '')),
+    '',
+  ])
+  rows.push([
+    `failed calls; load average, ${n} pairs`,
+    ...ph.map((p) => (p ? `${p.load.results.length - okOf(p.load).length}; ${p.loadAvg}` : '')),
+    '',
+  ])
+}
+rows.push([
+  `open loop ${RATE} calls/s: INVITE→180 p50 / p99 ms`,
+  ...systems.map((s) => (s.open ? lat(s.open.results, (r) => r.ringMs) : '')),
+  '',
+])
+rows.push([
+  `open loop ${RATE} calls/s: done, failed; load average`,
+  ...systems.map((s) =>
+    s.open
+      ? `${okOf(s.open).length}, ${s.open.results.length - okOf(s.open).length}; ${s.open.loadAvg}`
+      : ''
+  ),
+  '',
+])
+console.log(
+  `\nCall setups, ${SECONDS} s per phase, talk ${TALK_MS} ms, one generator (${new Date().toISOString()}); user agent errors: ${uaErrors}`
+)
+console.log(table(['measure', ...systems.map((s) => s.name), 'ratio'], rows))
+for (const [i, n] of PAIRS.entries()) {
+  console.log(`\nCPU per call, ${n} pairs`)
+  console.log(
+    cpuTable(
+      systems
+        .filter((s) => s.closed[i])
+        .map((s) => ({ name: s.name, cpu: s.closed[i]!.cpu, ops: okOf(s.closed[i]!.load).length }))
+    )
+  )
+}
+const last = ew?.closed.at(-1)
+const c = last ? counted.get(last.pairs) : undefined
+const calls = last ? okOf(last.load).length : 0
+if (last && c && calls > 0) {
+  console.log(`\nEdgewater store operations per call (${last.pairs} pairs, counters)`)
+  console.log(storeTable(c, calls))
+  const use = usePerOperation(
+    c,
+    calls,
+    last.load.messages / last.load.results.length,
+    (last.cpu.get('workerd') ?? 0) / calls
+  )
+  saveUse('call', use)
+  console.log(costReport('call', use))
+}
+if (!ew || ew.closed.some((p) => okOf(p.load).length === 0)) exitCode = 1
 process.exit(exitCode)

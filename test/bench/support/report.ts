@@ -1,0 +1,97 @@
+/**
+ * @module bench report
+ * What the registration and call benches print beside each other: CPU per operation per process,
+ * and the cost model. Each bench also writes its Edgewater use per operation to
+ * `.local/bench-<name>-use.json`, so that the other bench can print the monthly model with both.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { costPerOperation, loadPrices, monthlyPer1000, type OperationUse, sum } from './cost-model'
+import { fmt, table } from './stats'
+
+/** CPU ms per operation by process, both systems side by side (µs when under 1 ms). */
+export function cpuTable(
+  systems: Array<{ name: string; cpu: Map<string, number>; ops: number }>
+): string {
+  const labels = [...new Set(systems.flatMap((s) => [...s.cpu.keys()]))].sort()
+  const show = (ms: number) => (ms < 1 ? `${fmt(ms * 1000, 0)} µs` : `${fmt(ms, 2)} ms`)
+  const rows = labels.map((l) => [
+    l,
+    ...systems.map((s) => (s.cpu.has(l) ? show((s.cpu.get(l) ?? 0) / s.ops) : '')),
+  ])
+  rows.push([
+    '**all server processes**',
+    ...systems.map((s) =>
+      show(
+        [...s.cpu.entries()]
+          .filter(([k]) => !k.startsWith('generator'))
+          .reduce((n, [, v]) => n + v, 0) / s.ops
+      )
+    ),
+  ])
+  return table(['CPU per operation', ...systems.map((s) => s.name)], rows)
+}
+
+const usePath = (name: string) => path.join('.local', `bench-${name}-use.json`)
+
+export function saveUse(name: 'registration' | 'call', use: OperationUse): void {
+  mkdirSync('.local', { recursive: true })
+  writeFileSync(usePath(name), JSON.stringify(use, null, 2))
+}
+
+function loadUse(name: 'registration' | 'call'): OperationUse | undefined {
+  return existsSync(usePath(name))
+    ? (JSON.parse(readFileSync(usePath(name), 'utf8')) as OperationUse)
+    : undefined
+}
+
+const usd = (v: number) => (v >= 100 ? `$${v.toFixed(0)}` : `$${v.toFixed(2)}`)
+
+/** The cost model for this bench's operation, and per 1,000 subscribers when both are known. */
+export function costReport(kind: 'registration' | 'call', use: OperationUse): string {
+  const prices = loadPrices()
+  const per = costPerOperation(use, prices)
+  const out: string[] = []
+  out.push(
+    `\nCost model (list prices read ${prices.read}, test/bench/prices-2026-12.json): $ per million ${kind}s`
+  )
+  out.push(
+    table(
+      ['line', `$ per million ${kind}s`],
+      [
+        ...Object.entries(per).map(([k, v]) => [k, usd(v * 1e6)]),
+        [`**total**`, `**${usd(sum(per) * 1e6)}**`],
+      ]
+    )
+  )
+  const reg = kind === 'registration' ? use : loadUse('registration')
+  const call = kind === 'call' ? use : loadUse('call')
+  if (!reg || !call) {
+    out.push(
+      `(per 1,000 subscribers per month: run \`npm run bench ${kind === 'call' ? 'registrar' : 'calls'}\` too)`
+    )
+    return out.join('\n')
+  }
+  const m = monthlyPer1000(reg, call, prices)
+  const pr = prices.profile
+  out.push(
+    `\nPer 1,000 subscribers per month at Clearwater's profile: ${pr.busy_hour_call_attempts_per_subscriber} BHCA, ${pr.reregistrations_per_subscriber_per_hour} re-registrations/h; the busy hour carries ${pr.busy_hour_share_of_daily_calls * 100}% of a day's calls, so ${fmt(m.callsPerSubscriber, 0)} calls and ${fmt(m.registrationsPerSubscriber, 0)} registrations per subscriber per month; fixed fees shared over ${pr.deployment_subscribers.toLocaleString('en')} subscribers`
+  )
+  out.push(
+    table(
+      ['line', '$ per 1,000 subscribers per month'],
+      [
+        ...Object.entries(m.lines).map(([k, v]) => [k, usd(v)]),
+        ['**total**', `**${usd(m.total)}**`],
+        [
+          'Clearwater on VMs (two sites with spares)',
+          `${usd(prices.clearwater_vm_per_1000_subscribers_month_usd.low)}–${usd(prices.clearwater_vm_per_1000_subscribers_month_usd.high)}`,
+        ],
+      ]
+    )
+  )
+  out.push(
+    `Upstash: ${m.upstash.choice} (pay as you go ${usd(m.upstash.payAsYouGo)}${m.upstash.fixed ? `, ${m.upstash.fixed.name} ×2 ${usd(m.upstash.fixed.per1000)}` : ', no fixed plan fits'}; busy hour ${fmt(m.busyHourKvCommandsPerSecondPerRegion, 0)} commands/s in the busiest region). Flow objects that never hibernated would add ${usd(m.awakeFlowsPer1000)}.`
+  )
+  return out.join('\n')
+}
