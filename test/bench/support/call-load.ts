@@ -21,13 +21,12 @@ import { sleep } from './stats'
 /** SIP messages sent by every agent of this process. */
 export const sent = { messages: 0 }
 
-class CountingWebSocket extends WebSocket {
-  override send(data: string, cb?: (err?: Error) => void): void {
-    sent.messages++
-    super.send(data, cb)
-  }
-}
-;(globalThis as { WebSocket?: unknown }).WebSocket = CountingWebSocket
+const send = WebSocket.prototype.send
+WebSocket.prototype.send = function (this: WebSocket, ...args: unknown[]) {
+  sent.messages++
+  return (send as (...a: unknown[]) => void).apply(this, args)
+} as WebSocket['send']
+;(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket
 
 const SDP =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
