@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseFunctionEnv } from './function-env'
+import { DEV_SECRETS } from './secrets'
 
 const urls = (r: string) =>
   Object.fromEntries(
@@ -9,7 +10,7 @@ const urls = (r: string) =>
 const valid = () => ({
   REGION: 'a',
   HOME_DOMAIN: 'example.com',
-  HOP_SECRET: 'sixteen-chars-at-least',
+  HOP_SECRET: 'a-production-hop-secret-of-32-bytes!',
   FUNCTION_URLS: JSON.stringify({ a: urls('a'), b: urls('b') }),
   EDGE_URL: 'https://edge.invalid',
   KV_URL: 'https://kv-a.invalid',
@@ -23,7 +24,7 @@ const valid = () => ({
   TIMERS_TARGET_ARN: 'arn:a',
   TIMERS_REMOTE_TARGET_ARN: 'arn:b',
   SIGNUP_CODE: 's',
-  ELLIS_API_KEY: 'k',
+  ELLIS_API_KEY: 'a-production-ellis-api-key-32-bytes!',
 })
 
 describe('function configuration', () => {
@@ -51,9 +52,40 @@ describe('function configuration', () => {
     expect(msg).toMatch(/KV_TOKEN/)
   })
 
-  it('refuses a short trusted-zone secret', () => {
-    expect(() => parseFunctionEnv({ ...valid(), HOP_SECRET: 'short' })).toThrow(
-      /HOP_SECRET must be at least 16/
+  it('refuses a dev or short secret outside the local cloud, in one sentence naming it', () => {
+    const refusal = (o: Record<string, string>) => {
+      try {
+        parseFunctionEnv({ ...valid(), ...o })
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError)
+        return (e as Error).message
+      }
+      return undefined
+    }
+    expect(refusal({ HOP_SECRET: DEV_SECRETS.HOP_SECRET })).toBe(
+      'HOP_SECRET is a development default, refused outside the local cloud (EDGEWATER_ENV is not "local"); set it to a random secret of at least 32 bytes.'
     )
+    expect(refusal({ HOP_SECRET: 'x'.repeat(31) })).toBe(
+      'HOP_SECRET is 31 bytes long, and outside the local cloud it must be a random secret of at least 32 bytes.'
+    )
+    expect(refusal({ HOP_SECRET_PREVIOUS: 'short' })).toMatch(/^HOP_SECRET_PREVIOUS is 5 bytes/)
+    expect(refusal({ ELLIS_API_KEY: 'k' })).toMatch(/^ELLIS_API_KEY is 1 bytes long/)
+    expect(refusal({ ELLIS_API_KEY: DEV_SECRETS.ELLIS_API_KEY })).toMatch(
+      /^ELLIS_API_KEY is a development default/
+    )
+    // Any other value of EDGEWATER_ENV is a real deployment too.
+    expect(refusal({ EDGEWATER_ENV: 'staging', HOP_SECRET: 'short' })).toBeDefined()
+  })
+
+  it('accepts the dev defaults in the local cloud', () => {
+    const env = parseFunctionEnv({
+      ...valid(),
+      EDGEWATER_ENV: 'local',
+      HOP_SECRET: DEV_SECRETS.HOP_SECRET,
+      ELLIS_API_KEY: 'k',
+    })
+    expect(env.HOP_SECRET).toBe(DEV_SECRETS.HOP_SECRET)
+    expect(env.HOP_MAX_SKEW_MS).toBe(10_000)
+    expect(env.HOP_REPLAY_CAPACITY).toBe(8_192)
   })
 })

@@ -3,16 +3,30 @@
  * The configuration every function receives, the same shape on every runtime: Worker bindings
  * under miniflare/workerd, `process.env` on Lambda. Parsed once per isolate with zod, so a missing
  * or malformed setting fails the first request with a message naming it, not deep in a handler.
+ * Outside the local cloud (`EDGEWATER_ENV` is not `local`) the secrets must be real ones
+ * (secrets.ts): a dev default or a short secret stops the function with one sentence naming it.
  */
 import { z } from 'zod'
 import { FUNCTIONS, type FunctionUrls, REGIONS, type Region } from './regions'
+import { firstSecretProblem } from './secrets'
+
+/** Secrets every function checks at start-up (each with its `_PREVIOUS` companion). */
+export const FUNCTION_SECRETS = ['HOP_SECRET', 'ELLIS_API_KEY'] as const
 
 const urlMap = z.record(z.enum(FUNCTIONS), z.string().url())
 
 const schema = z.object({
   REGION: z.enum(REGIONS),
   HOME_DOMAIN: z.string().min(1),
-  HOP_SECRET: z.string().min(16, 'HOP_SECRET must be at least 16 characters'),
+  /** `local` in the local cloud only; anything else is a real deployment (secrets.ts). */
+  EDGEWATER_ENV: z.string().optional(),
+  HOP_SECRET: z.string().min(1),
+  /** The hop secret being rotated out: still verifies, never signs. */
+  HOP_SECRET_PREVIOUS: z.string().min(1).optional(),
+  /** How far a signed request's timestamp may be from the receiver's clock (shared/hop). */
+  HOP_MAX_SKEW_MS: z.coerce.number().int().min(1_000).max(60_000).default(10_000),
+  /** Signatures an isolate remembers to refuse replays (shared/hop/replay-guard.ts). */
+  HOP_REPLAY_CAPACITY: z.coerce.number().int().min(256).max(1_000_000).default(8_192),
   FUNCTION_URLS: z
     .string()
     .transform((s, ctx) => {
@@ -74,6 +88,8 @@ export class ConfigError extends Error {
 export function parseFunctionEnv(raw: RawEnv): FunctionEnv {
   const hit = cache.get(raw)
   if (hit) return hit
+  const problem = firstSecretProblem(raw, FUNCTION_SECRETS)
+  if (problem) throw new ConfigError(problem)
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
     const detail = parsed.error.issues

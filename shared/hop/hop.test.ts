@@ -74,7 +74,13 @@ describe('SIP over HTTP', () => {
       req.on('end', async () => {
         const headers = new Headers(req.headers as Record<string, string>)
         lastSignatureOk = (
-          await verifySignature(secret, 'POST', req.url!, headers, new TextEncoder().encode(body))
+          await verifySignature(
+            secret,
+            'POST',
+            `${base}${req.url}`,
+            headers,
+            new TextEncoder().encode(body)
+          )
         ).ok
         const status = Number(req.url!.split('/')[1])
         if (status === 999) return // never answer: timeout

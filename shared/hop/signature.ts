@@ -1,17 +1,67 @@
 /**
  * @module signature
- * The trusted zone (architecture §3): every internal request carries an HMAC-SHA-256 over its
- * method, path (with query), timestamp and body under the deployment's shared secret. A request
- * that is unsigned, wrongly signed or older than the allowed skew is refused by the receiver.
+ * The trusted zone (architecture §3): every internal request carries an HMAC-SHA-256 under the
+ * deployment's hop secret over
+ *
+ *   method, target (the origin the sender addressed), path with query, timestamp, a random
+ *   nonce, the headers a receiver trusts when signed ({@link SIGNED_HEADERS}), body hash.
+ *
+ * The receiver refuses a request that is unsigned, wrongly signed, outside the window, signed for
+ * another target (another function, region or edge), or already seen by this isolate
+ * (replay-guard.ts). The target is checked against the receiver's own configured address, never
+ * the Host it sees, so gateways in between may rewrite Host. During a key rotation a receiver
+ * verifies with the current or the previous secret; senders sign with the current one.
  * WebCrypto only, so the same code runs in workerd, Lambda and Node.
  */
+import { createReplayGuard, type ReplayGuard } from './replay-guard'
+
 export const SIGNATURE_HEADER = 'x-edgewater-signature'
 export const TIMESTAMP_HEADER = 'x-edgewater-timestamp'
-/** Requests older (or newer) than this are stale: replay protection without server state. */
-export const DEFAULT_MAX_SKEW_MS = 30_000
+export const NONCE_HEADER = 'x-edgewater-nonce'
+export const TARGET_HEADER = 'x-edgewater-target'
+/**
+ * Headers a receiver believes only on a signed request (the client's address and public origin
+ * that the edge vouches for, the region that forwarded an Ellis request, the XCAP identity
+ * Ellis asserts to Homer). Absent ones are signed as empty, so one cannot be added in transit.
+ */
+export const SIGNED_HEADERS = [
+  'x-edgewater-client-ip',
+  'x-edgewater-forwarded-by',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-xcap-asserted-identity',
+] as const
+/** A request whose timestamp is further than this from the receiver's clock is stale. */
+export const DEFAULT_MAX_SKEW_MS = 10_000
+const NONCE_BYTES = 12
+
+/** The keys and identity a component signs and verifies internal requests with. */
+export interface HopKeys {
+  /** Current secret: signs, and verifies. */
+  secret: string
+  /** The secret being rotated out: verifies only (`HOP_SECRET_PREVIOUS`). */
+  previous?: string | undefined
+  /**
+   * Origins (`scheme://host[:port]`) this receiver is addressed at by its senders. A request
+   * signed for any other target is refused. Absent: the origin of the URL it arrived at.
+   */
+  self?: readonly string[] | undefined
+  /** Also accept the origin of the URL the request arrived at (the edge's public host). */
+  selfFromRequest?: boolean | undefined
+  /** Validity window either side of the receiver's clock (default {@link DEFAULT_MAX_SKEW_MS}). */
+  maxSkewMs?: number | undefined
+  /** Seen-signature memory (default: one per isolate, replay-guard.ts). */
+  replay?: ReplayGuard | undefined
+}
+
+/** A bare secret (sign, or verify against the request's own origin) or full {@link HopKeys}. */
+export type HopSecret = string | HopKeys
 
 const encoder = new TextEncoder()
 const keyCache = new Map<string, Promise<CryptoKey>>()
+const isolateReplay = createReplayGuard()
+/** A request verified twice in one isolate (two middlewares) is one request, not a replay. */
+const verified = new WeakMap<Headers, VerifyResult>()
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keyCache.get(secret)
@@ -28,11 +78,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key
 }
 
-async function sha256Hex(body: Uint8Array<ArrayBuffer>): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-  return toHex(d)
-}
-
 function toHex(b: Uint8Array): string {
   let s = ''
   for (const x of b) s += x.toString(16).padStart(2, '0')
@@ -46,17 +91,6 @@ function fromHex(s: string): Uint8Array<ArrayBuffer> | undefined {
   return out
 }
 
-async function canonical(
-  method: string,
-  pathAndQuery: string,
-  timestamp: string,
-  body: Uint8Array<ArrayBuffer>
-) {
-  return encoder.encode(
-    `${method.toUpperCase()}\n${pathAndQuery}\n${timestamp}\n${await sha256Hex(body)}`
-  )
-}
-
 function toBytes(
   body: string | Uint8Array | ArrayBuffer | undefined | null
 ): Uint8Array<ArrayBuffer> {
@@ -65,50 +99,155 @@ function toBytes(
   return new Uint8Array(body)
 }
 
-/** Headers to add to an internal request. `url` may be absolute; only path and query are signed. */
+interface Signed {
+  method: string
+  target: string
+  pathAndQuery: string
+  timestamp: string
+  nonce: string
+  headers: Headers
+  body: Uint8Array<ArrayBuffer>
+}
+
+async function canonical(s: Signed): Promise<Uint8Array<ArrayBuffer>> {
+  const bodyHash = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', s.body)))
+  const trusted = SIGNED_HEADERS.map((h) => `${h}:${s.headers.get(h)?.trim() ?? ''}`)
+  return encoder.encode(
+    [
+      'edgewater-hop-2',
+      s.method.toUpperCase(),
+      s.target,
+      s.pathAndQuery,
+      s.timestamp,
+      s.nonce,
+      ...trusted,
+      bodyHash,
+    ].join('\n')
+  )
+}
+
+const keysOf = (k: HopSecret): HopKeys => (typeof k === 'string' ? { secret: k } : k)
+
+/** `scheme://host[:port]` of an absolute URL, lower-case, default port omitted. */
+export function originOf(url: string): string {
+  return new URL(url).origin
+}
+
+export interface SignOptions {
+  /** The headers the request will carry; those in {@link SIGNED_HEADERS} are signed. */
+  headers?: HeadersInit | undefined
+  now?: number | undefined
+  nonce?: string | undefined
+}
+
+/**
+ * Headers to add to an internal request to `url` (absolute: its origin names the target). Pass
+ * in `opts.headers` every header of the request the receiver trusts ({@link SIGNED_HEADERS}).
+ */
 export async function signRequest(
-  secret: string,
+  secret: HopSecret,
   method: string,
   url: string,
   body: string | Uint8Array | ArrayBuffer | undefined | null,
-  now: number = Date.now()
+  opts: SignOptions = {}
 ): Promise<Record<string, string>> {
-  const u = new URL(url, 'http://internal.invalid')
-  const ts = String(now)
+  const u = new URL(url)
+  const timestamp = String(opts.now ?? Date.now())
+  const nonce = opts.nonce ?? toHex(crypto.getRandomValues(new Uint8Array(NONCE_BYTES)))
+  const signed: Signed = {
+    method,
+    target: u.origin,
+    pathAndQuery: u.pathname + u.search,
+    timestamp,
+    nonce,
+    headers: new Headers(opts.headers),
+    body: toBytes(body),
+  }
   const sig = await crypto.subtle.sign(
     'HMAC',
-    await hmacKey(secret),
-    await canonical(method, u.pathname + u.search, ts, toBytes(body))
+    await hmacKey(keysOf(secret).secret),
+    await canonical(signed)
   )
-  return { [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: toHex(new Uint8Array(sig)) }
+  return {
+    [TIMESTAMP_HEADER]: timestamp,
+    [NONCE_HEADER]: nonce,
+    [TARGET_HEADER]: u.origin,
+    [SIGNATURE_HEADER]: toHex(new Uint8Array(sig)),
+  }
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string }
 
-/** Checks a received request's signature (constant time, via WebCrypto's verify). */
+export interface VerifyOptions {
+  now?: number | undefined
+}
+
+function acceptsTarget(keys: HopKeys, requestUrl: URL, target: string): boolean {
+  if (!keys.self) return target === requestUrl.origin
+  if (keys.selfFromRequest && target === requestUrl.origin) return true
+  return keys.self.some((s) => originOf(s) === target)
+}
+
+/**
+ * Checks a received request (constant time, via WebCrypto's verify). `url` is the URL it
+ * arrived at (absolute); only its path and query are taken from it unless `keys.self` is unset.
+ */
 export async function verifySignature(
-  secret: string,
+  keys: HopSecret,
   method: string,
   url: string,
   headers: Headers,
   body: Uint8Array | ArrayBuffer,
-  now: number = Date.now(),
-  maxSkewMs = DEFAULT_MAX_SKEW_MS
+  opts: VerifyOptions = {}
 ): Promise<VerifyResult> {
-  const ts = headers.get(TIMESTAMP_HEADER)
+  const memo = verified.get(headers)
+  if (memo) return memo
+  const result = await verifyOnce(keysOf(keys), method, url, headers, body, opts.now ?? Date.now())
+  verified.set(headers, result)
+  return result
+}
+
+async function verifyOnce(
+  keys: HopKeys,
+  method: string,
+  url: string,
+  headers: Headers,
+  body: Uint8Array | ArrayBuffer,
+  now: number
+): Promise<VerifyResult> {
+  const timestamp = headers.get(TIMESTAMP_HEADER)
   const sigHex = headers.get(SIGNATURE_HEADER)
-  if (!ts || !sigHex) return { ok: false, reason: 'missing trusted-zone signature' }
-  const t = Number(ts)
-  if (!Number.isFinite(t) || Math.abs(now - t) > maxSkewMs)
+  // Without a nonce or target the signature cannot verify: that is a bad signature.
+  const nonce = headers.get(NONCE_HEADER) ?? ''
+  const target = headers.get(TARGET_HEADER) ?? ''
+  if (!timestamp || !sigHex) return { ok: false, reason: 'missing trusted-zone signature' }
+  const window = keys.maxSkewMs ?? DEFAULT_MAX_SKEW_MS
+  const t = Number(timestamp)
+  if (!Number.isFinite(t) || Math.abs(now - t) > window)
     return { ok: false, reason: 'stale signature' }
   const sig = fromHex(sigHex)
   if (!sig) return { ok: false, reason: 'malformed signature' }
   const u = new URL(url, 'http://internal.invalid')
-  const good = await crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(secret),
-    sig,
-    await canonical(method, u.pathname + u.search, ts, toBytes(body))
-  )
-  return good ? { ok: true } : { ok: false, reason: 'bad signature' }
+  const data = await canonical({
+    method,
+    target,
+    pathAndQuery: u.pathname + u.search,
+    timestamp,
+    nonce,
+    headers,
+    body: toBytes(body),
+  })
+  let good = false
+  for (const secret of [keys.secret, keys.previous]) {
+    if (!secret) continue
+    good = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, data)
+    if (good) break
+  }
+  if (!good) return { ok: false, reason: 'bad signature' }
+  // Genuine, but meant for another function, region or edge: a replay elsewhere.
+  if (!acceptsTarget(keys, u, target)) return { ok: false, reason: 'signed for another target' }
+  // Remember it until it could no longer pass the window check anyway.
+  if (!(keys.replay ?? isolateReplay).admit(sigHex, t + window + 1, now))
+    return { ok: false, reason: 'replayed signature' }
+  return { ok: true }
 }

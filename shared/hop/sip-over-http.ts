@@ -6,7 +6,7 @@
  * RFC 5626 §5.3 say: a flow that is gone (HTTP 410) is 430 Flow Failed; a timeout is 408;
  * everything else (refused, reset, 4xx/5xx) is 503.
  */
-import { signRequest } from './signature'
+import { type HopSecret, signRequest } from './signature'
 
 export const SIP_CONTENT_TYPE = 'message/sip'
 export const DEFAULT_HOP_TIMEOUT_MS = 4_000
@@ -16,7 +16,8 @@ export type HopResult =
   | { ok: false; sipStatus: 408 | 430 | 503; reason: string; transport: boolean }
 
 export interface HopOptions {
-  secret: string
+  /** Signs the hop (the current secret; shared/hop/signature.ts). */
+  secret: HopSecret
   timeoutMs?: number
   fetch?: typeof fetch
   /** Extra headers (e.g. the clock offset in the local cloud). */

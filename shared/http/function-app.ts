@@ -20,6 +20,8 @@ import { createStoreClients, type StoreClients } from '../vellum/clients'
 import { checkStores } from '../vellum/health'
 
 export interface Services {
+  /** Which function this is (its trusted-zone address is `FUNCTION_URLS[REGION][self]`). */
+  self: FunctionName
   env: FunctionEnv
   clock: Clock
   log: Logger
@@ -48,6 +50,7 @@ export function createFunctionApp(name: FunctionName): FunctionApp {
     const offset =
       env.TRUST_CLOCK_HEADER === '1' ? Number(c.req.header(CLOCK_OFFSET_HEADER) ?? 0) : 0
     c.set('services', {
+      self: name,
       env,
       clock: Number.isFinite(offset) && offset !== 0 ? offsetClock(offset) : systemClock,
       log: createLogger({ component: name, region: env.REGION }, { level: env.LOG_LEVEL }),
