@@ -4,6 +4,7 @@
  * defaults. Users, tests and the README rely on these exact names and numbers.
  */
 import type { Region } from '../../shared/config/regions'
+import { DEV_SECRETS } from '../../shared/config/secrets'
 
 export interface LocalCloudSettings {
   edgePorts: Record<Region, number>
@@ -17,6 +18,10 @@ export interface LocalCloudSettings {
   ellisApiKey: string
   homeDomain: string
   hopSecret: string
+  /** Keys the edge's flow tokens (its own secret, not the hop secret). */
+  flowTokenSecret: string
+  /** Keys Ellis's session cookies. */
+  ellisCookieSecret: string
   kvTokens: Record<Region, string>
   /** AWS region names the two local regions stand for. */
   awsRegions: Record<Region, string>
@@ -63,9 +68,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
       b: port(env, 'FUNCTIONS_PORT_B', 8810),
     },
     signupCode: env.SIGNUP_CODE || 'secret',
-    ellisApiKey: env.ELLIS_API_KEY || 'dev-ellis-api-key',
+    ellisApiKey: env.ELLIS_API_KEY || DEV_SECRETS.ELLIS_API_KEY,
     homeDomain: env.HOME_DOMAIN || 'example.com',
-    hopSecret: env.HOP_SECRET || 'dev-hop-secret-change-me-in-production',
+    hopSecret: env.HOP_SECRET || DEV_SECRETS.HOP_SECRET,
+    flowTokenSecret: env.FLOW_TOKEN_SECRET || DEV_SECRETS.FLOW_TOKEN_SECRET,
+    ellisCookieSecret: env.ELLIS_COOKIE_SECRET || DEV_SECRETS.ELLIS_COOKIE_SECRET,
     kvTokens: { a: env.KV_TOKEN_A || 'dev-kv-token-a', b: env.KV_TOKEN_B || 'dev-kv-token-b' },
     awsRegions: { a: 'local-a', b: 'local-b' },
     schedulerSpread: env.SCHEDULER_SPREAD === '1',

@@ -70,6 +70,7 @@ export function functionBindings(
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
     SIGNUP_CODE: s.signupCode,
     ELLIS_API_KEY: s.ellisApiKey,
+    ELLIS_COOKIE_SECRET: s.ellisCookieSecret,
     TRUST_CLOCK_HEADER: '1',
     LOG_LEVEL: s.logLevel,
     // Sprout's test application server (functions/sprout/test-as.ts), named for iFCs.
@@ -87,12 +88,22 @@ export function functionBindings(
   }
 }
 
-export function edgeBindings(s: LocalCloudSettings, region: Region): Record<string, string> {
+/**
+ * `edgeUrl` is the address this region's functions reach the edge entry by (their `EDGE_URL`),
+ * which the edge accepts as a trusted-zone target besides its own port.
+ */
+export function edgeBindings(
+  s: LocalCloudSettings,
+  region: Region,
+  edgeUrl?: string
+): Record<string, string> {
   return {
     EDGEWATER_ENV: 'local',
     HOME_REGION: region,
     FUNCTION_URLS: JSON.stringify(functionUrls(s)),
     HOP_SECRET: s.hopSecret,
+    FLOW_TOKEN_SECRET: s.flowTokenSecret,
+    ...(edgeUrl ? { EDGE_URL: edgeUrl } : {}),
     HOME_DOMAIN: s.homeDomain,
   }
 }

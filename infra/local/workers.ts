@@ -56,7 +56,7 @@ export async function startWorkers(
       modules: true,
       scriptPath: bundles.edge,
       compatibilityDate: COMPATIBILITY_DATE,
-      bindings: edgeBindings(s, region),
+      bindings: edgeBindings(s, region, edgeUrls?.[region]),
       // One global namespace: both edge entries address the objects of edge-a's script.
       durableObjects:
         region === 'a'
