@@ -7,8 +7,10 @@
  *   number ranges of the pool (default: 6505550000–6505550999, not PSTN);
  * - `ELLIS_PBKDF2_ITERATIONS`: PBKDF2-SHA-256 iterations for new password hashes (default
  *   600 000, at least 100 000);
- * - `ELLIS_COOKIE_SECRET`: the key of the signed session cookie (default: derived from
- *   `HOP_SECRET`, so both regions agree without another secret to distribute);
+ * - `ELLIS_COOKIE_SECRET`: the key of the signed session cookie, the same in both regions;
+ *   `ELLIS_COOKIE_SECRET_PREVIOUS` is still accepted during a rotation. Required outside the
+ *   local cloud (at least 32 bytes, not a dev default: shared/config/secrets.ts); in the local
+ *   cloud it defaults to a key derived from `HOP_SECRET`;
  * - `ELLIS_MAIL_WEBHOOK`: URL that receives password-recovery mail as JSON (default: the mail is
  *   logged and kept in an admin-readable outbox, which is what the local cloud uses);
  * - `ELLIS_PORTAL_URL`: the portal's base URL for links in mail (default: the request's origin).
@@ -16,6 +18,7 @@
 import { z } from 'zod'
 import { ConfigError, type FunctionEnv, type RawEnv } from '../../shared/config/function-env'
 import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
+import { firstSecretProblem, isLocal } from '../../shared/config/secrets'
 
 /** OWASP 2023 guidance for PBKDF2-HMAC-SHA-256. */
 export const DEFAULT_PBKDF2_ITERATIONS = 600_000
@@ -131,7 +134,8 @@ const ellisSchema = z.object({
     .min(MIN_PBKDF2_ITERATIONS, `must be at least ${MIN_PBKDF2_ITERATIONS}`)
     .max(10_000_000)
     .optional(),
-  ELLIS_COOKIE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ELLIS_COOKIE_SECRET: z.string().min(1).optional(),
+  ELLIS_COOKIE_SECRET_PREVIOUS: z.string().min(1).optional(),
   ELLIS_MAIL_WEBHOOK: z.url('must be an absolute URL').optional(),
   ELLIS_PORTAL_URL: z.url('must be an absolute URL').optional(),
 })
@@ -144,8 +148,8 @@ export interface EllisConfig {
   functionUrls: FunctionUrls
   signupCode: string
   apiKey: string
-  /** Key material of the session cookie (raw secret; derived per use). */
-  cookieSecret: string
+  /** Keys of the session cookie: the current one signs, every one verifies. */
+  cookieSecret: readonly [string, ...string[]]
   pbkdf2Iterations: number
   pool: NumberRange[]
   mailWebhook: string | undefined
@@ -157,6 +161,9 @@ const cache = new WeakMap<object, EllisConfig>()
 export function ellisConfig(env: FunctionEnv, raw: RawEnv): EllisConfig {
   const hit = cache.get(raw)
   if (hit) return hit
+  // Outside the local cloud the cookie key is its own secret, not something derived.
+  const problem = isLocal(raw) ? undefined : firstSecretProblem(raw, ['ELLIS_COOKIE_SECRET'])
+  if (problem) throw new ConfigError(problem)
   const parsed = ellisSchema.safeParse(raw)
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
@@ -171,7 +178,10 @@ export function ellisConfig(env: FunctionEnv, raw: RawEnv): EllisConfig {
     functionUrls: env.FUNCTION_URLS,
     signupCode: env.SIGNUP_CODE,
     apiKey: env.ELLIS_API_KEY,
-    cookieSecret: o.ELLIS_COOKIE_SECRET ?? `ellis-session-cookie:${env.HOP_SECRET}`,
+    cookieSecret: [
+      o.ELLIS_COOKIE_SECRET ?? `ellis-session-cookie:${env.HOP_SECRET}`,
+      ...(o.ELLIS_COOKIE_SECRET_PREVIOUS ? [o.ELLIS_COOKIE_SECRET_PREVIOUS] : []),
+    ],
     pbkdf2Iterations: o.ELLIS_PBKDF2_ITERATIONS ?? DEFAULT_PBKDF2_ITERATIONS,
     pool: o.ELLIS_NUMBER_POOL ?? DEFAULT_NUMBER_POOL,
     mailWebhook: o.ELLIS_MAIL_WEBHOOK,

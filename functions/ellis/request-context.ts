@@ -14,6 +14,7 @@
  */
 import { isRegion, type Region } from '../../shared/config/regions'
 import { verifySignature } from '../../shared/hop/signature'
+import { functionHopKeys } from '../../shared/http/trusted-zone'
 import { badRequest, EllisError } from './api-errors'
 import { ELLIS_LIMITS } from './ellis-config'
 import type { EllisContext } from './ellis-deps'
@@ -33,7 +34,12 @@ export interface RequestMeta {
 
 const metas = new WeakMap<Request, RequestMeta>()
 
-export async function requestMeta(c: EllisContext, hopSecret: string): Promise<RequestMeta> {
+/**
+ * `_hopSecret` is kept for the callers' sake: the signature is checked with Ellis's own
+ * trusted-zone keys (its address, both secrets of a rotation), from the function's services.
+ */
+export async function requestMeta(c: EllisContext, _hopSecret: string): Promise<RequestMeta> {
+  const services = c.get('services')
   const hit = metas.get(c.req.raw)
   if (hit) return hit
   const declared = Number(c.req.header('content-length') ?? 0)
@@ -44,7 +50,15 @@ export async function requestMeta(c: EllisContext, hopSecret: string): Promise<R
     throw new EllisError(413, `request bodies are limited to ${ELLIS_LIMITS.maxBodyBytes} bytes`)
   const signed =
     c.req.header('x-edgewater-signature') !== undefined &&
-    (await verifySignature(hopSecret, c.req.method, c.req.url, c.req.raw.headers, body)).ok
+    (
+      await verifySignature(
+        functionHopKeys(services.env, services.self),
+        c.req.method,
+        c.req.url,
+        c.req.raw.headers,
+        body
+      )
+    ).ok
   const url = new URL(c.req.url)
   const h = (n: string) => c.req.header(n)?.trim() || undefined
   const xff = h('x-forwarded-for')

@@ -4,7 +4,8 @@
  * `<b64url(email)>.<expiry ms, base 36>.<session version>.<HMAC-SHA-256 b64url>`. The MAC covers
  * the e-mail, the expiry and the account's session version, so a cookie stops working when it
  * expires, when the password changes and at logout (both bump the version). Set with
- * `HttpOnly`, `SameSite=Lax`, `Path=/` and, behind HTTPS, `Secure`.
+ * `HttpOnly`, `SameSite=Lax`, `Path=/` and, behind HTTPS, `Secure`. Keys: a cookie is signed
+ * with the first and accepted under any (`ELLIS_COOKIE_SECRET`, then `…_PREVIOUS` in a rotation).
  */
 import { SESSION } from './ellis-config'
 import { bytesEqual, fromBase64Url, hmacSha256, toBase64Url } from './secrets'
@@ -17,14 +18,18 @@ export interface SessionClaims {
 
 const encode = (s: string) => toBase64Url(new TextEncoder().encode(s))
 
-export async function signSession(secret: string, claims: SessionClaims): Promise<string> {
+/** One key, or the current key first and then the ones still accepted. */
+export type SessionKeys = string | readonly string[]
+const keyList = (k: SessionKeys): readonly string[] => (typeof k === 'string' ? [k] : k)
+
+export async function signSession(keys: SessionKeys, claims: SessionClaims): Promise<string> {
   const body = `${encode(claims.email)}.${claims.expiresMs.toString(36)}.${claims.sessionVersion}`
-  return `${body}.${toBase64Url(await hmacSha256(secret, body))}`
+  return `${body}.${toBase64Url(await hmacSha256(keyList(keys)[0] ?? '', body))}`
 }
 
 /** The claims of a well-formed, correctly signed, unexpired cookie value; otherwise undefined. */
 export async function verifySession(
-  secret: string,
+  keys: SessionKeys,
   value: string | undefined,
   nowMs: number
 ): Promise<SessionClaims | undefined> {
@@ -34,8 +39,10 @@ export async function verifySession(
   const [e, exp, sv, mac] = parts as [string, string, string, string]
   const given = fromBase64Url(mac)
   if (!given) return undefined
-  const expected = await hmacSha256(secret, `${e}.${exp}.${sv}`)
-  if (!bytesEqual(given, expected)) return undefined
+  let genuine = false
+  for (const key of keyList(keys))
+    if (!genuine) genuine = bytesEqual(given, await hmacSha256(key, `${e}.${exp}.${sv}`))
+  if (!genuine) return undefined
   const emailBytes = fromBase64Url(e)
   const expiresMs = Number.parseInt(exp, 36)
   const sessionVersion = Number(sv)

@@ -44,7 +44,7 @@ export function signedClient(
 ): SignedClient {
   return {
     async call(method, url, body, headers = {}) {
-      const sig = await signRequest(hopSecret, method, url, body ?? null)
+      const sig = await signRequest(hopSecret, method, url, body ?? null, { headers })
       let res: Response
       try {
         res = await fetchFn(url, {
