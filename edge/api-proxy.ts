@@ -85,7 +85,9 @@ export async function proxyApi(c: EdgeContext): Promise<Response> {
   for (const region of [home, peerOf(home)]) {
     const target = `${functionUrls(env)[region].ellis}${url.pathname}${url.search}`
     const headers = new Headers(base)
-    for (const [k, v] of Object.entries(await signRequest(env.HOP_SECRET, method, target, body)))
+    for (const [k, v] of Object.entries(
+      await signRequest(env.HOP_SECRET, method, target, body, { headers })
+    ))
       headers.set(k, v)
     try {
       const res = await fetch(target, {

@@ -7,6 +7,7 @@
  * fails the invocation, so the Scheduler retries it.
  */
 
+import { parseFunctionEnv } from '../../shared/config/function-env'
 import { signRequest } from '../../shared/hop/signature'
 import { lambdaHandler } from '../../shared/http/lambda-entry'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
@@ -18,9 +19,11 @@ const http = lambdaHandler(app)
 export const handler = async (event: unknown, context: unknown) => {
   if (!isPopInput(event))
     return (http as (e: unknown, c: unknown) => Promise<unknown>)(event, context)
-  const url = `https://timers.internal${SCHEDULER_FIRE_PATH}`
+  // Signed for this function's own address, the only target its trusted zone accepts.
+  const env = parseFunctionEnv(process.env)
+  const url = `${env.FUNCTION_URLS[env.REGION].timers}${SCHEDULER_FIRE_PATH}`
   const body = JSON.stringify(event)
-  const secret = process.env.HOP_SECRET ?? ''
+  const secret = env.HOP_SECRET
   const res = await app.fetch(
     new Request(url, {
       method: 'POST',
