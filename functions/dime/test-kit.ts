@@ -10,7 +10,7 @@ import { signRequest } from '../../shared/hop/signature'
 import { createFunctionApp } from '../../shared/http/function-app'
 import { createLogger, type LogLevel } from '../../shared/log/logger'
 import { type MemoryVellum, memoryVellum } from '../../shared/vellum'
-import { UNIT_HOP_SECRET, unitTestEnv } from '../../test/support/unit-env'
+import { UNIT_HOP_SECRET, unitFunctionUrls, unitTestEnv } from '../../test/support/unit-env'
 import { dimeConfig } from './dime-config'
 import type { DimeDeps } from './dime-deps'
 import { mountDime } from './mount'
@@ -89,7 +89,7 @@ export function testDime(extra: Record<string, string> = {}, level: LogLevel = '
   }
   const app = mountDime(createFunctionApp('dime'), () => deps)
   kit.request = async (method, path, body, headers = {}) => {
-    const url = `http://dime.test${path}`
+    const url = `${unitFunctionUrls(9800).dime}${path}`
     const sig = await signRequest(HOP_SECRET, method, url, body ?? null)
     return app.request(
       url,
@@ -98,7 +98,11 @@ export function testDime(extra: Record<string, string> = {}, level: LogLevel = '
     )
   }
   kit.unsigned = async (method, path, body) =>
-    app.request(`http://dime.test${path}`, { method, ...(body !== undefined ? { body } : {}) }, raw)
+    app.request(
+      `${unitFunctionUrls(9800).dime}${path}`,
+      { method, ...(body !== undefined ? { body } : {}) },
+      raw
+    )
   return kit
 }
 

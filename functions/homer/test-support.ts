@@ -67,7 +67,14 @@ export function homerHarness() {
   })
   const app = new Hono<FunctionBindings>()
   app.use(async (c, next) => {
-    c.set('services', { env: { HOP_SECRET: SECRET }, clock, log } as unknown as Services)
+    // One harness stands for Homer in either region: it answers as whatever address it is
+    // reached at, so the trusted zone's target check (shared/hop/signature.ts) holds.
+    const env = {
+      HOP_SECRET: SECRET,
+      REGION: 'a',
+      FUNCTION_URLS: { a: { homer: new URL(c.req.url).origin } },
+    }
+    c.set('services', { self: 'homer', env, clock, log } as unknown as Services)
     await next()
   })
   app.route(

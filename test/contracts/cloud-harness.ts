@@ -163,7 +163,8 @@ export class CallbackServer {
         const v = await verifySignature(
           this.secret,
           req.method ?? 'POST',
-          req.url ?? '/',
+          // The signature names the address the sender used (shared/hop/signature.ts).
+          `http://${req.headers.host}${req.url ?? '/'}`,
           headers,
           body
         )

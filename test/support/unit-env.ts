@@ -20,6 +20,8 @@ export function unitFunctionUrls(base: number) {
 
 export function unitTestEnv(): Record<string, string> {
   return {
+    // Unit tests run as the local cloud does: any non-empty secret (shared/config/secrets.ts).
+    EDGEWATER_ENV: 'local',
     REGION: 'a',
     HOME_DOMAIN: 'example.com',
     HOP_SECRET: UNIT_HOP_SECRET,
