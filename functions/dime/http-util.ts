@@ -17,6 +17,7 @@ const REASONS: Record<number, string> = {
   404: 'not found',
   405: 'method not allowed',
   409: 'conflict',
+  413: 'payload too large',
   500: 'internal error',
   502: 'bad gateway',
   503: 'service unavailable',

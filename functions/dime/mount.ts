@@ -1,7 +1,8 @@
 /**
  * @module dime/mount
  * Puts Dime's three APIs on a function app: every route behind the trusted zone (only
- * `/healthz`, answered earlier by the function app, is open), each answer stating its store
+ * `/healthz`, answered earlier by the function app, is open), identities, Call-IDs and bodies
+ * within the limits of request-limits.ts, each answer stating its store
  * round trips in `x-edgewater-round-trips`, then Homestead's signalling API, Homestead-prov and
  * Ralf. The resolver decides where the stores come from, so unit tests mount
  * the same routes over in-memory Vellum adapters.
@@ -13,12 +14,14 @@ import { homesteadProv } from './homestead-prov'
 import { homesteadSignalling } from './homestead-signalling'
 import { errorResponse } from './http-util'
 import { ralfApp } from './ralf'
+import { enforceRequestLimits } from './request-limits'
 
 /** Response header stating the request's store round trips (architecture §8 budgets). */
 export const ROUND_TRIPS_HEADER = 'x-edgewater-round-trips'
 
 export function mountDime(app: FunctionApp, resolve: DepsResolver): FunctionApp {
   app.use('*', trustedZone())
+  app.use('*', enforceRequestLimits())
   app.use('*', async (c, next) => {
     await next()
     const rt = resolve(c).vellum.roundTrips.snapshot()
