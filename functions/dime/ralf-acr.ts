@@ -6,7 +6,8 @@
  * (they tell apart the nodes charging one Call-ID); an integer `Accounting-Record-Type` of 1–4;
  * and for START and EVENT a `peers.ccf` array of strings that is not empty. A START or EVENT
  * without any `peers` object is accepted and dropped (200), as Ralf does. Every other field is
- * carried through untouched into the CDR.
+ * carried through untouched into the CDR, so the event must be one the table can store
+ * ({@link storableProblem}); an integer `Acct-Interim-Interval` must be an Unsigned32.
  */
 import { z } from 'zod'
 import { describeIssues } from './http-util'
@@ -39,6 +40,39 @@ const ccfSchema = z.looseObject({
   ccf: z.array(z.string('must be a string'), 'must be an array').min(1, 'must not be empty'),
 })
 
+/** Acct-Interim-Interval is an Unsigned32 (RFC 6733 §9.8.2). */
+export const UNSIGNED32_MAX = 4_294_967_295
+/**
+ * The CDR keeps the `event` as received, one level inside its table item; the table holds at
+ * most 32 levels of nesting and numbers of magnitude 1e-130 up to (not including) 1e126
+ * (DynamoDB's limits), so an event beyond those is refused here, naming the member, instead of
+ * failing the write.
+ */
+export const MAX_EVENT_DEPTH = 30
+const STORED_NUMBER_MIN = 1e-130
+const STORED_NUMBER_MAX = 1e126
+
+/** Why `v` (at `path`, `depth` levels deep) cannot be stored in a CDR, or undefined. */
+export function storableProblem(v: unknown, path: string, depth: number): string | undefined {
+  if (typeof v === 'number') {
+    const m = Math.abs(v)
+    return v === 0 || (m >= STORED_NUMBER_MIN && m < STORED_NUMBER_MAX)
+      ? undefined
+      : `${path}: ${v} is outside the numbers a CDR holds (magnitude 1e-130 to 1e126)`
+  }
+  if (v === null || typeof v !== 'object') return undefined
+  if (depth > MAX_EVENT_DEPTH) return `${path}: nested deeper than ${MAX_EVENT_DEPTH} levels`
+  const entries: Array<[string, unknown]> = Array.isArray(v)
+    ? v.map((x, i) => [`[${i}]`, x])
+    : Object.entries(v).map(([k, x]) => [`.${k}`, x])
+  for (const [k, x] of entries) {
+    if (k === '.') return `${path}: a member with an empty name cannot be stored`
+    const p = storableProblem(x, `${path}${k}`, depth + 1)
+    if (p) return p
+  }
+  return undefined
+}
+
 export interface Acr {
   recordType: RecordTypeCode
   role: number
@@ -67,8 +101,18 @@ export function parseAcr(text: string): AcrParse {
   const r = acrSchema.safeParse(raw)
   if (!r.success) return { kind: 'invalid', reason: describeIssues(r.error) }
   const ev = r.data.event
+  const unstorable = storableProblem(ev, 'event', 1)
+  if (unstorable) return { kind: 'invalid', reason: unstorable }
   const ims = ev['Service-Information']['IMS-Information']
   const interim = ev['Acct-Interim-Interval']
+  if (
+    Number.isInteger(interim) &&
+    ((interim as number) < 0 || (interim as number) > UNSIGNED32_MAX)
+  )
+    return {
+      kind: 'invalid',
+      reason: `event.Acct-Interim-Interval: must be from 0 to ${UNSIGNED32_MAX} seconds (Unsigned32)`,
+    }
   const acr: Acr = {
     recordType: ev['Accounting-Record-Type'] as RecordTypeCode,
     role: ims['Role-Of-Node'],

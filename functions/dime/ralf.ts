@@ -9,7 +9,9 @@
  */
 import { Hono } from 'hono'
 import type { FunctionBindings } from '../../shared/http/function-app'
+import { StoreError, Unavailable } from '../../shared/vellum/errors'
 import { SEQUENCE_HEADER } from '../../shared/vellum/timer-service'
+import type { CdrPage } from './cdr-store'
 import type { DepsResolver, DimeContext } from './dime-deps'
 import { dimeErrorHandler, ralf } from './dime-services'
 import { errorResponse, pathParam, resource } from './http-util'
@@ -30,6 +32,24 @@ function parseLimit(v: string | undefined): number | string {
   return Number.isInteger(n) && n >= 1 && n <= 1000
     ? n
     : `limit: must be an integer from 1 to 1000, got "${v}"`
+}
+
+/**
+ * Answers one page of CDRs. A `cursor` the table does not recognise (not one a previous page
+ * issued) is the caller's mistake: 400, not the store's failure.
+ */
+async function page(
+  c: DimeContext,
+  cursor: string | undefined,
+  read: () => Promise<CdrPage>
+): Promise<Response> {
+  try {
+    return c.json(await read())
+  } catch (err) {
+    if (cursor && err instanceof StoreError && !(err instanceof Unavailable))
+      return errorResponse(c, 400, 'cursor: not one a previous page of this query gave')
+    throw err
+  }
 }
 
 export function ralfApp(resolve: DepsResolver): Hono<FunctionBindings> {
@@ -65,14 +85,14 @@ export function ralfApp(resolve: DepsResolver): Hono<FunctionBindings> {
       const impu = c.req.query('impu')
       if (callId && impu) return errorResponse(c, 400, 'give call-id or impu, not both')
       const { cdrs } = ralf(d)
-      if (callId) return c.json(await cdrs.byCallId(callId, limit, cursor))
+      if (callId) return page(c, cursor, () => cdrs.byCallId(callId, limit, cursor))
       if (!impu) return errorResponse(c, 400, 'call-id or impu is required')
       const to = parseTime(c.req.query('to'), 'to') ?? d.clock.now()
       if (typeof to === 'string') return errorResponse(c, 400, to)
       const from = parseTime(c.req.query('from'), 'from') ?? to - DAY_MS
       if (typeof from === 'string') return errorResponse(c, 400, from)
       if (from > to) return errorResponse(c, 400, 'from: must not be after to')
-      return c.json(await cdrs.byUser(impu, from, to, limit, cursor))
+      return page(c, cursor, () => cdrs.byUser(impu, from, to, limit, cursor))
     },
   })
 
