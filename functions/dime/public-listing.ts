@@ -95,13 +95,15 @@ export function listingStream(
   const writer = writable.getWriter()
   const enc = new TextEncoder()
   const write = (s: string) => writer.write(enc.encode(s))
-  const chunkIds = opts.chunk !== undefined ? [opts.chunk] : [...Array(opts.chunks).keys()]
+  // The chunks are counted, never collected: chunk-proportion may be as large as the ring.
+  const firstChunk = opts.chunk ?? 0
+  const endChunk = opts.chunk !== undefined ? opts.chunk + 1 : opts.chunks
   void (async () => {
     try {
       await write('{"public_ids": [')
       let first = true
-      for (const [i, m] of chunkIds.entries()) {
-        if (i > 0) {
+      for (let m = firstChunk; m < endChunk; m++) {
+        if (m > firstChunk) {
           // Keep the connection visibly alive, then pause (not before the first chunk).
           await write(' ')
           await sleep(opts.pauseMs)
