@@ -362,7 +362,7 @@ describe('Ellis numbers (in-process Dime and Homer)', () => {
     expect(data).not.toHaveProperty('sip_password')
   })
 
-  it('proxies simservs and iFC writes with Clearwater statuses (400 malformed, 502 refused)', async () => {
+  it('proxies simservs and iFC writes (400 malformed or invalid iFCs, 502 refused simservs)', async () => {
     const kit = ellisKit()
     const cookie = await signUp(kit, 'jo@example.com')
     const n = (await (
@@ -395,11 +395,19 @@ describe('Ellis numbers (in-process Dime and Homer)', () => {
       body: '<ServiceProfile><oops>',
     })
     expect(malformed.status).toBe(400)
-    const refused = await kit.request('a', 'PUT', `${base}/ifcs`, {
+    // Ellis checks the iFC document as Homestead-prov does, before proxying it: 400 with the reason.
+    const invalidIfcs = await kit.request('a', 'PUT', `${base}/ifcs`, {
       headers: { cookie },
       body: '<Nothing/>',
     })
-    expect(refused.status).toBe(502)
+    expect(invalidIfcs.status).toBe(400)
+    // A trigger the linear-time matcher cannot run (shared/ims/ifc-pattern.ts; issue 14 finding 3).
+    const backref = await kit.request('a', 'PUT', `${base}/ifcs`, {
+      headers: { cookie },
+      body: '<ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><Group>0</Group><RequestURI>(a)\\1</RequestURI></SPT></TriggerPoint><ApplicationServer><ServerName>sip:as.example.com</ServerName></ApplicationServer></InitialFilterCriteria></ServiceProfile>',
+    })
+    expect(backref.status).toBe(400)
+    expect(JSON.stringify(await backref.json())).toMatch(/RequestURI: uses a backreference/)
     const ifc = `<ServiceProfile><InitialFilterCriteria><Priority>1</Priority><ApplicationServer><ServerName>sip:as.example.com</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
     expect(
       (await kit.request('a', 'PUT', `${base}/ifcs`, { headers: { cookie }, body: ifc })).status
