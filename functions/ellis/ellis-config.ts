@@ -135,7 +135,10 @@ const ellisSchema = z.object({
     .max(10_000_000)
     .optional(),
   ELLIS_COOKIE_SECRET: z.string().min(1).optional(),
-  ELLIS_COOKIE_SECRET_PREVIOUS: z.string().min(1).optional(),
+  ELLIS_COOKIE_SECRET_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   ELLIS_MAIL_WEBHOOK: z.url('must be an absolute URL').optional(),
   ELLIS_PORTAL_URL: z.url('must be an absolute URL').optional(),
 })

@@ -27,7 +27,15 @@ const ref = (r: string) => ({ Ref: r })
 export const PARAMETERS: Record<string, Json> = {
   CodeBucket: { Type: 'String', Description: 'S3 bucket holding dist/lambda/<fn>.zip' },
   CodePrefix: { Type: 'String', Default: 'edgewater/', Description: 'key prefix of the zips' },
-  HopSecret: { Type: 'String', NoEcho: true, MinLength: 16, Description: 'trusted-zone HMAC key' },
+  // Secrets (shared/config/secrets.ts): at least 32 bytes each, one per purpose; a `…Previous`
+  // value is still accepted while its secret is rotated (empty when no rotation is under way).
+  HopSecret: { Type: 'String', NoEcho: true, MinLength: 32, Description: 'trusted-zone HMAC key' },
+  HopSecretPrevious: {
+    Type: 'String',
+    NoEcho: true,
+    Default: '',
+    Description: 'the trusted-zone key being rotated out (verifies only)',
+  },
   HomeDomain: { Type: 'String', Description: 'SIP home domain' },
   EdgeUrl: { Type: 'String', Description: 'the edge worker URL (Cloudflare)' },
   FunctionUrls: {
@@ -39,7 +47,19 @@ export const PARAMETERS: Record<string, Json> = {
   KvRemoteUrl: { Type: 'String', Description: 'Upstash REST URL of the other region’s database' },
   KvRemoteToken: { Type: 'String', NoEcho: true },
   SignupCode: { Type: 'String', NoEcho: true },
-  EllisApiKey: { Type: 'String', NoEcho: true },
+  EllisApiKey: { Type: 'String', NoEcho: true, MinLength: 32 },
+  EllisCookieSecret: {
+    Type: 'String',
+    NoEcho: true,
+    MinLength: 32,
+    Description: 'key of Ellis session cookies',
+  },
+  EllisCookieSecretPrevious: {
+    Type: 'String',
+    NoEcho: true,
+    Default: '',
+    Description: 'the cookie key being rotated out (verifies only)',
+  },
 }
 
 export function functionEnvironment(o: RegionalStackOptions): Record<string, unknown> {
@@ -50,6 +70,7 @@ export function functionEnvironment(o: RegionalStackOptions): Record<string, unk
     REGION: o.region,
     HOME_DOMAIN: ref('HomeDomain'),
     HOP_SECRET: ref('HopSecret'),
+    HOP_SECRET_PREVIOUS: ref('HopSecretPrevious'),
     FUNCTION_URLS: ref('FunctionUrls'),
     EDGE_URL: ref('EdgeUrl'),
     KV_URL: ref('KvUrl'),
@@ -66,6 +87,8 @@ export function functionEnvironment(o: RegionalStackOptions): Record<string, unk
     TIMERS_REMOTE_TARGET_ARN: sub(timersArn(peer)),
     SIGNUP_CODE: ref('SignupCode'),
     ELLIS_API_KEY: ref('EllisApiKey'),
+    ELLIS_COOKIE_SECRET: ref('EllisCookieSecret'),
+    ELLIS_COOKIE_SECRET_PREVIOUS: ref('EllisCookieSecretPrevious'),
   }
 }
 

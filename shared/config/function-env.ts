@@ -22,7 +22,10 @@ const schema = z.object({
   EDGEWATER_ENV: z.string().optional(),
   HOP_SECRET: z.string().min(1),
   /** The hop secret being rotated out: still verifies, never signs. */
-  HOP_SECRET_PREVIOUS: z.string().min(1).optional(),
+  HOP_SECRET_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   /** How far a signed request's timestamp may be from the receiver's clock (shared/hop). */
   HOP_MAX_SKEW_MS: z.coerce.number().int().min(1_000).max(60_000).default(10_000),
   /** Signatures an isolate remembers to refuse replays (shared/hop/replay-guard.ts). */

@@ -28,6 +28,17 @@ describe('flow tokens', () => {
     expect(await openFlowToken(secret, forged)).toBeUndefined()
     expect(await openFlowToken(secret, 'short')).toBeUndefined()
   })
+
+  it('opens tokens of the previous secret during a rotation, and mints with the current', async () => {
+    const next = 'the-next-flow-token-secret-0123456789'
+    const old = await mintFlowToken(secret, objectId)
+    const rotating = { secret: next, previous: secret }
+    expect(await openFlowToken(rotating, old)).toBe(objectId)
+    expect(await openFlowToken({ secret: next }, old)).toBeUndefined()
+    const fresh = await mintFlowToken(rotating, objectId)
+    expect(await openFlowToken(next, fresh)).toBe(objectId)
+    expect(await openFlowToken(secret, fresh)).toBeUndefined()
+  })
 })
 
 describe('internal addresses and the resolver', () => {
