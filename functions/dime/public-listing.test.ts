@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { chunkRange, parseListingQuery } from './public-listing'
+import { chunkRange, listingStream, parseListingQuery } from './public-listing'
+import type { SubscriberStore } from './subscriber-store'
 
 describe('listing chunks', () => {
   it.each([1, 2, 3, 7, 16, 256, 1000])(
@@ -34,5 +35,28 @@ describe('listing chunks', () => {
       expect(r.ok).toBe(false)
       if (!r.ok) expect(r.reason.startsWith(`${field}:`)).toBe(true)
     }
+  })
+
+  it('streams a listing of as many chunks as the ring has, one chunk at a time', async () => {
+    const ranges: string[] = []
+    const store = {
+      listingRange: async (_p: number, from: string, to: string) => {
+        ranges.push(`${from}-${to}`)
+        return []
+      },
+    } as unknown as SubscriberStore
+    const errors: unknown[] = []
+    const stream = listingStream(
+      store,
+      { chunks: 2 ** 32, excludeUuids: true, pauseMs: 0 },
+      async () => {},
+      (e) => errors.push(e)
+    )
+    const reader = stream.getReader()
+    const first = await reader.read()
+    expect(new TextDecoder().decode(first.value)).toBe('{"public_ids": [')
+    await reader.read()
+    await reader.cancel()
+    expect(ranges[0]).toBe('00000000-00000000')
   })
 })
