@@ -28,6 +28,8 @@ export interface LocalCloudSettings {
   /** Start with the Scheduler's 60 s firing spread modelled. */
   schedulerSpread: boolean
   logLevel: 'debug' | 'info' | 'warn' | 'error'
+  /** miniflare's DevTools inspector for workerd (profiles); off when unset. */
+  inspectorPort?: number
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -77,6 +79,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     awsRegions: { a: 'local-a', b: 'local-b' },
     schedulerSpread: env.SCHEDULER_SPREAD === '1',
     logLevel: (env.LOG_LEVEL as LocalCloudSettings['logLevel']) || 'info',
+    ...(env.LOCAL_INSPECTOR_PORT ? { inspectorPort: port(env, 'LOCAL_INSPECTOR_PORT', 9229) } : {}),
   }
 }
 

@@ -85,6 +85,7 @@ export async function startWorkers(
     port: 0,
     workers,
     cf: false,
+    ...(s.inspectorPort ? { inspectorPort: s.inspectorPort } : {}),
     log: new Log(LogLevel.WARN),
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
       prefixLines(stdout, sink)

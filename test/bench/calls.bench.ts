@@ -175,7 +175,7 @@ try {
       new CpuMeter(() => [cloud.pid], cloudLabeller()),
       async (phase, n) => {
         await cloud.resetCounters()
-        await phase()
+        await cloud.profiled(`calls-${n}-pairs`, phase)
         counted.set(n, await cloud.counters())
       }
     )
@@ -264,5 +264,6 @@ if (last && c && calls > 0) {
   saveUse('call', use)
   console.log(costReport('call', use))
 }
+console.log(cloud.profileReport())
 if (!ew || ew.closed.some((p) => okOf(p.load).length === 0)) exitCode = 1
 process.exit(exitCode)

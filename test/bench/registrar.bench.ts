@@ -149,7 +149,7 @@ try {
       new CpuMeter(() => [cloud.pid], cloudLabeller()),
       async (phase, flows) => {
         await cloud.resetCounters()
-        await phase()
+        await cloud.profiled(`registrations-${flows}-flows`, phase)
         counted.set(flows, await cloud.counters())
       }
     )
@@ -251,6 +251,7 @@ if (ew) {
     saveUse('registration', use)
     console.log(costReport('registration', use))
   }
+  console.log(cloud.profileReport())
   if (ew.closed.some((p) => p.result.done === 0 || p.result.errors > 0)) exitCode = 1
 } else exitCode = 1
 process.exit(exitCode)
