@@ -6,8 +6,10 @@
  * adapters, the deployment clock, Dime over signed HTTP); the routes live in xcap-routes.ts.
  */
 import { createFunctionApp } from '../../shared/http/function-app'
+import { functionHopKeys } from '../../shared/http/trusted-zone'
 import { createVellum } from '../../shared/vellum'
 import { createDimeClient } from './dime-client'
+import { utLimits } from './homer-config'
 import { buildHomerDeps, type DepsResolver } from './homer-deps'
 import { createHomerRoutes } from './xcap-routes'
 
@@ -26,9 +28,10 @@ const productionDeps: DepsResolver = (c) => {
       hopSecret: env.HOP_SECRET,
       log,
     }),
-    hopSecret: env.HOP_SECRET,
+    hopSecret: functionHopKeys(env, 'homer'),
     realm: env.HOME_DOMAIN,
     roundTrips: vellum.roundTrips,
+    utLimits: utLimits(c.env ?? {}),
   })
 }
 

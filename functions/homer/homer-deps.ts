@@ -4,8 +4,10 @@
  * the production set from `c.get('services')`; unit tests pass in-memory stores and a fake Dime):
  * the document store, the MMTEL reader, and the access checker's dependencies.
  */
+
 import type { Context } from 'hono'
 import type { Clock } from '../../shared/config/clock'
+import type { HopSecret } from '../../shared/hop/signature'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import type { Logger } from '../../shared/log/logger'
 import { createSimservsReader, type SimservsReader } from '../../shared/simservs/simservs-reader'
@@ -13,9 +15,11 @@ import type { GlobalTable } from '../../shared/vellum/global-table'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import type { RoundTrips } from '../../shared/vellum/round-trips'
 import type { SubscriberDirectory } from './dime-client'
+import { DEFAULT_UT_LIMITS, type UtLimits } from './homer-config'
 import { SimservsDocuments } from './simservs-documents'
 import type { AccessDeps } from './ut-access'
 import { UtNonces } from './ut-nonces'
+import { UtThrottle } from './ut-throttle'
 
 export interface HomerDeps {
   documents: SimservsDocuments
@@ -35,9 +39,19 @@ export interface HomerParts {
   clock: Clock
   log: Logger
   directory: SubscriberDirectory
-  hopSecret: string
+  hopSecret: HopSecret
   realm: string
   roundTrips?: RoundTrips
+  /** Ut password-guessing limits (homer-config.ts; defaults when absent). */
+  utLimits?: UtLimits
+}
+
+/**
+ * The Ut nonce key: the current trusted-zone secret under a label of its own, so a nonce is
+ * never a valid signature for anything else. Both regions derive the same key.
+ */
+function utNonceKey(hop: HomerParts['hopSecret']): string {
+  return `homer-ut-nonce:${typeof hop === 'string' ? hop : hop.secret}`
 }
 
 /** Wires the handlers' dependencies from stores, clock, logger and the subscriber directory. */
@@ -49,7 +63,8 @@ export function buildHomerDeps(p: HomerParts): HomerDeps {
     access: {
       hopSecret: p.hopSecret,
       realm: p.realm,
-      nonces: new UtNonces(p.kv, p.clock),
+      nonces: new UtNonces(p.kv, p.clock, utNonceKey(p.hopSecret)),
+      throttle: new UtThrottle(p.kv, p.clock, p.utLimits ?? DEFAULT_UT_LIMITS, p.log),
       directory: p.directory,
       log: p.log,
     },

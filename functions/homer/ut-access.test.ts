@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
+import { DEFAULT_UT_LIMITS } from './homer-config'
 import { homerHarness, userPath } from './test-support'
 import { sameIdentity } from './ut-access'
 
@@ -193,6 +194,81 @@ describe('Ut digest authentication', () => {
     const down = await h.request(userPath(ALICE), { headers: { authorization } })
     expect(down.status).toBe(503)
     expect(down.headers.get('retry-after')).toBe('1')
+  })
+
+  it('answers an expired nonce identically for a right and a wrong password', async () => {
+    const h = withAlice()
+    const first = await h.request(userPath(ALICE))
+    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
+    h.advance(301_000)
+    const answer = (password: string) =>
+      h
+        .authorization({ challenge, impi: IMPI, password, method: 'GET', path: userPath(ALICE) })
+        .then((authorization) => h.request(userPath(ALICE), { headers: { authorization } }))
+    const right = await answer('secret9')
+    const wrong = await answer('not-it')
+    const shape = (r: Response) => r.headers.get('www-authenticate')!.replace(/nonce="[^"]+"/g, '')
+    expect([right.status, wrong.status]).toEqual([401, 401])
+    expect(shape(wrong)).toBe(shape(right))
+    expect(shape(right)).toContain('stale=true')
+    expect(h.state.dimeCalls).toBe(0)
+  })
+
+  it('refuses a nonce Homer did not issue with a fresh challenge, without calling Dime', async () => {
+    const h = withAlice()
+    const authorization = await h.authorization({
+      challenge:
+        'Digest realm="example.com", qop="auth", algorithm=MD5, nonce="bm90LW91cnMtbm9uY2U"',
+      impi: IMPI,
+      password: 'secret9',
+      method: 'GET',
+      path: userPath(ALICE),
+    })
+    const r = await h.request(userPath(ALICE), { headers: { authorization } })
+    expect(r.status).toBe(401)
+    expect(r.headers.get('www-authenticate')).not.toContain('stale=true')
+    expect(h.state.dimeCalls).toBe(0)
+  })
+
+  it('accepts one of several identical answers arriving together', async () => {
+    const h = withAlice()
+    await h.signed('PUT', userPath(ALICE), DEFAULT_SIMSERVS_XML)
+    const first = await h.request(userPath(ALICE))
+    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
+    const authorization = await h.authorization({
+      challenge,
+      impi: IMPI,
+      password: 'secret9',
+      method: 'GET',
+      path: userPath(ALICE),
+    })
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () => h.request(userPath(ALICE), { headers: { authorization } }))
+    )
+    expect(all.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401])
+  })
+
+  it('slows an identity down after failed answers (429 before the password), then lets it in', async () => {
+    const h = withAlice()
+    await h.signed('PUT', userPath(ALICE), DEFAULT_SIMSERVS_XML)
+    const limits = DEFAULT_UT_LIMITS
+    for (let i = 0; i < limits.failuresBeforeSlowdown; i++)
+      expect(
+        (await ueRequest(h, 'GET', userPath(ALICE), { password: `guess${i}` })).res.status
+      ).toBe(401)
+    // This interval's one checked answer is spent on a guess; the rest wait.
+    expect((await ueRequest(h, 'GET', userPath(ALICE), { password: 'guess-x' })).res.status).toBe(
+      401
+    )
+    const calls = h.state.dimeCalls
+    const slowed = (await ueRequest(h, 'GET', userPath(ALICE))).res
+    expect(slowed.status).toBe(429)
+    expect(Number(slowed.headers.get('retry-after'))).toBeLessThanOrEqual(limits.slowdownIntervalS)
+    expect(h.state.dimeCalls).toBe(calls)
+    h.advance(limits.slowdownIntervalS * 1000)
+    expect((await ueRequest(h, 'GET', userPath(ALICE))).res.status).toBe(200)
+    // The success cleared the count: the owner is not slowed any more.
+    expect((await ueRequest(h, 'GET', userPath(ALICE))).res.status).toBe(200)
   })
 
   it('does not call Dime for an unauthenticated request', async () => {

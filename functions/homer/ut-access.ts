@@ -8,11 +8,18 @@
  * authentication at all and relied on a firewall (clearwater-interfaces §3, §14).
  *
  * Statuses: 401 with fresh challenges for missing, wrong or unknown credentials; 401 with
- * `stale=true` for a correct answer to an expired or replayed nonce; 400 for malformed
- * credentials; 403 for a foreign identity; 503 when Dime or the nonce store is down (a backend
- * failure is never reported as an authentication failure, Clearwater sprout#1616).
+ * `stale=true` for any answer to an expired nonce or a used nonce-count (the password is not
+ * checked then); 429 with `Retry-After` while the identity is slowed down after failed answers
+ * (ut-throttle.ts); 400 for malformed credentials; 403 for a foreign identity; 503 when Dime or
+ * the KV is down (a backend failure is never reported as an authentication failure, Clearwater
+ * sprout#1616).
  */
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../shared/hop/signature'
+import {
+  type HopSecret,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from '../../shared/hop/signature'
 import type { Logger } from '../../shared/log/logger'
 import type { SubscriberDirectory } from './dime-client'
 import {
@@ -26,16 +33,20 @@ import {
   timingSafeEqual,
 } from './ut-digest'
 import type { UtNonces } from './ut-nonces'
+import type { UtThrottle } from './ut-throttle'
 
 export type Caller = { kind: 'internal' } | { kind: 'ue'; impi: string }
 
 export type Access = { ok: true; caller: Caller } | { ok: false; response: Response }
 
 export interface AccessDeps {
-  hopSecret: string
+  /** Trusted-zone keys naming Homer's own address (shared/http/trusted-zone.ts). */
+  hopSecret: HopSecret
   /** Realm of the challenge: the home domain (Ellis provisions HA1s in it). */
   realm: string
   nonces: UtNonces
+  /** Slows password guessing per private identity (ut-throttle.ts). */
+  throttle: UtThrottle
   directory: SubscriberDirectory
   log: Logger
 }
@@ -112,6 +123,26 @@ async function ha1For(
   return undefined
 }
 
+function slowedDown(retryAfterS: number): Access {
+  return {
+    ok: false,
+    response: json(
+      429,
+      {
+        error: 'too many requests',
+        reason: 'too many failed answers for this identity; it is slowed down, retry later',
+      },
+      [['retry-after', String(retryAfterS)]]
+    ),
+  }
+}
+
+/**
+ * The order matters (issue 14 finding 7): the nonce is judged first, then the throttle, then the
+ * nonce-count is taken, and only then is the password checked. So an expired, forged or
+ * replayed nonce, or a throttled identity, gets its answer without the password being looked
+ * at, and the answer cannot tell a right password from a wrong one.
+ */
 async function authenticateUe(req: AccessRequest, impu: string, deps: AccessDeps): Promise<Access> {
   const header = req.headers.get('authorization')
   if (!header) return challenge(deps, 'credentials required')
@@ -130,13 +161,24 @@ async function authenticateUe(req: AccessRequest, impu: string, deps: AccessDeps
         reason: 'digest uri does not match the request',
       }),
     }
+  // RFC 7616 §3.3: an expired nonce of ours is `stale=true`, whatever the response says.
+  const nonce = await deps.nonces.check(cred.nonce)
+  if (nonce.state === 'invalid') return challenge(deps, 'unknown nonce')
+  if (nonce.state === 'stale') return challenge(deps, 'nonce expired', { stale: true })
+  const admitted = await deps.throttle.admit(cred.username)
+  if (!admitted.ok) return slowedDown(admitted.retryAfterS)
+  // RFC 7616 §3.4: a repeated nonce-count is a replay; taking it is atomic (SET NX).
   const nc = Number.parseInt(cred.nc, 16)
-  const [nonce, secret, publicIds] = await Promise.all([
-    deps.nonces.check(cred.nonce, nc),
+  if (!(await deps.nonces.use(cred.nonce, nc, nonce.expiresMs)))
+    return challenge(deps, 'nonce count replayed', { stale: true })
+  const [secret, publicIds] = await Promise.all([
     deps.directory.digestSecret(cred.username),
     deps.directory.publicIds(cred.username),
   ])
-  if (!secret) return challenge(deps, 'unknown user or wrong password')
+  if (!secret) {
+    await deps.throttle.recordFailure(cred.username)
+    return challenge(deps, 'unknown user or wrong password')
+  }
   const ha1 = await ha1For(cred, secret)
   if (ha1 === undefined)
     // Only an MD5 HA1 is stored: ask again offering what can be verified.
@@ -146,15 +188,10 @@ async function authenticateUe(req: AccessRequest, impu: string, deps: AccessDeps
   const expected = await expectedResponse(cred, req.method, ha1)
   if (!timingSafeEqual(expected, cred.response)) {
     deps.log.info('Ut digest mismatch', { impi: cred.username })
+    await deps.throttle.recordFailure(cred.username)
     return challenge(deps, 'unknown user or wrong password')
   }
-  // Right password, but the nonce expired or the count was replayed: RFC 7616 §3.3 stale=true
-  // tells the client to retry with the new nonce without asking its user again.
-  if (nonce.state !== 'fresh')
-    return challenge(deps, nonce.state === 'replayed' ? 'nonce count replayed' : 'nonce expired', {
-      stale: true,
-    })
-  await deps.nonces.accept(cred.nonce, nonce.record, nc)
+  await deps.throttle.recordSuccess(cred.username, admitted)
   if (!publicIds.some((p) => sameIdentity(p, impu))) {
     deps.log.info('Ut access to a foreign identity refused', { impi: cred.username, impu })
     return {

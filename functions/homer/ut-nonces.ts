@@ -1,69 +1,124 @@
 /**
  * @module homer/ut-nonces
- * Server nonces of the Ut digest challenge, kept in the regional KV (dual-written, so an answer
- * may reach either region) with a TTL. Each record holds its expiry on the deployment clock and
- * the highest nonce-count seen: a nonce is usable until it expires (RFC 7616 §5.4, then the
- * client is told `stale=true`), and a request reusing a nonce-count is refused as a replay
- * (RFC 7616 §3.4: "the server … can detect request replays by watching for a repeated count").
+ * Server nonces of the Ut digest challenge. A nonce is stateless and signed (RFC 7616 §3.3 and
+ * §5.4 suggest a time stamp and a keyed hash): `base64url(expiry ms (8 bytes, big-endian) ‖
+ * 12 random bytes ‖ first 16 bytes of HMAC-SHA-256(key, expiry ‖ random))`. Issuing one writes
+ * nothing, so an unauthenticated request costs no store command; either region can check it,
+ * since both derive the key from the same secret.
+ *
+ * Replays are refused when an answer arrives (RFC 7616 §3.4: "the server … can detect request
+ * replays by watching for a repeated count"): each `(nonce, nonce-count)` is taken once with
+ * `SET NX` in the regional KV, an atomic check-and-accept, so a burst of copies of one answer
+ * gets in once. The key lives until the nonce expires, plus a grace period.
  */
 import type { Clock } from '../../shared/config/clock'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { UT_NONCE_GRACE_S, UT_NONCE_LIFETIME_S } from './homer-config'
 
-export interface NonceRecord {
-  expiresMs: number
-  /** Highest nonce-count accepted so far (0 before the first use). */
-  nc: number
+export type NonceCheck =
+  | { state: 'fresh'; expiresMs: number }
+  | { state: 'stale'; expiresMs: number }
+  /** Not a nonce Homer issued (or issued under another key): answer with a new challenge. */
+  | { state: 'invalid' }
+
+export const utNonceUseKey = (nonce: string, nc: number) => `homer:ut-nc:${nonce}:${nc}`
+
+const RANDOM_BYTES = 12
+const MAC_BYTES = 16
+const NONCE_BYTES = 8 + RANDOM_BYTES + MAC_BYTES
+
+function toB64Url(bytes: Uint8Array): string {
+  let bin = ''
+  for (const x of bytes) bin += String.fromCharCode(x)
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-export type NonceCheck =
-  | { state: 'fresh'; record: NonceRecord }
-  | { state: 'stale' }
-  | { state: 'replayed' }
+function fromB64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined
+  try {
+    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
 
-export const utNonceKey = (nonce: string) => `homer:ut-nonce:${nonce}`
+const keys = new Map<string, Promise<CryptoKey>>()
 
-function randomNonce(): string {
-  const b = crypto.getRandomValues(new Uint8Array(18))
-  let bin = ''
-  for (const x of b) bin += String.fromCharCode(x)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_')
+function macKey(secret: string): Promise<CryptoKey> {
+  let k = keys.get(secret)
+  if (!k) {
+    k = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign']
+    )
+    keys.set(secret, k)
+  }
+  return k
+}
+
+async function mac(secret: string, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const sig = await crypto.subtle.sign('HMAC', await macKey(secret), data)
+  return new Uint8Array(sig).slice(0, MAC_BYTES)
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!
+  return d === 0
 }
 
 export class UtNonces {
+  /**
+   * @param secret the nonce key (derived from the trusted-zone secret by the composition root)
+   */
   constructor(
     private readonly kv: RegionalKv,
     private readonly clock: Clock,
+    private readonly secret: string,
     private readonly lifetimeS: number = UT_NONCE_LIFETIME_S
   ) {}
 
-  /** A fresh nonce, stored before it is handed out. */
+  /** A fresh nonce; nothing is stored. */
   async issue(): Promise<string> {
-    const nonce = randomNonce()
-    const rec: NonceRecord = { expiresMs: this.clock.now() + this.lifetimeS * 1000, nc: 0 }
-    await this.kv.set(utNonceKey(nonce), rec, {
-      ttlSeconds: this.lifetimeS + UT_NONCE_GRACE_S,
-      nx: true,
-    })
-    return nonce
-  }
-
-  /** Whether `nonce` may be used with nonce-count `nc` now. */
-  async check(nonce: string, nc: number): Promise<NonceCheck> {
-    if (!/^[A-Za-z0-9_-]{8,64}$/.test(nonce)) return { state: 'stale' }
-    const record = await this.kv.get<NonceRecord>(utNonceKey(nonce))
-    if (!record || record.expiresMs <= this.clock.now()) return { state: 'stale' }
-    return nc > record.nc ? { state: 'fresh', record } : { state: 'replayed' }
-  }
-
-  /** Records an accepted nonce-count (`rec` from {@link check}), keeping the expiry. */
-  async accept(nonce: string, rec: NonceRecord, nc: number): Promise<void> {
-    const left = Math.ceil((rec.expiresMs - this.clock.now()) / 1000)
-    if (left <= 0) return
-    await this.kv.set(
-      utNonceKey(nonce),
-      { expiresMs: rec.expiresMs, nc: Math.max(nc, rec.nc) },
-      { ttlSeconds: left + UT_NONCE_GRACE_S }
+    const body = new Uint8Array(8 + RANDOM_BYTES)
+    new DataView(body.buffer).setBigUint64(
+      0,
+      BigInt(Math.floor(this.clock.now() + this.lifetimeS * 1000))
     )
+    crypto.getRandomValues(body.subarray(8))
+    const out = new Uint8Array(NONCE_BYTES)
+    out.set(body)
+    out.set(await mac(this.secret, body), body.length)
+    return toB64Url(out)
+  }
+
+  /** Whether `nonce` is one of Homer's, and whether it has expired (no store access). */
+  async check(nonce: string): Promise<NonceCheck> {
+    const raw = nonce.length <= 64 ? fromB64Url(nonce) : undefined
+    if (!raw || raw.length !== NONCE_BYTES) return { state: 'invalid' }
+    const body = raw.slice(0, 8 + RANDOM_BYTES)
+    if (!sameBytes(await mac(this.secret, body), raw.subarray(8 + RANDOM_BYTES)))
+      return { state: 'invalid' }
+    const expiresMs = Number(new DataView(body.buffer).getBigUint64(0))
+    return expiresMs > this.clock.now()
+      ? { state: 'fresh', expiresMs }
+      : { state: 'stale', expiresMs }
+  }
+
+  /**
+   * Takes nonce-count `nc` of `nonce` atomically: true for the first taker, false for every
+   * later one (a replay or a concurrent copy).
+   */
+  async use(nonce: string, nc: number, expiresMs: number): Promise<boolean> {
+    const left = Math.max(1, Math.ceil((expiresMs - this.clock.now()) / 1000))
+    return this.kv.set(utNonceUseKey(nonce, nc), 1, {
+      nx: true,
+      ttlSeconds: left + UT_NONCE_GRACE_S,
+    })
   }
 }

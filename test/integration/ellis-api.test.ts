@@ -4,6 +4,7 @@
  * straight to a region's Ellis function, with the real Dime and Homer behind it.
  */
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_THROTTLE } from '../../functions/ellis/throttle-config'
 import { endpoints } from '../support/cloud'
 import {
   admin,
@@ -126,7 +127,8 @@ describe('Ellis API through the local cloud', () => {
     const cookie = cookieOf(ok)
     expect((await call(edgeApi('a', '/session'), { headers: { cookie } })).status).toBe(200)
 
-    for (let i = 0; i < 10; i++) {
+    // One source's failures against one account (throttle-config.ts), spread over both regions.
+    for (let i = 0; i < DEFAULT_THROTTLE.loginFailuresPerSource; i++) {
       const bad = await call(edgeApi(i % 2 ? 'a' : 'b', '/session'), {
         method: 'POST',
         headers: json,
