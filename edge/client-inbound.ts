@@ -24,8 +24,9 @@ import { contactInstance } from '../shared/sip/contact'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import type { NameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
+import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
-import { isAuthenticated, takeToken } from './flow-state'
+import { isAuthenticated, notePendingRegister, takeToken } from './flow-state'
 import { checkRequest } from './sanity'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
 
@@ -45,7 +46,24 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
     return
   }
   const msg = parsed.value
-  if (msg.kind === 'response') return responseFromClient(io, msg)
+  if (msg.kind === 'response') {
+    // A response is never answered (RFC 3261 §17.1.3 has no answer for it): one that is over the
+    // size limit or the flow's rate, or that comes on a flow that is not authenticated (the core
+    // sends requests only to registered flows), is dropped.
+    const drop =
+      bytes > io.cfg.maxMessageBytes
+        ? 'over the size limit'
+        : !takeToken(io.state, io.now(), io.cfg.ratePerSecond, io.cfg.rateBurst)
+          ? 'over the rate limit'
+          : !isAuthenticated(io.state, io.now())
+            ? 'flow not authenticated'
+            : undefined
+    if (drop) {
+      io.log('dropping a response from the client', { callId: msg.callId, why: drop, bytes })
+      return
+    }
+    return responseFromClient(io, msg)
+  }
   const req = msg
   try {
     if (bytes > io.cfg.maxMessageBytes) throw new SipError(513, 'Message Too Large')
@@ -97,15 +115,6 @@ function addressedToEdge(io: FlowIo, req: SipRequest): boolean {
   )
 }
 
-/** Leading Route entries that name this flow (our own Record-Route coming back) are ours to pop. */
-function popOwnRoutes(io: FlowIo, req: SipRequest): void {
-  for (;;) {
-    const r = req.get('route') as NameAddr | undefined
-    if (r?.uri.kind !== 'sip' || r.uri.user !== io.state.token) return
-    req.shift('route')
-  }
-}
-
 async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
   const s = io.state
   const now = io.now()
@@ -135,14 +144,19 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
     for (const r of s.serviceRoutes) req.append('route', r)
     if (DIALOG_CREATING.has(req.method)) {
       // RFC 5658 double Record-Route: the client-facing entry, then the core-facing one on top.
-      req.prepend('record-route', `<sip:${s.token}@${io.publicHost};transport=ws;lr>`)
-      req.prepend('record-route', `<sip:${s.token}@${EDGE_HOST};lr>`)
+      // Both carry the token scoped to this dialog (flow-guards.ts).
+      const scoped = await dialogToken(io, req)
+      req.prepend('record-route', `<sip:${scoped}@${io.publicHost};transport=ws;lr>`)
+      req.prepend('record-route', `<sip:${scoped}@${EDGE_HOST};lr>`)
     }
   }
   req.decrementMaxForwards()
+  const branch = `z9hG4bK${io.randomHex(12)}`
+  // Only the final response carrying this branch tells the flow about its registration.
+  if (req.method === 'REGISTER') notePendingRegister(s, branch)
   req.prepend(
     'via',
-    `SIP/2.0/${HOP_TRANSPORT} ${EDGE_HOST};branch=z9hG4bK${io.randomHex(12)};${FLOW_VIA_PARAM}=${s.token}`
+    `SIP/2.0/${HOP_TRANSPORT} ${EDGE_HOST};branch=${branch};${FLOW_VIA_PARAM}=${s.token}`
   )
 
   const next = req.get('route') as NameAddr | undefined
@@ -167,6 +181,8 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
 /** Notes what this REGISTER binds, so the 200 can be matched to this flow (core-inbound.ts). */
 function rememberRegistration(io: FlowIo, req: SipRequest): void {
   const contacts = req.contacts
+  // The instance is this REGISTER's, never one an earlier REGISTER named (RFC 5626 §4.2).
+  io.state.instance = undefined
   if (contacts.length === 0) {
     io.state.registeredContacts = []
     return
@@ -205,14 +221,20 @@ async function deliver(
   io.toClient(reply(io, req, r.sipStatus, reason))
 }
 
-/** A client's response to a request the core sent it: pop the edge's Via, follow the next one. */
+/**
+ * A client's response to a request the core sent it: pop the edge's Via, follow the next one —
+ * only when the top Via is one this flow put on a request to this client, over the Via that
+ * request had below it (flow-guards.ts), so a response goes nowhere but where its request came
+ * from (RFC 3261 §18.2.2).
+ */
 async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
   const vias = res.vias
   const top = vias[0]
   if (
     !top ||
     top.host.toLowerCase() !== io.publicHost.split(':')[0]!.toLowerCase() ||
-    vias.length < 2
+    vias.length < 2 ||
+    !(await answersOwnRequest(io, res))
   ) {
     io.log('dropping a response not sent through this flow', { callId: res.callId })
     return

@@ -6,25 +6,26 @@
  * identities and Service-Route. Core-private headers never reach the client.
  */
 import { EDGE_HOST, FLOW_VIA_PARAM } from '../shared/hop/internal-addresses'
-import { tryParseMessage } from '../shared/sip'
+import { buildResponse, tryParseMessage } from '../shared/sip'
 import { contactExpires, contactInstance } from '../shared/sip/contact'
-import { md5Hex } from '../shared/sip/md5'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import { type NameAddr, serializeNameAddr } from '../shared/sip/name-addr'
+import { getParam } from '../shared/sip/params'
 import { serializeUri } from '../shared/sip/uri'
+import { branchToClient, dialogToken, inDialogRefusal, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
-import { MAX_IDENTITIES, MAX_SERVICE_ROUTES } from './flow-state'
+import { MAX_IDENTITIES, MAX_SERVICE_ROUTES, takePendingRegister } from './flow-state'
 import { identityKey, stripTowardClient } from './trust-boundary'
 
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'])
 
 export type DeliveryOutcome = { status: 202 } | { status: 400; reason: string }
 
-export function fromCore(io: FlowIo, text: string): DeliveryOutcome {
+export async function fromCore(io: FlowIo, text: string): Promise<DeliveryOutcome> {
   const parsed = tryParseMessage(text)
   if (!parsed.ok) return { status: 400, reason: parsed.error.reason }
   const msg = parsed.value
-  if (msg.kind === 'request') requestToClient(io, msg)
+  if (msg.kind === 'request') await requestToClient(io, msg)
   else {
     const ok = responseToClient(io, msg)
     if (!ok) return { status: 400, reason: 'response does not carry this flow’s Via' }
@@ -32,27 +33,41 @@ export function fromCore(io: FlowIo, text: string): DeliveryOutcome {
   return { status: 202 }
 }
 
-function requestToClient(io: FlowIo, req: SipRequest): void {
-  const s = io.state
-  for (;;) {
-    const r = req.get('route') as NameAddr | undefined
-    if (r?.uri.kind !== 'sip' || r.uri.user !== s.token) break
-    req.shift('route')
-  }
+async function requestToClient(io: FlowIo, req: SipRequest): Promise<void> {
+  const popped = popOwnRoutes(io, req)
+  const refusal = await inDialogRefusal(io, req, popped)
+  if (refusal) return refuse(io, req, refusal)
   if (!req.toTag && DIALOG_CREATING.has(req.method)) {
     // RFC 5658: the core-facing entry first, then the client-facing one on top, so the client's
-    // route set starts at the address it can reach.
-    req.prepend('record-route', `<sip:${s.token}@${EDGE_HOST};lr>`)
-    req.prepend('record-route', `<sip:${s.token}@${io.publicHost};transport=ws;lr>`)
+    // route set starts at the address it can reach. Both carry the dialog-scoped token.
+    const scoped = await dialogToken(io, req)
+    req.prepend('record-route', `<sip:${scoped}@${EDGE_HOST};lr>`)
+    req.prepend('record-route', `<sip:${scoped}@${io.publicHost};transport=ws;lr>`)
   }
   req.decrementMaxForwards()
   // RFC 7118 §5.2: the Via sent-by of a WebSocket hop is the edge's host; transport WSS/WS. The
-  // branch follows from the core's branch (RFC 3261 §16.11), so the client can match a CANCEL or
-  // a non-2xx ACK from the core to the INVITE it cancels or acknowledges (§9.2, §17.2.3).
-  const branch = md5Hex(`${s.token}|${req.topVia.branch ?? ''}`).slice(0, 24)
-  req.prepend('via', `SIP/2.0/WSS ${io.publicHost};branch=z9hG4bK${branch}`)
+  // branch follows from the Via below (RFC 3261 §16.11), keyed, so the client can match a CANCEL
+  // or a non-2xx ACK from the core to the INVITE it belongs to (§9.2, §17.2.3) but cannot make
+  // one up (flow-guards.ts).
+  const branch = await branchToClient(io, req.topVia)
+  req.prepend('via', `SIP/2.0/WSS ${io.publicHost};branch=${branch}`)
   stripTowardClient(req)
   io.toClient(req.toString())
+}
+
+/**
+ * An in-dialog request that did not come through this dialog's Record-Route: 403 back along its
+ * Via (RFC 3261 §8.2.6), never to the client. An ACK is never answered (§17).
+ */
+async function refuse(io: FlowIo, req: SipRequest, reason: string): Promise<void> {
+  io.log('refused an in-dialog request', { callId: req.callId, method: req.method, reason })
+  if (req.method === 'ACK') return
+  const top = req.topVia
+  const url = io.resolve(top.host, getParam(top.params, FLOW_VIA_PARAM) ?? null)
+  if (!url) return
+  const res = buildResponse(req, 403, { reason: `Forbidden: ${reason}` })
+  const r = await io.toUrl(url, res.toString())
+  if (!r.ok) io.log('refusal not delivered', { callId: req.callId, status: r.sipStatus })
 }
 
 function responseToClient(io: FlowIo, res: SipResponse): boolean {
@@ -60,8 +75,12 @@ function responseToClient(io: FlowIo, res: SipResponse): boolean {
   const flow = top?.params.find((p) => p.name.toLowerCase() === FLOW_VIA_PARAM)?.value
   if (!top || top.host.toLowerCase() !== EDGE_HOST || flow !== io.state.token) return false
   res.shift('via')
-  if (res.cseq.method === 'REGISTER' && res.status >= 200 && res.status < 300)
-    learnRegistration(io, res)
+  // Only the final response to a REGISTER this flow forwarded (the edge's own branch) says
+  // anything about the flow's registration; a 2xx with any other branch is relayed, not learnt.
+  if (res.cseq.method === 'REGISTER' && res.status >= 200) {
+    const ours = takePendingRegister(io.state, top.branch)
+    if (ours && res.status < 300) learnRegistration(io, res)
+  }
   stripTowardClient(res)
   io.toClient(res.toString())
   return true

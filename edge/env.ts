@@ -8,7 +8,19 @@ export interface EdgeEnv {
   HOME_REGION: string
   /** JSON: `{ a: { sprout: url, … }, b: { … } }`. */
   FUNCTION_URLS: string
+  /** `local` in the local cloud only; otherwise secrets are checked (shared/config/secrets.ts). */
+  EDGEWATER_ENV?: string
+  /** Signs internal requests; `HOP_SECRET_PREVIOUS` still verifies during a rotation. */
   HOP_SECRET: string
+  HOP_SECRET_PREVIOUS?: string
+  /** Keys the flow tokens' tags; `FLOW_TOKEN_SECRET_PREVIOUS` still opens tokens during a rotation. */
+  FLOW_TOKEN_SECRET: string
+  FLOW_TOKEN_SECRET_PREVIOUS?: string
+  /** The edge's address as the functions reach it (their `EDGE_URL`), when not its public one. */
+  EDGE_URL?: string
+  /** Trusted-zone window in ms (default 10000) and signatures remembered per isolate (8192). */
+  HOP_MAX_SKEW_MS?: string
+  HOP_REPLAY_CAPACITY?: string
   HOME_DOMAIN: string
   /** Largest SIP message accepted from a client, in bytes (default 65536). */
   MAX_MESSAGE_BYTES?: string
@@ -20,6 +32,14 @@ export interface EdgeEnv {
   /** Upstream hop timeout in ms (default 4000) and how long a failed region is skipped (default 30000). */
   UPSTREAM_TIMEOUT_MS?: string
   BREAKER_OPEN_MS?: string
+  /** Lifetime of the dialog-scoped flow tokens in the edge's Record-Route, seconds (default 86400). */
+  DIALOG_TOKEN_LIFETIME_SECONDS?: string
+  /** Largest body of a signed internal request to the edge, bytes (default 262144). */
+  MAX_INTERNAL_BODY_BYTES?: string
+  /** Open WebSocket flows per client address (default 64). */
+  MAX_FLOWS_PER_ADDRESS?: string
+  /** How long one `/healthz` fan-out is reused, seconds (default 5). */
+  HEALTH_CACHE_SECONDS?: string
   FLOW: DurableObjectNamespace
   TIMERS: DurableObjectNamespace
 }

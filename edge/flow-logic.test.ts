@@ -24,7 +24,8 @@ const urls = (r: string) =>
 const cfg: EdgeConfig = {
   homeRegion: 'a',
   functionUrls: { a: urls('a'), b: urls('b') },
-  hopSecret: 'x'.repeat(20),
+  hopSecret: { secret: 'x'.repeat(20) },
+  flowTokenKeys: 'y'.repeat(20),
   homeDomain: 'example.com',
   maxMessageBytes: 2000,
   ratePerSecond: 5,
@@ -32,6 +33,10 @@ const cfg: EdgeConfig = {
   identityGraceMs: 30_000,
   upstreamTimeoutMs: 1000,
   breakerOpenMs: 1000,
+  dialogTokenLifetimeMs: 3_600_000,
+  maxInternalBodyBytes: 4000,
+  maxFlowsPerAddress: 4,
+  healthCacheMs: 1000,
 }
 
 function harness(opts: { core?: (region: string, text: string) => HopResult } = {}) {
@@ -114,7 +119,7 @@ async function authenticate(h: ReturnType<typeof harness>) {
     'Service-Route: <sip:sprout.b.edgewater.internal;lr;orig>',
     'P-Associated-URI: <sip:alice@example.com>, <tel:+16505550001>',
   ])
-  expect(fromCore(h.io, ok)).toEqual({ status: 202 })
+  expect(await fromCore(h.io, ok)).toEqual({ status: 202 })
 }
 
 describe('requests from a client', () => {
@@ -242,10 +247,16 @@ describe('after registration', () => {
     expect(fwd.getRaw('p-asserted-identity')).toBe('<tel:+16505550001>')
     expect(fwd.has('p-preferred-identity')).toBe(false)
     expect(fwd.getAllRaw('route')).toEqual(['<sip:sprout.b.edgewater.internal;lr;orig>'])
-    expect(fwd.getAllRaw('record-route')).toEqual([
-      `<sip:${TOKEN}@edge.edgewater.internal;lr>`,
-      `<sip:${TOKEN}@edge.example.net:443;transport=ws;lr>`,
-    ])
+    const [core, client] = fwd.getAllRaw('record-route')
+    // The token in the Record-Route is scoped to this dialog (Call-ID) with an expiry.
+    expect(core).toMatch(
+      new RegExp(
+        `^<sip:${TOKEN.replace('.', '\\.')}\\.[0-9a-z]+\\.[0-9a-f]{24}@edge\\.edgewater\\.internal;lr>$`
+      )
+    )
+    expect(client).toBe(
+      core!.replace('edge.edgewater.internal;lr', 'edge.example.net:443;transport=ws;lr')
+    )
     expect(fwd.getRaw('p-charging-vector')).toMatch(
       /^icid-value=0+;icid-generated-at=edge\.example\.net:443;orig-ioi=example\.com$/
     )
@@ -270,7 +281,7 @@ describe('after registration', () => {
 describe('messages from the core', () => {
   it('delivers a request with the client-facing Via and Record-Route and without core-private headers', async () => {
     const h = harness()
-    const out = fromCore(
+    const out = await fromCore(
       h.io,
       req([
         'INVITE sip:a1@df7jal23ls0d.invalid;transport=ws SIP/2.0',
@@ -291,14 +302,18 @@ describe('messages from the core', () => {
     expect(got.has('p-served-user')).toBe(false)
     expect(got.has('p-charging-vector')).toBe(false)
     expect(got.topVia.transport).toBe('WSS')
-    expect(got.getAllRaw('record-route')[0]).toBe(
-      `<sip:${TOKEN}@edge.example.net:443;transport=ws;lr>`
+    expect(got.getAllRaw('record-route')[0]).toMatch(
+      new RegExp(
+        `^<sip:${TOKEN.replace('.', '\\.')}\\.[0-9a-z]+\\.[0-9a-f]{24}@edge\\.example\\.net:443;transport=ws;lr>$`
+      )
     )
   })
 
   it('routes the client’s response back along the next Via', async () => {
     const h = harness()
-    fromCore(
+    await authenticate(h)
+    h.toClient.length = 0
+    await fromCore(
       h.io,
       req([
         'MESSAGE sip:a1@x.invalid SIP/2.0',
@@ -327,9 +342,9 @@ describe('messages from the core', () => {
     ])
   })
 
-  it('refuses a response that does not carry this flow’s Via', () => {
+  it('refuses a response that does not carry this flow’s Via', async () => {
     const h = harness()
-    const out = fromCore(
+    const out = await fromCore(
       h.io,
       req([
         'SIP/2.0 200 OK',

@@ -16,6 +16,7 @@ import { createResolver } from '../shared/hop/resolver'
 import { signRequest } from '../shared/hop/signature'
 import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
+import { CLIENT_ADDRESS_HEADER, gateRequest, releaseFlow } from './address-gate'
 import { fromClient } from './client-inbound'
 import { fromCore } from './core-inbound'
 import { edgeConfig } from './edge-config'
@@ -32,6 +33,8 @@ interface Attachment {
   state: FlowState
   publicHost: string
   edgeUrl: string
+  /** The client address this flow is counted under (edge/address-gate.ts), if any. */
+  address?: string
 }
 
 function randomHex(bytes: number): string {
@@ -51,6 +54,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
   }
 
   override async fetch(request: Request): Promise<Response> {
+    const gate = await gateRequest(this.ctx.storage, request)
+    if (gate) return gate
     const url = new URL(request.url)
     if (url.pathname === '/connect') return this.acceptFlow(request)
     if (url.pathname === '/deliver' && request.method === 'POST')
@@ -61,7 +66,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
   private async acceptFlow(request: Request): Promise<Response> {
     const cfg = edgeConfig(this.env)
     const home = request.headers.get('x-edgewater-home')
-    const token = await mintFlowToken(cfg.hopSecret, this.ctx.id.toString())
+    const token = await mintFlowToken(cfg.flowTokenKeys, this.ctx.id.toString())
     const pair = new WebSocketPair()
     const [client, server] = [pair[0], pair[1]]
     this.ctx.acceptWebSocket(server, [token])
@@ -70,6 +75,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       publicHost: request.headers.get('x-edgewater-public-host') ?? 'edge.invalid',
       edgeUrl: request.headers.get('x-edgewater-edge-url') ?? 'http://edge.invalid',
     }
+    const address = request.headers.get(CLIENT_ADDRESS_HEADER)
+    if (address) att.address = address
     server.serializeAttachment(att)
     this.log.info('flow opened', { flow: token.slice(0, 12), home: att.state.home })
     // RFC 7118 §4: the server must answer with the `sip` subprotocol.
@@ -105,6 +112,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
    * before its 202) mutates the same state the request's handler later serialises.
    */
   private readonly live = new Map<WebSocket, Attachment>()
+  /** Close and error can both report one socket's end: its address place is given back once. */
+  private released = false
 
   private attachment(ws: WebSocket): Attachment {
     let att = this.live.get(ws)
@@ -134,11 +143,11 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     ws.serializeAttachment(att)
   }
 
-  private deliver(text: string): Response {
+  private async deliver(text: string): Promise<Response> {
     const [ws] = this.ctx.getWebSockets()
     if (!ws || ws.readyState !== WebSocket.OPEN) return new Response('flow closed', { status: 410 })
     const att = this.attachment(ws)
-    const outcome = fromCore(this.io(ws, att), text)
+    const outcome = await fromCore(this.io(ws, att), text)
     ws.serializeAttachment(att)
     return new Response(outcome.status === 202 ? null : outcome.reason, { status: outcome.status })
   }
@@ -163,6 +172,12 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     this.live.delete(ws)
     if (!att) return
     this.log.info('flow closed', { flow: att.state.token.slice(0, 12), why, aor: att.state.aor })
+    if (att.address && !this.released) {
+      this.released = true
+      await releaseFlow(this.env.FLOW, att.address).catch((error) =>
+        this.log.error('address gate release failed', { error })
+      )
+    }
     if (!att.state.aor) return
     const cfg = edgeConfig(this.env)
     const body = JSON.stringify({ aor: att.state.aor, instance: att.state.instance })

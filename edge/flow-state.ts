@@ -9,6 +9,8 @@ import type { Region } from '../shared/config/regions'
 
 export const MAX_IDENTITIES = 8
 export const MAX_SERVICE_ROUTES = 4
+/** REGISTER transactions a flow remembers while they await their final response. */
+export const MAX_PENDING_REGISTERS = 4
 
 export interface FlowState {
   /** The flow token (object id + HMAC tag) naming this connection in Path/Record-Route/Via. */
@@ -22,6 +24,11 @@ export interface FlowState {
   serviceRoutes: string[]
   /** `+sip.instance` of the REGISTER that authenticated the flow (RFC 5626 flow recovery). */
   instance?: string
+  /**
+   * Branches of the edge's Via on the REGISTERs this flow forwarded and that have no final
+   * response yet: only a 2xx carrying one of them teaches the flow anything (newest last).
+   */
+  pendingRegisters: string[]
   /** Contact URIs of the flow's last REGISTER, to find its own binding in the 200. */
   registeredContacts: string[]
   /** The AoR registered over this flow, for the flow-closed notice. */
@@ -39,6 +46,7 @@ export function newFlowState(token: string, home: Region, burst: number, now: nu
     authUntil: 0,
     serviceRoutes: [],
     registeredContacts: [],
+    pendingRegisters: [],
     tokens: burst,
     refilledAt: now,
   }
@@ -55,5 +63,20 @@ export function takeToken(s: FlowState, now: number, perSecond: number, burst: n
   s.refilledAt = now
   if (s.tokens < 1) return false
   s.tokens -= 1
+  return true
+}
+
+/** Notes a REGISTER forwarded with the edge's Via branch `branch`. */
+export function notePendingRegister(s: FlowState, branch: string): void {
+  s.pendingRegisters ??= []
+  s.pendingRegisters.push(branch)
+  if (s.pendingRegisters.length > MAX_PENDING_REGISTERS) s.pendingRegisters.shift()
+}
+
+/** True (and forgotten) when `branch` is a REGISTER this flow forwarded and still awaits. */
+export function takePendingRegister(s: FlowState, branch: string | null | undefined): boolean {
+  const i = branch ? (s.pendingRegisters ?? []).indexOf(branch) : -1
+  if (i < 0) return false
+  s.pendingRegisters.splice(i, 1)
   return true
 }

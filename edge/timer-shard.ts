@@ -20,6 +20,8 @@ import type { FunctionUrls } from '../shared/config/regions'
 import { verifySignature } from '../shared/hop/signature'
 import { deliverPop, peerUri } from '../shared/vellum/timer-callback'
 import type { PreciseCommand } from '../shared/vellum/timer-precise-client'
+import { readCappedBody } from './capped-body'
+import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 
 interface HeldTimer {
@@ -172,14 +174,11 @@ export class TimerShard extends DurableObject<EdgeEnv> {
 export async function timerShardRoute(c: Context<{ Bindings: EdgeEnv }>): Promise<Response> {
   const shard = c.req.param('shard') ?? ''
   if (!SHARD_RE.test(shard)) return c.json({ error: `no timer shard ${shard}` }, 404)
-  const body = new Uint8Array(await c.req.arrayBuffer())
-  const v = await verifySignature(
-    c.env.HOP_SECRET,
-    c.req.method,
-    c.req.url,
-    c.req.raw.headers,
-    body
-  )
+  const cfg = edgeConfig(c.env)
+  const read = await readCappedBody(c.req.raw, cfg.maxInternalBodyBytes)
+  if (!read.ok) return c.json({ error: 'body too large', limit: cfg.maxInternalBodyBytes }, 413)
+  const body = read.bytes
+  const v = await verifySignature(cfg.hopSecret, c.req.method, c.req.url, c.req.raw.headers, body)
   if (!v.ok) return c.json({ error: 'forbidden', reason: v.reason }, 401)
   const stub = c.env.TIMERS.get(c.env.TIMERS.idFromName(shard))
   return stub.fetch(`https://timer-shard/${shard}`, {

@@ -5,9 +5,10 @@
  */
 import { Hono } from 'hono'
 import { mountApiProxy } from './api-proxy'
+import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import { functionProxy } from './function-proxy'
-import { edgeHealth } from './health'
+import { cachedEdgeHealth } from './health'
 import { deliverToFlow, upgrade } from './sip-routes'
 import { mountStaticAssets } from './static-assets'
 import { timerShardRoute } from './timer-shard'
@@ -17,8 +18,25 @@ export { TimerShard } from './timer-shard'
 
 const app = new Hono<{ Bindings: EdgeEnv }>()
 
+// The configuration (secrets included) is checked before anything is served: outside the local
+// cloud a dev or short secret refuses every request with one sentence naming it.
+app.use(async (c, next) => {
+  try {
+    edgeConfig(c.env)
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'edge configuration error', error: String(err) })
+    )
+    return c.json(
+      { error: 'misconfigured', detail: err instanceof Error ? err.message : String(err) },
+      500
+    )
+  }
+  await next()
+})
+
 app.get('/healthz', async (c) => {
-  const { status, body } = await edgeHealth(c.env)
+  const { status, body } = await cachedEdgeHealth(c.env, edgeConfig(c.env).healthCacheMs)
   return c.json(body, status as 200 | 503)
 })
 
