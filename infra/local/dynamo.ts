@@ -66,7 +66,8 @@ export async function startDynamo(port: number, sink: LineSink): Promise<void> {
       await client.send(new ListTablesCommand({}))
       return true
     },
-    30_000
+    // Java starts slowly on a loaded machine (several local clouds and benches at once).
+    60_000
   )
   client.destroy()
 }

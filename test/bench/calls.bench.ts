@@ -46,8 +46,8 @@ const MAX_PAIRS = Math.max(...PAIRS)
 
 // sip.js throws from its own timers on some races (a late ACK after the BYE); count, don't die.
 let uaErrors = 0
-process.on('uncaughtException', () => {
-  uaErrors++
+process.on('uncaughtException', (err) => {
+  if (++uaErrors <= 3) console.error(`user agent error (counted): ${String(err).slice(0, 200)}`)
 })
 
 interface Phase {
@@ -139,9 +139,10 @@ else {
   }
 }
 
-const cloud = await CloudProcess.start('calls')
+let cloud: CloudProcess | undefined
 const counted = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
 try {
+  cloud = await CloudProcess.start('calls')
   const e = cloud.endpoints
   const stamp = String(Date.now()).slice(-6)
   const accounts: Account[] = []
@@ -172,11 +173,11 @@ try {
       'Edgewater',
       e.sip.a,
       accounts,
-      new CpuMeter(() => [cloud.pid], cloudLabeller()),
+      new CpuMeter(() => [cloud?.pid ?? -1], cloudLabeller()),
       async (phase, n) => {
-        await cloud.resetCounters()
-        await cloud.profiled(`calls-${n}-pairs`, phase)
-        counted.set(n, await cloud.counters())
+        await cloud!.resetCounters()
+        await cloud!.profiled(`calls-${n}-pairs`, phase)
+        counted.set(n, await cloud!.counters())
       }
     )
   )
@@ -184,7 +185,7 @@ try {
   console.error('Edgewater run failed:', err)
   exitCode = 1
 } finally {
-  await cloud.stop()
+  await cloud?.stop()
 }
 
 // ---- report ----
@@ -264,6 +265,6 @@ if (last && c && calls > 0) {
   saveUse('call', use)
   console.log(costReport('call', use))
 }
-console.log(cloud.profileReport())
+if (cloud) console.log(cloud.profileReport())
 if (!ew || ew.closed.some((p) => okOf(p.load).length === 0)) exitCode = 1
 process.exit(exitCode)

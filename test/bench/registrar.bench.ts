@@ -125,9 +125,10 @@ else {
 }
 
 // ---- Edgewater on its local cloud ----
-const cloud = await CloudProcess.start('registrar')
+let cloud: CloudProcess | undefined
 const counted = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
 try {
+  cloud = await CloudProcess.start('registrar')
   const e = cloud.endpoints
   const accounts = []
   const stamp = String(Date.now()).slice(-5)
@@ -146,11 +147,11 @@ try {
     await drive(
       'Edgewater',
       rs,
-      new CpuMeter(() => [cloud.pid], cloudLabeller()),
+      new CpuMeter(() => [cloud?.pid ?? -1], cloudLabeller()),
       async (phase, flows) => {
-        await cloud.resetCounters()
-        await cloud.profiled(`registrations-${flows}-flows`, phase)
-        counted.set(flows, await cloud.counters())
+        await cloud!.resetCounters()
+        await cloud!.profiled(`registrations-${flows}-flows`, phase)
+        counted.set(flows, await cloud!.counters())
       }
     )
   )
@@ -159,7 +160,7 @@ try {
   console.error('Edgewater run failed:', err)
   exitCode = 1
 } finally {
-  await cloud.stop()
+  await cloud?.stop()
 }
 
 // ---- report ----
@@ -251,7 +252,7 @@ if (ew) {
     saveUse('registration', use)
     console.log(costReport('registration', use))
   }
-  console.log(cloud.profileReport())
+  if (cloud) console.log(cloud.profileReport())
   if (ew.closed.some((p) => p.result.done === 0 || p.result.errors > 0)) exitCode = 1
 } else exitCode = 1
 process.exit(exitCode)
