@@ -359,3 +359,130 @@ describe('messages from the core', () => {
     expect(h.toClient).toHaveLength(0)
   })
 })
+
+describe('the trust boundary against forged responses and borrowed tokens', () => {
+  const okFor = (vias: string[], extra: string[] = []) =>
+    req([
+      'SIP/2.0 200 OK',
+      ...vias.map((v) => `Via: ${v}`),
+      'From: <sip:alice@example.com>;tag=f1',
+      'To: <sip:alice@example.com>;tag=t1',
+      'Call-ID: reg-call',
+      'CSeq: 1 REGISTER',
+      'Contact: <sip:a1@df7jal23ls0d.invalid;transport=ws>;+sip.instance="<urn:uuid:00000000-0000-0000-0000-000000000001>";reg-id=1;expires=300',
+      ...extra,
+    ])
+
+  it('learns nothing from a REGISTER 2xx whose edge branch this flow did not send', async () => {
+    const h = harness()
+    await authenticate(h)
+    const forged = okFor(
+      [`SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKnotours;flow=${TOKEN}`],
+      ['P-Associated-URI: <sip:victim@example.com>']
+    )
+    expect(await fromCore(h.io, forged)).toEqual({ status: 202 })
+    expect(h.io.state.identities).toEqual(['sip:alice@example.com', 'tel:+16505550001'])
+  })
+
+  it('forgets the +sip.instance of an earlier REGISTER', async () => {
+    const h = harness()
+    await authenticate(h)
+    expect(h.io.state.instance).toBe('<urn:uuid:00000000-0000-0000-0000-000000000001>')
+    await fromClient(h.io, register().replace(/;\+sip\.instance="[^"]*";reg-id=1/, ''))
+    expect(h.io.state.instance).toBeUndefined()
+  })
+
+  const messageFromCore = (callId: string, extra: string[] = []) =>
+    req([
+      'MESSAGE sip:a1@x.invalid SIP/2.0',
+      'Via: SIP/2.0/HTTP sprout.a.edgewater.internal;branch=z9hG4bKs3',
+      ...extra,
+      'Max-Forwards: 68',
+      'From: <sip:bob@example.com>;tag=b1',
+      'To: <sip:alice@example.com>',
+      `Call-ID: ${callId}`,
+      'CSeq: 1 MESSAGE',
+    ])
+
+  it('drops a client response that is forged, oversize, or on an unauthenticated flow', async () => {
+    const fresh = harness()
+    await fromCore(fresh.io, messageFromCore('m2'))
+    const delivered = parsed(fresh.toClient[0]!) as SipRequest
+    const answer = (vias: readonly string[], pad = '') =>
+      req([
+        'SIP/2.0 200 OK',
+        ...vias.map((v) => `Via: ${v}`),
+        'From: <sip:bob@example.com>;tag=b1',
+        'To: <sip:alice@example.com>;tag=a9',
+        'Call-ID: m2',
+        'CSeq: 1 MESSAGE',
+        ...(pad ? [`X-Padding: ${pad}`] : []),
+      ])
+    const genuine = delivered.getAllRaw('via')
+    await fromClient(fresh.io, answer(genuine))
+    expect(fresh.toUrl).toHaveLength(0) // not authenticated
+
+    const h = harness()
+    await authenticate(h)
+    await fromCore(h.io, messageFromCore('m2'))
+    const vias = (parsed(h.toClient.at(-1)!) as SipRequest).getAllRaw('via')
+    await fromClient(h.io, answer(vias, 'p'.repeat(3000)))
+    const forgedPair = [
+      vias[0]!,
+      `SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKx;flow=${TOKEN}`,
+    ]
+    await fromClient(h.io, answer(forgedPair))
+    expect(h.toUrl).toHaveLength(0)
+    await fromClient(h.io, answer(vias))
+    expect(h.toUrl).toHaveLength(1)
+  })
+
+  it('lets an in-dialog request in only through a Record-Route token scoped to its dialog', async () => {
+    const h = harness()
+    await authenticate(h)
+    await fromCore(
+      h.io,
+      req([
+        'INVITE sip:a1@x.invalid SIP/2.0',
+        'Via: SIP/2.0/HTTP sprout.a.edgewater.internal;branch=z9hG4bKs4',
+        'Max-Forwards: 68',
+        'From: <sip:bob@example.com>;tag=b1',
+        'To: <sip:alice@example.com>',
+        'Call-ID: dlg-1',
+        'CSeq: 1 INVITE',
+      ])
+    )
+    const rr = (parsed(h.toClient.at(-1)!) as SipRequest).getAllRaw('record-route')[1]!
+    const scoped = /<sip:([^@]+)@/.exec(rr)![1]!
+    const inDialog = (callId: string, token: string) =>
+      req([
+        'BYE sip:a1@x.invalid SIP/2.0',
+        'Via: SIP/2.0/HTTP sprout.a.edgewater.internal;branch=z9hG4bKs5',
+        `Route: <sip:${token}@edge.edgewater.internal;lr>`,
+        'Max-Forwards: 68',
+        'From: <sip:bob@example.com>;tag=b1',
+        'To: <sip:alice@example.com>;tag=a1',
+        `Call-ID: ${callId}`,
+        'CSeq: 2 BYE',
+      ])
+    const before = h.toClient.length
+    for (const [callId, token] of [
+      ['dlg-1', TOKEN],
+      ['dlg-2', scoped],
+    ] as const) {
+      expect(await fromCore(h.io, inDialog(callId, token))).toEqual({ status: 202 })
+      const refusal = parsed(h.toUrl.at(-1)!.text) as SipResponse
+      expect(h.toUrl.at(-1)!.url).toBe('http://sprout.a.edgewater.internal/sip')
+      expect(refusal.status).toBe(403)
+      expect(refusal.callId).toBe(callId)
+    }
+    expect(h.toClient).toHaveLength(before)
+    await fromCore(h.io, inDialog('dlg-1', scoped))
+    expect(h.toClient).toHaveLength(before + 1)
+    h.advance(cfg.dialogTokenLifetimeMs + 1000)
+    h.io.state.authUntil = Number.POSITIVE_INFINITY
+    await fromCore(h.io, inDialog('dlg-1', scoped))
+    expect(h.toClient).toHaveLength(before + 1)
+    expect((parsed(h.toUrl.at(-1)!.text) as SipResponse).status).toBe(403)
+  })
+})
