@@ -11,8 +11,8 @@
  *   `ELLIS_COOKIE_SECRET_PREVIOUS` is still accepted during a rotation. Required outside the
  *   local cloud (at least 32 bytes, not a dev default: shared/config/secrets.ts); in the local
  *   cloud it defaults to a key derived from `HOP_SECRET`;
- * - `ELLIS_MAIL_WEBHOOK`: URL that receives password-recovery mail as JSON (default: the mail is
- *   logged and kept in an admin-readable outbox, which is what the local cloud uses);
+ * - mail: `ELLIS_MAIL_WEBHOOK` and `ELLIS_MAIL_WEBHOOK_SECRET` (mail-config.ts);
+ * - abuse limits of logins and sign-ups (throttle-config.ts);
  * - `ELLIS_PORTAL_URL`: the portal's base URL for links in mail (default: the request's origin).
  */
 import { z } from 'zod'
@@ -43,15 +43,6 @@ export const SESSION = {
   /** Clearwater's cookie name: `username`, holding the signed account e-mail. */
   cookieName: 'username',
   lifetimeS: 7 * 24 * 3600,
-} as const
-
-/** Login throttling (per account and per client), fixed windows in the regional KV. */
-export const LOGIN_THROTTLE = {
-  windowS: 15 * 60,
-  /** Failed logins of one account per window before further attempts get 429. */
-  perAccountFailures: 10,
-  /** Failed logins from one client per window before further attempts get 429. */
-  perClientFailures: 50,
 } as const
 
 /** Password recovery (clearwater-interfaces §1.3, §11: token 24 h, mail 100/day burst 5). */
@@ -139,7 +130,6 @@ const ellisSchema = z.object({
     .string()
     .optional()
     .transform((v) => v || undefined),
-  ELLIS_MAIL_WEBHOOK: z.url('must be an absolute URL').optional(),
   ELLIS_PORTAL_URL: z.url('must be an absolute URL').optional(),
 })
 
@@ -155,7 +145,6 @@ export interface EllisConfig {
   cookieSecret: readonly [string, ...string[]]
   pbkdf2Iterations: number
   pool: NumberRange[]
-  mailWebhook: string | undefined
   portalUrl: string | undefined
 }
 
@@ -187,7 +176,6 @@ export function ellisConfig(env: FunctionEnv, raw: RawEnv): EllisConfig {
     ],
     pbkdf2Iterations: o.ELLIS_PBKDF2_ITERATIONS ?? DEFAULT_PBKDF2_ITERATIONS,
     pool: o.ELLIS_NUMBER_POOL ?? DEFAULT_NUMBER_POOL,
-    mailWebhook: o.ELLIS_MAIL_WEBHOOK,
     portalUrl: o.ELLIS_PORTAL_URL,
   }
   cache.set(raw, config)

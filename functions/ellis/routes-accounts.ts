@@ -210,6 +210,7 @@ export function accountRoutes(t: RouteTable): void {
           400: 'Invalid field',
           403: 'Wrong or missing signup code',
           409: 'The address has an account',
+          429: 'Too many wrong signup codes from this source (Retry-After)',
         }),
       },
     }),
@@ -254,7 +255,7 @@ export function accountRoutes(t: RouteTable): void {
         ...errorAnswers({
           400: 'Invalid password',
           422: 'Bad recovery token or unknown address',
-          503: 'Throttled (Retry-After)',
+          503: 'Throttled (Retry-After), or no mail path is configured',
         }),
       },
     }),
