@@ -29,7 +29,7 @@ import { need } from '../registrar/register-context'
 import type { RegistrarServices } from '../registrar/registrar-services'
 import { challengeHeader, digestResponse, randomToken, safeEqual } from './digest-math'
 import { mintNonce, openNonce } from './nonce'
-import { acceptedUse, judgeNonceUse, nonceUseField } from './nonce-uses'
+import { acceptedUse, judgeNonceUse, nonceUseField, precheckNonceUse } from './nonce-uses'
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256'
 
@@ -147,6 +147,18 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     throw new SipError(403, 'Forbidden (credentials are not for this identity)')
   }
 
+  const lifeMs = config.AUTH_CHALLENGE_SECONDS * 1000
+  const early = precheckNonceUse({
+    issuedMs: opened.issuedMs,
+    nc: answer.nc,
+    nowMs: svc.nowMs,
+    lifeMs,
+  })
+  if (!early.ok) {
+    log.info('stale digest nonce', { impi, why: early.why })
+    return challenge(svc, reg, { stale: true })
+  }
+
   // One store round: the AoR the bind step uses (it holds the nonce's last count) and this
   // source's failure counters. A refused source is answered before the HSS is asked anything.
   ctx.speculative = svc.aors.read(reg.impu)
@@ -165,7 +177,7 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     nc: answer.nc,
     stored: state.nonceUses[impi],
     nowMs: svc.nowMs,
-    lifeMs: config.AUTH_CHALLENGE_SECONDS * 1000,
+    lifeMs,
   })
   if (!verdict.ok) {
     log.info('stale digest nonce', { impi, why: verdict.why })

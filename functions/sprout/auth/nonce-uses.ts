@@ -38,6 +38,24 @@ export type NonceVerdict =
   /** Re-challenge with stale=true, naming why (for the log). */
   | { ok: false; why: 'replay' | 'expired' | 'superseded' | 'count' }
 
+/**
+ * What can be told without the stored record: a count out of range, or a first count (1) of a
+ * nonce past its life, which no record could make valid (a reuse needs a count above the last
+ * accepted, so at least 2). sip.js re-sends its last credentials on a refresh; this answers them
+ * with no I/O.
+ */
+export function precheckNonceUse(o: {
+  issuedMs: number
+  nc: number
+  nowMs: number
+  lifeMs: number
+}): NonceVerdict {
+  if (o.nc < 1 || o.nc > MAX_NONCE_COUNT) return { ok: false, why: 'count' }
+  if (o.nc === 1 && (o.nowMs - o.issuedMs > o.lifeMs || o.issuedMs - o.nowMs > 5_000))
+    return { ok: false, why: 'expired' }
+  return { ok: true }
+}
+
 export function judgeNonceUse(o: {
   nonce: string
   issuedMs: number

@@ -15,8 +15,10 @@ const impi = `6505550002@${DOMAIN}`
 
 /**
  * Architecture §8: a re-REGISTER costs at most two sequential store round trips, an initial
- * authenticated registration at most two per transaction. Counted by Vellum's round-trip
- * counters (the in-memory adapters count like the production ones).
+ * authenticated registration at most two per transaction, and a challenge none at all (a
+ * stateless nonce, auth/nonce.ts). Counted by Vellum's round-trip counters (the in-memory
+ * adapters count like the production ones; they have no second region, so the remote read that
+ * an AoR's first registration makes on the real KV does not show here).
  */
 describe('store round trips per REGISTER transaction', () => {
   it('stay within two sequential round trips, reads in parallel', async () => {
@@ -75,7 +77,10 @@ describe('store round trips per REGISTER transaction', () => {
 
     const figures = [depth('rt-1', 1), depth('rt-1', 2), depth('rt-1', 3), depth('rt-1', 4)]
     for (const f of figures) expect(f.depth).toBeLessThanOrEqual(2)
-    // The challenge read and the AoR read share the first level of the authenticated REGISTERs.
+    // The challenge: no store call (nor HSS lookup, nor timer).
+    expect(figures[0]!.calls).toBe(0)
+    // The AoR read (holding the nonce's last count) and the failure counters share the first
+    // level of the authenticated REGISTERs; the writes, the second.
     expect(figures[1]!.depth).toBe(2)
     expect(figures[2]!.depth).toBe(2)
     console.log(

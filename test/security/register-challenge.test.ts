@@ -1,0 +1,76 @@
+/**
+ * Issue 14 finding 6 (Sprout half): an unauthenticated REGISTER is cheap. The 401 is a stateless
+ * challenge (an HMAC-signed nonce), so a flood of REGISTERs without credentials (for real
+ * subscribers or made-up ones) costs Sprout no store call, no timer and no HSS lookup; the
+ * answer is checked when it arrives, a replayed answer is refused, and a tampered nonce is stale.
+ * Drives the real local cloud over WebSocket SIP and reads Sprout's per-transaction store
+ * figures from its admin API.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { costs, subscriber } from '../integration/registrar-helpers'
+import { endpoints } from '../support/cloud'
+import { answerAs, register, SourceSocket, statusOf } from './register-helpers'
+
+const sockets: SourceSocket[] = []
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.close()
+})
+
+describe('unauthenticated REGISTERs are cheap (finding 6)', () => {
+  it('challenges without any store call, for known and unknown identities alike', async () => {
+    const sub = await subscriber('cheap')
+    const ws = await SourceSocket.open()
+    sockets.push(ws)
+    const domain = endpoints().homeDomain
+    const callIds: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const callId = `flood-${Date.now()}-${i}`
+      callIds.push(callId)
+      // Half for a real subscriber, half for identities nobody provisioned.
+      const to = i % 2 === 0 ? sub.impu : `sip:flood${Date.now()}${i}@${domain}`
+      const ch = await ws.request(register({ to, callId, cseq: 1, contact: '<sip:f@x.invalid>' }))
+      // Unknown and known identities look the same before credentials (no enumeration).
+      expect(statusOf(ch)).toBe(401)
+    }
+    for (const callId of callIds) {
+      const [tx] = await costs(callId)
+      expect(tx?.status).toBe(401)
+      expect(tx?.calls, `store calls of ${callId}`).toBe(0)
+    }
+  })
+
+  it('still verifies the answer, refuses its replay and re-challenges a tampered nonce', async () => {
+    const sub = await subscriber('replay')
+    const ws = await SourceSocket.open()
+    sockets.push(ws)
+    const callId = `rp-${Date.now()}`
+    const contact = '<sip:rp@x.invalid;transport=ws>'
+    const ch = await ws.request(register({ to: sub.impu, callId, cseq: 1, contact }))
+    expect(statusOf(ch)).toBe(401)
+    const auth = answerAs(ch, sub)
+    const ok = await ws.request(
+      register({ to: sub.impu, callId, cseq: 2, contact, authorization: auth })
+    )
+    expect(statusOf(ok)).toBe(200)
+    // The same answer again (same nonce, same nonce-count): a replay.
+    const replay = await ws.request(
+      register({ to: sub.impu, callId, cseq: 3, contact, authorization: auth })
+    )
+    expect(statusOf(replay)).toBe(401)
+    expect(replay).toContain('stale=true')
+    // A nonce Sprout did not sign (one character changed).
+    const nonce = /nonce="([^"]+)"/.exec(auth)![1]!
+    const flipped = nonce.slice(0, -1) + (nonce.endsWith('A') ? 'B' : 'A')
+    const forged = await ws.request(
+      register({
+        to: sub.impu,
+        callId,
+        cseq: 4,
+        contact,
+        authorization: auth.replace(nonce, flipped),
+      })
+    )
+    expect(statusOf(forged)).toBe(401)
+    expect(forged).toContain('stale=true')
+  })
+})
