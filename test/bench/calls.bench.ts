@@ -22,7 +22,13 @@ import type { UserAgent } from 'sip.js'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { agent, type CallLoad, type CallResult, closedCalls, openCalls } from './support/call-load'
 import { benchPortOffset, CloudProcess } from './support/cloud-process'
-import { provisionSubscriber, signed, storeTable, usePerOperation } from './support/edgewater-use'
+import {
+  mmtelIfc,
+  provisionSubscriber,
+  signed,
+  storeTable,
+  usePerOperation,
+} from './support/edgewater-use'
 import { kamailioMissing, kamailioUser, startKamailio } from './support/kamailio-peer'
 import { CpuMeter, cloudLabeller } from './support/proc-cpu'
 import type { Account } from './support/register-load'
@@ -110,9 +116,6 @@ async function drive(
   }
 }
 
-const IFC = (domain: string) =>
-  `<?xml version="1.0" encoding="UTF-8"?><ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:mmtel.${domain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
-
 const runs: SystemRun[] = []
 let exitCode = 0
 const offset = benchPortOffset()
@@ -155,7 +158,12 @@ try {
             `65${stamp}${String(i + k).padStart(3, '0')}`,
             'bench-pw'
           )
-          await signed(e, `${e.functions.a.dime}${a.sp}/filter_criteria`, 'PUT', IFC(e.homeDomain))
+          await signed(
+            e,
+            `${e.functions.a.dime}${a.sp}/filter_criteria`,
+            'PUT',
+            mmtelIfc(e.homeDomain)
+          )
           await signed(
             e,
             `${e.functions.a.homer}/org.etsi.ngn.simservs/users/${encodeURIComponent(a.impu)}/simservs.xml`,

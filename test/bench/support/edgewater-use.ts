@@ -30,6 +30,10 @@ export async function signed(
   return res
 }
 
+/** Ellis's default iFC: every INVITE to the MMTEL application server. */
+export const mmtelIfc = (domain: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:mmtel.${domain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
+
 /** A subscriber as Ellis provisions one (private id, IRS, service profile, public id). */
 export async function provisionSubscriber(
   e: Endpoints,
