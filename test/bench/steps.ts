@@ -1,0 +1,147 @@
+/**
+ * @module steps
+ * `npx tsx test/bench/steps.ts` (against a running local cloud: `npm start`, or
+ * EDGEWATER_PORT_OFFSET for another one): the operations the local cloud counts for each step of
+ * a steady-state re-registration (REGISTER → 401; REGISTER with digest → 200) and of an on-net
+ * call (INVITE → 180; 200 → ACK; BYE → 200), as Markdown tables for docs/performance.md.
+ * Each step is counted from a reset of the counters until they stop changing.
+ */
+
+import { Inviter, UserAgent } from 'sip.js'
+import type { Endpoints } from '../../infra/local/cloud'
+import { settingsFromEnv } from '../../infra/local/contract'
+import type { CountersSnapshot } from '../../infra/local/counters'
+import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
+import { agent } from './support/call-load'
+import { mmtelIfc, provisionSubscriber, signed } from './support/edgewater-use'
+import { Registrant, SipConn } from './support/register-load'
+import { sleep, table } from './support/stats'
+
+const control = `http://127.0.0.1:${settingsFromEnv().controlPort}`
+const get = async (p: string, method = 'GET') =>
+  (await (await fetch(`${control}${p}`, { method })).json()) as CountersSnapshot
+
+async function settled(): Promise<CountersSnapshot> {
+  let last = ''
+  let same = 0
+  for (;;) {
+    const s = await get('/counters')
+    const text = JSON.stringify(s.regions)
+    same = text === last ? same + 1 : 0
+    if (same >= 3) return s
+    last = text
+    await sleep(300)
+  }
+}
+
+const rows: string[][] = []
+function record(step: string, s: CountersSnapshot) {
+  const fmt = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '–'
+  for (const r of ['a', 'b'] as const) {
+    const x = s.regions[r]
+    rows.push([
+      step,
+      r,
+      `${x.kv.commands.total} (${fmt(x.kv.commands.by)})`,
+      String(x.kv.requests),
+      fmt(x.table.by),
+      fmt(x.scheduler.api.by),
+      fmt(x.functions.routes.by),
+      fmt(x.edge.requests.by),
+    ])
+  }
+}
+
+async function step(name: string, run: () => Promise<void>) {
+  await settled()
+  await get('/counters/reset', 'POST')
+  await run()
+  record(name, await settled())
+}
+
+const e = (await (await fetch(`${control}/endpoints`)).json()) as Endpoints
+const stamp = String(Date.now()).slice(-6)
+const acct = await provisionSubscriber(e, `65${stamp}900`, 'steps-pw')
+const r = new Registrant(await SipConn.open(e.sip.a), acct, 'steps')
+await r.registerOnce()
+await r.registerOnce()
+// Split the exchange: the registrant's own message builder, one leg at a time.
+const rr = r as unknown as {
+  cseq: number
+  message(auth?: string): string
+  answer(ch: string): string
+  callId: string
+}
+let challenge = ''
+await step('REGISTER → 401', async () => {
+  rr.cseq++
+  challenge = await r.conn.request(rr.message(), rr.callId, rr.cseq)
+})
+await step('REGISTER (digest) → 200', async () => {
+  rr.cseq++
+  await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
+})
+r.conn.close()
+
+const lines = await Promise.all(
+  [901, 902].map(async (n) => {
+    const a = await provisionSubscriber(e, `65${stamp}${n}`, 'steps-pw')
+    await signed(e, `${e.functions.a.dime}${a.sp}/filter_criteria`, 'PUT', mmtelIfc(e.homeDomain))
+    await signed(
+      e,
+      `${e.functions.a.homer}/org.etsi.ngn.simservs/users/${encodeURIComponent(a.impu)}/simservs.xml`,
+      'PUT',
+      DEFAULT_SIMSERVS_XML,
+      { 'content-type': 'application/vnd.etsi.simservs+xml' }
+    )
+    return a
+  })
+)
+// The callee rings, and answers only when told.
+let answer: (() => void) | undefined
+const callee = await agent(e.sip.a, lines[1]!, false)
+callee.delegate = {
+  onInvite: (inv) => {
+    answer = () => void inv.accept().catch(() => undefined)
+  },
+}
+const caller = await agent(e.sip.a, lines[0]!, false)
+let inviter: Inviter | undefined
+let answered: Promise<void> = Promise.resolve()
+await step('INVITE → 100, 180', async () => {
+  inviter = new Inviter(caller, UserAgent.makeURI(lines[1]!.impu)!)
+  answered = new Promise<void>((resolve) => {
+    void inviter!.invite({ requestDelegate: { onAccept: () => resolve() } })
+  })
+  for (let i = 0; i < 200 && !answer; i++) await sleep(20)
+})
+await step('200 → ACK', async () => {
+  answer?.()
+  await answered
+})
+await step('BYE → 200', async () => {
+  await new Promise<void>((resolve) => {
+    void inviter!.bye({ requestDelegate: { onAccept: () => resolve() } })
+  })
+})
+await Promise.all([caller.stop(), callee.stop()])
+
+console.log(
+  table(
+    [
+      'step',
+      'region',
+      'KV commands (billed)',
+      'KV REST calls',
+      'table',
+      'Scheduler',
+      'function invocations',
+      'requests to the edge',
+    ],
+    rows
+  )
+)
+process.exit(0)
