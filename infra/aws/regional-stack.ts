@@ -60,6 +60,18 @@ export const PARAMETERS: Record<string, Json> = {
     Default: '',
     Description: 'the cookie key being rotated out (verifies only)',
   },
+  // Ellis's mail path (functions/ellis/mail-config.ts): recovery links go only to this relay.
+  MailWebhook: {
+    Type: 'String',
+    AllowedPattern: '^https://.+',
+    Description: 'HTTPS relay that receives Ellis recovery mail as signed JSON',
+  },
+  MailWebhookSecret: {
+    Type: 'String',
+    NoEcho: true,
+    MinLength: 32,
+    Description: 'key that signs each mail webhook delivery (not the hop secret)',
+  },
 }
 
 export function functionEnvironment(o: RegionalStackOptions): Record<string, unknown> {
@@ -89,6 +101,8 @@ export function functionEnvironment(o: RegionalStackOptions): Record<string, unk
     ELLIS_API_KEY: ref('EllisApiKey'),
     ELLIS_COOKIE_SECRET: ref('EllisCookieSecret'),
     ELLIS_COOKIE_SECRET_PREVIOUS: ref('EllisCookieSecretPrevious'),
+    ELLIS_MAIL_WEBHOOK: ref('MailWebhook'),
+    ELLIS_MAIL_WEBHOOK_SECRET: ref('MailWebhookSecret'),
   }
 }
 
