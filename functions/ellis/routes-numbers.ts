@@ -20,7 +20,7 @@ import {
   SipPasswordAnswer,
   SpecificNumber,
 } from './api-schemas'
-import { requireAccount, requireNumberOwnership } from './auth'
+import { MAX_SIP_URI_BYTES, requireAccount, requireNumberOwnership } from './auth'
 import { ELLIS_LIMITS, PENDING_ALLOCATION_GRACE_MS } from './ellis-config'
 import type { EllisContext, EllisDeps } from './ellis-deps'
 import { buildServices } from './ellis-services'
@@ -115,6 +115,8 @@ async function provisionSpecific(c: EllisContext, deps: EllisDeps): Promise<Resp
   if (!caller.admin) throw forbidden('only the NGV-API-Key may provision a specific number')
   const sipUri = uriOf(c)
   if (!SIP_URI_RE.test(sipUri)) throw badRequest('sip_uri: must be sip:user@domain')
+  if (new TextEncoder().encode(sipUri).length > MAX_SIP_URI_BYTES)
+    throw badRequest(`sip_uri: must be at most ${MAX_SIP_URI_BYTES} bytes`)
   const meta = await requestMeta(c, deps.config.hopSecret)
   const args = parseArgs(c, meta)
   const body = check(SpecificNumber, {
