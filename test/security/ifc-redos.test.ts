@@ -8,7 +8,7 @@
  * two other subscribers through the same Sprout, placed meanwhile, completes too.
  * Drives the real local cloud: Ellis through the edge's `/api`, calls over WebSocket SIP.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   allocate,
   body,
@@ -55,8 +55,14 @@ async function ellisSubscriber(): Promise<{ line: Line; cookie: string; ifcsUrl:
 }
 
 describe('subscriber-written iFC triggers cannot stall Sprout (finding 3)', () => {
+  // One Ellis subscriber for both tests (sign-up hashes a password: slow on a loaded machine).
+  let attacker: Awaited<ReturnType<typeof ellisSubscriber>>
+  beforeAll(async () => {
+    attacker = await ellisSubscriber()
+  })
+
   it('refuses a backreference with 400 and the reason, and keeps the stored iFCs', async () => {
-    const { cookie, ifcsUrl } = await ellisSubscriber()
+    const { cookie, ifcsUrl } = attacker
     const before = await (await call(ifcsUrl, { headers: { cookie } })).text()
     const r = await call(ifcsUrl, {
       method: 'PUT',
@@ -70,8 +76,9 @@ describe('subscriber-written iFC triggers cannot stall Sprout (finding 3)', () =
     expect(await (await call(ifcsUrl, { headers: { cookie } })).text()).toBe(before)
   })
 
+  // 60 s: three lines are provisioned and three phones registered before the calls, which can
+  // take more than the default 30 s on a loaded machine (the old code never answers at all).
   it('matches ^(a+)+$ in linear time: the evil INVITE and a concurrent call both complete', async () => {
-    const attacker = await ellisSubscriber()
     const put = await call(attacker.ifcsUrl, {
       method: 'PUT',
       headers: { cookie: attacker.cookie, 'content-type': 'application/xml' },
@@ -94,5 +101,5 @@ describe('subscriber-written iFC triggers cannot stall Sprout (finding 3)', () =
     expect(victimFinal.status).toBe(200)
     await victimCall.bye()
     await terminated(incoming.invitation)
-  })
+  }, 60_000)
 })
