@@ -97,8 +97,19 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       publicHost: att.publicHost,
       state: att.state,
       toClient: (text) => ws.send(text),
+      // The client's address goes to Sprout with each request (its REGISTER failure limits count
+      // per source, docs/registrar.md).
       toCore: async (region, text) =>
-        (await sendUpstream(cfg, isRegion(region) ? region : att.state.home, text)).result,
+        (
+          await sendUpstream(
+            cfg,
+            isRegion(region) ? region : att.state.home,
+            text,
+            'sprout',
+            '/sip',
+            att.address ? { 'x-edgewater-client-ip': att.address } : undefined
+          )
+        ).result,
       toUrl: (url, text) =>
         postSip(url, text, { secret: cfg.hopSecret, timeoutMs: cfg.upstreamTimeoutMs }),
       resolve: (host, user) => resolver.resolve(host, user)?.url,

@@ -23,13 +23,17 @@ export interface UpstreamResult {
   region?: Region
 }
 
-/** POSTs `message` to `path` on Sprout (or another function) of `home`, failing over to the peer. */
+/**
+ * POSTs `message` to `path` on Sprout (or another function) of `home`, failing over to the peer.
+ * `headers` go along, signed (the client's address, `x-edgewater-client-ip`).
+ */
 export async function sendUpstream(
   cfg: EdgeConfig,
   home: Region,
   message: string,
   fn: 'sprout' | 'ellis' = 'sprout',
-  path = '/sip'
+  path = '/sip',
+  headers?: Record<string, string>
 ): Promise<UpstreamResult> {
   const b = breakersFor(cfg)
   let last: HopResult = {
@@ -43,6 +47,7 @@ export async function sendUpstream(
     const result = await postSip(url, message, {
       secret: cfg.hopSecret,
       timeoutMs: cfg.upstreamTimeoutMs,
+      ...(headers ? { headers } : {}),
     })
     if (result.ok || !result.transport) {
       b.success(region)

@@ -30,7 +30,9 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
     const headers = {
       ...opts.headers,
       'content-type': SIP_CONTENT_TYPE,
-      ...(await signRequest(opts.secret, 'POST', url, message)),
+      // The extra headers are signed too: a receiver believes a vouched-for one (the client's
+      // address) only when it is (signature.ts SIGNED_HEADERS).
+      ...(await signRequest(opts.secret, 'POST', url, message, { headers: opts.headers ?? {} })),
     }
     const res = await doFetch(url, {
       method: 'POST',
