@@ -26,7 +26,7 @@ import type { NameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
 import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
-import { isAuthenticated, notePendingRegister, takeToken } from './flow-state'
+import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
 import { checkRequest } from './sanity'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
 
@@ -48,15 +48,16 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
   const msg = parsed.value
   if (msg.kind === 'response') {
     // A response is never answered (RFC 3261 §17.1.3 has no answer for it): one that is over the
-    // size limit or the flow's rate, or that comes on a flow that is not authenticated (the core
-    // sends requests only to registered flows), is dropped.
+    // size limit or the flow's rate, or that comes on a flow that never registered (the core
+    // routes requests only to registered flows), is dropped. A flow whose registration ended may
+    // still answer requests of dialogs that outlive it.
     const drop =
       bytes > io.cfg.maxMessageBytes
         ? 'over the size limit'
         : !takeToken(io.state, io.now(), io.cfg.ratePerSecond, io.cfg.rateBurst)
           ? 'over the rate limit'
-          : !isAuthenticated(io.state, io.now())
-            ? 'flow not authenticated'
+          : !hasRegistered(io.state)
+            ? 'flow never registered'
             : undefined
     if (drop) {
       io.log('dropping a response from the client', { callId: msg.callId, why: drop, bytes })

@@ -56,6 +56,14 @@ export function isAuthenticated(s: FlowState, now: number): boolean {
   return s.identities.length > 0 && now < s.authUntil
 }
 
+/**
+ * True once a REGISTER 2xx has authenticated the flow, even if that registration has since ended:
+ * such a flow may still answer requests of dialogs that outlive it (a BYE, a final NOTIFY).
+ */
+export function hasRegistered(s: FlowState): boolean {
+  return s.aor !== undefined
+}
+
 /** Takes one token from the flow's bucket; false means the message is over the rate limit. */
 export function takeToken(s: FlowState, now: number, perSecond: number, burst: number): boolean {
   const refill = ((now - s.refilledAt) / 1000) * perSecond
