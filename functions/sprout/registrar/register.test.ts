@@ -285,6 +285,64 @@ describe('REGISTER', () => {
     expect(n.status).toBe(200)
   })
 
+  it('refuses credentials for one identity inside a REGISTER for another (issue 14 finding 2)', async () => {
+    const victim = `sip:6505550099@${DOMAIN}`
+    await provisionLikeEllis(t.dime, victim, { password: 'victim-pw' })
+    const vt = flowToken(20)
+    const vFirst = await send(
+      edgeRegister({
+        impu: victim,
+        token: vt,
+        callId: 'v1',
+        cseq: 1,
+        contacts: ['<sip:v@h.invalid>'],
+      }),
+      vt
+    )
+    const vOk = await send(
+      edgeRegister({
+        impu: victim,
+        token: vt,
+        callId: 'v1',
+        cseq: 2,
+        contacts: ['<sip:v@h.invalid>'],
+        authorization: answer401(vFirst, { impi: `6505550099@${DOMAIN}`, password: 'victim-pw' }),
+      }),
+      vt
+    )
+    expect(vOk.status).toBe(200)
+    const token = flowToken(21)
+    for (const [i, contacts, expires] of [
+      [1, [], undefined],
+      [2, ['*'], 0],
+      [3, ['<sip:evil@h.invalid>'], undefined],
+    ] as const) {
+      // The attacker's own challenge, answered with its own password, To = the victim.
+      const own = await send(
+        edgeRegister({ impu, token, callId: `x${i}`, cseq: 1, contacts: ['<sip:x@h.invalid>'] }),
+        token
+      )
+      const r = await send(
+        edgeRegister({
+          impu: victim,
+          token,
+          callId: `x${i}`,
+          cseq: 2,
+          contacts: [...contacts],
+          ...(expires !== undefined ? { expires } : {}),
+          authorization: answer401(own, { impi, password }),
+        }),
+        token
+      )
+      expect(r.status).toBe(403)
+      expect(r.getAllRaw('contact')).toEqual([])
+    }
+    const left = (await (
+      await t.request('GET', `/impu/${encodeURIComponent(victim)}/bindings`)
+    ).json()) as { bindings: Record<string, { uri: string }> }
+    expect(Object.values(left.bindings).map((b) => b.uri)).toEqual(['sip:v@h.invalid'])
+  })
+
   it('refuses the source of repeated failures (403 with Retry-After), not the subscriber', async () => {
     const token = flowToken(10)
     const wrong = async (n: number) => {
