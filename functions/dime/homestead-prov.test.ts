@@ -249,6 +249,32 @@ describe('IRS, service profiles, public ids, filter criteria', () => {
     ).toBe(400)
   })
 
+  it('refuses iFC trigger patterns the linear-time matcher cannot run, within tightenable limits', async () => {
+    const ifcWith = (pattern: string) =>
+      `<ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><Group>0</Group><RequestURI>${pattern}</RequestURI></SPT></TriggerPoint><ApplicationServer><ServerName>sip:as</ServerName></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
+    const at = 'ServiceProfile.InitialFilterCriteria[0].TriggerPoint.SPT[0].RequestURI'
+    const kit = testDime()
+    const { irs, sp } = await provisionLikeEllis(kit, ALICE)
+    const fc = `/irs/${irs}/service_profiles/${sp}/filter_criteria`
+    const backref = await kit.request('PUT', fc, ifcWith('(example)\\.\\1'))
+    expect(backref.status).toBe(400)
+    expect((await json(backref)).reason).toContain(`${at}: uses a backreference`)
+    const lookahead = await kit.request('PUT', fc, ifcWith('(?!evil)'))
+    expect((await json(lookahead)).reason).toMatch(/lookahead or lookbehind/)
+    // ^(a+)+$ is exponential for a backtracking engine, linear here: accepted.
+    expect(await status(kit.request('PUT', fc, ifcWith('^(a+)+$')))).toBe(200)
+
+    // IFC_MAX_PATTERN_LENGTH / IFC_MAX_PATTERN_PROGRAM tighten the defaults, never loosen them.
+    const strict = testDime({ IFC_MAX_PATTERN_LENGTH: '8', IFC_MAX_PATTERN_PROGRAM: '20' })
+    const s = await provisionLikeEllis(strict, ALICE)
+    const sfc = `/irs/${s.irs}/service_profiles/${s.sp}/filter_criteria`
+    const long = await strict.request('PUT', sfc, ifcWith('example\\.com'))
+    expect((await json(long)).reason).toMatch(/is 12 characters long; .* limited to 8/)
+    const big = await strict.request('PUT', sfc, ifcWith('a{30}'))
+    expect((await json(big)).reason).toMatch(/instructions; .* limited to 20/)
+    expect(() => testDime({ IFC_MAX_PATTERN_LENGTH: '1000' })).toThrow(/IFC_MAX_PATTERN_LENGTH/)
+  })
+
   it('deletes a service profile with its public ids', async () => {
     const kit = testDime()
     const { irs, sp } = await provisionLikeEllis(kit, ALICE)
