@@ -252,7 +252,7 @@ if (ew) {
       `\nEdgewater store operations per registration (${last.flows} flows, counters, ${attempts} registrations of which ${last.result.errors} failed)`
     )
     console.log(storeTable(c, attempts))
-    const use = usePerOperation(c, attempts, 2, (last.cpu.get('workerd') ?? 0) / last.result.done)
+    const use = usePerOperation(c, attempts, 2, (last.cpu.get('workerd') ?? 0) / attempts)
     saveUse('registration', use)
     console.log(costReport('registration', use))
   }
