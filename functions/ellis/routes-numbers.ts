@@ -7,6 +7,7 @@
  * password (200 `{"sip_password"}`). The SIP password appears only in the answer that created it.
  */
 import { createRoute } from '@hono/zod-openapi'
+import { ConditionFailed } from '../../shared/vellum/errors'
 import { getAccountNumber, listAccountNumbers, normalEmail } from './accounts-store'
 import { badRequest, forbidden } from './api-errors'
 import {
@@ -154,7 +155,15 @@ async function removeNumber(c: EllisContext, deps: EllisDeps): Promise<Response>
   const sipUri = uriOf(c)
   await requireNumberOwnership(deps, email, sipUri)
   const meta = await requestMeta(c, deps.config.hopSecret)
-  await deleteNumber(buildServices(deps, meta.forwardedBy).provisioning, email, sipUri)
+  try {
+    await deleteNumber(buildServices(deps, meta.forwardedBy).provisioning, email, sipUri)
+  } catch (err) {
+    if (!(err instanceof ConditionFailed)) throw err
+    // Two deletes of one number raced and the other returned it to the pool first: 404 as for
+    // any number already gone (was a 500). Any other lost condition stays an error.
+    await requireNumberOwnership(deps, email, sipUri)
+    throw err
+  }
   deps.log.info('number deleted', { email, sip_uri: sipUri })
   return c.json({}, 200)
 }
