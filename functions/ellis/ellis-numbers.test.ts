@@ -362,7 +362,7 @@ describe('Ellis numbers (in-process Dime and Homer)', () => {
     expect(data).not.toHaveProperty('sip_password')
   })
 
-  it('proxies simservs and iFC writes (400 malformed or invalid iFCs, 502 refused simservs)', async () => {
+  it('proxies simservs and iFC writes (400 malformed or invalid iFCs and simservs)', async () => {
     const kit = ellisKit()
     const cookie = await signUp(kit, 'jo@example.com')
     const n = (await (
@@ -385,10 +385,9 @@ describe('Ellis numbers (in-process Dime and Homer)', () => {
       headers: { cookie },
       body: doc.replace('<NoReplyTimer>15</NoReplyTimer>', '<NoReplyTimer>500</NoReplyTimer>'),
     })
-    expect(invalid.status).toBe(502)
-    expect(
-      ((await invalid.json()) as { detail: Record<string, string> }).detail['Upstream reason']
-    ).toMatch(/NoReplyTimer/)
+    // Ellis checks the simservs document as Homer does: the subscriber's mistake is a 400.
+    expect(invalid.status).toBe(400)
+    expect(((await invalid.json()) as { reason: string }).reason).toMatch(/NoReplyTimer/)
 
     const malformed = await kit.request('a', 'PUT', `${base}/ifcs`, {
       headers: { cookie },

@@ -11,6 +11,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { XMLValidator } from 'fast-xml-parser'
 import { parseFilterCriteriaXml } from '../../shared/ims/ifc-parse'
+import { parseSimservs } from '../../shared/ims/simservs'
 import { getAccountNumber, globalAddressBook, normalEmail, setGabListed } from './accounts-store'
 import { badRequest, EllisError, UpstreamError } from './api-errors'
 import { Empty, GabAnswer, ListedAnswer, ListedParams, NumberParams } from './api-schemas'
@@ -46,6 +47,10 @@ async function putSimservs(c: EllisContext, deps: EllisDeps) {
   const { sipUri, s, meta } = await owned(c, deps)
   const text = parseArgs(c, meta).text
   if (text.trim() === '') throw badRequest('(body): a simservs document is required')
+  // The document is the subscriber's, so a refusal is their 400, not an upstream 502: it is
+  // checked here the way Homer checks it (shared/ims/simservs.ts), the reason naming the element.
+  const checked = parseSimservs(text)
+  if (!checked.ok) throw badRequest(checked.error.reason)
   await s.homer.putSimservs(sipUri, text)
   deps.log.info('simservs updated', { sip_uri: sipUri })
   return c.body(null, 200)

@@ -175,7 +175,7 @@ describe('Ellis API through the local cloud', () => {
     })
     expect(list.numbers[0]).not.toHaveProperty('sip_password')
 
-    // simservs: Homer's default document, a valid change (200, empty body), an invalid one (502).
+    // simservs: Homer's default document, a valid change (200, empty body), an invalid one (400).
     const ss = await call(edgeApi('a', `${base}/simservs`), { headers: { cookie } })
     expect(ss.status).toBe(200)
     const doc = await ss.text()
@@ -199,10 +199,9 @@ describe('Ellis API through the local cloud', () => {
       headers: { cookie },
       body: doc.replace('<NoReplyTimer>30</NoReplyTimer>', '<NoReplyTimer>900</NoReplyTimer>'),
     })
-    expect(refused.status).toBe(502)
-    const detail = (await body(refused)).detail as Record<string, string>
-    expect(detail['Upstream error']).toBe('400')
-    expect(detail['Upstream reason']).toContain('NoReplyTimer')
+    // Ellis checks the document as Homer does: the subscriber's mistake is a 400, not a 502.
+    expect(refused.status).toBe(400)
+    expect((await body(refused)).reason).toContain('NoReplyTimer')
 
     // iFCs: the default MMTEL iFC; malformed XML and an invalid document are 400 (Ellis checks
     // the document as Homestead-prov does, trigger patterns included), a good one 200.
