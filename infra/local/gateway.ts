@@ -90,27 +90,39 @@ export class RegionGateway {
       ...(clockHeader ? { [CLOCK_OFFSET_HEADER]: String(this.clock.offset) } : {}),
       host: target.host,
     }
-    const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent: this.agent,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers)
-        up.pipe(res)
+    // The whole request is read first, as a function URL does before invoking the function, so
+    // it can be sent again: a pooled keep-alive connection that workerd closed meanwhile fails
+    // at once, and Node's advice for that race is to retry once on a new connection.
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const send = (retry: boolean) => {
+        const upstream = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers,
+            agent: this.agent,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers)
+            up.pipe(res)
+          }
+        )
+        upstream.on('error', (err) => {
+          if (retry && upstream.reusedSocket && !res.headersSent) return send(false)
+          if (!res.headersSent) {
+            res.writeHead(502, { 'content-type': 'application/json' })
+            res.end(JSON.stringify({ error: `function unreachable: ${err.message}` }))
+          } else res.destroy()
+        })
+        upstream.end(body)
       }
-    )
-    upstream.on('error', (err) => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: `function unreachable: ${err.message}` }))
-      } else res.destroy()
+      send(true)
     })
-    req.pipe(upstream)
   }
 
   async close(): Promise<void> {
