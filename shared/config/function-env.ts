@@ -10,8 +10,9 @@ import { z } from 'zod'
 import { FUNCTIONS, type FunctionUrls, REGIONS, type Region } from './regions'
 import { firstSecretProblem } from './secrets'
 
-/** Secrets every function checks at start-up (each with its `_PREVIOUS` companion). */
+/** Secrets every function checks at start-up; the hop secret with its `_PREVIOUS` companion. */
 export const FUNCTION_SECRETS = ['HOP_SECRET', 'ELLIS_API_KEY'] as const
+const ROTATING_SECRETS = ['HOP_SECRET'] as const
 
 const urlMap = z.record(z.enum(FUNCTIONS), z.string().url())
 
@@ -91,7 +92,7 @@ export class ConfigError extends Error {
 export function parseFunctionEnv(raw: RawEnv): FunctionEnv {
   const hit = cache.get(raw)
   if (hit) return hit
-  const problem = firstSecretProblem(raw, FUNCTION_SECRETS)
+  const problem = firstSecretProblem(raw, FUNCTION_SECRETS, ROTATING_SECRETS)
   if (problem) throw new ConfigError(problem)
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {

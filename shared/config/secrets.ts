@@ -57,16 +57,23 @@ export function secretProblem(
   return undefined
 }
 
-/** The first problem among `names` (each `X` checked with its optional `X_PREVIOUS`). */
+/**
+ * The first problem among the required secrets `names`; those also in `rotating` are checked
+ * with their optional `X_PREVIOUS` companion.
+ */
 export function firstSecretProblem(
   raw: Record<string, unknown>,
-  names: readonly string[]
+  names: readonly string[],
+  rotating: readonly string[] = names
 ): string | undefined {
   const local = isLocal(raw)
   for (const name of names) {
+    const previous = `${name}_PREVIOUS`
     const problem =
       secretProblem(name, raw[name], { local, required: true }) ??
-      secretProblem(`${name}_PREVIOUS`, raw[`${name}_PREVIOUS`], { local, required: false })
+      (rotating.includes(name)
+        ? secretProblem(previous, raw[previous], { local, required: false })
+        : undefined)
     if (problem) return problem
   }
   return undefined
