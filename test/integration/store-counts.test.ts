@@ -48,7 +48,7 @@ async function settled(): Promise<CountersSnapshot> {
   let last = JSON.stringify(shape(await control('/counters')))
   let same = 0
   for (;;) {
-    await new Promise((r) => setTimeout(r, 300))
+    await new Promise((r) => setTimeout(r, 500))
     const now = await control('/counters')
     const text = JSON.stringify(shape(now))
     same = text === last ? same + 1 : 0
@@ -67,7 +67,7 @@ async function counted(run: () => Promise<void>): Promise<CountersSnapshot> {
     await control('/counters/reset', 'POST')
     await run()
     const s = await settled()
-    if (fired(s) === 0 || attempt >= 2) return s
+    if (fired(s) === 0 || attempt >= 4) return s
   }
 }
 
