@@ -5,7 +5,7 @@
  * LOCAL_INSPECTOR_PORT) over the Chrome DevTools protocol, and the top self time of any V8
  * `.cpuprofile` (workerd's, or the Node process's from `--cpu-prof`).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import WebSocket from 'ws'
 
@@ -49,13 +49,13 @@ export function topSelfTime(
 
 export const profileDir = () => path.resolve('.local', 'profiles')
 
-/** The top self time of every `.cpuprofile` in `dir` written after `since` (Node's `--cpu-prof`). */
+/** The top self time of every Node `--cpu-prof` profile (`CPU.*.cpuprofile`) in `dir` written after `since` (epoch ms). */
 export function summariseDir(dir: string, since: number) {
   const out: Array<{ file: string; top: ReturnType<typeof topSelfTime> }> = []
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.cpuprofile')) continue
+    if (!f.startsWith('CPU.') || statSync(path.join(dir, f)).mtimeMs < since) continue
     const p = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile
-    if (p.startTime / 1000 < since - 60_000 && p.endTime / 1000 < since) continue
     out.push({ file: f, top: topSelfTime(p) })
   }
   return out
