@@ -7,11 +7,13 @@
  *   401 with `WWW-Authenticate` for SHA-256 then MD5, `qop="auth"`, in the realm the client
  *   named or the home domain (the HSS's realm is checked when the answer arrives);
  * - an answer: the nonce's seal (else 401 `stale=true`); the nonce's identity against the
- *   Authorization username and the To identity (else 403: credentials for another identity);
- *   then, in one round, the HSS's digest AV for that (IMPI, IMPU) pair (HSS 404 → 403), the To
- *   identity's AoR (which holds the nonce's last accepted count, nonce-uses.ts) and the failure
- *   counters of this source (auth-limiter.ts: refused → 403 + Retry-After); a replayed or
- *   expired nonce → 401 `stale=true`; another realm at the HSS → 401 in the HSS's realm;
+ *   Authorization username and the To identity (else 403: credentials for another identity); a
+ *   first count of an expired nonce (else 401 `stale=true`, still with no I/O); then, in one
+ *   store round, the To identity's AoR (which holds the nonce's last accepted count,
+ *   nonce-uses.ts) and the failure counters of this source (auth-limiter.ts: refused → 403 +
+ *   Retry-After, before the HSS is asked); a replayed or expired nonce → 401 `stale=true`; the
+ *   HSS's digest AV for that (IMPI, IMPU) pair (HSS 404 → 403), alongside the AoR read; another
+ *   realm at the HSS → 401 in the HSS's realm;
  * - a wrong response: 403, the failure counted per source and identity, the HSS told
  *   `dereg-auth-failed`;
  * - success: the nonce's count is recorded in the bind step's write round.

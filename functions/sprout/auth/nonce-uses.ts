@@ -5,7 +5,8 @@
  * answer is accepted, one field of the To identity's AoR hash records it, written in the
  * registrar's single write round (in the same guarded command as the bindings when the To
  * identity is the AoR, as it usually is), and read back by the AoR read every answer already
- * makes. So replay protection costs no KV command of its own.
+ * makes. So replay protection costs no KV request or round trip of its own (one HGET and one
+ * HSET inside the guarded script, per region).
  *
  * The field is `n:<impi>`: one per private identity, so it never accumulates. Its version is
  * `issued ms × 1024 + nonce-count`, and the guarded write keeps the highest, so:
