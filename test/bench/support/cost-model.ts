@@ -7,7 +7,8 @@
  * Per operation: Lambda requests and GB-seconds (each invocation billed for the measured workerd
  * CPU shared out plus an assumed I/O wait, at the configured memory), Cloudflare Worker and
  * Durable Object requests (each request from a function to the edge is one of each; each SIP
- * message a client sends is a WebSocket message, billed 20:1), Upstash commands (pay as you go),
+ * message a client sends is a WebSocket message to its flow object, a Durable Object request
+ * billed 20:1), Upstash commands (pay as you go),
  * DynamoDB read, write and replicated write units, Scheduler invocations (each schedule created
  * counted as one that fires). Flow objects are assumed to hibernate between messages (no duration
  * billed); what an awake one would cost is shown beside.
@@ -102,7 +103,8 @@ export function costPerOperation(u: OperationUse, p: Prices): CostLines {
   return {
     'Lambda requests': (u.functionInvocations * p.aws_lambda.requests_per_million_usd) / M,
     'Lambda GB-s': gbS * p.aws_lambda.gb_s_usd,
-    'Workers requests': ((u.edgeRequests + wsBilled) * cf.workers_requests_per_million_usd) / M,
+    // WebSocket messages reach the flow object directly: Durable Object requests, not Worker ones.
+    'Workers requests': (u.edgeRequests * cf.workers_requests_per_million_usd) / M,
     'Durable Object requests':
       ((u.edgeRequests + wsBilled) * cf.durable_object_requests_per_million_usd) / M,
     'Upstash commands (pay as you go)':
