@@ -85,11 +85,15 @@ export class RegionGateway {
     res: http.ServerResponse,
     clockHeader: boolean
   ): void {
-    const headers = {
+    const headers: http.OutgoingHttpHeaders = {
       ...req.headers,
       ...(clockHeader ? { [CLOCK_OFFSET_HEADER]: String(this.clock.offset) } : {}),
       host: target.host,
     }
+    // Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1): the caller's `Connection: close`
+    // must not close the gateway's pooled connection to the worker.
+    delete headers.connection
+    delete headers['keep-alive']
     // The whole request is read first, as a function URL does before invoking the function, so
     // it can be sent again: a pooled keep-alive connection that workerd closed meanwhile fails
     // at once, and Node's advice for that race is to retry once on a new connection.

@@ -78,12 +78,15 @@ export class DynamoProxy {
     const body = await readBody(req)
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
     const counter = this.counterFor(req)
+    // Hop-by-hop headers stay on this hop (RFC 9110 §7.6.1), so the pooled connection to
+    // DynamoDB Local is kept whatever the caller asked of its own.
+    const { connection: _c, 'keep-alive': _k, ...headers } = req.headers
     const upstream = http.request({
       host: '127.0.0.1',
       port: this.opts.upstreamPort,
       method: req.method,
       path: req.url,
-      headers: req.headers,
+      headers,
       agent: this.agent,
     })
     upstream.on('response', async (up) => {
