@@ -63,4 +63,29 @@ describe('parseChronosBody', () => {
     }
     expect(parseChronosBody('{not json')).toEqual({ ok: false, error: 'body is not JSON' })
   })
+
+  it('refuses durations and opaque data over the limits, naming the field', () => {
+    const limits = { maxDurationS: 3600, maxOpaqueBytes: 8 }
+    const spec = (interval: number, repeatFor: number, opaque: string) =>
+      parseChronosBody(
+        JSON.stringify({
+          timing: { interval, 'repeat-for': repeatFor },
+          callback: { http: { uri: 'http://x/', opaque } },
+        }),
+        limits
+      )
+    expect(spec(3600, 3600, 'é'.repeat(4)).ok).toBe(true)
+    expect(spec(1e12, 1e12, '')).toEqual({
+      ok: false,
+      error: 'timing.interval: must be at most 3600 seconds',
+    })
+    expect(spec(60, 3601, '')).toEqual({
+      ok: false,
+      error: 'timing.repeat-for: must be at most 3600 seconds',
+    })
+    expect(spec(60, 60, 'é'.repeat(5))).toEqual({
+      ok: false,
+      error: 'callback.http.opaque: must be at most 8 bytes',
+    })
+  })
 })

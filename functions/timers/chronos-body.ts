@@ -3,7 +3,8 @@
  * The Chronos request body (clearwater-interfaces §4.1), validated with zod: `timing.interval`
  * (seconds, mandatory, fractions allowed for the precise tier), `timing.repeat-for` (seconds,
  * default one pop), `callback.http.uri` and `callback.http.opaque`; `reliability` and
- * `statistics` are accepted and ignored (replication is the store's business here).
+ * `statistics` are accepted and ignored (replication is the store's business here). Durations
+ * and the opaque are bounded by the limits of timers-config.ts.
  */
 import { z } from 'zod'
 import type { TimerSpec } from '../../shared/vellum'
@@ -30,7 +31,15 @@ const body = z.object({
 
 export type ParsedBody = { ok: true; spec: TimerSpec } | { ok: false; error: string }
 
-export function parseChronosBody(text: string): ParsedBody {
+/** Limits beyond the body's shape (timers-config.ts); none when not given. */
+export interface BodyLimits {
+  maxDurationS: number
+  maxOpaqueBytes: number
+}
+
+const NO_LIMITS: BodyLimits = { maxDurationS: Number.MAX_VALUE, maxOpaqueBytes: Infinity }
+
+export function parseChronosBody(text: string, limits: BodyLimits = NO_LIMITS): ParsedBody {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -44,6 +53,17 @@ export function parseChronosBody(text: string): ParsedBody {
     return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` }
   }
   const t = r.data.timing
+  for (const [field, v] of [
+    ['timing.interval', t.interval],
+    ['timing.repeat-for', t['repeat-for']],
+  ] as const)
+    if (v !== undefined && v > limits.maxDurationS)
+      return { ok: false, error: `${field}: must be at most ${limits.maxDurationS} seconds` }
+  if (new TextEncoder().encode(r.data.callback.http.opaque).length > limits.maxOpaqueBytes)
+    return {
+      ok: false,
+      error: `callback.http.opaque: must be at most ${limits.maxOpaqueBytes} bytes`,
+    }
   return {
     ok: true,
     spec: {

@@ -10,7 +10,7 @@ import type { Context } from 'hono'
 import type { FunctionApp, FunctionBindings } from '../../shared/http/function-app'
 import { createVellum, parseTimerId, StoreError, Unavailable } from '../../shared/vellum'
 import { parseChronosBody } from './chronos-body'
-import { timerOptions } from './timers-config'
+import { chronosLimits, timerOptions } from './timers-config'
 
 function storeFailure(c: Context<FunctionBindings>, err: unknown): Response {
   if (err instanceof Unavailable) {
@@ -22,7 +22,7 @@ function storeFailure(c: Context<FunctionBindings>, err: unknown): Response {
 }
 
 async function write(c: Context<FunctionBindings>, id: string | undefined): Promise<Response> {
-  const parsed = parseChronosBody(await c.req.text())
+  const parsed = parseChronosBody(await c.req.text(), chronosLimits(c.env))
   if (!parsed.ok) return c.text(parsed.error, 400)
   const v = createVellum(c.get('services'), timerOptions(c.env))
   try {

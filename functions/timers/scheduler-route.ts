@@ -11,6 +11,7 @@ import { Unavailable } from '../../shared/vellum/errors'
 import { popDepsFor } from '../../shared/vellum/factory'
 import { handlePop, popHttpStatus } from '../../shared/vellum/timer-pop'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
+import { parseTimerId } from '../../shared/vellum/timer-service'
 import { timerOptions } from './timers-config'
 
 export const SCHEDULER_FIRE_PATH = '/scheduler/fire'
@@ -20,6 +21,16 @@ export function registerSchedulerRoute(app: FunctionApp): void {
     const s = c.get('services')
     const input = await c.req.json().catch(() => undefined)
     if (!isPopInput(input)) return c.json({ error: 'body is not a timer pop input' }, 400)
+    // Only ids and counters this service issued: anything else names no timer (and a long id
+    // would be a table key the store refuses).
+    if (
+      parseTimerId(input.id) !== input.id ||
+      !Number.isSafeInteger(input.generation) ||
+      input.generation < 0 ||
+      !Number.isSafeInteger(input.seq) ||
+      input.seq < 0
+    )
+      return c.json({ error: 'id, generation or seq is not one of a timer pop' }, 400)
     const opts = timerOptions(c.env)
     const v = createVellum(s, opts)
     try {

@@ -5,9 +5,15 @@
  *   primary (default 60 s, one Scheduler precision window);
  * - `TIMER_PRIMARY_LEAD_S`: set primary schedules this long before the due time so that every
  *   long-tier pop is finished by the precise tier to the millisecond (default 0: the pop lands
- *   within the Scheduler's minute, never early).
+ *   within the Scheduler's minute, never early);
+ * - `TIMER_MAX_DURATION_S`: the longest `interval` and `repeat-for` the Chronos API accepts
+ *   (default 2 592 000 s, 30 days; at most 10 years): a longer one is 400, not a schedule the
+ *   Scheduler or the table refuses (503/500);
+ * - `TIMER_MAX_OPAQUE_BYTES`: the largest `opaque` (default 16 384 bytes of UTF-8; the precise
+ *   tier's edge route takes bodies up to 256 KiB, the table items up to 400 KB).
  */
-import type { RawEnv } from '../../shared/config/function-env'
+import { z } from 'zod'
+import { ConfigError, type RawEnv } from '../../shared/config/function-env'
 import type { VellumOptions } from '../../shared/vellum'
 import { DEFAULT_BACKUP_MARGIN_MS } from '../../shared/vellum/timers-tiered'
 
@@ -28,4 +34,42 @@ export function timerOptions(env: RawEnv | undefined): VellumOptions {
     backupMarginMs: backupMarginMs(env),
     ...(lead !== undefined ? { primaryLeadMs: lead } : {}),
   }
+}
+
+export const DEFAULT_MAX_DURATION_S = 30 * 24 * 3600
+export const DEFAULT_MAX_OPAQUE_BYTES = 16_384
+
+export interface ChronosLimits {
+  maxDurationS: number
+  maxOpaqueBytes: number
+}
+
+const limitsSchema = z.object({
+  TIMER_MAX_DURATION_S: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .max(10 * 365 * 24 * 3600)
+    .optional(),
+  TIMER_MAX_OPAQUE_BYTES: z.coerce.number().int().min(1_024).max(131_072).optional(),
+})
+
+const limitsCache = new WeakMap<object, ChronosLimits>()
+
+/** The Chronos API's limits from the bindings; throws naming a bad setting. */
+export function chronosLimits(env: RawEnv | undefined): ChronosLimits {
+  const raw = env ?? {}
+  const hit = limitsCache.get(raw)
+  if (hit) return hit
+  const parsed = limitsSchema.safeParse(raw)
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    throw new ConfigError(`invalid timers configuration: ${detail}`)
+  }
+  const limits = {
+    maxDurationS: parsed.data.TIMER_MAX_DURATION_S ?? DEFAULT_MAX_DURATION_S,
+    maxOpaqueBytes: parsed.data.TIMER_MAX_OPAQUE_BYTES ?? DEFAULT_MAX_OPAQUE_BYTES,
+  }
+  limitsCache.set(raw, limits)
+  return limits
 }

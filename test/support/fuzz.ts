@@ -77,9 +77,26 @@ const nastyString = fc.oneof(
   hugeString
 )
 
+/** Numbers at the edges of what stores, dates and Unsigned32 fields hold. */
+const edgeNumber = fc.constantFrom(
+  1e12,
+  1e300,
+  1e-300,
+  -1e-300,
+  2 ** 31,
+  2 ** 32,
+  2 ** 63,
+  8.64e15,
+  -0,
+  0.0001,
+  -1,
+  1e308
+)
+
 /** A value of some JSON type, often not the one the API expects. */
 const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, true, false, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, [], {}, ''),
+  edgeNumber,
   nastyString,
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -129,12 +146,16 @@ function setAt(root: unknown, path: JsonPath, to: { value?: unknown; remove?: bo
 
 type JsonOp =
   | { op: 'retype'; at: number; value: unknown }
+  | { op: 'renumber'; at: number; value: number }
+  | { op: 'restring'; at: number; value: string }
   | { op: 'remove'; at: number }
   | { op: 'extra'; at: number; key: string; value: unknown }
 
 const jsonOp: fc.Arbitrary<JsonOp> = fc.oneof(
   fc.record({ op: fc.constant('retype' as const), at: fc.nat(), value: wrongValue }),
   fc.record({ op: fc.constant('remove' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('renumber' as const), at: fc.nat(), value: edgeNumber }),
+  fc.record({ op: fc.constant('restring' as const), at: fc.nat(), value: nastyString }),
   fc.record({
     op: fc.constant('extra' as const),
     at: fc.nat(),
@@ -143,18 +164,38 @@ const jsonOp: fc.Arbitrary<JsonOp> = fc.oneof(
   })
 )
 
+function valueAt(root: unknown, path: JsonPath): unknown {
+  let n = root
+  for (const k of path) n = (n as Record<string | number, unknown>)[k]
+  return n
+}
+
 function applyJsonOp(v: unknown, o: JsonOp): { value: unknown; label: string } {
   const paths = jsonPaths(v)
   const path = paths[o.at % paths.length]!
   const where = path.length ? path.join('.') : '(root)'
   if (o.op === 'retype')
     return { value: setAt(v, path, { value: o.value }), label: `retype ${where}` }
+  if (o.op === 'renumber') {
+    const numeric = paths.filter((p) => typeof valueAt(v, p) === 'number')
+    if (!numeric.length) return { value: v, label: 'renumber (no number)' }
+    const p = numeric[o.at % numeric.length]!
+    return { value: setAt(v, p, { value: o.value }), label: `renumber ${p.join('.')} = ${o.value}` }
+  }
+  if (o.op === 'restring') {
+    const strings = paths.filter((p) => typeof valueAt(v, p) === 'string')
+    if (!strings.length) return { value: v, label: 'restring (no string)' }
+    const p = strings[o.at % strings.length]!
+    return {
+      value: setAt(v, p, { value: o.value }),
+      label: `restring ${p.join('.')} = ${JSON.stringify(o.value.slice(0, 20))} (${o.value.length})`,
+    }
+  }
   if (o.op === 'remove')
     return { value: setAt(v, path, { remove: true }), label: `remove ${where}` }
   // extra: add a key to the nearest object at or above the path
   const objPaths = paths.filter((p) => {
-    let n: unknown = v
-    for (const k of p) n = (n as Record<string | number, unknown>)[k]
+    const n = valueAt(v, p)
     return n !== null && typeof n === 'object' && !Array.isArray(n)
   })
   if (!objPaths.length) return { value: v, label: 'extra (no object)' }
