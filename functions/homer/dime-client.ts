@@ -58,7 +58,8 @@ export function createDimeClient(o: DimeClientOptions): SubscriberDirectory {
           headers: { ...headers, accept: 'application/json' },
           signal: AbortSignal.timeout(timeoutMs),
         })
-        if (res.status === 404) return undefined
+        // 400: an identity Dime can never hold (longer than its limit) is as unknown as a 404.
+        if (res.status === 404 || res.status === 400) return undefined
         if (res.ok) return (await res.json()) as Record<string, unknown>
         lastError = `${res.status} from ${region}`
         await res.body?.cancel()

@@ -29,6 +29,11 @@ const DOCUMENT_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE']
 /** Element and attribute paths are read-only here (RFC 4825 element PUT/DELETE not offered). */
 const NODE_METHODS = ['GET', 'HEAD']
 
+/** No user has a longer identity (Dime's limit); the table's keys could not hold it either. */
+const MAX_XUI_BYTES = 512
+const XUI_TOO_LONG = `no documents for a user identity longer than ${MAX_XUI_BYTES} bytes`
+const tooLong = (xui: string) => new TextEncoder().encode(xui).length > MAX_XUI_BYTES
+
 function unavailable(err: unknown): Response | undefined {
   if (err instanceof DirectoryUnavailable || err instanceof Unavailable)
     return errorResponse(503, err.message, { 'retry-after': '1' })
@@ -40,6 +45,7 @@ async function handleXcap(c: HomerContext, resolve: DepsResolver): Promise<Respo
   const parsed = parseXcapPath(url.pathname, url.search, HOSTED)
   if (!parsed.ok) return errorResponse(parsed.status, parsed.reason)
   const target = parsed.value
+  if (tooLong(target.xui)) return errorResponse(404, XUI_TOO_LONG)
   const method = c.req.method.toUpperCase()
   const allowed = target.nodeSelector === undefined ? DOCUMENT_METHODS : NODE_METHODS
   if (!allowed.includes(method))
@@ -93,6 +99,7 @@ export function createHomerRoutes(resolve: DepsResolver): Hono<FunctionBindings>
     const deps = resolve(c)
     try {
       const impu = c.req.param('impu')
+      if (tooLong(impu)) return errorResponse(404, XUI_TOO_LONG)
       const r = await deps.reader.lookup(impu)
       const rt = deps.roundTrips?.snapshot()
       return c.json({
