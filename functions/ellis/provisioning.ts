@@ -116,6 +116,13 @@ export async function allocateNumber(
     const identity = (async () => {
       const sets = await d.homestead.irsOfPrivate(impi)
       const irs = sets?.[0]
+      // A private id the caller named that Homestead does not know is the caller's mistake (400);
+      // one created just now and already missing is Homestead's (502).
+      if (!irs && !createPrivate)
+        throw new EllisError(
+          400,
+          `private_id: ${impi} is unknown or has no implicit registration set`
+        )
       if (!irs)
         throw new UpstreamError(
           404,
