@@ -57,7 +57,10 @@ async function listNumbers(c: EllisContext, deps: EllisDeps): Promise<Response> 
         // Homestead lost it: return the number and its simservs (as Clearwater's Ellis does).
         deps.log.warn('number unknown to Homestead: returned to the pool', { sip_uri: n.sipUri })
         await s.homer.deleteSimservs(n.sipUri)
-        await s.pool.release(n.sipUri, email)
+        await s.pool.release(n.sipUri, email).catch((err: unknown) => {
+          // A delete of this number running meanwhile returned it first (was a 500).
+          if (!(err instanceof ConditionFailed)) throw err
+        })
         return undefined
       }
       const privateId = privateIds[0] ?? n.privateId ?? n.sipUri.replace(/^sips?:/, '')
