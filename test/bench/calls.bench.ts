@@ -16,7 +16,8 @@
  *
  * Settings (flag or env): `--seconds` / BENCH_SECONDS (default 5), `--rate` / BENCH_CALL_RATE (30),
  * `--pairs=5,25` / BENCH_PAIRS, `--talk` / BENCH_TALK_MS (ms between the 200 and the BYE, default
- * 0); ports as support/cloud-process; the peer on 5066 + the bench port offset.
+ * 100: with none, Edgewater's BYE can overtake the ACK on its separate hop and the call stalls in
+ * retransmissions); ports as support/cloud-process; the peer on 5066 + the bench port offset.
  */
 import type { UserAgent } from 'sip.js'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
@@ -38,7 +39,7 @@ import { fmt, loadAverage, numberArg, pct, table } from './support/stats'
 const SECONDS = numberArg('seconds', 'BENCH_SECONDS', 5)
 const RATE = numberArg('rate', 'BENCH_CALL_RATE', 30)
 const TALK_MS = Number(
-  process.argv.find((a) => a.startsWith('--talk='))?.slice(7) ?? process.env.BENCH_TALK_MS ?? 0
+  process.argv.find((a) => a.startsWith('--talk='))?.slice(7) ?? process.env.BENCH_TALK_MS ?? 100
 )
 const PAIRS = (
   process.argv.find((a) => a.startsWith('--pairs='))?.slice(8) ??
