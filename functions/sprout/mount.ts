@@ -1,11 +1,12 @@
 /**
  * @module sprout/mount
  * Puts Sprout's entrances on a function app, every one in the trusted zone (`/healthz`, answered
- * earlier by the function app, is open): `POST /sip` with the registrar's SIP handlers (routing
- * adds its handlers to the same lists), the registrar's timer and flow-closure callbacks, the
- * management and HSS-push API, and the local cloud's test application server. The factory
- * decides where the stores and clients come from, so unit tests mount the same routes over
- * in-memory Vellum and an in-process Dime.
+ * earlier by the function app, is open): `POST /sip` with one list of SIP handlers (the
+ * registrar's and reg-event's first, call routing last for requests and first for responses:
+ * see routing/routing-sip.ts), the registrar's timer and flow-closure callbacks, the management
+ * and HSS-push API, routing's HTTP entrances, and the local cloud's test application server. The
+ * factory decides where the stores and clients come from, so unit tests mount the same routes
+ * over in-memory Vellum and an in-process Dime.
  */
 import type { FunctionApp } from '../../shared/http/function-app'
 import { trustedZone } from '../../shared/http/trusted-zone'
@@ -13,20 +14,23 @@ import { adminRoutes } from './admin'
 import { registrarRoutes } from './registrar/registrar-routes'
 import { registrarSipHandlers } from './registrar/registrar-sip'
 import { routingRoutes } from './routing/routing-routes'
-import { type SipHandlers, sipInbox } from './sip-inbox'
+import { routingRequests, routingResponses } from './routing/routing-sip'
+import type { SipHandlers } from './sip-handlers'
+import { sipInbox } from './sip-inbox'
 import type { SproutDepsFactory } from './sprout-deps'
 import { testAsRoutes } from './test-as'
 
-export function mountSprout(
-  app: FunctionApp,
-  factory: SproutDepsFactory,
-  extra?: SipHandlers
-): FunctionApp {
+/** Sprout's SIP handlers in dispatch order (the first that accepts a message takes it). */
+export function sproutSipHandlers(): SipHandlers {
   const reg = registrarSipHandlers()
-  const handlers: SipHandlers = {
-    requests: [...reg.requests, ...(extra?.requests ?? [])],
-    responses: [...reg.responses, ...(extra?.responses ?? [])],
+  return {
+    requests: [...reg.requests, routingRequests],
+    responses: [routingResponses, ...reg.responses],
   }
+}
+
+export function mountSprout(app: FunctionApp, factory: SproutDepsFactory): FunctionApp {
+  const handlers = sproutSipHandlers()
   app.use('*', trustedZone())
   app.post('/sip', sipInbox(factory, handlers))
   app.route('/', registrarRoutes(factory))

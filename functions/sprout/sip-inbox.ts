@@ -2,59 +2,31 @@
  * @module sprout/sip-inbox
  * Sprout's `POST /sip` (docs/internal-hop.md): one SIP message per signed request, answered 202
  * once taken. Requests have Sprout's own Route entries removed (RFC 3261 §16.4 loose routing)
- * and go to the first handler that accepts them (the registrar's now; routing adds its own);
- * a handler's {@link SipError} becomes the response, any other failure a 500. Responses to
- * requests Sprout originated (its Via on top, nothing below) go to the response handlers. The
- * store round trips each transaction cost before its answer are recorded (transaction-stats.ts).
- * A message that does not parse gets a 400 along its Via when it has one, else HTTP 400.
+ * and go to the first handler of the one list (sip-handlers.ts: the registrar's, reg-event's,
+ * then call routing's) that accepts them; a failure becomes the answer it maps to
+ * ({@link answerSipError}). Responses whose top Via is not a Sprout's are dropped; the rest go to
+ * the first response handler that accepts them. The store round trips each transaction cost
+ * before its answer are recorded (transaction-stats.ts). A message that does not parse gets a
+ * 400 along its Via when it has one, else HTTP 400.
  */
 import type { Handler } from 'hono'
-import { classifyInternal } from '../../shared/hop/internal-addresses'
 import type { HopResult } from '../../shared/hop/sip-over-http'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import { type SipRequest, type SipResponse, tryParseMessage } from '../../shared/sip'
 import { SipError } from '../../shared/sip/errors'
-import type { Via } from '../../shared/sip/via'
 import { DeferredWork } from './deferred-work'
-import { routeMessage, routesMessage } from './routing/routing-inbox'
 import { respondTo } from './sip-build'
+import {
+  answerSipError,
+  isSproutHost,
+  type SipHandlers,
+  type SipRequestHandler,
+  type SipResponseHandler,
+  takeOwnRoutes,
+} from './sip-handlers'
 import type { SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
 import { recordTransaction } from './transaction-stats'
-
-export interface SipRequestHandler {
-  name: string
-  accepts(req: SipRequest, deps: SproutDeps): boolean
-  handle(req: SipRequest, deps: SproutDeps): Promise<void>
-}
-
-export interface SipResponseHandler {
-  name: string
-  accepts(res: SipResponse, deps: SproutDeps): boolean
-  /** `ownVia` is Sprout's Via, already removed from `res` (its parameters are Sprout's notes). */
-  handle(res: SipResponse, deps: SproutDeps, ownVia: Via): Promise<void>
-}
-
-export interface SipHandlers {
-  requests: SipRequestHandler[]
-  responses: SipResponseHandler[]
-}
-
-const isSproutHost = (host: string) => {
-  const a = classifyInternal(host)
-  return a?.kind === 'function' && a.fn === 'sprout'
-}
-
-/** Removes leading Route entries naming a Sprout (RFC 3261 §16.4); returns them. */
-export function popOwnRoutes(req: SipRequest): string[] {
-  const popped: string[] = []
-  for (;;) {
-    const r = req.get('route')
-    if (r?.uri.kind !== 'sip' || !isSproutHost(r.uri.host)) return popped
-    req.shift('route')
-    popped.push(r.uri.host)
-  }
-}
 
 /** Wraps the sender so the first final response of the transaction records its cost. */
 function trackingSender(deps: SproutDeps, req: SipRequest, started: number): SipSender {
@@ -93,48 +65,33 @@ function trackingSender(deps: SproutDeps, req: SipRequest, started: number): Sip
 async function onRequest(
   req: SipRequest,
   deps: SproutDeps,
-  handlers: SipRequestHandler[]
+  handlers: SipRequestHandler[],
+  c: SproutContext
 ): Promise<void> {
-  if (req.method === 'ACK') return // ACK of a non-2xx final response ends here (RFC 3261 §17.2.1).
-  popOwnRoutes(req)
+  const ownRoutes = takeOwnRoutes(req)
+  const h = handlers.find((x) => x.accepts(req, deps))
   try {
-    const h = handlers.find((x) => x.accepts(req, deps))
     if (!h) throw new SipError(501, 'Not Implemented')
-    await h.handle(req, deps)
+    await h.handle(req, deps, { c, ownRoutes })
   } catch (err) {
-    let e: SipError
-    if (err instanceof SipError) e = err
-    else {
-      deps.log.error('SIP request failed', { method: req.method, callId: req.callId, error: err })
-      e = new SipError(500, 'Server Internal Error')
-    }
-    const headers: Array<[string, string]> = e.headers.map(([n, v]) => [n, v])
-    if (e.retryAfter !== undefined) headers.push(['Retry-After', String(e.retryAfter)])
-    await deps.sender.respond(respondTo(req, e.status, e.reason, { headers }))
+    await answerSipError(req, err, deps, h?.name ?? 'none')
   }
 }
 
 async function onResponse(
   res: SipResponse,
   deps: SproutDeps,
-  handlers: SipResponseHandler[]
+  handlers: SipResponseHandler[],
+  c: SproutContext
 ): Promise<void> {
-  if (!isSproutHost(res.topVia.host)) {
-    deps.log.info('response not for this Sprout dropped', {
-      via: res.topVia.host,
-      callId: res.callId,
-    })
-    return
-  }
-  const own = res.shift('via')!
-  if (res.vias.length > 0) {
-    deps.log.info('response to a proxied request has no proxy here; dropped', {
-      callId: res.callId,
-    })
+  const ownVia = res.topVia
+  if (!isSproutHost(ownVia.host)) {
+    deps.log.info('response not for this Sprout dropped', { via: ownVia.host, callId: res.callId })
     return
   }
   const h = handlers.find((x) => x.accepts(res, deps))
-  if (h) await h.handle(res, deps, own)
+  if (h) await h.handle(res, deps, { c, ownVia })
+  else deps.log.info('response no handler claims; dropped', { callId: res.callId })
 }
 
 /** Best effort 400 for an unparseable request (RFC 3261 §16.3 step 1). */
@@ -168,14 +125,10 @@ export function sipInbox(
     }
     const msg = parsed.value
     const started = Date.now()
-    if (routesMessage(msg, deps, handlers.requests)) await routeMessage(msg, deps, c)
-    else if (msg.kind === 'request') {
-      await onRequest(
-        msg,
-        { ...deps, sender: trackingSender(deps, msg, started) },
-        handlers.requests
-      )
-    } else await onResponse(msg, deps, handlers.responses)
+    if (msg.kind === 'request') {
+      const tracked = { ...deps, sender: trackingSender(deps, msg, started) }
+      await onRequest(msg, tracked, handlers.requests, c)
+    } else await onResponse(msg, deps, handlers.responses, c)
     let waitUntil: ((p: Promise<unknown>) => void) | undefined
     try {
       const ec = c.executionCtx

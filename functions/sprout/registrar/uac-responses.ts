@@ -10,8 +10,7 @@
  */
 import type { SipResponse } from '../../../shared/sip'
 import { getParam } from '../../../shared/sip/params'
-import type { Via } from '../../../shared/sip/via'
-import type { SipResponseHandler } from '../sip-inbox'
+import type { ResponseArrival, SipResponseHandler } from '../sip-handlers'
 import type { SproutDeps } from '../sprout-deps'
 import { TERMINATED_VIA_PARAM } from '../third-party-register/third-party-request'
 import { canonicalImpu } from './identities'
@@ -58,7 +57,7 @@ export const notifyResponses: SipResponseHandler = {
 export const thirdPartyResponses: SipResponseHandler = {
   name: 'third-party REGISTER responses',
   accepts: (res) => res.cseq.method === 'REGISTER',
-  async handle(res: SipResponse, deps: SproutDeps, ownVia: Via) {
+  async handle(res: SipResponse, deps: SproutDeps, { ownVia }: ResponseArrival) {
     const s = res.status
     const terminated = getParam(ownVia.params, TERMINATED_VIA_PARAM) === 'terminated'
     if (!terminated || !(s === 408 || (s >= 500 && s < 600))) return

@@ -1,12 +1,10 @@
 /**
  * @module sprout/routing/sip-ops
- * The message surgery of a proxy (RFC 3261 §16.4–16.7, §9.1) that call routing repeats: taking
- * Sprout's own Route entries off a request (loose routing, keeping them: `orig` and the ODI token
- * live there), writing Sprout's Via with its branch and notes, Record-Route, relaying a response
+ * The message surgery of a proxy (RFC 3261 §16.4–16.7, §9.1) that call routing repeats (the inbox
+ * has already taken Sprout's own Route entries off, sip-handlers.ts): writing Sprout's Via with its branch and notes, Record-Route, relaying a response
  * after popping Sprout's Via (with the §16.7 status mapping and merged challenges), answering from
  * a stored request, and building the CANCEL and the non-2xx ACK a proxy's client transaction sends.
  */
-import { classifyInternal } from '../../../shared/hop/internal-addresses'
 import {
   type NameAddr,
   parseMessage,
@@ -18,22 +16,6 @@ import { buildRequest } from '../../../shared/sip/builders'
 import { getParam, hasParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
 import { respondTo } from '../sip-build'
-
-export const isSproutHost = (host: string): boolean => {
-  const a = classifyInternal(host)
-  return a?.kind === 'function' && a.fn === 'sprout'
-}
-
-/** Removes and returns the leading Route entries naming a Sprout (RFC 3261 §16.4). */
-export function takeOwnRoutes(req: SipRequest): NameAddr[] {
-  const out: NameAddr[] = []
-  for (;;) {
-    const r = req.get('route')
-    if (r?.uri.kind !== 'sip' || !isSproutHost(r.uri.host)) return out
-    req.shift('route')
-    out.push(r)
-  }
-}
 
 /** True when the Route entry asks for originating handling (the Service-Route's `orig`). */
 export const routeIsOrig = (r: NameAddr | undefined): boolean =>
