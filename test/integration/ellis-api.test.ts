@@ -371,8 +371,8 @@ describe('Ellis API through the local cloud', () => {
     const email = uniqueEmail('rollback')
     const cookie = await signUp(email)
     const uri = `sip:rb${Date.now().toString(36)}@${endpoints().homeDomain}`
-    // An unknown private id makes Homestead-prov answer 404 half-way (after the number is taken
-    // and while Homer's document is being written in parallel).
+    // An unknown private id fails the allocation half-way (after the number is taken and while
+    // Homer's document is being written in parallel): the caller's mistake, so 400 naming it.
     const r = await call(edgeApi('a', `/accounts/${email}/numbers/${enc(uri)}`), {
       method: 'POST',
       headers: { ...admin(), ...json },
@@ -381,10 +381,8 @@ describe('Ellis API through the local cloud', () => {
         new_private_id: 'false',
       }),
     })
-    expect(r.status).toBe(502)
-    const detail = (await body(r)).detail as Record<string, string>
-    expect(detail['Upstream error']).toBe('404')
-    expect(detail['Upstream URL']).toContain('/associated_implicit_registration_sets')
+    expect(r.status).toBe(400)
+    expect(String((await body(r)).reason)).toContain('private_id')
     expect((await signedTo('a', 'homer', 'GET', simservsPath(uri))).status).toBe(404)
     expect((await signedTo('a', 'dime', 'GET', `/public/${enc(uri)}/service_profile`)).status).toBe(
       404
