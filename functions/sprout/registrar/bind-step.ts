@@ -16,8 +16,7 @@
  *    therefore costs two sequential store round trips.
  */
 import { SipError } from '../../../shared/sip/errors'
-import { Unavailable } from '../../../shared/vellum'
-import { HssError } from '../hss-client'
+import { hssToSip, storeToSip } from '../hss-errors'
 import { planNotifies } from '../reg-event/notifier'
 import type { SubscriptionData } from '../reg-event/subscription-model'
 import { isLive } from '../reg-event/subscription-model'
@@ -27,30 +26,6 @@ import { planBindings } from './binding-plan'
 import { irsOf } from './irs'
 import { need, type RegisterStep } from './register-context'
 import type { BindingPop } from './registrar-timers'
-
-export function hssToSip(err: unknown): never {
-  if (err instanceof HssError) {
-    const reason =
-      err.sipStatus === 403
-        ? 'Forbidden'
-        : err.sipStatus === 504
-          ? 'Server Time-out'
-          : err.sipStatus === 400
-            ? 'Bad Request'
-            : 'Server Internal Error'
-    throw new SipError(err.sipStatus, reason, { cause: err })
-  }
-  throw err
-}
-
-export function storeToSip(err: unknown): never {
-  if (err instanceof Unavailable)
-    throw new SipError(503, 'Service Unavailable (registration store unreachable)', {
-      retryAfter: 5,
-      cause: err,
-    })
-  throw err
-}
 
 export function bindingPop(aor: string, b: Binding): BindingPop {
   return {

@@ -5,8 +5,8 @@
  * step becomes the response (with its headers and Retry-After).
  */
 import type { SipRequest } from '../../../shared/sip'
-import { digestAuth } from '../auth/digest-auth'
 import { bind } from './bind-step'
+import { digestAuth } from './digest-auth'
 import { parseRegistration } from './parse-registration'
 import { composeSteps, type RegisterContext, type RegisterStep } from './register-context'
 import type { RegistrarServices } from './registrar-services'

@@ -1,5 +1,5 @@
 /**
- * @module sprout/auth/digest-auth
+ * @module sprout/registrar/digest-auth
  * The digest-auth step of REGISTER processing (clearwater-interfaces §5.2; RFC 3261 §22.4,
  * RFC 7616, RFC 8760 for SHA-256):
  * - no credentials (or an empty `response`, as IMS clients send first): a stateless challenge
@@ -17,45 +17,23 @@
  * - a wrong response: 403, the failure counted per source and identity, the HSS told
  *   `dereg-auth-failed`;
  * - success: the nonce's count is recorded in the bind step's write round.
- * Homestead 503/504/unreachable → 504, a store outage → 503. Unlike Clearwater, an unanswered
+ * Homestead 503/504/unreachable → 504, a store outage → 503 (hss-errors.ts). Unlike Clearwater, an unanswered
  * challenge is not reported to the HSS (AUTHENTICATION_TIMEOUT): it left no state to time out.
  */
 
 import type { DigestParams } from '../../../shared/sip/auth-header'
 import { SipError } from '../../../shared/sip/errors'
-import { Unavailable } from '../../../shared/vellum'
-import { type DigestVector, HssError } from '../hss-client'
-import type { ParsedRegistration } from '../registrar/parse-registration'
-import type { RegisterContext, RegisterStep } from '../registrar/register-context'
-import { need } from '../registrar/register-context'
-import type { RegistrarServices } from '../registrar/registrar-services'
-import { challengeHeader, digestResponse, randomToken, safeEqual } from './digest-math'
-import { mintNonce, openNonce } from './nonce'
-import { acceptedUse, judgeNonceUse, nonceUseField, precheckNonceUse } from './nonce-uses'
+import { challengeHeader, digestResponse, randomToken, safeEqual } from '../auth/digest-math'
+import { mintNonce, openNonce } from '../auth/nonce'
+import { acceptedUse, judgeNonceUse, nonceUseField, precheckNonceUse } from '../auth/nonce-uses'
+import type { DigestVector } from '../hss-client'
+import { hssToSip, storeToSip } from '../hss-errors'
+import type { ParsedRegistration } from './parse-registration'
+import type { RegisterContext, RegisterStep } from './register-context'
+import { need } from './register-context'
+import type { RegistrarServices } from './registrar-services'
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256'
-
-function hssFailure(err: unknown): never {
-  if (err instanceof HssError) {
-    const reason =
-      err.sipStatus === 403
-        ? 'Forbidden'
-        : err.sipStatus === 504
-          ? 'Server Time-out'
-          : 'Server Internal Error'
-    throw new SipError(err.sipStatus, reason, { cause: err })
-  }
-  throw err
-}
-
-function storeFailure(err: unknown): never {
-  if (err instanceof Unavailable)
-    throw new SipError(503, 'Service Unavailable (registration store unreachable)', {
-      retryAfter: 5,
-      cause: err,
-    })
-  throw err
-}
 
 /** The client source failures are counted against: the edge's client address, else the flow. */
 export function clientSource(svc: RegistrarServices, reg: ParsedRegistration): string {
@@ -165,14 +143,14 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
   // source's failure counters. A refused source is answered before the HSS is asked anything.
   ctx.speculative = svc.aors.read(reg.impu)
   ctx.speculative.catch(() => undefined)
-  if (await svc.limiter.blocked(impi, source).catch(storeFailure))
+  if (await svc.limiter.blocked(impi, source).catch(storeToSip))
     throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
       retryAfter: svc.limiter.retryAfterSeconds,
     })
   // The HSS's digest AV (which checks that the IMPI may register the IMPU), alongside the AoR.
   const vector: Promise<DigestVector> = hss.digestVector(impi, reg.impu)
   vector.catch(() => undefined)
-  const state = await ctx.speculative.catch(storeFailure)
+  const state = await ctx.speculative.catch(storeToSip)
   const verdict = judgeNonceUse({
     nonce: answer.nonce,
     issuedMs: opened.issuedMs,
@@ -185,7 +163,7 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     log.info('stale digest nonce', { impi, why: verdict.why })
     return challenge(svc, reg, { stale: true })
   }
-  const av = await vector.catch(hssFailure)
+  const av = await vector.catch(hssToSip)
   // The HSS's realm is the one the password was provisioned in (RFC 7616 §3.3).
   if (av.realm !== answer.realm) return challenge(svc, reg, { stale: true, realm: av.realm })
   const ha1 = answer.algorithm === 'SHA-256' ? av.ha1Sha256 : av.ha1
