@@ -11,9 +11,10 @@
  *   any token exists.
  * No mailer ever writes a message's text or link to the log: a recovery link is a credential.
  */
+
+import type { Fetch } from '../../shared/hop/fetch'
 import type { Logger } from '../../shared/log/logger'
 import type { RegionalKv } from '../../shared/vellum'
-import type { OutboundFetch } from './ellis-deps'
 import { hmacSha256, toBase64Url } from './secrets'
 
 export interface MailMessage {
@@ -80,7 +81,7 @@ export class WebhookMailer implements Mailer {
   constructor(
     private readonly url: string,
     private readonly secret: string,
-    private readonly fetch: OutboundFetch,
+    private readonly fetch: Fetch,
     private readonly log: Logger,
     private readonly now: () => number
   ) {}

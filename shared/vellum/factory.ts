@@ -9,7 +9,6 @@ import type { Clock } from '../config/clock'
 import type { FunctionEnv } from '../config/function-env'
 import type { Logger } from '../log/logger'
 import type { StoreClients } from './clients'
-import type { Vellum } from './index'
 import { UpstashRegionalKv } from './kv-upstash'
 import { type KvCounters, newKvCounters } from './regional-kv'
 import { RoundTrips } from './round-trips'
@@ -18,6 +17,7 @@ import type { PopDeps } from './timer-pop'
 import { PreciseTierClient } from './timer-precise-client'
 import type { ScheduleSettings, ScheduleTarget } from './timer-schedules'
 import { TieredTimerService } from './timers-tiered'
+import type { Vellum } from './vellum'
 
 export interface VellumOptions {
   /** Count into this counter (default: a fresh one per call). */

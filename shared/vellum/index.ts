@@ -8,13 +8,11 @@
  */
 import type { Clock } from '../config/clock'
 import { systemClock } from '../config/clock'
-import type { GlobalTable } from './global-table'
 import { MemoryRegionalKv } from './memory-kv'
 import { MemoryGlobalTable } from './memory-table'
 import { MemoryTimerService } from './memory-timers'
-import type { RegionalKv } from './regional-kv'
 import { RoundTrips, type StoreKind } from './round-trips'
-import type { TimerService } from './timer-service'
+import type { Vellum } from './vellum'
 
 export * from './errors'
 export { createVellum, kvCountersFor, type VellumOptions, vellumFor } from './factory'
@@ -27,13 +25,7 @@ export * from './regional-kv'
 export * from './round-trips'
 export * from './timer-service'
 
-export interface Vellum {
-  table: GlobalTable
-  kv: RegionalKv
-  timers: TimerService
-  /** This request's store round trips (calls and sequential depth). */
-  roundTrips: RoundTrips
-}
+export type { Vellum } from './vellum'
 
 export interface MemoryVellum extends Vellum {
   table: MemoryGlobalTable
