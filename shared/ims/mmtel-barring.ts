@@ -15,6 +15,8 @@
  * no roaming), a rule carrying `rule-deactivated` never matches, and a condition the model does
  * not interpret makes the rule not match rather than widen it (see simservs-model `other`).
  */
+
+import { withinValidity } from './rule-validity'
 import type { BarringService, IdentityCondition, RuleConditions } from './simservs-model'
 
 export interface BarringContext {
@@ -57,14 +59,6 @@ function identityMatches(cond: IdentityCondition, party: string | undefined): bo
   })
 }
 
-function validityHolds(periods: RuleConditions['validity'], now: number): boolean {
-  return periods.some((v) => {
-    const from = Date.parse(v.from)
-    const until = Date.parse(v.until)
-    return Number.isFinite(from) && Number.isFinite(until) && from <= now && now < until
-  })
-}
-
 /** Whether a barring rule's conditions all hold for this call. */
 export function barringRuleMatches(c: RuleConditions, ctx: BarringContext): boolean {
   if (c.ruleDeactivated || c.roaming || c.internationalExHC || c.other.length > 0) return false
@@ -74,7 +68,7 @@ export function barringRuleMatches(c: RuleConditions, ctx: BarringContext): bool
   if (c.anonymous && !ctx.anonymous) return false
   if (c.communicationDiverted && !ctx.diverted) return false
   if (c.identity && !identityMatches(c.identity, ctx.otherParty)) return false
-  if (c.validity.length > 0 && !validityHolds(c.validity, ctx.now)) return false
+  if (c.validity.length > 0 && !withinValidity(c.validity, ctx.now)) return false
   if (c.media.some((m) => !ctx.media.includes(m.toLowerCase()))) return false
   return true
 }

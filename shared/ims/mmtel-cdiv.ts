@@ -22,6 +22,8 @@
  * `rule-deactivated`, roaming/international conditions or conditions the model does not
  * interpret never fires.
  */
+
+import { withinValidity } from './rule-validity'
 import type { CdivRule, CdivService, RuleConditions } from './simservs-model'
 
 export type CdivCondition = 'busy' | 'not-registered' | 'no-answer' | 'not-reachable'
@@ -99,12 +101,7 @@ function otherConditionsHold(c: RuleConditions, ctx: CdivContext): boolean {
     const caller = ctx.caller?.toLowerCase()
     if (!caller || !c.identity.one.some((id) => id.toLowerCase() === caller)) return false
   }
-  if (c.validity.length > 0) {
-    const ok = c.validity.some(
-      (v) => Date.parse(v.from) <= ctx.now && ctx.now < Date.parse(v.until)
-    )
-    if (!ok) return false
-  }
+  if (c.validity.length > 0 && !withinValidity(c.validity, ctx.now)) return false
   return c.media.every((m) => ctx.media.includes(m.toLowerCase()))
 }
 
