@@ -11,7 +11,7 @@
  */
 import type { Context, Hono } from 'hono'
 import { type FunctionUrls, isRegion, peerOf, type Region } from '../shared/config/regions'
-import { signRequest } from '../shared/hop/signature'
+import { signedInit } from '../shared/hop/signed-fetch'
 import type { EdgeEnv } from './env'
 
 /** Longest an API request may take in one region before the other region is tried. */
@@ -84,18 +84,16 @@ export async function proxyApi(c: EdgeContext): Promise<Response> {
   let lastError = ''
   for (const region of [home, peerOf(home)]) {
     const target = `${functionUrls(env)[region].ellis}${url.pathname}${url.search}`
-    const headers = new Headers(base)
-    for (const [k, v] of Object.entries(
-      await signRequest(env.HOP_SECRET, method, target, body, { headers })
-    ))
-      headers.set(k, v)
+    const init = await signedInit(env.HOP_SECRET, target, {
+      method,
+      headers: new Headers(base),
+      redirect: 'manual',
+      body,
+    })
     try {
       const res = await fetch(target, {
-        method,
-        headers,
-        redirect: 'manual',
+        ...init,
         signal: AbortSignal.timeout(API_PROXY_TIMEOUT_MS),
-        ...(body ? { body } : {}),
       })
       const out = new Response(res.body, res)
       out.headers.set('x-edgewater-region', region)

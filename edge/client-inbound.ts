@@ -13,6 +13,7 @@ import {
   functionHost,
   HOP_TRANSPORT,
 } from '../shared/hop/internal-addresses'
+import { hopFailureStatus } from '../shared/hop/sip-over-http'
 import {
   buildResponse,
   parseErrorResponse,
@@ -21,6 +22,7 @@ import {
   tryParseMessage,
 } from '../shared/sip'
 import { contactInstance } from '../shared/sip/contact'
+import { DIALOG_CREATING } from '../shared/sip/dialog-methods'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import type { NameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
@@ -29,9 +31,6 @@ import type { FlowIo } from './flow-io'
 import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
 import { checkRequest } from './sanity'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
-
-/** Methods that create a dialog and so get the edge's Record-Route (RFC 3261 §16.6 item 4). */
-const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'])
 
 export async function fromClient(io: FlowIo, text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text).length
@@ -213,13 +212,8 @@ async function deliver(
   })
   // The request still carries the edge's Via on top; the answer goes to the client without it.
   req.shift('via')
-  const reason =
-    r.sipStatus === 430
-      ? 'Flow Failed'
-      : r.sipStatus === 408
-        ? 'Request Timeout'
-        : 'Service Unavailable'
-  io.toClient(reply(io, req, r.sipStatus, reason))
+  const failed = hopFailureStatus(r)
+  io.toClient(reply(io, req, failed.status, failed.reason))
 }
 
 /**

@@ -8,6 +8,7 @@
 import { EDGE_HOST, FLOW_VIA_PARAM } from '../shared/hop/internal-addresses'
 import { buildResponse, tryParseMessage } from '../shared/sip'
 import { contactExpires, contactInstance } from '../shared/sip/contact'
+import { DIALOG_CREATING } from '../shared/sip/dialog-methods'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import { type NameAddr, serializeNameAddr } from '../shared/sip/name-addr'
 import { getParam } from '../shared/sip/params'
@@ -16,8 +17,6 @@ import { branchToClient, dialogToken, inDialogRefusal, popOwnRoutes } from './fl
 import type { FlowIo } from './flow-io'
 import { MAX_IDENTITIES, MAX_SERVICE_ROUTES, takePendingRegister } from './flow-state'
 import { identityKey, stripTowardClient } from './trust-boundary'
-
-const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'])
 
 export type DeliveryOutcome = { status: 202 } | { status: 400; reason: string }
 

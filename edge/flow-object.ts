@@ -13,7 +13,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { isRegion } from '../shared/config/regions'
 import { mintFlowToken } from '../shared/hop/flow-token'
 import { createResolver } from '../shared/hop/resolver'
-import { signRequest } from '../shared/hop/signature'
+import { signedFetch } from '../shared/hop/signed-fetch'
 import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
 import { CLIENT_ADDRESS_HEADER, gateRequest, releaseFlow } from './address-gate'
@@ -196,12 +196,9 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     for (const region of [att.state.home, att.state.home === 'a' ? 'b' : 'a'] as const) {
       const url = `${cfg.functionUrls[region].sprout}${path}`
       try {
-        const res = await fetch(url, {
+        const res = await signedFetch((u, i) => fetch(u, i), cfg.hopSecret, url, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(await signRequest(cfg.hopSecret, 'POST', url, body)),
-          },
+          headers: { 'content-type': 'application/json' },
           body,
           signal: AbortSignal.timeout(cfg.upstreamTimeoutMs),
         })

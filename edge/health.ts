@@ -7,7 +7,7 @@
  * functions five requests per isolate per period, however often it is hit.
  */
 import { FUNCTIONS, type FunctionUrls, isRegion } from '../shared/config/regions'
-import { signRequest } from '../shared/hop/signature'
+import { signedFetch } from '../shared/hop/signed-fetch'
 import type { EdgeEnv } from './env'
 
 export async function edgeHealth(
@@ -22,8 +22,9 @@ export async function edgeHealth(
     FUNCTIONS.map(async (fn) => {
       const url = `${urls[region][fn]}/healthz`
       try {
-        const headers = await signRequest(env.HOP_SECRET, 'GET', url, null)
-        const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
+        const res = await signedFetch((u, i) => fetch(u, i), env.HOP_SECRET, url, {
+          signal: AbortSignal.timeout(timeoutMs),
+        })
         const detail = await res.json().catch(() => null)
         return [fn, { ok: res.ok, status: res.status, detail }] as const
       } catch (err) {

@@ -6,10 +6,11 @@
  * (TS 32.299 §6.2): a Result-Code other than 2001 is a rejection, and 5002 on an INTERIM means
  * the CDF no longer knows the session (Ralf then forgets it). Failures are reported, not thrown.
  */
+
+import type { Fetch } from '../../shared/hop/fetch'
 import type { Logger } from '../../shared/log/logger'
 import type { CdfStatus } from './cdr-store'
 import { OUTBOUND_TIMEOUT_MS } from './dime-config'
-import type { OutboundFetch } from './dime-deps'
 
 /** DIAMETER_SUCCESS and DIAMETER_UNKNOWN_SESSION_ID (RFC 6733 §7.1). */
 export const DIAMETER_SUCCESS = 2001
@@ -26,7 +27,7 @@ export interface CdfAnswer {
 export class CdfClient {
   constructor(
     private readonly url: string | undefined,
-    private readonly fetch: OutboundFetch,
+    private readonly fetch: Fetch,
     private readonly log: Logger
   ) {}
 

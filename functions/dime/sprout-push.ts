@@ -9,11 +9,12 @@
  * route not deployed) or any other failure is logged, and the outcome is returned for tests and
  * counters.
  */
-import { signRequest } from '../../shared/hop/signature'
+
+import type { Fetch } from '../../shared/hop/fetch'
+import { signedInit } from '../../shared/hop/signed-fetch'
 import { imsSubscriptionDocument } from '../../shared/ims/ims-subscription'
 import type { Logger } from '../../shared/log/logger'
 import { OUTBOUND_TIMEOUT_MS } from './dime-config'
-import type { OutboundFetch } from './dime-deps'
 
 export type PushKind = 'deregister' | 'profile'
 
@@ -34,7 +35,7 @@ export class SproutPush {
   constructor(
     private readonly sproutUrl: string,
     private readonly hopSecret: string,
-    private readonly fetch: OutboundFetch,
+    private readonly fetch: Fetch,
     private readonly log: Logger
   ) {}
 
@@ -44,16 +45,15 @@ export class SproutPush {
     url: string,
     body: string
   ): Promise<PushOutcome> {
-    const headers = {
-      ...(await signRequest(this.hopSecret, method, url, body)),
-      'content-type': 'application/json',
-    }
+    const init = await signedInit(this.hopSecret, url, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
     let status = 0
     try {
       const res = await this.fetch(url, {
-        method,
-        headers,
-        body,
+        ...init,
         signal: AbortSignal.timeout(OUTBOUND_TIMEOUT_MS),
       })
       status = res.status

@@ -7,16 +7,16 @@
  * from `c.get('services')`; unit tests pass in-memory stores and a fake fetch), so no handler
  * builds a client itself.
  */
+
 import type { Context } from 'hono'
 import type { Clock } from '../../shared/config/clock'
+import type { Fetch } from '../../shared/hop/fetch'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import type { Logger } from '../../shared/log/logger'
 import type { GlobalTable, RegionalKv } from '../../shared/vellum'
 import type { EllisConfig, ShardDomain } from './ellis-config'
 import type { Mailer } from './mailer'
 import type { ThrottleConfig } from './throttle-config'
-
-export type OutboundFetch = (url: string, init: RequestInit) => Promise<Response>
 
 /** One shard's owner record as last read (see shard-directory.ts). */
 export interface ShardRecord {
@@ -48,7 +48,7 @@ export interface EllisDeps {
   config: EllisConfig
   /** Login and sign-up abuse limits (throttle-config.ts). */
   throttle: ThrottleConfig
-  fetch: OutboundFetch
+  fetch: Fetch
   mailer: Mailer
   isolate: IsolateState
   /** Runs work after the response where the runtime allows it (workerd `waitUntil`). */

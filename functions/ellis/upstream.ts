@@ -6,9 +6,10 @@
  * {@link Unreachable}; an unexpected status becomes an {@link UpstreamError} (502 with the
  * upstream status, URL and reason, clearwater-interfaces §1.2).
  */
-import { signRequest } from '../../shared/hop/signature'
+
+import type { Fetch } from '../../shared/hop/fetch'
+import { signedInit } from '../../shared/hop/signed-fetch'
 import { UpstreamError } from './api-errors'
-import type { OutboundFetch } from './ellis-deps'
 
 export interface UpstreamResult {
   status: number
@@ -37,23 +38,13 @@ export interface SignedClient {
   ): Promise<UpstreamResult>
 }
 
-export function signedClient(
-  fetchFn: OutboundFetch,
-  hopSecret: string,
-  timeoutMs: number
-): SignedClient {
+export function signedClient(fetchFn: Fetch, hopSecret: string, timeoutMs: number): SignedClient {
   return {
     async call(method, url, body, headers = {}) {
-      const sig = await signRequest(hopSecret, method, url, body ?? null, { headers })
+      const init = await signedInit(hopSecret, url, { method, headers, redirect: 'manual', body })
       let res: Response
       try {
-        res = await fetchFn(url, {
-          method,
-          headers: { ...headers, ...sig },
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-          ...(body !== undefined ? { body } : {}),
-        })
+        res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
       } catch (err) {
         throw new Unreachable(url, { cause: err })
       }

@@ -7,8 +7,10 @@
  * for the trusted zone and go to the local region's Dime, then to the other region's when the
  * local one fails at the transport or answers 5xx (a dead region must not lock users out).
  */
+
 import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
-import { signRequest } from '../../shared/hop/signature'
+import type { Fetch } from '../../shared/hop/fetch'
+import { signedFetch } from '../../shared/hop/signed-fetch'
 import type { Logger } from '../../shared/log/logger'
 
 export interface DigestSecret {
@@ -31,8 +33,6 @@ export class DirectoryUnavailable extends Error {
   override name = 'DirectoryUnavailable'
 }
 
-export type Fetch = (url: string, init: RequestInit) => Promise<Response>
-
 export interface DimeClientOptions {
   region: Region
   urls: FunctionUrls
@@ -52,10 +52,9 @@ export function createDimeClient(o: DimeClientOptions): SubscriberDirectory {
     for (const region of [o.region, peerOf(o.region)]) {
       const url = `${o.urls[region].dime.replace(/\/$/, '')}${path}`
       try {
-        const headers = await signRequest(o.hopSecret, 'GET', url, null)
-        const res = await doFetch(url, {
+        const res = await signedFetch(doFetch, o.hopSecret, url, {
           method: 'GET',
-          headers: { ...headers, accept: 'application/json' },
+          headers: { accept: 'application/json' },
           signal: AbortSignal.timeout(timeoutMs),
         })
         // 400: an identity Dime can never hold (longer than its limit) is as unknown as a 404.

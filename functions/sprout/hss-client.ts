@@ -10,8 +10,10 @@
  * registrations. Failures become {@link HssError} with the SIP status Sprout answers
  * (sm_sip_mapping.cpp): 404 → 403, 503/504/unreachable → 504, 500 → 500.
  */
+
 import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
-import { signRequest } from '../../shared/hop/signature'
+import type { Fetch } from '../../shared/hop/fetch'
+import { signedFetch } from '../../shared/hop/signed-fetch'
 import { parseRegDataXml, type RegData } from '../../shared/ims/reg-data-xml'
 import type { Logger } from '../../shared/log/logger'
 
@@ -53,8 +55,6 @@ export interface HssClient {
   putRegData(impu: string, reqtype: RegDataReqType, impi?: string): Promise<RegData>
 }
 
-export type Fetch = (url: string, init: RequestInit) => Promise<Response>
-
 export interface HssClientOptions {
   region: Region
   urls: FunctionUrls
@@ -79,13 +79,10 @@ export function createHssClient(o: HssClientOptions): HssClient {
     for (const region of [o.region, peerOf(o.region)]) {
       const url = `${o.urls[region].dime.replace(/\/+$/, '')}${path}`
       try {
-        const res = await doFetch(url, {
+        const res = await signedFetch(doFetch, o.hopSecret, url, {
           method,
-          headers: {
-            ...(await signRequest(o.hopSecret, method, url, body ?? null)),
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body !== undefined ? { body } : {}),
+          headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+          body,
           signal: AbortSignal.timeout(o.timeoutMs),
         })
         if (res.status < 500) return res

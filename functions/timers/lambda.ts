@@ -8,7 +8,7 @@
  */
 
 import { parseFunctionEnv } from '../../shared/config/function-env'
-import { signRequest } from '../../shared/hop/signature'
+import { signedInit } from '../../shared/hop/signed-fetch'
 import { lambdaHandler } from '../../shared/http/lambda-entry'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
 import app from './app'
@@ -25,14 +25,14 @@ export const handler = async (event: unknown, context: unknown) => {
   const body = JSON.stringify(event)
   const secret = env.HOP_SECRET
   const res = await app.fetch(
-    new Request(url, {
-      method: 'POST',
-      headers: {
-        ...(await signRequest(secret, 'POST', url, body)),
-        'content-type': 'application/json',
-      },
-      body,
-    }),
+    new Request(
+      url,
+      await signedInit(secret, url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    ),
     { ...process.env }
   )
   const text = await res.text()

@@ -11,7 +11,7 @@
  */
 import type { FunctionUrls, Region } from '../config/regions'
 import { REGIONS } from '../config/regions'
-import { signRequest } from '../hop/signature'
+import { signedFetch } from '../hop/signed-fetch'
 import { CALLBACK_TIMEOUT_MS, SEQUENCE_HEADER } from './timer-service'
 
 export interface CallbackResult {
@@ -36,14 +36,12 @@ export async function deliverPop(o: DeliverOptions): Promise<CallbackResult> {
   const t0 = Date.now()
   const f = o.fetch ?? fetch
   try {
-    const headers = {
-      ...(await signRequest(o.secret, 'POST', o.uri, o.opaque)),
-      'content-type': 'application/octet-stream',
-      [SEQUENCE_HEADER]: String(o.seq),
-    }
-    const res = await f(o.uri, {
+    const res = await signedFetch(f, o.secret, o.uri, {
       method: 'POST',
-      headers,
+      headers: {
+        'content-type': 'application/octet-stream',
+        [SEQUENCE_HEADER]: String(o.seq),
+      },
       body: o.opaque,
       signal: AbortSignal.timeout(o.timeoutMs ?? CALLBACK_TIMEOUT_MS),
     })

@@ -5,7 +5,7 @@
  * its single alarm for the earliest. The edge route `POST /internal/timers/<shard>` checks the
  * trusted-zone signature and forwards to the shard object; the body is a {@link PreciseCommand}.
  */
-import { signRequest } from '../hop/signature'
+import { signedFetch } from '../hop/signed-fetch'
 import { StoreError, Unavailable } from './errors'
 import { shardOf } from './keys'
 import type { RoundTrips } from './round-trips'
@@ -45,12 +45,9 @@ export class PreciseTierClient {
     let res: Response
     try {
       res = await this.rt.track('edge', `precise-${cmd.op}`, async () =>
-        this.fetchImpl(url, {
+        signedFetch(this.fetchImpl, this.secret, url, {
           method: 'POST',
-          headers: {
-            ...(await signRequest(this.secret, 'POST', url, body)),
-            'content-type': 'application/json',
-          },
+          headers: { 'content-type': 'application/json' },
           body,
           signal: AbortSignal.timeout(this.timeoutMs),
         })

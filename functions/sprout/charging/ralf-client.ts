@@ -8,7 +8,7 @@
  * The CCF comes from the HSS's charging addresses, or `CDF_IDENTITY` when it names none.
  */
 import { peerOf } from '../../../shared/config/regions'
-import { signRequest } from '../../../shared/hop/signature'
+import { signedFetch } from '../../../shared/hop/signed-fetch'
 import { type AccountingRecordType, buildAcr } from '../../../shared/ims/acr-build'
 import type { RoutingDeps } from '../routing/routing-deps'
 import type { ChargingInfo } from '../routing/tx-model'
@@ -28,12 +28,9 @@ async function post(d: RoutingDeps, callId: string, body: string): Promise<void>
   for (const region of [d.region, peerOf(d.region)]) {
     const url = `${d.functionUrls[region].dime.replace(/\/+$/, '')}/call-id/${encodeURIComponent(callId)}`
     try {
-      const res = await d.fetch(url, {
+      const res = await signedFetch(d.fetch, d.hopSecret, url, {
         method: 'POST',
-        headers: {
-          ...(await signRequest(d.hopSecret, 'POST', url, body)),
-          'content-type': 'application/json',
-        },
+        headers: { 'content-type': 'application/json' },
         body,
         signal: AbortSignal.timeout(2_000),
       })

@@ -10,12 +10,15 @@
  * answered as the hop says (430 a gone flow, 408, 503) and goes through the record like any
  * response.
  */
+
+import { hopFailureStatus } from '../../../shared/hop/sip-over-http'
 import { requestSessionExpires } from '../../../shared/ims/session-timer'
 import { parseMessage, type SipRequest } from '../../../shared/sip'
+import { DIALOG_CREATING } from '../../../shared/sip/dialog-methods'
 import { respondTo } from '../sip-build'
 import type { GenPlan } from './pipeline'
 import type { RoutingDeps } from './routing-deps'
-import { answerStored, DIALOG_CREATING, sproutVia } from './sip-ops'
+import { answerStored, sproutVia } from './sip-ops'
 import { forkBranch } from './tx-keys'
 import type { ForkInfo, GenInfo, TxCreate, TxEvent } from './tx-model'
 import { foldRecord } from './tx-state'
@@ -143,12 +146,7 @@ export async function sendGeneration(o: SendGeneration): Promise<boolean> {
     requests.map(async (req, i) => {
       const r = await d.sender.request(req)
       if (r.ok || req.method === 'ACK') return
-      const reason =
-        r.sipStatus === 430
-          ? 'Flow Failed'
-          : r.sipStatus === 408
-            ? 'Request Timeout'
-            : 'Service Unavailable'
+      const { reason } = hopFailureStatus(r)
       const res = respondTo(parseMessage(req.toString()) as SipRequest, r.sipStatus, reason)
       await o.onHopFailure(g, i, r.sipStatus, res.toString())
     })

@@ -10,6 +10,7 @@
  * Edgewater's internal addresses (404 otherwise). An ACK for a non-2xx final belongs to a
  * transaction of Sprout's own and stops here (§17.2.1).
  */
+import { hopFailureStatus } from '../../../shared/hop/sip-over-http'
 import type { SipRequest } from '../../../shared/sip'
 import { respondTo } from '../sip-build'
 import { applySessionTimer } from './forwarder'
@@ -43,11 +44,6 @@ export async function forwardStateless(d: RoutingDeps, req: SipRequest): Promise
   const r = await d.sender.request(req)
   if (r.ok || method === 'ACK') return
   req.shift('via')
-  const reason =
-    r.sipStatus === 430
-      ? 'Flow Failed'
-      : r.sipStatus === 408
-        ? 'Request Timeout'
-        : 'Service Unavailable'
-  await answer(r.sipStatus, reason)
+  const failed = hopFailureStatus(r)
+  await answer(failed.status, failed.reason)
 }

@@ -9,10 +9,11 @@
  */
 import type { RawEnv } from '../../../shared/config/function-env'
 import type { FunctionUrls } from '../../../shared/config/regions'
+import type { Fetch } from '../../../shared/hop/fetch'
 import { functionHost } from '../../../shared/hop/internal-addresses'
 import { createResolver } from '../../../shared/hop/resolver'
 import { createSimservsReader, type SimservsReader } from '../../../shared/simservs/simservs-reader'
-import { createHssClient, type Fetch, type HssClient } from '../hss-client'
+import { createHssClient, type HssClient } from '../hss-client'
 import { AorStore } from '../registrar/aor-store'
 import type { SproutContext, SproutDeps } from '../sprout-deps'
 import { scscfUri } from '../sprout-deps'

@@ -13,6 +13,7 @@ import {
   serializeNameAddr,
 } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
+import { DIALOG_CREATING } from '../../../shared/sip/dialog-methods'
 import { getParam, hasParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
 import { respondTo } from '../sip-build'
@@ -44,9 +45,6 @@ export function topRecordRouteIsOurs(req: SipRequest, host: string): boolean {
     rr !== undefined && rr.uri.kind === 'sip' && rr.uri.host.toLowerCase() === host.toLowerCase()
   )
 }
-
-/** Methods whose requests create dialogs, so Record-Route matters (RFC 3261 §16.6 step 4). */
-export const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'])
 
 /**
  * A copy of `req` for one next hop (RFC 3261 §16.6): new Request-URI and Route set, Sprout's Via
