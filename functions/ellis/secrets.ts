@@ -5,6 +5,7 @@
  * and HMAC, and the SIP password generator of clearwater-interfaces §1.4: 48 random bits written
  * in base 50 over the alphabet that avoids look-alike characters (9 characters).
  */
+import { fromBase64Url, toBase64Url } from '../../shared/hop/base64url'
 
 const encoder = new TextEncoder()
 
@@ -22,23 +23,7 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   return b
 }
 
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
-}
-
-export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
-  try {
-    const bin = atob(text.replaceAll('-', '+').replaceAll('_', '/'))
-    const out = new Uint8Array(bin.length)
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-    return out
-  } catch {
-    return undefined
-  }
-}
+export { fromBase64Url, toBase64Url }
 
 export const toHex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')

@@ -9,6 +9,7 @@
  * successful write is written through to the MMTEL cache.
  */
 import type { Clock } from '../../shared/config/clock'
+import { toBase64Url } from '../../shared/hop/base64url'
 import type { SimservsModel } from '../../shared/ims/simservs-model'
 import { type ConditionalHeaders, evaluatePreconditions } from '../../shared/ims/xcap-preconditions'
 import type { Logger } from '../../shared/log/logger'
@@ -35,9 +36,7 @@ const encoder = new TextEncoder()
 /** A strong ETag: 128 bits of SHA-256 of the stored bytes, base64url, quoted. */
 export async function entityTag(xml: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(xml)))
-  let bin = ''
-  for (const b of d.subarray(0, 16)) bin += String.fromCharCode(b)
-  return `"${btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`
+  return `"${toBase64Url(d.subarray(0, 16))}"`
 }
 
 function hasPreconditions(h: ConditionalHeaders): boolean {

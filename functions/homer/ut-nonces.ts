@@ -12,6 +12,7 @@
  * gets in once. The key lives until the nonce expires, plus a grace period.
  */
 import type { Clock } from '../../shared/config/clock'
+import { fromBase64Url, toBase64Url } from '../../shared/hop/base64url'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { UT_NONCE_GRACE_S, UT_NONCE_LIFETIME_S } from './homer-config'
 
@@ -26,22 +27,6 @@ export const utNonceUseKey = (nonce: string, nc: number) => `homer:ut-nc:${nonce
 const RANDOM_BYTES = 12
 const MAC_BYTES = 16
 const NONCE_BYTES = 8 + RANDOM_BYTES + MAC_BYTES
-
-function toB64Url(bytes: Uint8Array): string {
-  let bin = ''
-  for (const x of bytes) bin += String.fromCharCode(x)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-function fromB64Url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined
-  try {
-    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
 
 const keys = new Map<string, Promise<CryptoKey>>()
 
@@ -94,12 +79,12 @@ export class UtNonces {
     const out = new Uint8Array(NONCE_BYTES)
     out.set(body)
     out.set(await mac(this.secret, body), body.length)
-    return toB64Url(out)
+    return toBase64Url(out)
   }
 
   /** Whether `nonce` is one of Homer's, and whether it has expired (no store access). */
   async check(nonce: string): Promise<NonceCheck> {
-    const raw = nonce.length <= 64 ? fromB64Url(nonce) : undefined
+    const raw = nonce.length <= 64 ? fromBase64Url(nonce) : undefined
     if (!raw || raw.length !== NONCE_BYTES) return { state: 'invalid' }
     const body = raw.slice(0, 8 + RANDOM_BYTES)
     if (!sameBytes(await mac(this.secret, body), raw.subarray(8 + RANDOM_BYTES)))

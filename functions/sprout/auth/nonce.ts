@@ -17,6 +17,7 @@
  * rather than merely stale. The key is derived from the trusted-zone secret with its own label,
  * so the nonce key is never the hop-signing key itself. Verification is constant-time.
  */
+import { fromBase64Url, toBase64Url } from '../../../shared/hop/base64url'
 
 const ISSUED = 6
 const RANDOM = 8
@@ -73,22 +74,6 @@ async function mac(key: CryptoKey, ...parts: Array<string | Uint8Array>): Promis
 
 const identityTag = async (key: CryptoKey, impi: string, impu: string) =>
   (await mac(key, 'id', impi, impu)).slice(0, ID_TAG)
-
-function toBase64Url(b: Uint8Array): string {
-  let s = ''
-  for (const x of b) s += String.fromCharCode(x)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-function fromBase64Url(s: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(s)) return undefined
-  try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'))
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
