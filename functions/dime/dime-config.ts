@@ -9,7 +9,8 @@
  * live here too.
  */
 import { z } from 'zod'
-import { ConfigError, type FunctionEnv, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { FunctionEnv, RawEnv } from '../../shared/config/function-env'
 import {
   DEFAULT_IFC_PATTERN_LIMITS,
   type IfcPatternLimits,
@@ -81,34 +82,31 @@ export interface DimeConfig {
   ifcLimits: IfcPatternLimits
 }
 
-const cache = new WeakMap<object, DimeConfig>()
+const parseDimeConfig = parseCachedConfig(
+  dimeSchema,
+  'dime',
+  (d, _raw, env: FunctionEnv): DimeConfig => {
+    const urls = env.FUNCTION_URLS[env.REGION]
+    const cfg: DimeConfig = {
+      region: env.REGION,
+      homeDomain: env.HOME_DOMAIN,
+      hopSecret: env.HOP_SECRET,
+      sproutUrl: urls.sprout.replace(/\/$/, ''),
+      dimeUrl: urls.dime.replace(/\/$/, ''),
+      scscfUri: d.SCSCF_URI ?? `sip:scscf.${env.HOME_DOMAIN};transport=tcp`,
+      ...(d.CDF_URL ? { cdfUrl: d.CDF_URL } : {}),
+      chargingAddresses: { ccfs: d.CHARGING_CCFS, ecfs: d.CHARGING_ECFS },
+      listingPauseMs: d.DIME_LISTING_PAUSE_MS ?? DEFAULT_LISTING_PAUSE_MS,
+      ifcLimits: tightenedLimits({
+        ...(d.IFC_MAX_PATTERN_LENGTH ? { maxPatternLength: d.IFC_MAX_PATTERN_LENGTH } : {}),
+        ...(d.IFC_MAX_PATTERN_PROGRAM ? { maxProgramSize: d.IFC_MAX_PATTERN_PROGRAM } : {}),
+      }),
+    }
+    return cfg
+  }
+)
 
 /** Builds (once per raw bindings object) Dime's configuration; throws naming a bad setting. */
 export function dimeConfig(env: FunctionEnv, raw: RawEnv): DimeConfig {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const parsed = dimeSchema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid dime configuration: ${detail}`)
-  }
-  const d = parsed.data
-  const urls = env.FUNCTION_URLS[env.REGION]
-  const cfg: DimeConfig = {
-    region: env.REGION,
-    homeDomain: env.HOME_DOMAIN,
-    hopSecret: env.HOP_SECRET,
-    sproutUrl: urls.sprout.replace(/\/$/, ''),
-    dimeUrl: urls.dime.replace(/\/$/, ''),
-    scscfUri: d.SCSCF_URI ?? `sip:scscf.${env.HOME_DOMAIN};transport=tcp`,
-    ...(d.CDF_URL ? { cdfUrl: d.CDF_URL } : {}),
-    chargingAddresses: { ccfs: d.CHARGING_CCFS, ecfs: d.CHARGING_ECFS },
-    listingPauseMs: d.DIME_LISTING_PAUSE_MS ?? DEFAULT_LISTING_PAUSE_MS,
-    ifcLimits: tightenedLimits({
-      ...(d.IFC_MAX_PATTERN_LENGTH ? { maxPatternLength: d.IFC_MAX_PATTERN_LENGTH } : {}),
-      ...(d.IFC_MAX_PATTERN_PROGRAM ? { maxProgramSize: d.IFC_MAX_PATTERN_PROGRAM } : {}),
-    }),
-  }
-  cache.set(raw, cfg)
-  return cfg
+  return parseDimeConfig(raw, env)
 }

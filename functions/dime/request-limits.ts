@@ -15,7 +15,8 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { z } from 'zod'
-import { ConfigError, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { RawEnv } from '../../shared/config/function-env'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import { errorResponse } from './http-util'
 
@@ -41,22 +42,16 @@ const schema = z.object({
   DIME_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(350_000).optional(),
 })
 
-const cache = new WeakMap<object, RequestLimits>()
+const parseRequestLimits = parseCachedConfig(schema, 'dime', (data): RequestLimits => {
+  const limits = {
+    maxIdentityBytes: data.DIME_MAX_IDENTITY_BYTES ?? DEFAULT_MAX_IDENTITY_BYTES,
+    maxBodyBytes: data.DIME_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
+  }
+  return limits
+})
 
 export function requestLimits(raw: RawEnv): RequestLimits {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid dime configuration: ${detail}`)
-  }
-  const limits = {
-    maxIdentityBytes: parsed.data.DIME_MAX_IDENTITY_BYTES ?? DEFAULT_MAX_IDENTITY_BYTES,
-    maxBodyBytes: parsed.data.DIME_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES,
-  }
-  cache.set(raw, limits)
-  return limits
+  return parseRequestLimits(raw)
 }
 
 const encoder = new TextEncoder()

@@ -16,7 +16,8 @@
  * - `ELLIS_PORTAL_URL`: the portal's base URL for links in mail (default: the request's origin).
  */
 import { z } from 'zod'
-import { ConfigError, type FunctionEnv, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { FunctionEnv, RawEnv } from '../../shared/config/function-env'
 import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
 import { firstSecretProblem, isLocal } from '../../shared/config/secrets'
 
@@ -148,36 +149,35 @@ export interface EllisConfig {
   portalUrl: string | undefined
 }
 
-const cache = new WeakMap<object, EllisConfig>()
+const parseEllisConfig = parseCachedConfig(
+  ellisSchema,
+  'Ellis',
+  (o, _raw, env: FunctionEnv): EllisConfig => {
+    const config: EllisConfig = {
+      region: env.REGION,
+      peer: peerOf(env.REGION),
+      homeDomain: env.HOME_DOMAIN,
+      hopSecret: env.HOP_SECRET,
+      functionUrls: env.FUNCTION_URLS,
+      signupCode: env.SIGNUP_CODE,
+      apiKey: env.ELLIS_API_KEY,
+      cookieSecret: [
+        o.ELLIS_COOKIE_SECRET ?? `ellis-session-cookie:${env.HOP_SECRET}`,
+        ...(o.ELLIS_COOKIE_SECRET_PREVIOUS ? [o.ELLIS_COOKIE_SECRET_PREVIOUS] : []),
+      ],
+      pbkdf2Iterations: o.ELLIS_PBKDF2_ITERATIONS ?? DEFAULT_PBKDF2_ITERATIONS,
+      pool: o.ELLIS_NUMBER_POOL ?? DEFAULT_NUMBER_POOL,
+      portalUrl: o.ELLIS_PORTAL_URL,
+    }
+    return config
+  },
+  {
+    // Outside the local cloud the cookie key is its own secret, not something derived.
+    precheck: (raw) =>
+      isLocal(raw) ? undefined : firstSecretProblem(raw, ['ELLIS_COOKIE_SECRET']),
+  }
+)
 
 export function ellisConfig(env: FunctionEnv, raw: RawEnv): EllisConfig {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  // Outside the local cloud the cookie key is its own secret, not something derived.
-  const problem = isLocal(raw) ? undefined : firstSecretProblem(raw, ['ELLIS_COOKIE_SECRET'])
-  if (problem) throw new ConfigError(problem)
-  const parsed = ellisSchema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid Ellis configuration: ${detail}`)
-  }
-  const o = parsed.data
-  const config: EllisConfig = {
-    region: env.REGION,
-    peer: peerOf(env.REGION),
-    homeDomain: env.HOME_DOMAIN,
-    hopSecret: env.HOP_SECRET,
-    functionUrls: env.FUNCTION_URLS,
-    signupCode: env.SIGNUP_CODE,
-    apiKey: env.ELLIS_API_KEY,
-    cookieSecret: [
-      o.ELLIS_COOKIE_SECRET ?? `ellis-session-cookie:${env.HOP_SECRET}`,
-      ...(o.ELLIS_COOKIE_SECRET_PREVIOUS ? [o.ELLIS_COOKIE_SECRET_PREVIOUS] : []),
-    ],
-    pbkdf2Iterations: o.ELLIS_PBKDF2_ITERATIONS ?? DEFAULT_PBKDF2_ITERATIONS,
-    pool: o.ELLIS_NUMBER_POOL ?? DEFAULT_NUMBER_POOL,
-    portalUrl: o.ELLIS_PORTAL_URL,
-  }
-  cache.set(raw, config)
-  return config
+  return parseEllisConfig(raw, env)
 }

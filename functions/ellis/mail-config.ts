@@ -9,6 +9,7 @@
  *   a deployment never falls back to keeping recovery links where an operator can read them.
  */
 import { z } from 'zod'
+import { parseCachedConfig } from '../../shared/config/cached-config'
 import { ConfigError, type RawEnv } from '../../shared/config/function-env'
 
 export type MailSetup =
@@ -26,17 +27,7 @@ const schema = z.object({
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
-const cache = new WeakMap<object, MailSetup>()
-
-export function mailSetup(raw: RawEnv): MailSetup {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid Ellis mail configuration: ${detail}`)
-  }
-  const o = parsed.data
+const parseMailSetup = parseCachedConfig(schema, 'Ellis mail', (o): MailSetup => {
   let setup: MailSetup
   if (o.ELLIS_MAIL_WEBHOOK) {
     const url = new URL(o.ELLIS_MAIL_WEBHOOK)
@@ -49,6 +40,9 @@ export function mailSetup(raw: RawEnv): MailSetup {
       )
     setup = { kind: 'webhook', url: url.href, secret }
   } else setup = o.EDGEWATER_ENV === 'local' ? { kind: 'outbox' } : { kind: 'none' }
-  cache.set(raw, setup)
   return setup
+})
+
+export function mailSetup(raw: RawEnv): MailSetup {
+  return parseMailSetup(raw)
 }

@@ -15,7 +15,8 @@
  * | `ELLIS_SIGNUP_CODE_FAILURES`        | 10      | wrong signup codes from one source per window (429)             |
  */
 import { z } from 'zod'
-import { ConfigError, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { RawEnv } from '../../shared/config/function-env'
 
 /** Fixed windows of the counters (seconds), and how long a source stays "known" to an account. */
 export const THROTTLE_WINDOWS = {
@@ -50,17 +51,7 @@ const schema = z.object({
   ELLIS_SIGNUP_CODE_FAILURES: count(1000),
 })
 
-const cache = new WeakMap<object, ThrottleConfig>()
-
-export function throttleConfig(raw: RawEnv): ThrottleConfig {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid Ellis throttle configuration: ${detail}`)
-  }
-  const o = parsed.data
+const parseThrottleConfig = parseCachedConfig(schema, 'Ellis throttle', (o): ThrottleConfig => {
   const d = DEFAULT_THROTTLE
   const config: ThrottleConfig = {
     loginFailuresPerSource: o.ELLIS_LOGIN_FAILURES_PER_SOURCE ?? d.loginFailuresPerSource,
@@ -69,6 +60,9 @@ export function throttleConfig(raw: RawEnv): ThrottleConfig {
     loginSlowdownIntervalS: o.ELLIS_LOGIN_SLOWDOWN_INTERVAL_S ?? d.loginSlowdownIntervalS,
     signupCodeFailures: o.ELLIS_SIGNUP_CODE_FAILURES ?? d.signupCodeFailures,
   }
-  cache.set(raw, config)
   return config
+})
+
+export function throttleConfig(raw: RawEnv): ThrottleConfig {
+  return parseThrottleConfig(raw)
 }

@@ -11,7 +11,8 @@
  * | `HOMER_UT_SLOWDOWN_INTERVAL_S`      | 10      | then one answer per this many seconds is checked      |
  */
 import { z } from 'zod'
-import { ConfigError, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { RawEnv } from '../../shared/config/function-env'
 
 export const HOMER_LIMITS = {
   /** Largest simservs document accepted (413 above). A DynamoDB item holds at most 400 KB. */
@@ -46,23 +47,16 @@ const utSchema = z.object({
   HOMER_UT_SLOWDOWN_INTERVAL_S: z.coerce.number().int().min(1).max(3600).optional(),
 })
 
-const limitsCache = new WeakMap<object, UtLimits>()
-
-export function utLimits(raw: RawEnv): UtLimits {
-  const hit = limitsCache.get(raw)
-  if (hit) return hit
-  const parsed = utSchema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid Homer configuration: ${detail}`)
-  }
+const parseUtLimits = parseCachedConfig(utSchema, 'Homer', (data): UtLimits => {
   const limits: UtLimits = {
     ...DEFAULT_UT_LIMITS,
     failuresBeforeSlowdown:
-      parsed.data.HOMER_UT_FAILURES_BEFORE_SLOWDOWN ?? DEFAULT_UT_LIMITS.failuresBeforeSlowdown,
-    slowdownIntervalS:
-      parsed.data.HOMER_UT_SLOWDOWN_INTERVAL_S ?? DEFAULT_UT_LIMITS.slowdownIntervalS,
+      data.HOMER_UT_FAILURES_BEFORE_SLOWDOWN ?? DEFAULT_UT_LIMITS.failuresBeforeSlowdown,
+    slowdownIntervalS: data.HOMER_UT_SLOWDOWN_INTERVAL_S ?? DEFAULT_UT_LIMITS.slowdownIntervalS,
   }
-  limitsCache.set(raw, limits)
   return limits
+})
+
+export function utLimits(raw: RawEnv): UtLimits {
+  return parseUtLimits(raw)
 }

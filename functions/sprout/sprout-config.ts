@@ -8,7 +8,8 @@
  * (`<name>.as.edgewater.internal`, docs/internal-hop.md) to their `/sip` URLs.
  */
 import { z } from 'zod'
-import { ConfigError, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { RawEnv } from '../../shared/config/function-env'
 
 const seconds = (def: number) => z.coerce.number().int().min(0).default(def)
 const count = (def: number) => z.coerce.number().int().min(1).default(def)
@@ -67,22 +68,13 @@ export type SproutConfig = Omit<z.infer<typeof schema>, 'SUB_MAX_EXPIRES'> & {
   SUB_MAX_EXPIRES: number
 }
 
-const cache = new WeakMap<object, SproutConfig>()
+const parseSproutConfigCached = parseCachedConfig(schema, 'sprout', (c): SproutConfig => {
+  const out: SproutConfig = { ...c, SUB_MAX_EXPIRES: c.SUB_MAX_EXPIRES ?? c.REG_MAX_EXPIRES + 161 }
+  return out
+})
 
 export function parseSproutConfig(raw: RawEnv): SproutConfig {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
-      .join('; ')
-    throw new ConfigError(`invalid sprout configuration: ${detail}`)
-  }
-  const c = parsed.data
-  const out: SproutConfig = { ...c, SUB_MAX_EXPIRES: c.SUB_MAX_EXPIRES ?? c.REG_MAX_EXPIRES + 161 }
-  cache.set(raw, out)
-  return out
+  return parseSproutConfigCached(raw)
 }
 
 /** The defaults (unit tests and tools). */

@@ -13,7 +13,8 @@
  *   tier's edge route takes bodies up to 256 KiB, the table items up to 400 KB).
  */
 import { z } from 'zod'
-import { ConfigError, type RawEnv } from '../../shared/config/function-env'
+import { parseCachedConfig } from '../../shared/config/cached-config'
+import type { RawEnv } from '../../shared/config/function-env'
 import type { VellumOptions } from '../../shared/vellum'
 import { DEFAULT_BACKUP_MARGIN_MS } from '../../shared/vellum/timers-tiered'
 
@@ -54,22 +55,16 @@ const limitsSchema = z.object({
   TIMER_MAX_OPAQUE_BYTES: z.coerce.number().int().min(1_024).max(131_072).optional(),
 })
 
-const limitsCache = new WeakMap<object, ChronosLimits>()
+const parseChronosLimits = parseCachedConfig(
+  limitsSchema,
+  'timers',
+  (data): ChronosLimits => ({
+    maxDurationS: data.TIMER_MAX_DURATION_S ?? DEFAULT_MAX_DURATION_S,
+    maxOpaqueBytes: data.TIMER_MAX_OPAQUE_BYTES ?? DEFAULT_MAX_OPAQUE_BYTES,
+  })
+)
 
 /** The Chronos API's limits from the bindings; throws naming a bad setting. */
 export function chronosLimits(env: RawEnv | undefined): ChronosLimits {
-  const raw = env ?? {}
-  const hit = limitsCache.get(raw)
-  if (hit) return hit
-  const parsed = limitsSchema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new ConfigError(`invalid timers configuration: ${detail}`)
-  }
-  const limits = {
-    maxDurationS: parsed.data.TIMER_MAX_DURATION_S ?? DEFAULT_MAX_DURATION_S,
-    maxOpaqueBytes: parsed.data.TIMER_MAX_OPAQUE_BYTES ?? DEFAULT_MAX_OPAQUE_BYTES,
-  }
-  limitsCache.set(raw, limits)
-  return limits
+  return parseChronosLimits(env ?? {})
 }

@@ -7,6 +7,7 @@
  * (secrets.ts): a dev default or a short secret stops the function with one sentence naming it.
  */
 import { z } from 'zod'
+import { ConfigError, parseCachedConfig } from './cached-config'
 import { FUNCTIONS, type FunctionUrls, REGIONS, type Region } from './regions'
 import { firstSecretProblem } from './secrets'
 
@@ -83,25 +84,12 @@ export type FunctionEnv = Omit<z.infer<typeof schema>, 'FUNCTION_URLS' | 'REGION
 /** Raw bindings as they arrive (all strings). */
 export type RawEnv = Record<string, unknown>
 
-const cache = new WeakMap<object, FunctionEnv>()
+export { ConfigError }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
+const parseEnv = parseCachedConfig(schema, 'function', (data) => data as FunctionEnv, {
+  precheck: (raw) => firstSecretProblem(raw, FUNCTION_SECRETS, ROTATING_SECRETS),
+})
 
 export function parseFunctionEnv(raw: RawEnv): FunctionEnv {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const problem = firstSecretProblem(raw, FUNCTION_SECRETS, ROTATING_SECRETS)
-  if (problem) throw new ConfigError(problem)
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
-      .join('; ')
-    throw new ConfigError(`invalid function configuration: ${detail}`)
-  }
-  const env = parsed.data as FunctionEnv
-  cache.set(raw, env)
-  return env
+  return parseEnv(raw)
 }

@@ -16,7 +16,8 @@
  * - `TX_TTL_S`: life of a transaction record.
  */
 import { z } from 'zod'
-import { ConfigError, type RawEnv } from '../../../shared/config/function-env'
+import { parseCachedConfig } from '../../../shared/config/cached-config'
+import type { RawEnv } from '../../../shared/config/function-env'
 import type { BgcfRoute, EnumBlock } from '../../../shared/ims/number-translation'
 
 const flag = (def: '0' | '1') =>
@@ -99,19 +100,7 @@ export interface RoutingConfig {
   txTtlS: number
 }
 
-const cache = new WeakMap<object, RoutingConfig>()
-
-export function parseRoutingConfig(raw: RawEnv): RoutingConfig {
-  const hit = cache.get(raw)
-  if (hit) return hit
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
-      .join('; ')
-    throw new ConfigError(`invalid routing configuration: ${detail}`)
-  }
-  const c = parsed.data
+const parseRoutingConfigCached = parseCachedConfig(schema, 'routing', (c): RoutingConfig => {
   const out: RoutingConfig = {
     rrLevel: c.RR_LEVEL,
     defaultTelUriTranslation: c.DEFAULT_TEL_URI_TRANSLATION,
@@ -131,8 +120,11 @@ export function parseRoutingConfig(raw: RawEnv): RoutingConfig {
     cdfIdentity: c.CDF_IDENTITY,
     txTtlS: c.TX_TTL_S,
   }
-  cache.set(raw, out)
   return out
+})
+
+export function parseRoutingConfig(raw: RawEnv): RoutingConfig {
+  return parseRoutingConfigCached(raw)
 }
 
 export const defaultRoutingConfig = (): RoutingConfig => parseRoutingConfig({})
