@@ -31,7 +31,11 @@ export class SwitchableServer {
         } else res.destroy()
       })
     })
-    this.server.keepAliveTimeout = 5_000
+    // Callers (workerd, the AWS SDK, Upstash's client) pool their connections. A server that
+    // closes an idle one races the caller's next request on it, which then fails as "Network
+    // connection lost"; so idle connections stay open (for ten minutes), and only `down()`
+    // ends them.
+    this.server.keepAliveTimeout = 600_000
     this.server.on('connection', (socket) => {
       if (!this.up) {
         socket.destroy()
