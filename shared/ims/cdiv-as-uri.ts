@@ -8,7 +8,12 @@
  * %-escaped (an `@` cannot stand raw in a URI parameter).
  */
 import { unescapeUri } from '../sip/escape'
-import { type CdivService, DEFAULT_NO_REPLY_TIMER_S, type RuleConditions } from './simservs-model'
+import {
+  type CdivService,
+  DEFAULT_NO_REPLY_TIMER_S,
+  emptyConditions,
+  type RuleConditions,
+} from './simservs-model'
 
 /** True when the ServerName names the URI-parameterised Call-Diversion AS. */
 export function isCallDiversionAs(
@@ -37,21 +42,11 @@ export function cdivServiceFromUri(serverName: string): CdivService | undefined 
   const conds = (param(uri, 'conditions') ?? '').split('+').map((c) => c.trim().toLowerCase())
   const timer = Number(param(uri, 'no-reply-timer'))
   const conditions: RuleConditions = {
-    unconditional: false,
+    ...emptyConditions(),
     busy: conds.includes('busy'),
     notRegistered: conds.includes('not-registered'),
     noAnswer: conds.includes('no-answer'),
     notReachable: conds.includes('not-reachable'),
-    media: [],
-    roaming: false,
-    international: false,
-    internationalExHC: false,
-    anonymous: false,
-    communicationDiverted: false,
-    ruleDeactivated: false,
-    identity: undefined,
-    validity: [],
-    other: [],
   }
   conditions.unconditional = !(
     conditions.busy ||

@@ -74,6 +74,27 @@ export interface RuleConditions {
   other: string[]
 }
 
+/** The conditions of a rule with none (RFC 4745 §10.1: it always fires). */
+export function emptyConditions(): RuleConditions {
+  return {
+    unconditional: true,
+    busy: false,
+    notRegistered: false,
+    noAnswer: false,
+    notReachable: false,
+    media: [],
+    roaming: false,
+    international: false,
+    internationalExHC: false,
+    anonymous: false,
+    communicationDiverted: false,
+    ruleDeactivated: false,
+    identity: undefined,
+    validity: [],
+    other: [],
+  }
+}
+
 /** TS 24.604 `forward-to` action, with the schema defaults applied. */
 export interface ForwardTo {
   target: string

@@ -23,13 +23,14 @@ import {
   step,
   textOf,
 } from './simservs-check'
-import type {
-  BarringRule,
-  CdivRule,
-  ForwardTo,
-  IdentityCondition,
-  RevealOption,
-  RuleConditions,
+import {
+  type BarringRule,
+  type CdivRule,
+  emptyConditions,
+  type ForwardTo,
+  type IdentityCondition,
+  type RevealOption,
+  type RuleConditions,
 } from './simservs-model'
 import { attributeValue, expandedName, type XmlElement } from './xcap-xml-tree'
 
@@ -48,26 +49,6 @@ const FLAG_CONDITIONS = {
   'communication-diverted': 'communicationDiverted',
   'rule-deactivated': 'ruleDeactivated',
 } as const satisfies Record<string, keyof RuleConditions>
-
-function emptyConditions(): RuleConditions {
-  return {
-    unconditional: true,
-    busy: false,
-    notRegistered: false,
-    noAnswer: false,
-    notReachable: false,
-    media: [],
-    roaming: false,
-    international: false,
-    internationalExHC: false,
-    anonymous: false,
-    communicationDiverted: false,
-    ruleDeactivated: false,
-    identity: undefined,
-    validity: [],
-    other: [],
-  }
-}
 
 function parseIdentity(e: XmlElement, path: string): IdentityCondition {
   const out: IdentityCondition = { one: [], many: [] }

@@ -136,18 +136,7 @@ export function cancelFor(
   reqText: string,
   fork: { via: string; uri: string; routes: readonly string[] }
 ): SipRequest {
-  const req = parseMessage(reqText) as SipRequest
-  return buildRequest({
-    method: 'CANCEL',
-    uri: fork.uri,
-    via: [fork.via],
-    route: fork.routes,
-    from: req.getRaw('from')!,
-    to: req.getRaw('to')!,
-    callId: req.callId,
-    cseq: req.cseq.seq,
-    maxForwards: 70,
-  })
+  return onFork('CANCEL', parseMessage(reqText) as SipRequest, fork)
 }
 
 /** The ACK a client transaction sends for a non-2xx final (RFC 3261 §17.1.1.3). */
@@ -155,15 +144,27 @@ export function ackFor(
   res: SipResponse,
   fork: { via: string; uri: string; routes: readonly string[] }
 ): SipRequest {
+  return onFork('ACK', res, fork)
+}
+
+/**
+ * A CANCEL or ACK on one fork: its Request-URI, Via and Route, and the From, To, Call-ID and
+ * CSeq number of the message it answers (RFC 3261 §9.1, §17.1.1.3).
+ */
+function onFork(
+  method: 'CANCEL' | 'ACK',
+  m: SipRequest | SipResponse,
+  fork: { via: string; uri: string; routes: readonly string[] }
+): SipRequest {
   return buildRequest({
-    method: 'ACK',
+    method,
     uri: fork.uri,
     via: [fork.via],
     route: fork.routes,
-    from: res.getRaw('from')!,
-    to: res.getRaw('to')!,
-    callId: res.callId,
-    cseq: res.cseq.seq,
+    from: m.getRaw('from')!,
+    to: m.getRaw('to')!,
+    callId: m.callId,
+    cseq: m.cseq.seq,
     maxForwards: 70,
   })
 }
