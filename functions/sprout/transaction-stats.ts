@@ -5,7 +5,9 @@
  * CSeq, the status sent, the sequential depth and call count of Vellum round trips at the moment
  * the final response left, and the handling time.
  */
+
 import type { RoundTripSnapshot } from '../../shared/vellum'
+import { createStatRing, type StatFilter } from './stat-ring'
 
 export interface TransactionStat {
   method: string
@@ -22,23 +24,12 @@ export interface TransactionStat {
   at: number
 }
 
-const RING = 2_000
-const ring: TransactionStat[] = []
+const ring = createStatRing<TransactionStat>()
 
 export function recordTransaction(s: TransactionStat): void {
-  ring.push(s)
-  if (ring.length > RING) ring.splice(0, ring.length - RING)
+  ring.record(s)
 }
 
-export function findTransactions(filter: {
-  callId?: string
-  method?: string
-  limit?: number
-}): TransactionStat[] {
-  const out = ring.filter(
-    (s) =>
-      (filter.callId === undefined || s.callId === filter.callId) &&
-      (filter.method === undefined || s.method === filter.method)
-  )
-  return out.slice(-(filter.limit ?? 200))
+export function findTransactions(filter: StatFilter): TransactionStat[] {
+  return ring.find(filter)
 }

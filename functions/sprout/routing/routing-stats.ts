@@ -7,7 +7,9 @@
  * run in parallel with Sprout's first level, so the sequential total through the core is
  * Sprout's depth with its first level widened to Dime's depth.
  */
+
 import type { RoundTripSnapshot } from '../../../shared/vellum'
+import { createStatRing, type StatFilter } from '../stat-ring'
 
 export interface RoutingStat {
   method: string
@@ -26,26 +28,14 @@ export interface RoutingStat {
   at: number
 }
 
-const RING = 2_000
-const ring: RoutingStat[] = []
+const ring = createStatRing<RoutingStat>()
 
 export function recordRouting(s: RoutingStat): void {
-  ring.push(s)
-  if (ring.length > RING) ring.splice(0, ring.length - RING)
+  ring.record(s)
 }
 
-export function findRouting(filter: {
-  callId?: string
-  method?: string
-  limit?: number
-}): RoutingStat[] {
-  return ring
-    .filter(
-      (s) =>
-        (filter.callId === undefined || s.callId === filter.callId) &&
-        (filter.method === undefined || s.method === filter.method)
-    )
-    .slice(-(filter.limit ?? 200))
+export function findRouting(filter: StatFilter): RoutingStat[] {
+  return ring.find(filter)
 }
 
 /** Dime's round trips of this request, taken from its answers' headers. */
