@@ -29,7 +29,7 @@ import {
   type IfcPatternLimits,
 } from './ifc-pattern'
 import { fail, ImsParseError, type ImsResult, type ImsXmlError, ok } from './ims-result'
-import { childElements, firstChild, parseXml, textOf, type XmlElement } from './xml-tree'
+import { childElements, firstChild, parseDocument, textOf, type XmlElement } from './xml-tree'
 import { parseBoolean, parseInteger } from './xml-values'
 
 export type IfcParseMode = 'strict' | 'lenient'
@@ -251,18 +251,10 @@ export function parseFilterCriteriaXml(
   mode: IfcParseMode = 'strict',
   limits: Readonly<IfcPatternLimits> = DEFAULT_IFC_PATTERN_LIMITS
 ): ImsResult<FilterCriteriaDocument> {
-  const doc = parseXml(xml)
-  if (!doc.ok) return doc
-  const root = doc.value
-  if (root.name !== 'ServiceProfile')
-    return fail('(document)', `root element must be ServiceProfile, got ${root.name}`)
-  try {
+  return parseDocument(xml, 'ServiceProfile', (root) => {
     const read = readServiceProfileIfcs(root, 'ServiceProfile', mode, limits)
     if (mode === 'strict' && read.ifcs.length === 0 && read.sharedIfcSetIds.length === 0)
       return fail('ServiceProfile.InitialFilterCriteria', 'at least one is required')
     return ok({ ...read, root })
-  } catch (err) {
-    if (err instanceof ImsParseError) return fail(err.path, err.message)
-    throw err
-  }
+  })
 }

@@ -11,11 +11,12 @@
  */
 import type { InitialFilterCriteria } from './ifc-model'
 import { readServiceProfileIfcs } from './ifc-parse'
-import { fail, ImsParseError, type ImsResult, type ImsXmlError, ok } from './ims-result'
+import { fail, type ImsResult, type ImsXmlError, ok } from './ims-result'
 import { effectiveIdentity, type PublicIdentity, readPublicIdentity } from './public-identity'
 import {
   childElements,
   firstChild,
+  parseDocument,
   parseXml,
   serializeElement,
   textElement,
@@ -119,16 +120,7 @@ export function readImsSubscription(el: XmlElement): ImsSubscription {
 
 /** Parses an IMS subscription document (with or without declaration). */
 export function parseImsSubscriptionXml(xml: string): ImsResult<ImsSubscription> {
-  const doc = parseXml(xml)
-  if (!doc.ok) return doc
-  if (doc.value.name !== 'IMSSubscription')
-    return fail('(document)', `root element must be IMSSubscription, got ${doc.value.name}`)
-  try {
-    return ok(readImsSubscription(doc.value))
-  } catch (err) {
-    if (err instanceof ImsParseError) return fail(err.path, err.message)
-    throw err
-  }
+  return parseDocument(xml, 'IMSSubscription', (root) => ok(readImsSubscription(root)))
 }
 
 export interface AssociatedUri {

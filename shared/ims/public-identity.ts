@@ -7,8 +7,8 @@
  * IdentityType of 0–4 (cpp-common xml_utils.h). The identity a non-distinct IMPU (type 3) stands
  * for is its WildcardedIMPU (cpp-common `parse_extension_identity`).
  */
-import { fail, ImsParseError, type ImsResult, ok } from './ims-result'
-import { childElements, firstChild, parseXml, textOf, type XmlElement } from './xml-tree'
+import { ImsParseError, type ImsResult, ok } from './ims-result'
+import { childElements, firstChild, parseDocument, textOf, type XmlElement } from './xml-tree'
 import { parseBoolean, parseInteger } from './xml-values'
 
 /** TS 29.228 §7.7 / cpp-common: how an identity entry is to be read. */
@@ -76,16 +76,7 @@ export function readPublicIdentity(el: XmlElement, path = 'PublicIdentity'): Pub
 
 /** Parses a stand-alone `<PublicIdentity>` document (the Homestead-prov PUT body). */
 export function parsePublicIdentityXml(xml: string): ImsResult<PublicIdentity> {
-  const doc = parseXml(xml)
-  if (!doc.ok) return doc
-  if (doc.value.name !== 'PublicIdentity')
-    return fail('(document)', `root element must be PublicIdentity, got ${doc.value.name}`)
-  try {
-    return ok(readPublicIdentity(doc.value))
-  } catch (err) {
-    if (err instanceof ImsParseError) return fail(err.path, err.message)
-    throw err
-  }
+  return parseDocument(xml, 'PublicIdentity', (root) => ok(readPublicIdentity(root)))
 }
 
 /**

@@ -6,13 +6,13 @@
  * function addresses (at most two CCFs and two ECFs, priorities 1 and 2).
  */
 import type { ImsResult } from './ims-result'
-import { fail, ImsParseError, ok } from './ims-result'
+import { ImsParseError, ok } from './ims-result'
 import { type ImsSubscription, readImsSubscription } from './ims-subscription'
 import {
   childElements,
   escapeXml,
   firstChild,
-  parseXml,
+  parseDocument,
   serializeElement,
   textElement,
   textOf,
@@ -83,12 +83,7 @@ function byPriority(els: XmlElement[]): string[] {
 
 /** Parses a ClearwaterRegData document (the way Sprout reads Homestead's answer). */
 export function parseRegDataXml(xml: string): ImsResult<RegData> {
-  const doc = parseXml(xml)
-  if (!doc.ok) return doc
-  const root = doc.value
-  if (root.name !== 'ClearwaterRegData')
-    return fail('(document)', `root element must be ClearwaterRegData, got ${root.name}`)
-  try {
+  return parseDocument(xml, 'ClearwaterRegData', (root) => {
     const stateEl = firstChild(root, 'RegistrationState')
     if (!stateEl) throw new ImsParseError('ClearwaterRegData.RegistrationState', 'is missing')
     const out: RegData = {
@@ -110,8 +105,5 @@ export function parseRegDataXml(xml: string): ImsResult<RegData> {
         ecfs: byPriority(childElements(ca, 'ECF')),
       }
     return ok(out)
-  } catch (err) {
-    if (err instanceof ImsParseError) return fail(err.path, err.message)
-    throw err
-  }
+  })
 }

@@ -9,7 +9,7 @@
  * IMSSubscription. DOCTYPE declarations are refused (no entity expansion from input).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import { fail, type ImsResult, ok } from './ims-result'
+import { fail, ImsParseError, type ImsResult, ok } from './ims-result'
 
 export interface XmlElement {
   name: string
@@ -129,3 +129,25 @@ export function textElement(name: string, text: string | number): string {
 }
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+/**
+ * Parses a document whose root must be `<rootName>` and reads it with `read`; an
+ * {@link ImsParseError} thrown while reading becomes the failure naming its element.
+ */
+export function parseDocument<T>(
+  text: string,
+  rootName: string,
+  read: (root: XmlElement) => ImsResult<T>
+): ImsResult<T> {
+  const doc = parseXml(text)
+  if (!doc.ok) return doc
+  const root = doc.value
+  if (root.name !== rootName)
+    return fail('(document)', `root element must be ${rootName}, got ${root.name}`)
+  try {
+    return read(root)
+  } catch (err) {
+    if (err instanceof ImsParseError) return fail(err.path, err.message)
+    throw err
+  }
+}
