@@ -105,4 +105,27 @@ describe('edge /api proxy', () => {
     )
     expect(big.status).toBe(413)
   })
+
+  it('does not repeat a timed-out POST in the other region (RFC 9110 §9.2.2), but does a GET', async () => {
+    const seen: string[] = []
+    vi.stubGlobal('fetch', async (url: string) => {
+      seen.push(url)
+      if (url.startsWith('http://ellis-a.test')) throw new DOMException('timed out', 'TimeoutError')
+      return new Response('{}', { status: 200 })
+    })
+    const post = await app().request(
+      'http://edge.test/api/accounts/x/numbers',
+      { method: 'POST' },
+      env
+    )
+    expect(post.status).toBe(504)
+    expect(seen).toEqual(['http://ellis-a.test/api/accounts/x/numbers'])
+    seen.length = 0
+    const get = await app().request('http://edge.test/api/accounts/x/numbers', {}, env)
+    expect(get.status).toBe(200)
+    expect(seen).toEqual([
+      'http://ellis-a.test/api/accounts/x/numbers',
+      'http://ellis-b.test/api/accounts/x/numbers',
+    ])
+  })
 })

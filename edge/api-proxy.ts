@@ -8,6 +8,8 @@
  * (`cf-connecting-ip`), the public host and scheme, and signs the request for the trusted zone
  * (shared/hop/signature.ts) so Ellis can rely on those three facts. Answers pass through as they
  * are (cookies and redirects included), with `x-edgewater-region` naming the region that served.
+ * A POST or PATCH that timed out may have been carried out, so it is not repeated in the other
+ * region (RFC 9110 §9.2.2: only idempotent requests are retried automatically); it gets 504.
  */
 import type { Context, Hono } from 'hono'
 import { type FunctionUrls, isRegion, peerOf, type Region } from '../shared/config/regions'
@@ -48,7 +50,12 @@ function apiError(status: number, reason: string): Response {
     JSON.stringify({
       error: true,
       status,
-      message: status === 413 ? 'Payload Too Large' : 'Service Unavailable',
+      message:
+        status === 413
+          ? 'Payload Too Large'
+          : status === 504
+            ? 'Gateway Timeout'
+            : 'Service Unavailable',
       reason,
       detail: {},
     }),
@@ -81,6 +88,7 @@ export async function proxyApi(c: EdgeContext): Promise<Response> {
   base.set('x-forwarded-proto', url.protocol.replace(':', ''))
 
   const home: Region = env.HOME_REGION
+  const idempotent = method !== 'POST' && method !== 'PATCH'
   let lastError = ''
   for (const region of [home, peerOf(home)]) {
     const target = `${functionUrls(env)[region].ellis}${url.pathname}${url.search}`
@@ -100,6 +108,11 @@ export async function proxyApi(c: EdgeContext): Promise<Response> {
       return out
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err)
+      if (!idempotent && err instanceof Error && err.name === 'TimeoutError')
+        return apiError(
+          504,
+          `region ${region} did not answer within ${API_PROXY_TIMEOUT_MS} ms; the request may have been carried out, so it was not repeated elsewhere`
+        )
     }
   }
   return apiError(503, `the provisioning API did not answer in either region (${lastError})`)
