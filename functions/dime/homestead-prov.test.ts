@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { md5Hex } from '../../shared/sip'
-import { DEFAULT_IFC, provisionLikeEllis, publicIdentityXml, testDime } from './test-kit'
+import {
+  DEFAULT_IFC,
+  provisionLikeEllis,
+  publicIdentityXml,
+  testDime,
+} from '../../test/support/kits/dime-kit'
 
 const ALICE = 'sip:6505550001@example.com'
 const ALICE_IMPI = '6505550001@example.com'

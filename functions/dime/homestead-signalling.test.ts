@@ -3,7 +3,7 @@ import { defaultPublicIdentity } from '../../shared/ims/ims-subscription'
 import { parseRegDataXml } from '../../shared/ims/reg-data-xml'
 import { computeHa1, md5Hex } from '../../shared/sip'
 import { Unavailable } from '../../shared/vellum/errors'
-import { provisionLikeEllis, testDime } from './test-kit'
+import { provisionLikeEllis, testDime } from '../../test/support/kits/dime-kit'
 
 const ALICE = 'sip:6505550001@example.com'
 const ALICE_IMPI = '6505550001@example.com'

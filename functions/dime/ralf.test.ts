@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Outbound, testDime } from './test-kit'
+import { type Outbound, testDime } from '../../test/support/kits/dime-kit'
 
 const CALL = 'a84b4c76e66710@pc33.example.com'
 const enc = encodeURIComponent

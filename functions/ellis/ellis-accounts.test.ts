@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { admin, bodyOf, cookieOf, ellisKit, json, SIGNUP_CODE, signUp } from './test-kit'
+import {
+  admin,
+  bodyOf,
+  cookieOf,
+  ellisKit,
+  json,
+  SIGNUP_CODE,
+  signUp,
+} from '../../test/support/kits/ellis-kit'
 import { DEFAULT_THROTTLE, THROTTLE_WINDOWS } from './throttle-config'
 
 const signupHeaders = { ...json, 'ngv-signup-code': SIGNUP_CODE }

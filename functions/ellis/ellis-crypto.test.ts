@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { admin, ellisKit } from '../../test/support/kits/ellis-kit'
 import { DEFAULT_PBKDF2_ITERATIONS } from './ellis-config'
 import { hashPassword, needsRehash, verifyPassword } from './password-hash'
 import { SIP_PASSWORD_ALPHABET, SIP_PASSWORD_LENGTH, secretsEqual, sipPassword } from './secrets'
 import { readSessionCookie, signSession, verifySession } from './session-cookie'
-import { admin, ellisKit } from './test-kit'
 
 describe('Ellis secrets', () => {
   it('hashes passwords with PBKDF2-SHA-256, parameters stored with the hash', async () => {

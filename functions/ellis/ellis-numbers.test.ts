@@ -1,8 +1,15 @@
 import { describe, expect, it, vi } from 'vitest'
 import { keys } from '../../shared/vellum'
+import {
+  admin,
+  bodyOf,
+  type EllisKit,
+  ellisKit,
+  json,
+  signUp,
+} from '../../test/support/kits/ellis-kit'
 import { simservsPath } from './homer-client'
 import { SIP_PASSWORD_ALPHABET } from './secrets'
-import { admin, bodyOf, type EllisKit, ellisKit, json, signUp } from './test-kit'
 
 const numbersOf = async (kit: EllisKit, email: string, cookie: string) => {
   const r = await kit.request('a', 'GET', `/api/accounts/${email}/numbers`, { headers: { cookie } })

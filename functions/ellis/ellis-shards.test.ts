@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { keys } from '../../shared/vellum'
+import {
+  admin,
+  type EllisKit,
+  ellisKit,
+  json,
+  SIGNUP_CODE,
+  signUp,
+} from '../../test/support/kits/ellis-kit'
 import { numbersOfShard } from './number-pool'
 import { accountShard, homeOf, numberShard } from './shard-directory'
-import { admin, type EllisKit, ellisKit, json, SIGNUP_CODE, signUp } from './test-kit'
 
 type Shards = {
   numbers: Array<{ shard: number; owner: string; home: string; epoch: number }>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
+import { homerHarness, userPath } from '../../test/support/kits/homer-kit'
 import { DEFAULT_UT_LIMITS } from './homer-config'
-import { homerHarness, userPath } from './test-support'
 import { sameIdentity } from './ut-access'
 
 const IMPI = '6505550001@example.com'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { signRequest } from '../../shared/hop/signature'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { writeCache } from '../../shared/simservs/simservs-cache'
-import { BASE, homerHarness, SECRET, userPath } from './test-support'
+import { BASE, homerHarness, SECRET, userPath } from '../../test/support/kits/homer-kit'
 
 const ALICE = 'sip:6505550001@example.com'
 const cdivDoc = (target: string) =>

@@ -18,7 +18,8 @@ import { routingRequests, routingResponses } from './routing/routing-sip'
 import type { SipHandlers } from './sip-handlers'
 import { sipInbox } from './sip-inbox'
 import type { SproutDepsFactory } from './sprout-deps'
-import { testAsRoutes } from './test-as'
+import { callAsRoutes } from './test-as/call-as'
+import { testAsRoutes } from './test-as/register-as'
 
 /** Sprout's SIP handlers in dispatch order (the first that accepts a message takes it). */
 export function sproutSipHandlers(): SipHandlers {
@@ -36,7 +37,9 @@ export function mountSprout(app: FunctionApp, factory: SproutDepsFactory): Funct
   app.route('/', registrarRoutes(factory))
   app.route('/', adminRoutes(factory))
   app.route('/', routingRoutes(factory))
+  // The local cloud's application servers (test-as/; off unless SPROUT_TEST_AS=1).
   app.route('/', testAsRoutes(factory))
+  app.route('/', callAsRoutes(factory))
   app.notFound((c) =>
     c.json({ error: 'not found', reason: `no route for ${c.req.method} ${c.req.path}` }, 404)
   )

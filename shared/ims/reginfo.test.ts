@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { parseReginfoXml } from '../../test/support/ims/reginfo-parse'
 import { buildReginfoXml } from './reginfo-build'
 import type { Reginfo } from './reginfo-model'
-import { parseReginfoXml } from './reginfo-parse'
 
 const sample: Reginfo = {
   version: 3,

@@ -1,5 +1,6 @@
 /** Response and request builders, and identifiers with injected entropy (RFC 3261 §8.1.1, §8.2.6). */
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../test/support/sip/corpus'
 import {
   buildRequest,
   buildResponse,
@@ -12,7 +13,6 @@ import type { SipRequest } from './message'
 import { parseNameAddr } from './name-addr'
 import { parseMessage } from './parse-message'
 import { generateBranch, generateCallId, generateTag, randomToken } from './random'
-import { seededRandom } from './test-support/corpus'
 import { makeVia } from './via'
 
 const INVITE = [

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../test/support/sip/corpus'
 import { parseAuthValue } from './auth-header'
 import {
   buildChallenge,
@@ -16,7 +17,6 @@ import {
 import { md5Hex } from './md5'
 import { generateNonce } from './random'
 import { sha256Hex } from './sha256'
-import { seededRandom } from './test-support/corpus'
 
 describe('md5 (RFC 1321 §A.5 test suite)', () => {
   const vectors: [string, string][] = [

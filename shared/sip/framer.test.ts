@@ -1,7 +1,7 @@
 /** Stream framing by Content-Length with CRLF keep-alives (RFC 3261 §18.3, RFC 5626 §4.4.1). */
 import { describe, expect, it } from 'vitest'
+import { decode, manifest, tortureBytes } from '../../test/support/sip/corpus'
 import { type FrameEvent, StreamFramer } from './framer'
-import { decode, manifest, tortureBytes } from './test-support/corpus'
 import { encodeUtf8 } from './utf8'
 
 const msg = (callId: string, body = ''): string =>

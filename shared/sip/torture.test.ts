@@ -6,6 +6,7 @@
  * `implementation-choice` messages never crash, and our documented choice is pinned.
  */
 import { describe, expect, it } from 'vitest'
+import { decode, manifest, tortureBytes } from '../../test/support/sip/corpus'
 import { contactQ } from './contact'
 import { SipParseError } from './errors'
 import { unescapeUri } from './escape'
@@ -13,7 +14,6 @@ import type { SipMessage, SipRequest, SipResponse } from './message'
 import { getParam } from './params'
 import { parseErrorAction, parseErrorResponse } from './parse-error-response'
 import { parseMessage } from './parse-message'
-import { decode, manifest, tortureBytes } from './test-support/corpus'
 import { isRfc3261Branch } from './via'
 
 type Rfc = 'rfc4475' | 'rfc5118'

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Reginfo } from '../../shared/ims/reginfo-model'
-import { parseReginfoXml } from '../../shared/ims/reginfo-parse'
 import { endpoints, eventually } from '../support/cloud'
+import { parseReginfoXml } from '../support/ims/reginfo-parse'
 import { RawSipSocket, type ReceivedNotify, TestUa } from '../support/sip-ua'
 import { rawRegisterFlow, statusOf, subscriber } from './registrar-helpers'
 

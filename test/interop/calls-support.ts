@@ -20,10 +20,11 @@ import type { IncomingRequestMessage, IncomingResponse } from 'sip.js/lib/core'
 import WebSocket from 'ws'
 import type { Region } from '../../shared/config/regions'
 import { signRequest } from '../../shared/hop/signature'
-import { buildIfcXml, type IfcSpec } from '../../shared/ims/ifc-build'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { dime, enc, provision } from '../integration/dime-helpers'
 import { endpoints } from '../support/cloud'
+import { buildIfcXml, type IfcSpec } from '../support/ims/ifc-build'
+
 ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
 
 export const AUDIO_SDP =

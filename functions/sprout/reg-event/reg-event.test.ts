@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { parseReginfoXml } from '../../../shared/ims/reginfo-parse'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
+import { parseReginfoXml } from '../../../test/support/ims/reginfo-parse'
 import {
   DOMAIN,
   edgeSubscribe,
@@ -11,7 +11,7 @@ import {
   registerWithAuth,
   type TestSprout,
   testSprout,
-} from '../test-kit'
+} from '../../../test/support/kits/sprout-kit'
 
 const impu = `sip:6505550010@${DOMAIN}`
 const impi = `6505550010@${DOMAIN}`

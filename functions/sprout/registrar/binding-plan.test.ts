@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseMessage, type SipRequest } from '../../../shared/sip'
 import { SipError } from '../../../shared/sip/errors'
-import { edgeRegister, flowToken } from '../test-kit'
+import { edgeRegister, flowToken } from '../../../test/support/kits/sprout-kit'
 import { planBindings } from './binding-plan'
 import { pubGruu } from './gruu'
 import { parseRegistration } from './parse-registration'
@@ -102,7 +102,7 @@ describe('pub-gruu', () => {
 
 describe('test application server switch', () => {
   it('is 404 when disabled and does not shadow the other routes', async () => {
-    const { testSprout, provisionLikeEllis } = await import('../test-kit')
+    const { testSprout, provisionLikeEllis } = await import('../../../test/support/kits/sprout-kit')
     const t = testSprout({ SPROUT_TEST_AS: '0' })
     await provisionLikeEllis(t.dime, 'sip:7@example.com', { password: 'pw' })
     expect((await t.request('GET', '/test-as/received?impu=x')).status).toBe(404)

@@ -8,7 +8,7 @@ import {
   provisionLikeEllis,
   type TestSprout,
   testSprout,
-} from '../test-kit'
+} from '../../../test/support/kits/sprout-kit'
 
 const impu = `sip:6505550001@${DOMAIN}`
 const impi = `6505550001@${DOMAIN}`

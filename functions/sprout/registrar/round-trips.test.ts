@@ -7,7 +7,7 @@ import {
   flowToken,
   provisionLikeEllis,
   testSprout,
-} from '../test-kit'
+} from '../../../test/support/kits/sprout-kit'
 import { findTransactions } from '../transaction-stats'
 
 const impu = `sip:6505550002@${DOMAIN}`

@@ -2,7 +2,13 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../../shared/ims/simservs-default'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
-import { DOMAIN, fromEdge, type RoutingHarness, routingHarness, tokenOf } from './routing-test-kit'
+import {
+  DOMAIN,
+  fromEdge,
+  type RoutingHarness,
+  routingHarness,
+  tokenOf,
+} from '../../../test/support/kits/routing-kit'
 
 const A = `sip:6505550001@${DOMAIN}`
 const B = `sip:6505550002@${DOMAIN}`

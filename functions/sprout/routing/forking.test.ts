@@ -7,7 +7,7 @@ import {
   type RoutingHarness,
   routingHarness,
   tokenOf,
-} from './routing-test-kit'
+} from '../../../test/support/kits/routing-kit'
 
 const A = `sip:6505550101@${DOMAIN}`
 const B = `sip:6505550102@${DOMAIN}`

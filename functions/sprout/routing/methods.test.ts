@@ -2,8 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../../shared/ims/simservs-default'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
-import { publicIdentityXml } from '../../dime/test-kit'
-import { DOMAIN, fromEdge, type RoutingHarness, routingHarness, tokenOf } from './routing-test-kit'
+import { publicIdentityXml } from '../../../test/support/kits/dime-kit'
+import {
+  DOMAIN,
+  fromEdge,
+  type RoutingHarness,
+  routingHarness,
+  tokenOf,
+} from '../../../test/support/kits/routing-kit'
 
 const A = `sip:6505550301@${DOMAIN}`
 const B = `sip:6505550302@${DOMAIN}`

@@ -12,7 +12,6 @@ import { z } from 'zod'
 import type { FunctionBindings } from '../../../shared/http/function-app'
 import { DeferredWork } from '../deferred-work'
 import type { SproutDepsFactory } from '../sprout-deps'
-import { callAsRoutes } from '../test-as/call-as'
 import { setRoutingTimer } from './forwarder'
 import { routingDepsFor } from './routing-deps'
 import { combinedDepth, findRouting, recordRouting } from './routing-stats'
@@ -99,7 +98,5 @@ export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings
       }),
     })
   })
-  // The local cloud's call application server (test-as/call-as.ts; off unless SPROUT_TEST_AS=1).
-  app.route('/', callAsRoutes(factory))
   return app
 }

@@ -1,7 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { buildIfcXml } from '../../../shared/ims/ifc-build'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
-import { DOMAIN, fromEdge, type RoutingHarness, routingHarness, tokenOf } from './routing-test-kit'
+import { buildIfcXml } from '../../../test/support/ims/ifc-build'
+import {
+  DOMAIN,
+  fromEdge,
+  type RoutingHarness,
+  routingHarness,
+  tokenOf,
+} from '../../../test/support/kits/routing-kit'
 
 const A = `sip:6505550201@${DOMAIN}`
 const B = `sip:6505550202@${DOMAIN}`

@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { TestAsRecord } from '../test-as'
 import {
   DOMAIN,
   firePops,
@@ -8,7 +7,8 @@ import {
   registerWithAuth,
   type TestSprout,
   testSprout,
-} from '../test-kit'
+} from '../../../test/support/kits/sprout-kit'
+import type { TestAsRecord } from '../test-as/register-as'
 
 const impu = `sip:6505550030@${DOMAIN}`
 const impi = `6505550030@${DOMAIN}`

@@ -6,7 +6,7 @@
  * provision application-server chains in tests and tools; the result parses with
  * `parseFilterCriteriaXml(…, 'strict')`.
  */
-import { escapeXml } from './xml-tree'
+import { escapeXml } from '../../../shared/ims/xml-tree'
 
 export type IfcCondition =
   | { method: string }

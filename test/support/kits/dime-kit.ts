@@ -4,16 +4,17 @@
  * adapters, a movable clock, and a recording fake `fetch` standing in for Sprout and the CDF.
  * Requests are signed for the trusted zone like any internal caller's. Used only by tests.
  */
-import type { Clock } from '../../shared/config/clock'
-import { parseFunctionEnv } from '../../shared/config/function-env'
-import { signRequest } from '../../shared/hop/signature'
-import { createFunctionApp } from '../../shared/http/function-app'
-import { createLogger, type LogLevel } from '../../shared/log/logger'
-import { type MemoryVellum, memoryVellum } from '../../shared/vellum'
-import { UNIT_HOP_SECRET, unitFunctionUrls, unitTestEnv } from '../../test/support/unit-env'
-import { dimeConfig } from './dime-config'
-import type { DimeDeps } from './dime-deps'
-import { mountDime } from './mount'
+
+import { dimeConfig } from '../../../functions/dime/dime-config'
+import type { DimeDeps } from '../../../functions/dime/dime-deps'
+import { mountDime } from '../../../functions/dime/mount'
+import type { Clock } from '../../../shared/config/clock'
+import { parseFunctionEnv } from '../../../shared/config/function-env'
+import { signRequest } from '../../../shared/hop/signature'
+import { createFunctionApp } from '../../../shared/http/function-app'
+import { createLogger, type LogLevel } from '../../../shared/log/logger'
+import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import { UNIT_HOP_SECRET, unitFunctionUrls, unitTestEnv } from '../unit-env'
 
 function headerRecord(h: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {}

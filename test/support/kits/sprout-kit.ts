@@ -7,28 +7,29 @@
  * app, and answers 410 for flows a test marked closed. Helpers write the REGISTERs and SUBSCRIBEs
  * the edge would forward and answer digest challenges. Used only by tests.
  */
-import { parseFunctionEnv } from '../../shared/config/function-env'
-import { createResolver } from '../../shared/hop/resolver'
-import { signRequest } from '../../shared/hop/signature'
-import { createFunctionApp } from '../../shared/http/function-app'
-import { createLogger } from '../../shared/log/logger'
-import { parseMessage, type SipRequest, type SipResponse } from '../../shared/sip'
-import { digestParams } from '../../shared/sip/auth-header'
+
+import { LOCAL_COUNTERS } from '../../../functions/sprout/auth/auth-limiter'
+import { createHssClient } from '../../../functions/sprout/hss-client'
+import { mountSprout } from '../../../functions/sprout/mount'
+import { createSipSender } from '../../../functions/sprout/sip-sender'
+import { parseSproutConfig } from '../../../functions/sprout/sprout-config'
+import { type SproutDeps, scscfUri } from '../../../functions/sprout/sprout-deps'
+import { parseFunctionEnv } from '../../../shared/config/function-env'
+import { createResolver } from '../../../shared/hop/resolver'
+import { signRequest } from '../../../shared/hop/signature'
+import { createFunctionApp } from '../../../shared/http/function-app'
+import { createLogger } from '../../../shared/log/logger'
+import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
+import { digestParams } from '../../../shared/sip/auth-header'
 import {
   buildCredentials,
   computeDigestResponse,
   computeHa1,
   formatNonceCount,
-} from '../../shared/sip/digest'
-import { type MemoryRegionalKv, type MemoryVellum, memoryVellum } from '../../shared/vellum'
-import { unitTestEnv } from '../../test/support/unit-env'
-import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from '../dime/test-kit'
-import { LOCAL_COUNTERS } from './auth/auth-limiter'
-import { createHssClient } from './hss-client'
-import { mountSprout } from './mount'
-import { createSipSender } from './sip-sender'
-import { parseSproutConfig } from './sprout-config'
-import { type SproutDeps, scscfUri } from './sprout-deps'
+} from '../../../shared/sip/digest'
+import { type MemoryRegionalKv, type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import { unitTestEnv } from '../unit-env'
+import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from './dime-kit'
 
 export const EDGE = 'http://127.0.0.1:9787'
 export const SPROUT_A = 'http://127.0.0.1:9800'

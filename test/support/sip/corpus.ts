@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { RandomSource } from '../random'
-import { decodeLatin1, decodeUtf8 } from '../utf8'
+import type { RandomSource } from '../../../shared/sip/random'
+import { decodeLatin1, decodeUtf8 } from '../../../shared/sip/utf8'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const tortureDir = (rfc: 'rfc4475' | 'rfc5118'): string =>

@@ -1,5 +1,5 @@
 /**
- * @module sprout/test-as
+ * @module sprout/test-as/register-as
  * A minimal application server for the local cloud's tests (enabled only with
  * `SPROUT_TEST_AS=1`), mounted on Sprout at `/test-as/sip` in the trusted zone and named through
  * `AS_URLS` (e.g. `test` → `…/test-as/sip`, `test-fail` → `…/test-as/sip?mode=fail`). It takes
@@ -8,11 +8,11 @@
  * `fail` mode. `GET /test-as/received?impu=` lists what it got for an identity.
  */
 import { Hono } from 'hono'
-import type { FunctionBindings } from '../../shared/http/function-app'
-import { type SipRequest, tryParseMessage } from '../../shared/sip'
-import { canonicalImpu } from './registrar/identities'
-import { respondTo } from './sip-build'
-import type { SproutDepsFactory } from './sprout-deps'
+import type { FunctionBindings } from '../../../shared/http/function-app'
+import { type SipRequest, tryParseMessage } from '../../../shared/sip'
+import { canonicalImpu } from '../registrar/identities'
+import { respondTo } from '../sip-build'
+import type { SproutDepsFactory } from '../sprout-deps'
 
 export interface TestAsRecord {
   method: string

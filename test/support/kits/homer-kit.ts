@@ -5,21 +5,25 @@
  * trusted zone or answer a Ut digest challenge the way a UE would.
  */
 import { Hono } from 'hono'
-import type { Clock } from '../../shared/config/clock'
-import { signRequest } from '../../shared/hop/signature'
-import type { FunctionBindings, Services } from '../../shared/http/function-app'
-import { createLogger } from '../../shared/log/logger'
-import { md5Hex } from '../../shared/sip'
-import { memoryVellum } from '../../shared/vellum'
-import { type DigestSecret, DirectoryUnavailable, type SubscriberDirectory } from './dime-client'
-import { buildHomerDeps, type HomerDeps } from './homer-deps'
+import {
+  type DigestSecret,
+  DirectoryUnavailable,
+  type SubscriberDirectory,
+} from '../../../functions/homer/dime-client'
+import { buildHomerDeps, type HomerDeps } from '../../../functions/homer/homer-deps'
 import {
   type BaseAlgorithm,
   type DigestCredentials,
   digestHa1,
   expectedResponse,
-} from './ut-digest'
-import { createHomerRoutes } from './xcap-routes'
+} from '../../../functions/homer/ut-digest'
+import { createHomerRoutes } from '../../../functions/homer/xcap-routes'
+import type { Clock } from '../../../shared/config/clock'
+import { signRequest } from '../../../shared/hop/signature'
+import type { FunctionBindings, Services } from '../../../shared/http/function-app'
+import { createLogger } from '../../../shared/log/logger'
+import { md5Hex } from '../../../shared/sip'
+import { memoryVellum } from '../../../shared/vellum'
 
 export const SECRET = 'unit-test-hop-secret-0123456789'
 export const REALM = 'example.com'

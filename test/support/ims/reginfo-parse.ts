@@ -9,7 +9,7 @@
  * attributes are checked too. Errors name the element path and the problem.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import { fail, ImsParseError, type ImsResult, ok } from './ims-result'
+import { fail, ImsParseError, type ImsResult, ok } from '../../../shared/ims/ims-result'
 import {
   CONTACT_EVENTS,
   CONTACT_STATES,
@@ -21,8 +21,8 @@ import {
   type Reginfo,
   type ReginfoContact,
   type ReginfoRegistration,
-} from './reginfo-model'
-import { MAX_XML_CHARS } from './xml-tree'
+} from '../../../shared/ims/reginfo-model'
+import { MAX_XML_CHARS } from '../../../shared/ims/xml-tree'
 
 interface NsElement {
   ns: string | undefined
