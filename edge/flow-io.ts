@@ -1,6 +1,6 @@
 /**
  * @module edge/flow-io
- * What the flow logic needs from its surroundings, as a small interface (style A6 item 5): the
+ * What the flow logic needs from its surroundings, as a small interface (contributing §5): the
  * Durable Object implements it over the WebSocket and the internal hop; unit tests use fakes.
  */
 import type { HopResult } from '../shared/hop/sip-over-http'

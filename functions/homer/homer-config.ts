@@ -1,6 +1,6 @@
 /**
  * @module homer/homer-config
- * Homer's limits and lifetimes, in one place (style A6 §4): document size, how long a cached
+ * Homer's limits and lifetimes, in one place (contributing §4): document size, how long a cached
  * simservs model and a Ut digest nonce live, how often a PUT without preconditions retries
  * when it loses an optimistic-versioning race, and how Ut password guessing is slowed down.
  * The Ut throttle is configurable with optional bindings (parsed with zod, once per isolate):

@@ -1,6 +1,6 @@
 /**
  * @module sprout/sprout-config
- * Sprout's limits, lifetimes and optional settings in one place (style A6 §4; architecture §8:
+ * Sprout's limits, lifetimes and optional settings in one place (contributing §4; architecture §8:
  * every limit explicit, configurable and answered with the right status). Each has the Clearwater
  * default (clearwater-interfaces §11) unless noted, and may be overridden by an optional raw
  * binding of the same name, parsed once per isolate with zod so a bad value fails the first

@@ -2,7 +2,7 @@
  * @module sprout/sprout-deps
  * What Sprout's handlers work with, built once per request by the composition root (app.ts from
  * `c.get('services')`; unit tests from in-memory Vellum, an in-process Dime and a recording hop),
- * so no handler builds a client itself (style A6 §9): configuration, clock, logger, the Vellum
+ * so no handler builds a client itself (contributing §9): configuration, clock, logger, the Vellum
  * stores with this request's round-trip counter, the Homestead client, the internal-hop sender,
  * this S-CSCF's names, and `defer` for work that follows the answer.
  */

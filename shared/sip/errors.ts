@@ -65,7 +65,7 @@ export class SipParseError extends Error {
   }
 }
 
-/** Non-throwing parse result (style A6 item 1). */
+/** Non-throwing parse result (contributing §1). */
 export type Result<T, E = SipParseError> = { ok: true; value: T } | { ok: false; error: E }
 
 /** Runs `fn`, turning a thrown `SipParseError` into `{ok:false}`; other errors are bugs and rethrow. */

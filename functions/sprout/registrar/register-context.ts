@@ -1,6 +1,6 @@
 /**
  * @module sprout/registrar/register-context
- * REGISTER processing as composable steps (style A6 §13): parse-registration → digest-auth →
+ * REGISTER processing as composable steps (contributing §13): parse-registration → digest-auth →
  * bind → respond, each a function of a shared context and `next`, unit-testable alone. A step
  * that must refuse throws a {@link SipError} (a challenge is a 401 SipError carrying its
  * `WWW-Authenticate`); the handler turns it into the response. Steps may queue writes for the

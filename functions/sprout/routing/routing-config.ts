@@ -1,6 +1,6 @@
 /**
  * @module sprout/routing/routing-config
- * Call routing's settings in one place (style A6 §4), each an optional raw binding with the
+ * Call routing's settings in one place (contributing §4), each an optional raw binding with the
  * Clearwater default (clearwater-interfaces §5.6–5.9, §11), parsed once per isolate with zod so a
  * bad value fails the first request naming it:
  *
