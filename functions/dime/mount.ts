@@ -10,10 +10,10 @@
 import type { FunctionApp } from '../../shared/http/function-app'
 import { trustedZone } from '../../shared/http/trusted-zone'
 import type { DepsResolver } from './dime-deps'
-import { homesteadProv } from './homestead-prov'
-import { homesteadSignalling } from './homestead-signalling'
+import { homesteadSignalling } from './homestead/homestead-signalling'
 import { errorResponse } from './http-util'
-import { ralfApp } from './ralf'
+import { homesteadProv } from './prov/homestead-prov'
+import { ralfApp } from './ralf/ralf'
 import { enforceRequestLimits } from './request-limits'
 
 /** Response header stating the request's store round trips (architecture §8 budgets). */

@@ -8,7 +8,7 @@ import {
   SIGNUP_CODE,
   signUp,
 } from '../../test/support/kits/ellis-kit'
-import { numbersOfShard } from './number-pool'
+import { numbersOfShard } from './numbers/number-pool'
 import { accountShard, homeOf, numberShard } from './shard-directory'
 
 type Shards = {

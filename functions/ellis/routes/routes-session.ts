@@ -1,0 +1,126 @@
+/**
+ * @module ellis/routes/routes-session
+ * Browser sessions (clearwater-interfaces §1.1, §1.3): `POST /api/session` checks the password
+ * (PBKDF2, constant-time; unknown addresses cost the same) and sets the signed session cookie
+ * (201), or answers 403 "Incorrect username or password"; failed logins are throttled per
+ * source, and an account many sources fail against is slowed down (429 with Retry-After;
+ * rate-limit.ts). Edgewater adds `GET /api/session` (who is logged in, for the portal) and
+ * `DELETE /api/session` (logout: the cookie is cleared and every session of the account ends).
+ */
+import { createRoute } from '@hono/zod-openapi'
+import { bumpSessionVersion, getAccount, normalEmail, setPasswordHash } from '../accounts-store'
+import { badRequest, forbidden } from '../api-errors'
+import { AccountAnswer, check, SessionCreate } from '../api-schemas'
+import { identify } from '../auth'
+import { SESSION } from '../ellis-config'
+import type { EllisContext, EllisDeps } from '../ellis-deps'
+import { dummyVerify, hashPassword, needsRehash, verifyPassword } from '../password-hash'
+import { checkLoginAllowed, recordLoginFailure, recordLoginSuccess } from '../rate-limit'
+import { parseArgs, requestMeta } from '../request-context'
+import { clearedCookieHeader, sessionCookieHeader, signSession } from '../session-cookie'
+import { errorAnswers, formOrJson, jsonAnswer, type RouteTable } from './route-kit'
+
+const BAD_LOGIN = 'Incorrect username or password'
+
+async function login(c: EllisContext, deps: EllisDeps): Promise<Response> {
+  const meta = await requestMeta(c, deps.config.hopSecret)
+  const args = parseArgs(c, meta)
+  const body = check(SessionCreate, {
+    email: args.field('email'),
+    password: args.field('password'),
+  })
+  if (!body.ok) throw badRequest(body.reason)
+  const email = normalEmail(body.value.email)
+  const now = deps.clock.now()
+  const attempt = { email, client: meta.clientId, nowMs: now }
+  await checkLoginAllowed(deps.kv, deps.log, deps.throttle, attempt)
+  const account = await getAccount(deps.table, email)
+  const good =
+    account !== undefined && (account.expiresMs === undefined || account.expiresMs > now)
+      ? await verifyPassword(body.value.password, account.passwordHash)
+      : await dummyVerify(body.value.password, deps.config.pbkdf2Iterations)
+  if (!good || !account) {
+    await recordLoginFailure(deps.kv, deps.log, attempt)
+    deps.log.info('login refused', { email, client: meta.clientId })
+    throw forbidden(BAD_LOGIN)
+  }
+  await recordLoginSuccess(deps.kv, deps.log, attempt)
+  if (needsRehash(account.passwordHash, deps.config.pbkdf2Iterations))
+    await setPasswordHash(
+      deps.table,
+      email,
+      await hashPassword(body.value.password, deps.config.pbkdf2Iterations),
+      false
+    )
+  const value = await signSession(deps.config.cookieSecret, {
+    email,
+    expiresMs: now + SESSION.lifetimeS * 1000,
+    sessionVersion: account.sessionVersion,
+  })
+  c.header('set-cookie', sessionCookieHeader(value, meta.secure))
+  return c.json({ username: email, full_name: account.fullName }, 201)
+}
+
+async function whoAmI(c: EllisContext, deps: EllisDeps): Promise<Response> {
+  const caller = await identify(c, deps)
+  const account = caller.session ? await getAccount(deps.table, caller.session.email) : undefined
+  if (!caller.session || !account || account.sessionVersion !== caller.session.sessionVersion)
+    throw forbidden('not logged in')
+  return c.json({ username: account.email, full_name: account.fullName }, 200)
+}
+
+async function logout(c: EllisContext, deps: EllisDeps): Promise<Response> {
+  const meta = await requestMeta(c, deps.config.hopSecret)
+  const caller = await identify(c, deps)
+  if (caller.session) {
+    const account = await getAccount(deps.table, caller.session.email)
+    if (account && account.sessionVersion === caller.session.sessionVersion)
+      await bumpSessionVersion(deps.table, account.email)
+  }
+  c.header('set-cookie', clearedCookieHeader(meta.secure))
+  return c.body(null, 204)
+}
+
+export function sessionRoutes(t: RouteTable): void {
+  t.add(
+    createRoute({
+      method: 'post',
+      path: '/api/session',
+      tags: ['session'],
+      summary: 'Log in: sets the signed, HttpOnly session cookie',
+      request: { body: formOrJson(SessionCreate) },
+      responses: {
+        201: jsonAnswer('Logged in', AccountAnswer),
+        ...errorAnswers({
+          400: 'Invalid field',
+          403: 'Incorrect username or password',
+          429: 'Too many failed logins (Retry-After)',
+        }),
+      },
+    }),
+    login
+  )
+  t.add(
+    createRoute({
+      method: 'get',
+      path: '/api/session',
+      tags: ['session'],
+      summary: 'The account of the session cookie',
+      responses: {
+        200: jsonAnswer('Logged in', AccountAnswer),
+        ...errorAnswers({ 403: 'Not logged in' }),
+      },
+    }),
+    whoAmI
+  )
+  t.add(
+    createRoute({
+      method: 'delete',
+      path: '/api/session',
+      tags: ['session'],
+      summary: 'Log out: clears the cookie and ends every session of the account',
+      responses: { 204: { description: 'Logged out' } },
+    }),
+    logout
+  )
+}
