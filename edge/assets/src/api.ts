@@ -4,7 +4,7 @@
  * Every failure becomes an {@link ApiError} whose message is a sentence a person can act on:
  * Ellis's own reason, and for upstream failures the reason Homer or Homestead gave.
  */
-import type { NumberJson } from '../../../functions/ellis/number-format'
+import type { NumberJson } from '../../../functions/ellis/numbers/number-format'
 
 export class ApiError extends Error {
   constructor(
