@@ -107,25 +107,31 @@ export async function costs(callId: string): Promise<TransactionCost[]> {
   return out.sort((a, b) => a.cseq - b.cseq)
 }
 
-/** A raw REGISTER as a WebSocket UA writes it. */
+/**
+ * A raw REGISTER as a WebSocket UA writes it: To and From are `to` (default `sub`'s identity),
+ * and no Contact makes it a fetch.
+ */
 export function rawRegister(o: {
-  sub: Subscriber
+  sub?: Subscriber
+  to?: string
   callId: string
   cseq: number
-  contact: string
+  contact?: string
   expires?: number
   authorization?: string
 }): string {
   const domain = endpoints().homeDomain
+  const to = o.to ?? o.sub?.impu
+  if (!to) throw new Error('rawRegister needs `to` or `sub`')
   return [
     `REGISTER sip:${domain} SIP/2.0`,
     `Via: SIP/2.0/WSS raw.invalid;branch=z9hG4bK${o.callId.slice(0, 8)}${o.cseq}x${Math.random().toString(36).slice(2, 8)}`,
     'Max-Forwards: 70',
-    `From: <${o.sub.impu}>;tag=raw${o.callId.slice(0, 6)}`,
-    `To: <${o.sub.impu}>`,
+    `From: <${to}>;tag=raw${o.callId.slice(0, 6)}`,
+    `To: <${to}>`,
     `Call-ID: ${o.callId}`,
     `CSeq: ${o.cseq} REGISTER`,
-    `Contact: ${o.contact}`,
+    ...(o.contact !== undefined ? [`Contact: ${o.contact}`] : []),
     ...(o.expires !== undefined ? [`Expires: ${o.expires}`] : []),
     'Supported: path, outbound, gruu',
     ...(o.authorization ? [`Authorization: ${o.authorization}`] : []),
@@ -135,14 +141,19 @@ export function rawRegister(o: {
   ].join('\r\n')
 }
 
-/** The MD5 Authorization answering a 401's challenge with nonce-count `nc`. */
-export function answerChallenge(res401: string, sub: Subscriber, nc = 1): string {
+/** The MD5 Authorization answering a 401's challenge as `sub` (with `password`), count `nc`. */
+export function answerChallenge(
+  res401: string,
+  sub: Subscriber,
+  nc = 1,
+  password = sub.password
+): string {
   const line = /\r\nWWW-Authenticate:\s*(Digest [^\r\n]*algorithm=MD5[^\r\n]*)/i.exec(res401)?.[1]
   if (!line) throw new Error(`no MD5 challenge in ${res401.slice(0, 200)}`)
   const p = (n: string) => new RegExp(`${n}="([^"]*)"`).exec(line)?.[1] ?? ''
   const uri = `sip:${endpoints().homeDomain}`
   const ncText = formatNonceCount(nc)
-  const ha1 = computeHa1(sub.impi, p('realm'), sub.password)
+  const ha1 = computeHa1(sub.impi, p('realm'), password)
   const response = computeDigestResponse({
     ha1,
     method: 'REGISTER',

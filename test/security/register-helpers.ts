@@ -6,12 +6,11 @@
  */
 import WebSocket from 'ws'
 import {
-  buildCredentials,
-  computeDigestResponse,
-  computeHa1,
-  formatNonceCount,
-} from '../../shared/sip'
-import type { Subscriber } from '../integration/registrar-helpers'
+  answerChallenge,
+  rawRegister,
+  type Subscriber,
+  statusOf,
+} from '../integration/registrar-helpers'
 import { endpoints } from '../support/cloud'
 
 /** A bare SIP WebSocket from client address `address` (none: the edge sees no address). */
@@ -67,66 +66,21 @@ export class SourceSocket {
   }
 }
 
-let branch = 0
-
 /** A REGISTER with a free choice of To, Contact (none = a fetch) and Authorization. */
-export function register(o: {
+export const register = (o: {
   to: string
   callId: string
   cseq: number
   contact?: string
   expires?: number
   authorization?: string
-}): string {
-  const domain = endpoints().homeDomain
-  return [
-    `REGISTER sip:${domain} SIP/2.0`,
-    `Via: SIP/2.0/WSS attack.invalid;branch=z9hG4bKsec${++branch}x${Date.now().toString(36)}`,
-    'Max-Forwards: 70',
-    `From: <${o.to}>;tag=sec${o.callId.slice(0, 6)}`,
-    `To: <${o.to}>`,
-    `Call-ID: ${o.callId}`,
-    `CSeq: ${o.cseq} REGISTER`,
-    ...(o.contact !== undefined ? [`Contact: ${o.contact}`] : []),
-    ...(o.expires !== undefined ? [`Expires: ${o.expires}`] : []),
-    'Supported: path, outbound, gruu',
-    ...(o.authorization ? [`Authorization: ${o.authorization}`] : []),
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n')
-}
+}): string => rawRegister(o)
 
 /** An MD5 answer to the 401's challenge with `as`'s credentials (or a wrong password). */
-export function answerAs(res401: string, as: Subscriber, password = as.password, nc = 1): string {
-  const line = /\r\nWWW-Authenticate:\s*(Digest [^\r\n]*algorithm=MD5[^\r\n]*)/i.exec(res401)?.[1]
-  if (!line) throw new Error(`no MD5 challenge in ${res401.slice(0, 200)}`)
-  const p = (n: string) => new RegExp(`${n}="([^"]*)"`).exec(line)?.[1] ?? ''
-  const uri = `sip:${endpoints().homeDomain}`
-  const ncText = formatNonceCount(nc)
-  const response = computeDigestResponse({
-    ha1: computeHa1(as.impi, p('realm'), password),
-    method: 'REGISTER',
-    uri,
-    nonce: p('nonce'),
-    qop: 'auth',
-    nc: ncText,
-    cnonce: 'attack',
-  })
-  return buildCredentials({
-    username: as.impi,
-    realm: p('realm'),
-    nonce: p('nonce'),
-    uri,
-    response,
-    qop: 'auth',
-    nc: ncText,
-    cnonce: 'attack',
-    opaque: p('opaque'),
-  })
-}
+export const answerAs = (res401: string, as: Subscriber, password = as.password, nc = 1): string =>
+  answerChallenge(res401, as, nc, password)
 
-export const statusOf = (m: string) => Number(/^SIP\/2\.0 (\d{3})/.exec(m)?.[1] ?? 0)
+export { statusOf }
 export const headerOf = (m: string, name: string) =>
   new RegExp(`\\r\\n${name}:\\s*([^\\r\\n]*)`, 'i').exec(m)?.[1]
 
