@@ -8,15 +8,15 @@
  */
 import type { ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { HssQueries } from '../../shared/homestead/hss-queries'
+import { RegDataService } from '../../shared/homestead/reg-data-service'
+import { SubscriberCache } from '../../shared/homestead/subscriber-cache'
+import { SubscriberStore } from '../../shared/homestead/subscriber-store'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import { createLogger } from '../../shared/log/logger'
 import { Unavailable } from '../../shared/vellum/errors'
 import type { DimeDeps } from './dime-deps'
-import { HssQueries } from './homestead/hss-queries'
-import { RegDataService } from './homestead/reg-data-service'
 import { SproutPush } from './homestead/sprout-push'
-import { SubscriberCache } from './homestead/subscriber-cache'
-import { SubscriberStore } from './homestead/subscriber-store'
 import { ProvReconciler } from './prov/prov-reconcile'
 import { ProvisioningService } from './prov/prov-service'
 import { CdfClient } from './ralf/cdf-client'
@@ -32,7 +32,7 @@ export function homestead(d: DimeDeps) {
   return {
     store,
     cache,
-    regData: new RegDataService(cache, store, d.config, now),
+    regData: new RegDataService(cache, store, now),
     hss: new HssQueries(cache, d.config),
     prov: new ProvisioningService(store, cache, reconciler, now),
   }

@@ -4,18 +4,19 @@
  * src/http_handlers.cpp): `/impi/<impi>/av[/digest|/aka|/aka2]`, the legacy
  * `/impi/<impi>/digest`, `/impi/<impi>/registration-status`, `/impu/<impu>/location` and
  * `GET|PUT /impu/<impu>/reg-data`, plus `/ping`. Identities are URL-escaped in the path. Every
- * route is in the trusted zone (app.ts). Handlers parse and answer; hss-queries.ts and
- * reg-data-service.ts hold the logic.
+ * route is in the trusted zone (app.ts). Handlers parse and answer; shared/homestead's
+ * hss-queries.ts and reg-data-service.ts hold the logic, which Sprout also runs in process.
  */
 import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
+import type { AvScheme, HssAnswer } from '../../../shared/homestead/hss-queries'
+import { type RegDataOutcome, regDataXml } from '../../../shared/homestead/reg-data-service'
+import { REG_DATA_REQTYPES } from '../../../shared/homestead/registration-state'
 import type { FunctionBindings } from '../../../shared/http/function-app'
 import type { DepsResolver, DimeContext } from '../dime-deps'
 import { dimeErrorHandler, homestead } from '../dime-services'
 import { errorResponse, parseJsonBody, pathParam, resource } from '../http-util'
-import type { AvScheme, HssAnswer } from './hss-queries'
-import { REG_DATA_REQTYPES } from './registration-state'
 
 const AUTH_TYPES = ['REG', 'DEREG', 'CAPAB'] as const
 
@@ -110,11 +111,15 @@ export function homesteadSignalling(resolve: DepsResolver): Hono<FunctionBinding
   // SAR and the registration state machine.
   const xml = (c: DimeContext, body: string, status: ContentfulStatusCode = 200) =>
     c.body(body, status, { 'content-type': 'application/xml; charset=utf-8' })
+  const regDataReply = (c: DimeContext, out: RegDataOutcome) =>
+    out.status === 200
+      ? xml(c, regDataXml(out.data, resolve(c).config.chargingAddresses))
+      : errorResponse(c, out.status, out.reason)
   resource(app, '/impu/:impu/reg-data', {
     get: async (c) => {
       const impi = c.req.query('private_id')
       const out = await homestead(resolve(c)).regData.get(pathParam(c, 'impu'), impi || undefined)
-      return out.status === 200 ? xml(c, out.xml) : errorResponse(c, out.status, out.reason)
+      return regDataReply(c, out)
     },
     put: async (c) => {
       const body = parseJsonBody(await c.req.text(), regDataBody)
@@ -127,7 +132,7 @@ export function homesteadSignalling(resolve: DepsResolver): Hono<FunctionBinding
         ...(body.value.wildcard_identity ? { wildcardIdentity: body.value.wildcard_identity } : {}),
         noCache: /no-cache/i.test(c.req.header('cache-control') ?? ''),
       })
-      return out.status === 200 ? xml(c, out.xml) : errorResponse(c, out.status, out.reason)
+      return regDataReply(c, out)
     },
   })
 

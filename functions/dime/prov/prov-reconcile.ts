@@ -10,12 +10,13 @@
  * Clearwater's Homestead-prov rebuilt the cache the same way on every change (crest models.py
  * `rebuild`).
  */
+
+import { type IrsView, irsView } from '../../../shared/homestead/irs-view'
+import { NOT_REGISTERED, type SubscriberCache } from '../../../shared/homestead/subscriber-cache'
+import type { IrsBundle, SubscriberStore } from '../../../shared/homestead/subscriber-store'
 import type { Logger } from '../../../shared/log/logger'
 import { ConditionFailed } from '../../../shared/vellum/errors'
-import { type IrsView, irsView } from '../homestead/irs-view'
 import type { PushOutcome, SproutPush } from '../homestead/sprout-push'
-import { NOT_REGISTERED, type SubscriberCache } from '../homestead/subscriber-cache'
-import type { IrsBundle, SubscriberStore } from '../homestead/subscriber-store'
 
 export type ReconcileAction = 'none' | 'deregister' | 'profile'
 

@@ -8,10 +8,11 @@
  * that touches a set ends in {@link ProvReconciler.afterChange} (cache invalidation and pushes to
  * Sprout). Results are small unions the routes turn into status codes.
  */
+
+import type { SubscriberCache } from '../../../shared/homestead/subscriber-cache'
+import type { PrivateIdRecord, SubscriberStore } from '../../../shared/homestead/subscriber-store'
 import { parsePublicIdentityXml } from '../../../shared/ims/public-identity'
 import type { PushOutcome } from '../homestead/sprout-push'
-import type { SubscriberCache } from '../homestead/subscriber-cache'
-import type { PrivateIdRecord, SubscriberStore } from '../homestead/subscriber-store'
 import type { ProvReconciler } from './prov-reconcile'
 
 /** Where a service profile stands relative to the IRS named in the URL (crest verify_relationships). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SubscriberStore } from '../homestead/subscriber-store'
+import type { SubscriberStore } from '../../../shared/homestead/subscriber-store'
 import { chunkRange, listingStream, parseListingQuery } from './public-listing'
 
 describe('listing chunks', () => {

@@ -8,9 +8,14 @@
  * unless there are fewer than 16 chunks). Without `excludeuuids=true` every entry also names
  * its service profile and IRS, read from the same listing item.
  */
+
+import {
+  hex8,
+  LISTING_PARTITION_SPAN,
+  listingPartitionOf,
+} from '../../../shared/homestead/homestead-keys'
+import type { ListingEntry, SubscriberStore } from '../../../shared/homestead/subscriber-store'
 import { DEFAULT_LISTING_CHUNKS } from '../dime-config'
-import { hex8, LISTING_PARTITION_SPAN, listingPartitionOf } from '../dime-keys'
-import type { ListingEntry, SubscriberStore } from '../homestead/subscriber-store'
 
 const RING = 2 ** 32
 

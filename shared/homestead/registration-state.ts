@@ -1,5 +1,5 @@
 /**
- * @module dime/homestead/registration-state
+ * @module homestead/registration-state
  * The registration state machine of an implicit registration set, as Homestead runs it on
  * `PUT /impu/<impu>/reg-data` (clearwater-interfaces §2.1; homestead:src/http_handlers.cpp
  * `process_received_reg_data`), without the Diameter: where Homestead would send a
@@ -14,7 +14,7 @@
  * | dereg-auth-failed/-timeout | unchanged | unchanged | unchanged |
  * Pure: the caller supplies the current state and the record's age.
  */
-import type { RegistrationState } from '../../../shared/ims/reg-data-xml'
+import type { RegistrationState } from '../ims/reg-data-xml'
 import type { RegistrationRecord } from './subscriber-store'
 
 /** The reqtype values Homestead accepts (⚠ `dereg-auth-failed`, not the documented `-failure`). */

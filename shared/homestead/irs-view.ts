@@ -1,5 +1,5 @@
 /**
- * @module dime/homestead/irs-view
+ * @module homestead/irs-view
  * What Homestead serves about an implicit registration set, derived from its stored records:
  * the IMS subscription XML (profiles and public ids in creation order, as Homestead-prov
  * assembles it), the default public id (first unbarred one), every public id and the private
@@ -11,8 +11,8 @@ import {
   readImsSubscription,
   type ServiceProfileSource,
   UNSPECIFIED_PRIVATE_ID,
-} from '../../../shared/ims/ims-subscription'
-import { parseXml } from '../../../shared/ims/xml-tree'
+} from '../ims/ims-subscription'
+import { parseXml } from '../ims/xml-tree'
 import type { IrsBundle } from './subscriber-store'
 
 export interface IrsView {

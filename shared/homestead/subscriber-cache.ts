@@ -1,5 +1,5 @@
 /**
- * @module dime/homestead/subscriber-cache
+ * @module homestead/subscriber-cache
  * The Homestead cache (clearwater-interfaces §9.4) in the regional KV, dual-written so either
  * region answers Sprout's hot-path reads in one KV round trip:
  * - `dime:impu:<impu>`: the set's IMS subscription, public ids, private ids and registration
@@ -9,10 +9,10 @@
  * re-registration time, as Clearwater's `impu` store). Provisioning changes delete the entries
  * they affect; registration-state changes rewrite every entry of the set.
  */
-import { computeHa1 } from '../../../shared/sip/digest'
-import type { RegionalKv } from '../../../shared/vellum/regional-kv'
-import { CACHE_TTL_S } from '../dime-config'
-import { impiCacheKey, impuCacheKey } from '../dime-keys'
+import { computeHa1 } from '../sip/digest'
+import type { RegionalKv } from '../vellum/regional-kv'
+import { CACHE_TTL_S } from './homestead-config'
+import { impiCacheKey, impuCacheKey } from './homestead-keys'
 import { type IrsView, irsView } from './irs-view'
 import type { IrsBundle, RegistrationRecord, SubscriberStore } from './subscriber-store'
 

@@ -1,15 +1,21 @@
 /**
- * @module dime/homestead/reg-data-service
- * `GET|PUT /impu/<impu>/reg-data` (clearwater-interfaces §2.1): reads the set from the cache,
- * runs the registration state machine (registration-state.ts), writes a transition to the
- * global table with an optimistic version check (re-reading and re-deciding when another
- * request or region won), rewrites the cache entries of the whole set, and answers with
- * `ClearwaterRegData`. A re-registration costs one KV read; a transition costs the KV read, the
- * conditional table write, a consistent re-read of the set and the cache writes.
+ * @module homestead/reg-data-service
+ * `GET|PUT /impu/<impu>/reg-data` (clearwater-interfaces §2.1), as Dime serves it over HTTP and
+ * Sprout's in-process Homestead runs it: reads the set from the cache, runs the registration
+ * state machine (registration-state.ts), writes a transition to the global table with an
+ * optimistic version check (re-reading and re-deciding when another request or region won),
+ * rewrites the cache entries of the whole set, and answers with the content of
+ * `ClearwaterRegData` ({@link regDataXml} writes the document). A re-registration costs one KV
+ * read; a transition costs the KV read, the conditional table write, a consistent re-read of the
+ * set and the cache writes.
  */
-import { buildRegDataXml } from '../../../shared/ims/reg-data-xml'
-import { ConditionFailed } from '../../../shared/vellum/errors'
-import { type DimeConfig, HSS_REREGISTRATION_TIME_S } from '../dime-config'
+import {
+  buildRegDataXml,
+  type ChargingAddresses,
+  type RegistrationState,
+} from '../ims/reg-data-xml'
+import { ConditionFailed } from '../vellum/errors'
+import { HSS_REREGISTRATION_TIME_S } from './homestead-config'
 import {
   decideRegData,
   isDeregistration,
@@ -19,7 +25,28 @@ import {
 import type { ImpuCacheRecord, SubscriberCache } from './subscriber-cache'
 import type { SubscriberStore } from './subscriber-store'
 
-export type RegDataOutcome = { status: 200; xml: string } | { status: 400 | 404; reason: string }
+/** What `ClearwaterRegData` carries besides the charging addresses (a deployment setting). */
+export interface RegDataContent {
+  state: RegistrationState
+  /** Only on the answer to a PUT of reqtype reg or call. */
+  previousState?: RegistrationState
+  /** The set's `<IMSSubscription>` element (absent only if the set lost it meanwhile). */
+  subscriptionXml?: string
+}
+
+export type RegDataOutcome =
+  | { status: 200; data: RegDataContent }
+  | { status: 400 | 404; reason: string }
+
+/** The `ClearwaterRegData` document of an answer (homestead_xml_utils.cpp). */
+export function regDataXml(data: RegDataContent, charging: ChargingAddresses): string {
+  return buildRegDataXml({
+    state: data.state,
+    ...(data.previousState ? { previousState: data.previousState } : {}),
+    ...(data.subscriptionXml ? { imsSubscriptionXml: data.subscriptionXml } : {}),
+    chargingAddresses: charging,
+  })
+}
 
 export interface RegDataPut {
   type: RegDataReqType
@@ -37,19 +64,17 @@ export class RegDataService {
   constructor(
     private readonly cache: SubscriberCache,
     private readonly store: SubscriberStore,
-    private readonly config: DimeConfig,
     private readonly now: () => number
   ) {}
 
-  private answer(rec: ImpuCacheRecord, previous?: ImpuCacheRecord['reg']['state']): RegDataOutcome {
+  private answer(rec: ImpuCacheRecord, previous?: RegistrationState): RegDataOutcome {
     return {
       status: 200,
-      xml: buildRegDataXml({
+      data: {
         state: rec.reg.state,
         ...(previous ? { previousState: previous } : {}),
-        ...(rec.subscriptionXml ? { imsSubscriptionXml: rec.subscriptionXml } : {}),
-        chargingAddresses: this.config.chargingAddresses,
-      }),
+        ...(rec.subscriptionXml ? { subscriptionXml: rec.subscriptionXml } : {}),
+      },
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * @module dime/homestead/subscriber-store
+ * @module homestead/subscriber-store
  * The HSS role's master data in the global table (Homestead-prov's Cassandra schema, crest
  * models.py, in the single-table design of docs/global-table.md): private ids with their digest,
  * private id ↔ IRS links, implicit registration sets, service profiles with their iFC document,
@@ -8,9 +8,9 @@
  * sequential round trips (the public id, then the set's partition and its gsi1 members in
  * parallel). No caching here: subscriber-cache.ts sits on top.
  */
-import type { Clock } from '../../../shared/config/clock'
-import type { RegistrationState } from '../../../shared/ims/reg-data-xml'
-import type { GlobalTable, Item, QueryOptions } from '../../../shared/vellum/global-table'
+import type { Clock } from '../config/clock'
+import type { RegistrationState } from '../ims/reg-data-xml'
+import type { GlobalTable, Item, QueryOptions } from '../vellum/global-table'
 import {
   IMPI_IRS_PREFIX,
   IRS_MEMBER_PREFIX,
@@ -23,13 +23,13 @@ import {
   publicIdKey,
   serviceProfileIndexPk,
   serviceProfileKey,
-} from '../../../shared/vellum/keys'
+} from '../vellum/keys'
 import {
   listingPartitionPk,
   publicIdListingKey,
   registrationStateKey,
   SERVICE_PROFILE_INDEX_SK,
-} from '../dime-keys'
+} from './homestead-keys'
 
 export interface PrivateIdRecord {
   impi: string

@@ -1,5 +1,5 @@
 /**
- * @module dime/homestead/hss-queries
+ * @module homestead/hss-queries
  * The read-only HSS queries Sprout makes (clearwater-interfaces §2.1), answered from the
  * Homestead cache with the master data in the global table:
  * - MAR `GET /impi/<impi>/av[/digest|/aka|/aka2]`: the digest (HA1, realm, qop "auth") when the
@@ -12,7 +12,7 @@
  * - LIR `GET /impu/<impu>/location`: 2001 with the serving S-CSCF while registered, 2003
  *   (unregistered service) with the configured S-CSCF otherwise (TS 29.228 §6.1.2).
  */
-import type { DimeConfig } from '../dime-config'
+import type { HomesteadConfig } from './homestead-config'
 import type { SubscriberCache } from './subscriber-cache'
 
 /** Diameter (Experimental-)Result-Code values of TS 29.229 §6.2 used in the JSON answers. */
@@ -34,7 +34,7 @@ const notFound = (reason: string): HssAnswer => ({ status: 404, reason })
 export class HssQueries {
   constructor(
     private readonly cache: SubscriberCache,
-    private readonly config: DimeConfig
+    private readonly config: HomesteadConfig
   ) {}
 
   /** Checks that `impi` exists and may authenticate `impu`; returns its digest record. */
