@@ -1,30 +1,26 @@
 /**
  * @module sprout/hss-client
- * What Sprout asks Homestead (Dime's signalling API, clearwater-interfaces §2.1): digest
+ * What Sprout asks Homestead ({@link HssClient}, answered in process by hss-local.ts or over the
+ * hop by the client here, hss-mode.ts chooses), and the HTTP client of Dime's signalling API
+ * (clearwater-interfaces §2.1): digest
  * authentication vectors (`GET /impi/<impi>/av/digest?impu=&server-name=`, the MAR; Dime adds
  * `ha1_sha256` when the password was provisioned in plaintext, RFC 8760), and the registration
  * state and user data (`GET|PUT /impu/<impu>/reg-data[?private_id=]`, the SAR). A REGISTER names
  * its authenticated private identity on every reg-data request, read-only GET included, so
- * Homestead refuses (404) a set that identity does not belong to. Requests are signed for the trusted zone and go to this region's Dime,
- * then to the other region's on a transport failure or a 5xx, so a lost region does not stop
+ * Homestead refuses (404) a set that identity does not belong to. Requests are signed for the
+ * trusted zone and go to this region's Dime, then to the other region's on a transport failure or a 5xx, so a lost region does not stop
  * registrations. Failures become {@link HssError} with the SIP status Sprout answers
  * (sm_sip_mapping.cpp): 404 → 403, 503/504/unreachable → 504, 500 → 500.
  */
 
 import { type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
+import type { RegDataReqType } from '../../shared/homestead/registration-state'
 import type { Fetch } from '../../shared/hop/fetch'
 import { signedFetch } from '../../shared/hop/signed-fetch'
 import { parseRegDataXml, type RegData } from '../../shared/ims/reg-data-xml'
 import type { Logger } from '../../shared/log/logger'
 
-export type RegDataReqType =
-  | 'reg'
-  | 'call'
-  | 'dereg-user'
-  | 'dereg-timeout'
-  | 'dereg-admin'
-  | 'dereg-auth-failed'
-  | 'dereg-auth-timeout'
+export type { RegDataReqType }
 
 export interface DigestVector {
   /** MD5(impi:realm:password), hex. */
@@ -53,6 +49,14 @@ export interface HssClient {
   /** With `impi`, Homestead checks that the private identity belongs to the set (else 404). */
   getRegData(impu: string, impi?: string): Promise<RegData>
   putRegData(impu: string, reqtype: RegDataReqType, impi?: string): Promise<RegData>
+  /**
+   * In-process Homestead only (hss-local.ts): the regional-KV keys that answer
+   * `digestVector(impi, impu)` and the reg-data of `impu`, for a caller that reads them in the
+   * same command as its own keys and hands the values over with {@link primeReadAhead}.
+   */
+  readAheadKeys?(impi: string, impu: string): string[]
+  /** Values read for {@link readAheadKeys}, in order (undefined when missing or not read). */
+  primeReadAhead?(keys: readonly string[], values: readonly unknown[]): void
 }
 
 export interface HssClientOptions {
@@ -66,8 +70,23 @@ export interface HssClientOptions {
   fetch?: Fetch
 }
 
-const sipStatusOf = (http: number): number =>
+/** The SIP status a Homestead HTTP status maps to (sm_sip_mapping.cpp). */
+export const sipStatusOf = (http: number): number =>
   http === 404 ? 403 : http === 500 ? 500 : http === 400 ? 400 : 504
+
+/** The digest of a MAR answer's JSON body (`{"digest": {ha1, ha1_sha256?, realm, qop}}`). */
+export function digestOf(body: unknown): DigestVector {
+  const d = (body as { digest?: Record<string, unknown> } | null | undefined)?.digest
+  // §5.2: a bad AV is treated as an unknown user (403).
+  if (!d || typeof d.ha1 !== 'string' || typeof d.realm !== 'string')
+    throw new HssError('authentication vector without a digest', 200, 403)
+  return {
+    ha1: d.ha1.toLowerCase(),
+    ...(typeof d.ha1_sha256 === 'string' ? { ha1Sha256: d.ha1_sha256.toLowerCase() } : {}),
+    realm: d.realm,
+    qop: typeof d.qop === 'string' && d.qop ? d.qop : 'auth',
+  }
+}
 
 const enc = encodeURIComponent
 
@@ -122,19 +141,7 @@ export function createHssClient(o: HssClientOptions): HssClient {
     async digestVector(impi, impu) {
       const path = `/impi/${enc(impi)}/av/digest?impu=${enc(impu)}&server-name=${enc(o.serverName)}`
       const res = await expectOk(await call('GET', path), 'authentication vector')
-      const body = (await res.json().catch(() => ({}))) as {
-        digest?: { ha1?: unknown; ha1_sha256?: unknown; realm?: unknown; qop?: unknown }
-      }
-      const d = body.digest
-      // §5.2: a bad AV is treated as an unknown user (403).
-      if (!d || typeof d.ha1 !== 'string' || typeof d.realm !== 'string')
-        throw new HssError('authentication vector without a digest', 200, 403)
-      return {
-        ha1: d.ha1.toLowerCase(),
-        ...(typeof d.ha1_sha256 === 'string' ? { ha1Sha256: d.ha1_sha256.toLowerCase() } : {}),
-        realm: d.realm,
-        qop: typeof d.qop === 'string' && d.qop ? d.qop : 'auth',
-      }
+      return digestOf(await res.json().catch(() => ({})))
     },
 
     async getRegData(impu, impi) {

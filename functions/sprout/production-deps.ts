@@ -1,14 +1,15 @@
 /**
  * @module sprout/production-deps
  * The composition root's {@link SproutDepsFactory}: Sprout's configuration from its raw
- * bindings, Vellum's production adapters with this request's round-trip counter, the Homestead
- * client for this region's Dime (failing over to the other region's), and the internal-hop
+ * bindings, Vellum's production adapters with this request's round-trip counter, Homestead
+ * (in process over those adapters, or the client of this region's Dime failing over to the other
+ * region's: `SPROUT_HSS_MODE`, hss-mode.ts), and the internal-hop
  * sender over the resolver (functions, the edge's flows, and the application servers of
  * `AS_URLS`).
  */
 import { createResolver } from '../../shared/hop/resolver'
 import { createVellum } from '../../shared/vellum'
-import { createHssClient } from './hss-client'
+import { createSproutHss } from './hss-mode'
 import { createSipSender } from './sip-sender'
 import { parseSproutConfig } from './sprout-config'
 import { type SproutDepsFactory, scscfUri } from './sprout-deps'
@@ -30,20 +31,25 @@ export const productionDeps: SproutDepsFactory = (c) => {
     edgeUrl: env.EDGE_URL,
     applicationServers: config.AS_URLS,
   })
+  const vellum = createVellum(s)
   return {
     region: env.REGION,
     homeDomain: env.HOME_DOMAIN,
     config,
     clock,
     log,
-    vellum: createVellum(s),
-    hss: createHssClient({
+    vellum,
+    hss: createSproutHss({
+      config,
+      raw: c.env ?? {},
+      homeDomain: env.HOME_DOMAIN,
       region: env.REGION,
       urls: env.FUNCTION_URLS,
       hopSecret: env.HOP_SECRET,
       serverName: scscfUri(env.REGION),
+      vellum,
+      clock,
       log,
-      timeoutMs: config.HSS_TIMEOUT_MS,
     }),
     sender: createSipSender({ resolver, secret: env.HOP_SECRET, log }),
     sproutUrl: env.FUNCTION_URLS[env.REGION].sprout.replace(/\/+$/, ''),

@@ -46,6 +46,12 @@ const schema = z.object({
   AUTH_FAILURE_WINDOW_SECONDS: count(300),
   /** Deadline of one Homestead request (Clearwater sprout_homestead_timeout_ms is 750). */
   HSS_TIMEOUT_MS: count(2000),
+  /**
+   * How Sprout asks Homestead (hss-mode.ts): `local` runs Dime's Homestead code in process over
+   * this region's stores (the hop only when a store is unavailable); `http` always asks Dime's
+   * signalling API over the hop, for a deployment where Sprout may not reach the global table.
+   */
+  SPROUT_HSS_MODE: z.enum(['local', 'http']).default('local'),
   /** Application servers by name: `{"mmtel": "https://…/sip"}`. */
   AS_URLS: z
     .string()
@@ -60,6 +66,13 @@ const schema = z.object({
       }
     })
     .pipe(z.record(z.string().regex(/^[a-z0-9-]+$/i), z.string().url())),
+  /**
+   * How long a `/sip` hop waits for the work its message caused (NOTIFYs, third-party
+   * REGISTERs, charging) before answering, so the sender's next message comes after it
+   * (docs/internal-hop.md); what is still running then finishes after the answer. Keep it well
+   * under the edge's UPSTREAM_TIMEOUT_MS.
+   */
+  SIP_SETTLE_MS: count(1000),
   /** Local cloud only: serve the test application server at `/test-as/sip`. */
   SPROUT_TEST_AS: z.enum(['0', '1']).default('0'),
 })

@@ -36,9 +36,12 @@ export interface ImpiCacheRecord {
   builtAt: number
 }
 
+/** What the cache needs of the regional KV (Sprout's in-process Homestead reads ahead through it). */
+export type CacheKv = Pick<RegionalKv, 'get' | 'set' | 'del'>
+
 export class SubscriberCache {
   constructor(
-    private readonly kv: RegionalKv,
+    private readonly kv: CacheKv,
     private readonly store: SubscriberStore,
     private readonly now: () => number
   ) {}

@@ -1,0 +1,164 @@
+/**
+ * @module sprout/hss-local
+ * Sprout's in-process Homestead: the {@link HssClient} answered by the same code Dime runs
+ * behind its signalling API (shared/homestead: the Homestead cache in the regional KV, the
+ * master data in the global table, the registration state machine), without the HTTP hop.
+ * Answers and failures are those of Dime's API as hss-client.ts maps them
+ * (clearwater-interfaces §2.1; sm_sip_mapping.cpp): an unknown identity or a private id that
+ * may not use the set is Homestead's 404 → 403, deregistering an unregistered set 400 → 400,
+ * a store outage 503 → 504.
+ *
+ * Costs: the digest AV of a REGISTER reads the private id's cache entry and, in the same
+ * command (hss-read-ahead.ts), the set's entry its reg-data needs next; a reg-data request on a
+ * set whose state does not change reads one KV entry (none when read ahead); a cache miss, a
+ * state transition (first registration, deregistration, `call` on an unregistered set) or the
+ * re-registration-time refresh reads or writes the global table exactly as Dime does (the
+ * conditional write with the version check, then the rewrite of the set's cache entries in both
+ * regions).
+ *
+ * Nothing is cached in the isolate: provisioning changes delete the cache entries in both
+ * regions (Dime's prov), so the next request sees them.
+ *
+ * A store this region cannot reach (`Unavailable`) sends the request over the hop instead
+ * (`fallback`: this region's Dime, then the other region's), so losing a region's table does
+ * not stop registrations.
+ */
+import type { Clock } from '../../shared/config/clock'
+import type { HomesteadConfig } from '../../shared/homestead/homestead-config'
+import { impiCacheKey, impuCacheKey } from '../../shared/homestead/homestead-keys'
+import { HssQueries } from '../../shared/homestead/hss-queries'
+import {
+  type RegDataContent,
+  type RegDataOutcome,
+  RegDataService,
+} from '../../shared/homestead/reg-data-service'
+import { SubscriberCache } from '../../shared/homestead/subscriber-cache'
+import { SubscriberStore } from '../../shared/homestead/subscriber-store'
+import { parseImsSubscriptionXml } from '../../shared/ims/ims-subscription'
+import type { ChargingAddresses, RegData } from '../../shared/ims/reg-data-xml'
+import type { Logger } from '../../shared/log/logger'
+import { Unavailable } from '../../shared/vellum/errors'
+import type { GlobalTable } from '../../shared/vellum/global-table'
+import type { RegionalKv } from '../../shared/vellum/regional-kv'
+import { digestOf, type HssClient, HssError, sipStatusOf } from './hss-client'
+import { ReadAheadKv } from './hss-read-ahead'
+
+export interface LocalHssOptions {
+  kv: RegionalKv
+  table: GlobalTable
+  clock: Clock
+  /** The HSS role's settings (charging addresses, default S-CSCF), as Dime reads them. */
+  homestead: HomesteadConfig
+  /** This S-CSCF's URI, recorded as the set's server name on a transition. */
+  serverName: string
+  log: Logger
+  /** Where a request goes when a store is unavailable (the HTTP client of hss-client.ts). */
+  fallback?: HssClient
+}
+
+/** ClearwaterRegData carries at most two CCFs and two ECFs (homestead_xml_utils.cpp). */
+const chargingOf = (c: ChargingAddresses): ChargingAddresses => ({
+  ccfs: c.ccfs.slice(0, 2),
+  ecfs: c.ecfs.slice(0, 2),
+})
+
+function regDataOf(d: RegDataContent, charging: ChargingAddresses, what: string): RegData {
+  const out: RegData = { state: d.state, chargingAddresses: chargingOf(charging) }
+  if (d.previousState) out.previousState = d.previousState
+  if (d.subscriptionXml) {
+    const sub = parseImsSubscriptionXml(d.subscriptionXml)
+    if (!sub.ok)
+      throw new HssError(
+        `${what}: unreadable IMS subscription (${sub.error.path}: ${sub.error.message})`,
+        200,
+        500
+      )
+    out.subscription = sub.value
+    out.imsSubscriptionXml = d.subscriptionXml
+  }
+  return out
+}
+
+export function createLocalHss(o: LocalHssOptions): HssClient {
+  const kv = new ReadAheadKv(o.kv)
+  const now = () => o.clock.now()
+  const store = new SubscriberStore(o.table, o.clock)
+  const cache = new SubscriberCache(kv, store, now)
+  const queries = new HssQueries(cache, o.homestead)
+  const regData = new RegDataService(cache, store, now)
+
+  async function run<T>(
+    what: string,
+    op: () => Promise<T>,
+    fallback: ((f: HssClient) => Promise<T>) | undefined
+  ): Promise<T> {
+    try {
+      return await op()
+    } catch (err) {
+      if (err instanceof HssError) throw err
+      const message = err instanceof Error ? err.message : String(err)
+      if (err instanceof Unavailable && o.fallback && fallback) {
+        o.log.warn('Homestead store unavailable; asking Dime', { what, error: message })
+        return fallback(o.fallback)
+      }
+      // Dime answers a store outage 503 and anything else 500; Sprout maps both to 504.
+      throw new HssError(`${what}: ${message}`, err instanceof Unavailable ? 503 : 500, 504)
+    }
+  }
+
+  function reply(out: RegDataOutcome, what: string): RegData {
+    if (out.status !== 200)
+      throw new HssError(
+        `${what}: HTTP ${out.status} ${out.reason}`,
+        out.status,
+        sipStatusOf(out.status)
+      )
+    return regDataOf(out.data, o.homestead.chargingAddresses, what)
+  }
+
+  return {
+    digestVector: (impi, impu) =>
+      run(
+        'authentication vector',
+        async () => {
+          // The set's entry is read with the private id's: the bind step's reg-data needs it next.
+          await kv.readAhead([impiCacheKey(impi), impuCacheKey(impu)])
+          const a = await queries.authVector(impi, 'digest', impu)
+          if (a.status !== 200)
+            throw new HssError(
+              `authentication vector: HTTP ${a.status} ${a.reason}`,
+              a.status,
+              sipStatusOf(a.status)
+            )
+          return digestOf(a.body)
+        },
+        (f) => f.digestVector(impi, impu)
+      ),
+
+    getRegData: (impu, impi) =>
+      run(
+        'reg-data',
+        async () => reply(await regData.get(impu, impi), 'reg-data'),
+        (f) => f.getRegData(impu, impi)
+      ),
+
+    putRegData: (impu, reqtype, impi) =>
+      run(
+        `reg-data ${reqtype}`,
+        async () =>
+          reply(
+            await regData.put(impu, {
+              type: reqtype,
+              ...(impi !== undefined ? { impi } : {}),
+              serverName: o.serverName,
+              noCache: false,
+            }),
+            `reg-data ${reqtype}`
+          ),
+        (f) => f.putRegData(impu, reqtype, impi)
+      ),
+
+    readAheadKeys: (impi, impu) => [impiCacheKey(impi), impuCacheKey(impu)],
+    primeReadAhead: (keys, values) => kv.prime(keys, values),
+  }
+}
