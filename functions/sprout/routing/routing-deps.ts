@@ -74,15 +74,19 @@ export function routingDepsFor(deps: SproutDeps, c: SproutContext): RoutingDeps 
       log: deps.log,
       defer: (p) => deps.defer(() => p),
     }),
-    homestead: createHssClient({
-      region: deps.region,
-      urls: env.FUNCTION_URLS,
-      hopSecret: env.HOP_SECRET,
-      serverName: scscfUri(deps.region),
-      log: deps.log,
-      timeoutMs: deps.config.HSS_TIMEOUT_MS,
-      fetch: counting,
-    }),
+    // In process (hss-mode.ts) unless Sprout must ask Dime over the hop.
+    homestead:
+      deps.config.SPROUT_HSS_MODE === 'local'
+        ? deps.hss
+        : createHssClient({
+            region: deps.region,
+            urls: env.FUNCTION_URLS,
+            hopSecret: env.HOP_SECRET,
+            serverName: scscfUri(deps.region),
+            log: deps.log,
+            timeoutMs: deps.config.HSS_TIMEOUT_MS,
+            fetch: counting,
+          }),
     dimeCost,
     aors: new AorStore(deps.vellum.kv),
     functionUrls: env.FUNCTION_URLS,
