@@ -4,7 +4,9 @@
  * sanity checks and the trust boundary, then go to Sprout of the flow's home region (or the
  * region the route set names) over the internal hop; responses to requests the core sent the
  * client go back along their Via. Anything the edge refuses is answered on the flow, and the
- * flow lives on (a malformed request gets 400, a malformed response is dropped).
+ * flow lives on (a malformed request gets 400, a malformed response is dropped). What Sprout
+ * answers inline to a request (docs/internal-hop.md) goes to the client as a delivery from the
+ * core would, before the flow's next message leaves.
  */
 import {
   classifyInternal,
@@ -26,6 +28,7 @@ import { DIALOG_CREATING } from '../shared/sip/dialog-methods'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
 import type { NameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
+import { fromCore } from './core-inbound'
 import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
 import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
@@ -86,6 +89,19 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
     if (req.method === 'ACK') return // RFC 3261 §17: an ACK is never answered
     io.toClient(reply(io, req, err.status, err.reason, retryHeaders(err)))
   }
+}
+
+/**
+ * A message that found the flow's lane toward the core full (edge/flow-queue.ts): a request gets
+ * 503 with Retry-After (RFC 3261 §21.5.4), an ACK or a response is dropped (§17: never answered).
+ */
+export function overloaded(io: FlowIo, text: string): void {
+  const parsed = tryParseMessage(text)
+  io.log('flow lane full; message refused', { depth: io.cfg.flowQueueLimit })
+  if (!parsed.ok || parsed.value.kind !== 'request' || parsed.value.method === 'ACK') return
+  io.toClient(
+    reply(io, parsed.value, 503, 'Service Unavailable: flow overloaded', [['Retry-After', '1']])
+  )
 }
 
 /** A response from the edge itself (RFC 3261 §8.2.6), serialised for the WebSocket. */
@@ -151,6 +167,9 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
     }
   }
   req.decrementMaxForwards()
+  // RFC 3261 §16.2: the INVITE is taken, so the client hears 100 Trying at once, before anything
+  // the core answers; a 100 from the core stops at the edge (§16.7 step 3, core-inbound.ts).
+  if (req.method === 'INVITE') io.toClient(buildResponse(req, 100).toString())
   const branch = `z9hG4bK${io.randomHex(12)}`
   // Only the final response carrying this branch tells the flow about its registration.
   if (req.method === 'REGISTER') notePendingRegister(s, branch)
@@ -203,7 +222,16 @@ async function deliver(
   sent: ReturnType<FlowIo['toCore']>
 ): Promise<void> {
   const r = await sent
-  if (r.ok || req.method === 'ACK') return
+  if (r.ok) {
+    // Sprout's inline answers to this request, in the order it sent them.
+    for (const m of r.messages ?? []) {
+      const out = await fromCore(io, m)
+      if (out.status !== 202) io.log('inline answer not delivered', { why: out.reason })
+      else if (out.followUp) await out.followUp()
+    }
+    return
+  }
+  if (req.method === 'ACK') return
   io.log('upstream failed', {
     callId: req.callId,
     method: req.method,

@@ -18,24 +18,34 @@ import type { FlowIo } from './flow-io'
 import { MAX_IDENTITIES, MAX_SERVICE_ROUTES, takePendingRegister } from './flow-state'
 import { identityKey, stripTowardClient } from './trust-boundary'
 
-export type DeliveryOutcome = { status: 202 } | { status: 400; reason: string }
+/**
+ * A delivery's outcome. `followUp` is what follows it outside the flow's ordered lane (a refusal
+ * sent back through the core), so the lane never waits on another hop.
+ */
+export type DeliveryOutcome =
+  | { status: 202; followUp?: () => Promise<void> }
+  | { status: 400; reason: string }
 
 export async function fromCore(io: FlowIo, text: string): Promise<DeliveryOutcome> {
   const parsed = tryParseMessage(text)
   if (!parsed.ok) return { status: 400, reason: parsed.error.reason }
   const msg = parsed.value
-  if (msg.kind === 'request') await requestToClient(io, msg)
-  else {
-    const ok = responseToClient(io, msg)
-    if (!ok) return { status: 400, reason: 'response does not carry this flow’s Via' }
+  if (msg.kind === 'request') {
+    const followUp = await requestToClient(io, msg)
+    return followUp ? { status: 202, followUp } : { status: 202 }
   }
+  const ok = responseToClient(io, msg)
+  if (!ok) return { status: 400, reason: 'response does not carry this flow’s Via' }
   return { status: 202 }
 }
 
-async function requestToClient(io: FlowIo, req: SipRequest): Promise<void> {
+async function requestToClient(
+  io: FlowIo,
+  req: SipRequest
+): Promise<(() => Promise<void>) | undefined> {
   const popped = popOwnRoutes(io, req)
   const refusal = await inDialogRefusal(io, req, popped)
-  if (refusal) return refuse(io, req, refusal)
+  if (refusal) return () => refuse(io, req, refusal)
   if (!req.toTag && DIALOG_CREATING.has(req.method)) {
     // RFC 5658: the core-facing entry first, then the client-facing one on top, so the client's
     // route set starts at the address it can reach. Both carry the dialog-scoped token.
@@ -52,6 +62,7 @@ async function requestToClient(io: FlowIo, req: SipRequest): Promise<void> {
   req.prepend('via', `SIP/2.0/WSS ${io.publicHost};branch=${branch}`)
   stripTowardClient(req)
   io.toClient(req.toString())
+  return undefined
 }
 
 /**
@@ -73,6 +84,9 @@ function responseToClient(io: FlowIo, res: SipResponse): boolean {
   const top = res.vias[0]
   const flow = top?.params.find((p) => p.name.toLowerCase() === FLOW_VIA_PARAM)?.value
   if (!top || top.host.toLowerCase() !== EDGE_HOST || flow !== io.state.token) return false
+  // RFC 3261 §16.7 step 3: a 100 is hop by hop and goes no further; the edge sent the client its
+  // own when it took the INVITE (client-inbound.ts).
+  if (res.status === 100) return true
   res.shift('via')
   // Only the final response to a REGISTER this flow forwarded (the edge's own branch) says
   // anything about the flow's registration; a 2xx with any other branch is relayed, not learnt.

@@ -44,6 +44,8 @@ export interface EdgeConfig {
   maxFlowsPerAddress: number
   /** How long one `/healthz` fan-out answers for every hit of the isolate. */
   healthCacheMs: number
+  /** Messages one lane of a flow holds, queued or in flight (edge/flow-queue.ts). */
+  flowQueueLimit: number
 }
 
 function num(raw: string | undefined, dflt: number, name: string): number {
@@ -93,6 +95,7 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
     maxInternalBodyBytes: num(env.MAX_INTERNAL_BODY_BYTES, 262_144, 'MAX_INTERNAL_BODY_BYTES'),
     maxFlowsPerAddress: num(env.MAX_FLOWS_PER_ADDRESS, 64, 'MAX_FLOWS_PER_ADDRESS'),
     healthCacheMs: num(env.HEALTH_CACHE_SECONDS, 5, 'HEALTH_CACHE_SECONDS') * 1000,
+    flowQueueLimit: num(env.FLOW_QUEUE_LIMIT, 128, 'FLOW_QUEUE_LIMIT'),
   }
   cache.set(env, cfg)
   return cfg

@@ -40,6 +40,8 @@ export interface EdgeEnv {
   MAX_FLOWS_PER_ADDRESS?: string
   /** How long one `/healthz` fan-out is reused, seconds (default 5). */
   HEALTH_CACHE_SECONDS?: string
+  /** Messages each lane of a flow (client to core, core to client) holds at once (default 128). */
+  FLOW_QUEUE_LIMIT?: string
   FLOW: DurableObjectNamespace
   TIMERS: DurableObjectNamespace
 }

@@ -8,6 +8,11 @@
  * Two entrances: `GET /connect` (the upgrade, from the edge worker) and `POST /deliver` (a SIP
  * message from the core, via the worker's signed internal route). With no open socket, a
  * delivery answers HTTP 410, which the sender maps to 430 Flow Failed (RFC 5626 §5.3).
+ *
+ * Order (docs/internal-hop.md): the client's messages go to the core one hop at a time, in the
+ * order the client sent them, and the core's messages go to the client in the order they reached
+ * the flow; each direction is one {@link FlowLane}. The lanes are separate, so a hop waiting on
+ * Sprout never holds back a delivery to this same flow (a call to oneself).
  */
 import { DurableObject } from 'cloudflare:workers'
 import { isRegion } from '../shared/config/regions'
@@ -17,11 +22,12 @@ import { signedFetch } from '../shared/hop/signed-fetch'
 import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
 import { CLIENT_ADDRESS_HEADER, gateRequest, releaseFlow } from './address-gate'
-import { fromClient } from './client-inbound'
+import { fromClient, overloaded } from './client-inbound'
 import { fromCore } from './core-inbound'
 import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import type { FlowIo } from './flow-io'
+import { FlowLane } from './flow-queue'
 import { type FlowState, newFlowState } from './flow-state'
 import { sendUpstream } from './upstream'
 
@@ -99,6 +105,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       toClient: (text) => ws.send(text),
       // The client's address goes to Sprout with each request (its REGISTER failure limits count
       // per source, docs/registrar.md).
+      // Sprout answers the flow's own requests inline (docs/internal-hop.md): the flow hands
+      // them to the client itself, with no request of their own to the edge.
       toCore: async (region, text) =>
         (
           await sendUpstream(
@@ -107,7 +115,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
             text,
             'sprout',
             '/sip',
-            att.address ? { 'x-edgewater-client-ip': att.address } : undefined
+            att.address ? { 'x-edgewater-client-ip': att.address } : undefined,
+            true
           )
         ).result,
       toUrl: (url, text) =>
@@ -125,6 +134,17 @@ export class FlowObject extends DurableObject<EdgeEnv> {
   private readonly live = new Map<WebSocket, Attachment>()
   /** Close and error can both report one socket's end: its address place is given back once. */
   private released = false
+  /** The client's messages toward the core, one hop in flight. */
+  private toCoreLane?: FlowLane
+  /** The core's messages toward the client, in the order they reached the flow. */
+  private toClientLane?: FlowLane
+
+  private lanes(): { toCore: FlowLane; toClient: FlowLane } {
+    const limit = edgeConfig(this.env).flowQueueLimit
+    this.toCoreLane ??= new FlowLane(limit)
+    this.toClientLane ??= new FlowLane(limit)
+    return { toCore: this.toCoreLane, toClient: this.toClientLane }
+  }
 
   private attachment(ws: WebSocket): Attachment {
     let att = this.live.get(ws)
@@ -143,23 +163,35 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     }
     if (text.trim() === '') return // stray CRLFs between messages (RFC 5626 §4.4.1)
     const att = this.attachment(ws)
-    try {
-      await fromClient(this.io(ws, att), text)
-    } catch (err) {
-      this.log.error('flow failed to handle a message', {
-        error: err,
-        flow: att.state.token.slice(0, 12),
-      })
-    }
-    ws.serializeAttachment(att)
+    const queued = this.lanes().toCore.offer(async () => {
+      try {
+        await fromClient(this.io(ws, att), text)
+      } catch (err) {
+        this.log.error('flow failed to handle a message', {
+          error: err,
+          flow: att.state.token.slice(0, 12),
+        })
+      }
+      if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
+    })
+    if (!queued) overloaded(this.io(ws, att), text)
+    else await queued
   }
 
   private async deliver(text: string): Promise<Response> {
     const [ws] = this.ctx.getWebSockets()
     if (!ws || ws.readyState !== WebSocket.OPEN) return new Response('flow closed', { status: 410 })
     const att = this.attachment(ws)
-    const outcome = await fromCore(this.io(ws, att), text)
-    ws.serializeAttachment(att)
+    const queued = this.lanes().toClient.offer(async () => {
+      const outcome = await fromCore(this.io(ws, att), text)
+      if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
+      return outcome
+    })
+    // A full lane is an overloaded next hop: the sender answers 503 (RFC 3261 §21.5.4).
+    if (!queued) return new Response('flow overloaded', { status: 503 })
+    const outcome = await queued
+    // What must not hold the lane (a refusal sent back through the core) runs after it.
+    if (outcome.status === 202 && outcome.followUp) await outcome.followUp()
     return new Response(outcome.status === 202 ? null : outcome.reason, { status: outcome.status })
   }
 
@@ -196,14 +228,21 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     for (const region of [att.state.home, att.state.home === 'a' ? 'b' : 'a'] as const) {
       const url = `${cfg.functionUrls[region].sprout}${path}`
       try {
-        const res = await signedFetch((u, i) => fetch(u, i), cfg.hopSecret, url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(cfg.upstreamTimeoutMs),
-        })
-        await res.arrayBuffer()
-        return
+        // A timer cleared when the notice ends: nothing outlives it (hibernation).
+        const abort = new AbortController()
+        const timer = setTimeout(() => abort.abort(), cfg.upstreamTimeoutMs)
+        try {
+          const res = await signedFetch((u, i) => fetch(u, i), cfg.hopSecret, url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+            signal: abort.signal,
+          })
+          await res.arrayBuffer()
+          return
+        } finally {
+          clearTimeout(timer)
+        }
       } catch {
         // transport failure: try the other region
       }

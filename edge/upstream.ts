@@ -25,7 +25,8 @@ export interface UpstreamResult {
 
 /**
  * POSTs `message` to `path` on Sprout (or another function) of `home`, failing over to the peer.
- * `headers` go along, signed (the client's address, `x-edgewater-client-ip`).
+ * `headers` go along, signed (the client's address, `x-edgewater-client-ip`); `inline` asks for
+ * the receiver's SIP answers in the HTTP answer (shared/hop/sip-over-http.ts).
  */
 export async function sendUpstream(
   cfg: EdgeConfig,
@@ -33,7 +34,8 @@ export async function sendUpstream(
   message: string,
   fn: 'sprout' | 'ellis' = 'sprout',
   path = '/sip',
-  headers?: Record<string, string>
+  headers?: Record<string, string>,
+  inline = false
 ): Promise<UpstreamResult> {
   const b = breakersFor(cfg)
   let last: HopResult = {
@@ -48,6 +50,7 @@ export async function sendUpstream(
       secret: cfg.hopSecret,
       timeoutMs: cfg.upstreamTimeoutMs,
       ...(headers ? { headers } : {}),
+      inline,
     })
     if (result.ok || !result.transport) {
       b.success(region)

@@ -8,9 +8,21 @@
  * the first response handler that accepts them. The store round trips each transaction cost
  * before its answer are recorded (transaction-stats.ts). A message that does not parse gets a
  * 400 along its Via when it has one, else HTTP 400.
+ *
+ * Order (docs/internal-hop.md): the hop is answered only once the message has been handed on
+ * (forwarded or answered) and the work it causes (NOTIFYs, third-party REGISTERs, charging) is
+ * done, so the sender's next message reaches Sprout after all of it. A flow that asks for its
+ * answers inline (`x-edgewater-replies: inline`) gets the answers to its request in the HTTP
+ * answer (sip-sender.ts `inlineReplies`) rather than as requests to the edge of their own.
  */
 import type { Handler } from 'hono'
-import type { HopResult } from '../../shared/hop/sip-over-http'
+import {
+  type HopResult,
+  INLINE_REPLIES_HEADER,
+  INLINE_REPLIES_VALUE,
+  inlineAnswerBody,
+  SIP_BATCH_CONTENT_TYPE,
+} from '../../shared/hop/sip-over-http'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import { type SipRequest, type SipResponse, tryParseMessage } from '../../shared/sip'
 import { SipError } from '../../shared/sip/errors'
@@ -24,7 +36,7 @@ import {
   type SipResponseHandler,
   takeOwnRoutes,
 } from './sip-handlers'
-import type { SipSender } from './sip-sender'
+import { inlineReplies, type SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
 import { recordTransaction } from './transaction-stats'
 
@@ -107,6 +119,38 @@ async function badMessage(text: string, reason: string, deps: SproutDeps): Promi
   }
 }
 
+/**
+ * Waits for what the message caused, up to `limitMs`, before the hop is answered: the sender's
+ * next message then reaches Sprout after it (docs/internal-hop.md, order). Work still running
+ * at the limit (a slow application server) goes on after the answer where the runtime allows
+ * (Workers `waitUntil`); elsewhere (Lambda ends the invocation with the answer) it is awaited.
+ */
+async function settleBeforeAnswer(
+  work: DeferredWork,
+  c: SproutContext,
+  limitMs: number
+): Promise<void> {
+  const drained = work.drain()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const inTime = await Promise.race([
+    drained.then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), limitMs)
+    }),
+  ])
+  clearTimeout(timer)
+  if (inTime) return
+  let waitUntil: ((p: Promise<unknown>) => void) | undefined
+  try {
+    const ec = c.executionCtx
+    waitUntil = (p) => ec.waitUntil(p)
+  } catch {
+    waitUntil = undefined
+  }
+  if (waitUntil) waitUntil(drained)
+  else await drained
+}
+
 export function sipInbox(
   factory: SproutDepsFactory,
   handlers: SipHandlers
@@ -125,18 +169,17 @@ export function sipInbox(
     }
     const msg = parsed.value
     const started = Date.now()
+    let inline: ReturnType<typeof inlineReplies> | undefined
     if (msg.kind === 'request') {
-      const tracked = { ...deps, sender: trackingSender(deps, msg, started) }
+      if (c.req.header(INLINE_REPLIES_HEADER) === INLINE_REPLIES_VALUE)
+        inline = inlineReplies(deps.sender, msg)
+      const sending = inline ? { ...deps, sender: inline.sender } : deps
+      const tracked = { ...sending, sender: trackingSender(sending, msg, started) }
       await onRequest(msg, tracked, handlers.requests, c)
     } else await onResponse(msg, deps, handlers.responses, c)
-    let waitUntil: ((p: Promise<unknown>) => void) | undefined
-    try {
-      const ec = c.executionCtx
-      waitUntil = (p) => ec.waitUntil(p)
-    } catch {
-      waitUntil = undefined
-    }
-    await work.settle(waitUntil)
-    return c.body(null, 202)
+    await settleBeforeAnswer(work, c, deps.config.SIP_SETTLE_MS)
+    const replies = inline?.take() ?? []
+    if (replies.length === 0) return c.body(null, 202)
+    return c.body(inlineAnswerBody(replies), 200, { 'content-type': SIP_BATCH_CONTENT_TYPE })
   }
 }

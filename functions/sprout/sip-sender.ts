@@ -5,13 +5,18 @@
  * `<as>.as.edgewater.internal`); a request goes to its top Route, or its Request-URI when no
  * Route is left (RFC 3261 §8.1.2). The resolver turns the address into a URL and `postSip`
  * sends it signed; the outcome is a {@link HopResult} (430 for a gone flow, 408, 503).
+ *
+ * {@link inlineReplies} keeps the answers to a flow's own request for the hop's HTTP answer
+ * when the flow asked for them inline (docs/internal-hop.md), as long as that keeps the order
+ * in which Sprout sent things.
  */
-import { FLOW_VIA_PARAM } from '../../shared/hop/internal-addresses'
+import { EDGE_HOST, FLOW_VIA_PARAM } from '../../shared/hop/internal-addresses'
 import type { Resolver } from '../../shared/hop/resolver'
 import { type HopResult, postSip } from '../../shared/hop/sip-over-http'
 import type { Logger } from '../../shared/log/logger'
 import type { SipRequest, SipResponse } from '../../shared/sip'
 import { getParam } from '../../shared/sip/params'
+import type { Via } from '../../shared/sip/via'
 
 export interface SipSender {
   respond(res: SipResponse): Promise<HopResult>
@@ -60,6 +65,66 @@ export function createSipSender(o: SenderOptions): SipSender {
       const hop = o.resolver.resolve(uri.host, uri.user)
       if (!hop) return Promise.resolve(unroutable(uri.host))
       return log('request', hop.url, post(hop.url, req.toString()))
+    },
+  }
+}
+
+/** A sender that holds the answers to one request for the hop's HTTP answer. */
+export interface InlineReplies {
+  sender: SipSender
+  /** The held answers, in the order they were sent; nothing is held after this. */
+  take(): string[]
+}
+
+const flowOf = (via: Via) =>
+  via.host.toLowerCase() === EDGE_HOST ? getParam(via.params, FLOW_VIA_PARAM) : undefined
+
+/**
+ * Wraps `base` for the handling of `req`, which came from a flow that takes its answers inline.
+ * A response to `req` itself (the same edge Via: host, branch and flow) is held rather than
+ * posted; a 100 Trying is dropped, since the edge sent the client its own (RFC 3261 §16.2,
+ * §16.7 step 3). Before anything else leaves (a request, a response elsewhere), the held
+ * answers are posted as usual and holding stops: whatever that send causes can reach the flow
+ * only after them, so the flow's client hears everything in the order Sprout sent it.
+ */
+export function inlineReplies(base: SipSender, req: SipRequest): InlineReplies {
+  const top = req.topVia
+  const flow = flowOf(top)
+  let holding = flow !== undefined && flow !== null
+  const held: SipResponse[] = []
+  let flushing: Promise<void> | undefined
+  const flush = (): Promise<void> => {
+    holding = false
+    if (!flushing) {
+      const out = held.splice(0)
+      flushing = (async () => {
+        for (const res of out) await base.respond(res)
+      })()
+    }
+    return flushing
+  }
+  const ours = (res: SipResponse) => {
+    const via = res.topVia
+    return via.branch === top.branch && flowOf(via) === flow
+  }
+  return {
+    sender: {
+      async respond(res) {
+        if (holding && ours(res)) {
+          if (res.status !== 100) held.push(res)
+          return { ok: true }
+        }
+        await flush()
+        return base.respond(res)
+      },
+      async request(r) {
+        await flush()
+        return base.request(r)
+      },
+    },
+    take() {
+      holding = false
+      return held.splice(0).map((r) => r.toString())
     },
   }
 }

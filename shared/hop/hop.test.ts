@@ -5,7 +5,7 @@ import { mintFlowToken, openFlowToken } from './flow-token'
 import { classifyInternal, functionHost } from './internal-addresses'
 import { createResolver } from './resolver'
 import { verifySignature } from './signature'
-import { postSip } from './sip-over-http'
+import { inlineAnswerBody, postSip, SIP_BATCH_CONTENT_TYPE } from './sip-over-http'
 
 const secret = 'hop-test-secret-0123456789'
 const objectId = 'ab'.repeat(32)
@@ -132,6 +132,42 @@ describe('SIP over HTTP', () => {
       ok: false,
       sipStatus: 503,
       transport: true,
+    })
+  })
+})
+
+describe('inline answers', () => {
+  const answer = 'SIP/2.0 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'
+  const fake =
+    (status: number, type: string, body: string, seen: { replies?: string | null }) =>
+    async (_url: string | URL | Request, init?: RequestInit) => {
+      seen.replies = new Headers(init?.headers).get('x-edgewater-replies')
+      return new Response(body, { status, headers: { 'content-type': type } })
+    }
+
+  it('asks for them and returns the SIP messages of a batch answer in order', async () => {
+    const seen: { replies?: string | null } = {}
+    const body = inlineAnswerBody([answer, answer.replace('401 Unauthorized', '403 Forbidden')])
+    const r = await postSip('http://s/sip', 'x', {
+      secret,
+      inline: true,
+      fetch: fake(200, SIP_BATCH_CONTENT_TYPE, body, seen) as typeof fetch,
+    })
+    expect(seen.replies).toBe('inline')
+    expect(r).toEqual({
+      ok: true,
+      messages: [answer, answer.replace('401 Unauthorized', '403 Forbidden')],
+    })
+  })
+
+  it('takes nothing from a 200 of another type or a malformed batch, and does not ask unless told', async () => {
+    const seen: { replies?: string | null } = {}
+    const json = fake(200, 'application/json', inlineAnswerBody([answer]), seen) as typeof fetch
+    expect(await postSip('http://s/sip', 'x', { secret, fetch: json })).toEqual({ ok: true })
+    expect(seen.replies).toBeNull()
+    const broken = fake(200, SIP_BATCH_CONTENT_TYPE, '{"sip": [1]}', seen) as typeof fetch
+    expect(await postSip('http://s/sip', 'x', { secret, inline: true, fetch: broken })).toEqual({
+      ok: true,
     })
   })
 })

@@ -5,15 +5,31 @@
  * message. Anything else is a transport failure to the sender, mapped as RFC 3261 §8.1.3.1 and
  * RFC 5626 §5.3 say: a flow that is gone (HTTP 410) is 430 Flow Failed; a timeout is 408;
  * everything else (refused, reset, 4xx/5xx) is 503.
+ *
+ * Inline answers (docs/internal-hop.md): a sender that sets `x-edgewater-replies: inline` takes
+ * the receiver's SIP answers to its request in the HTTP answer instead of as requests of their
+ * own: `200` with `Content-Type: application/vnd.edgewater.sip-batch+json` and body
+ * `{"sip": ["<message>", …]}`, in the order the receiver sent them. A 202 carries none.
  */
 import type { HopSecret } from './signature'
 import { signedFetch } from './signed-fetch'
 
 export const SIP_CONTENT_TYPE = 'message/sip'
 export const DEFAULT_HOP_TIMEOUT_MS = 4_000
+/** Request header by which a sender asks for its answers inline. */
+export const INLINE_REPLIES_HEADER = 'x-edgewater-replies'
+export const INLINE_REPLIES_VALUE = 'inline'
+/** Content type of an HTTP answer that carries SIP answers. */
+export const SIP_BATCH_CONTENT_TYPE = 'application/vnd.edgewater.sip-batch+json'
+/** The most SIP messages a sender takes from one inline answer; more are a broken receiver. */
+export const MAX_INLINE_MESSAGES = 16
 
 export type HopResult =
-  | { ok: true }
+  | {
+      ok: true
+      /** SIP messages the receiver answered inline, in the order it sent them. */
+      messages?: string[]
+    }
   | { ok: false; sipStatus: 408 | 430 | 503; reason: string; transport: boolean }
 
 /** The reason phrase a SIP answer to a failed hop carries (RFC 3261 §21; RFC 5626 §5.3 for 430). */
@@ -34,6 +50,22 @@ export function hopFailureStatus(r: { sipStatus: 408 | 430 | 503 }): {
   return { status: r.sipStatus, reason: HOP_FAILURE_REASONS[r.sipStatus] }
 }
 
+/** The body of an inline answer carrying `messages`. */
+export function inlineAnswerBody(messages: readonly string[]): string {
+  return JSON.stringify({ sip: messages })
+}
+
+/** The SIP messages of an inline answer body; undefined when it is not one. */
+export function parseInlineAnswer(body: string): string[] | undefined {
+  try {
+    const v = JSON.parse(body) as { sip?: unknown }
+    if (!Array.isArray(v.sip) || v.sip.length > MAX_INLINE_MESSAGES) return undefined
+    return v.sip.every((m) => typeof m === 'string') ? (v.sip as string[]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export interface HopOptions {
   /** Signs the hop (the current secret; shared/hop/signature.ts). */
   secret: HopSecret
@@ -41,21 +73,40 @@ export interface HopOptions {
   fetch?: typeof fetch
   /** Extra headers (e.g. the clock offset in the local cloud). */
   headers?: Record<string, string>
+  /** Ask the receiver for its SIP answers inline (the sender delivers them itself). */
+  inline?: boolean
 }
 
 export async function postSip(url: string, message: string, opts: HopOptions): Promise<HopResult> {
   const doFetch = opts.fetch ?? fetch
+  // A timer cleared as soon as the exchange ends, so nothing outlives the hop: a flow's Durable
+  // Object holds no timer between messages and can hibernate (docs/edge.md).
+  const abort = new AbortController()
+  const timer = setTimeout(
+    () => abort.abort(new DOMException('next hop timed out', 'TimeoutError')),
+    opts.timeoutMs ?? DEFAULT_HOP_TIMEOUT_MS
+  )
   try {
     // The extra headers are signed too: a receiver believes a vouched-for one (the client's
     // address) only when it is (signature.ts SIGNED_HEADERS).
     const res = await signedFetch(doFetch, opts.secret, url, {
       method: 'POST',
-      headers: { ...opts.headers, 'content-type': SIP_CONTENT_TYPE },
+      headers: {
+        ...opts.headers,
+        ...(opts.inline ? { [INLINE_REPLIES_HEADER]: INLINE_REPLIES_VALUE } : {}),
+        'content-type': SIP_CONTENT_TYPE,
+      },
       body: message,
-      signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_HOP_TIMEOUT_MS),
+      signal: abort.signal,
     })
     const text = await res.text().catch(() => '')
-    if (res.status === 202 || res.status === 200) return { ok: true }
+    if (res.status === 202) return { ok: true }
+    if (res.status === 200) {
+      const batch = (res.headers.get('content-type') ?? '').startsWith(SIP_BATCH_CONTENT_TYPE)
+        ? parseInlineAnswer(text)
+        : undefined
+      return batch && batch.length > 0 ? { ok: true, messages: batch } : { ok: true }
+    }
     if (res.status === 410)
       return { ok: false, sipStatus: 430, reason: 'Flow Failed', transport: false }
     return {
@@ -66,7 +117,8 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
     }
   } catch (err) {
     const timeout =
-      err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+      abort.signal.aborted ||
+      (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
     return timeout
       ? { ok: false, sipStatus: 408, reason: 'next hop timed out', transport: true }
       : {
@@ -75,5 +127,7 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
           reason: `next hop unreachable: ${err instanceof Error ? err.message : String(err)}`,
           transport: true,
         }
+  } finally {
+    clearTimeout(timer)
   }
 }
