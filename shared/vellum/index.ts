@@ -21,6 +21,7 @@ export * as keys from './keys'
 export { MemoryRegionalKv, type MemoryScript } from './memory-kv'
 export { MemoryGlobalTable } from './memory-table'
 export { MemoryTimerService, type TimerPop } from './memory-timers'
+export * from './record-map'
 export * from './regional-kv'
 export * from './round-trips'
 export * from './timer-service'
@@ -59,6 +60,8 @@ const KV_METHODS = [
   'hsetManyIfNewer',
   'hgetLive',
   'hdelIfCseq',
+  'readMap',
+  'mergeMap',
   'get',
   'set',
   'del',

@@ -5,8 +5,11 @@
  * - a guarded hash (bindings, subscriptions): every field is merged with the same commuting
  *   set-if-newer script the registrar uses, so newer records in the target are never replaced
  *   and records the target missed (or has older) are brought up to date;
- * - a plain value: copied with its remaining TTL only if the target lacks the key (plain values
- *   carry no version, so an existing target value is kept).
+ * - a record map (an AoR, record-map.ts): its records are merged into the target's with the
+ *   same `SET … GET` rounds the registrar writes with, so newer records in the target are kept
+ *   and records the target missed (or has older) are brought up to date;
+ * - another plain value: copied with its remaining TTL only if the target lacks the key (plain
+ *   values carry no version, so an existing target value is kept).
  * Deletions of plain keys made while the target was unreachable are not replayed; guarded
  * records are removed by tombstones (expired records), which the merge does carry over.
  * Read-repair (kv-upstash.ts) covers the keys touched before the job reaches them.
@@ -15,12 +18,20 @@ import type { Redis } from '@upstash/redis/cloudflare'
 import type { Clock } from '../config/clock'
 import { HSET_IF_NEWER } from './kv-scripts'
 import { parseRecord } from './kv-upstash'
+import {
+  DEFAULT_LINGER_SECONDS,
+  decodeRecordMap,
+  isStoredRecordMap,
+  mergeRecords,
+} from './record-map'
 import { encodeRecord } from './regional-kv'
 import type { RoundTrips } from './round-trips'
 
 export interface ResyncReport {
   scanned: number
   hashesMerged: number
+  /** Record maps merged. */
+  mapsMerged: number
   fieldsWritten: number
   valuesCopied: number
   skipped: number
@@ -31,6 +42,8 @@ export interface ResyncReport {
 export interface ResyncOptions {
   /** SCAN page size. */
   count?: number
+  /** Seconds an expired record of a record map is kept (record-map.ts). Default 180. */
+  lingerSeconds?: number
   /** Only keys matching this glob. */
   match?: string
   /** Stop after this many keys (a bounded run; call again to continue from `cursor`). */
@@ -49,6 +62,7 @@ export async function resyncKv(
   const report: ResyncReport = {
     scanned: 0,
     hashesMerged: 0,
+    mapsMerged: 0,
     fieldsWritten: 0,
     valuesCopied: 0,
     skipped: 0,
@@ -64,7 +78,10 @@ export async function resyncKv(
     for (const key of keys) {
       report.scanned++
       try {
-        await copyKey(from, to, key, clock, rt, report, opts.graceSeconds ?? 10)
+        await copyKey(from, to, key, clock, rt, report, {
+          grace: opts.graceSeconds ?? 10,
+          linger: opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS,
+        })
       } catch {
         report.errors++
       }
@@ -82,7 +99,7 @@ async function copyKey(
   clock: Clock,
   rt: RoundTrips,
   report: ResyncReport,
-  grace: number
+  { grace, linger }: { grace: number; linger: number }
 ): Promise<void> {
   const type = await rt.track('kv-remote', 'type', () => from.type(key))
   if (type === 'hash') {
@@ -111,6 +128,18 @@ async function copyKey(
     )
     if (value === null || pttl === -2) {
       report.skipped++
+      return
+    }
+    if (isStoredRecordMap(value)) {
+      // The target's own records are the base, so the first round already keeps them.
+      const base = decodeRecordMap(await rt.track('kv-local', 'get', () => to.get(key)))
+      const merged = await mergeRecords(
+        (v, px) => rt.track('kv-local', 'set-get', () => to.set(key, v, { px, get: true })),
+        decodeRecordMap(value),
+        { base, nowMs: clock.now(), lingerSeconds: linger }
+      )
+      report.mapsMerged++
+      report.fieldsWritten += Object.values(merged.outcomes).filter((o) => o === 'written').length
       return
     }
     const res = await rt.track('kv-local', 'set-nx', () =>

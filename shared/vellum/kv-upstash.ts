@@ -18,11 +18,22 @@ import type { Logger } from '../log/logger'
 import { StoreError, Unavailable } from './errors'
 import { HDEL_IF_CSEQ, HSET_IF_NEWER, INCR_WITH_TTL } from './kv-scripts'
 import {
+  DEFAULT_LINGER_SECONDS,
+  decodeRecordMap,
+  MergeContention,
+  mergeRecords,
+  pruneRecords,
+} from './record-map'
+import {
   encodeRecord,
   type GuardedDeleteOutcome,
   type HashWriteOptions,
   type KvCounters,
   type KvScript,
+  type RecordMap,
+  type RecordMapRead,
+  type RecordMapReadOptions,
+  type RecordMapWriteOptions,
   type RegionalKv,
   type SetIfNewerOutcome,
   type SetOptions,
@@ -212,6 +223,92 @@ export class UpstashRegionalKv implements RegionalKv {
       r.eval<(string | number)[], number>(HDEL_IF_CSEQ.source, [key], args)
     )
     return DELETE_OUTCOME[Number(code)] ?? 'kept'
+  }
+
+  async readMap(key: string, opts: RecordMapReadOptions = {}): Promise<RecordMapRead> {
+    const linger = opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS
+    const keys = [key, ...(opts.localKeys ?? [])]
+    const mget = (where: 'local' | 'remote') =>
+      this.call(where, keys.length > 1 ? 'mget' : 'get', async (r) =>
+        keys.length > 1 ? await r.mget<unknown[]>(...keys) : [await r.get<unknown>(key)]
+      )
+    let got: unknown[] | undefined
+    try {
+      got = await mget('local')
+    } catch (err) {
+      this.counters.localReadFailures++
+      this.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
+    }
+    const values = (v: unknown[]) => v.slice(1).map((x) => (x === null ? undefined : x))
+    const now = this.clock.now()
+    if (got) {
+      const records = pruneRecords(decodeRecordMap(got[0]), now, linger)
+      if (Object.keys(records).length > 0) return { records, values: values(got), nowMs: now }
+    }
+    // A miss (or a failed local region): the remote region's copy, which repairs the local one.
+    let remote: unknown[]
+    try {
+      remote = got
+        ? [await this.call('remote', 'get', (r) => r.get<unknown>(key))]
+        : await mget('remote')
+      this.counters.remoteFallbackReads++
+    } catch (err) {
+      if (got) return { records: {}, values: values(got), nowMs: now }
+      throw new Unavailable(`KV get ${key}: both regions failed`, 'kv', { cause: err })
+    }
+    const records = pruneRecords(decodeRecordMap(remote[0]), now, linger)
+    if (got && Object.keys(records).length > 0) {
+      try {
+        await mergeRecords(this.setGet('local', key), records, {
+          base: {},
+          nowMs: now,
+          lingerSeconds: linger,
+        })
+        this.counters.localRepairs++
+      } catch (err) {
+        this.log.warn('local KV repair failed', { key, error: errText(err) })
+      }
+    }
+    return { records, values: values(got ?? remote), nowMs: now }
+  }
+
+  private setGet(where: 'local' | 'remote', key: string) {
+    return (value: unknown, pxMs: number) =>
+      this.call(where, 'set-get', (r) => r.set(key, value, { px: pxMs, get: true }))
+  }
+
+  async mergeMap(
+    key: string,
+    changes: RecordMap,
+    opts: RecordMapWriteOptions
+  ): Promise<Record<string, SetIfNewerOutcome>> {
+    for (const [name, rec] of Object.entries(changes))
+      if (!Number.isFinite(rec.cseq) || !Number.isFinite(rec.expires))
+        throw new StoreError(`record ${name}: cseq and expires must be finite numbers`, 'kv')
+    if (Object.keys(changes).length === 0) return {}
+    const o = {
+      base: opts.base,
+      nowMs: this.clock.now(),
+      lingerSeconds: opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS,
+    }
+    const [l, r] = await Promise.allSettled([
+      mergeRecords(this.setGet('local', key), changes, o),
+      mergeRecords(this.setGet('remote', key), changes, o),
+    ])
+    if (r.status === 'rejected') {
+      this.counters.remoteWriteFailures++
+      this.log.warn('remote KV write failed; the resync job repairs it', {
+        op: 'merge-map',
+        key,
+        error: errText(r.reason),
+      })
+    }
+    if (l.status === 'fulfilled') return l.value.outcomes
+    this.counters.localWriteFailures++
+    this.log.warn('local KV write failed', { op: 'merge-map', key, error: errText(l.reason) })
+    if (r.status === 'fulfilled') return r.value.outcomes
+    if (l.reason instanceof MergeContention) throw new Unavailable(l.reason.message, 'kv')
+    throw kvError(`merge-map ${key} (both regions failed)`, l.reason)
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {

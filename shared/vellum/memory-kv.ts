@@ -9,10 +9,21 @@ import type { Clock } from '../config/clock'
 import { systemClock } from '../config/clock'
 import { StoreError } from './errors'
 import {
+  DEFAULT_LINGER_SECONDS,
+  decodeRecordMap,
+  encodeRecordMap,
+  mergeRecords,
+  pruneRecords,
+} from './record-map'
+import {
   compareRecords,
   type GuardedDeleteOutcome,
   type HashWriteOptions,
   type KvScript,
+  type RecordMap,
+  type RecordMapRead,
+  type RecordMapReadOptions,
+  type RecordMapWriteOptions,
   type RegionalKv,
   type SetIfNewerOutcome,
   type SetOptions,
@@ -114,6 +125,55 @@ export class MemoryRegionalKv implements RegionalKv {
     e.fields.delete(field)
     if (e.fields.size === 0) this.entries.delete(key)
     return 'deleted'
+  }
+
+  async readMap(key: string, opts: RecordMapReadOptions = {}): Promise<RecordMapRead> {
+    const e = this.entry(key)
+    if (e && e.kind !== 'value') throw new StoreError(`${key} holds a hash, not a value`, 'kv')
+    const linger = opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS
+    const nowMs = this.clock.now()
+    const records = pruneRecords(decodeRecordMap(e?.value), nowMs, linger)
+    const values = (opts.localKeys ?? []).map((k) => {
+      const v = this.entry(k)
+      return v?.kind === 'value' ? structuredClone(v.value) : undefined
+    })
+    return { records: structuredClone(records), values, nowMs }
+  }
+
+  /** The same `SET … GET` rounds as production, against this one region. */
+  async mergeMap(
+    key: string,
+    changes: RecordMap,
+    opts: RecordMapWriteOptions
+  ): Promise<Record<string, SetIfNewerOutcome>> {
+    if (Object.keys(changes).length === 0) return {}
+    const out = await mergeRecords(
+      async (value, pxMs) => this.setGet(key, value, pxMs),
+      structuredClone(changes),
+      {
+        base: structuredClone(opts.base),
+        nowMs: this.clock.now(),
+        lingerSeconds: opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS,
+      }
+    )
+    return out.outcomes
+  }
+
+  /** `SET key value PX ttl GET`: stores `value`, returns what it replaced (undefined if none). */
+  setGet(key: string, value: unknown, pxMs: number): unknown {
+    const e = this.entry(key)
+    if (e && e.kind !== 'value') throw new StoreError(`${key} holds a hash, not a value`, 'kv')
+    this.entries.set(key, {
+      kind: 'value',
+      value: structuredClone(value),
+      expiresAt: this.clock.now() + pxMs,
+    })
+    return e?.value
+  }
+
+  /** Test helper: stores a record map as production does (for seeding a region's copy). */
+  putMap(key: string, records: RecordMap, ttlMs: number): void {
+    this.setGet(key, encodeRecordMap(records), ttlMs)
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {

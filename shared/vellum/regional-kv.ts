@@ -6,12 +6,14 @@
  * and counted, never fatal) and reads locally, falling back to the remote database on a miss or
  * an error and repairing the local copy (Clearwater S4 GR, clearwater-interfaces §9.2).
  *
- * Dual writes must commute, so there is no whole-AoR read-modify-write blob: a binding (or a
- * subscription) is one hash field holding a {@link VersionedRecord}, and every change to it is
- * a guarded script that keeps whichever record is newer by `(cseq, expires)`. Applying the same
- * two writes in either order, in either region, leaves the same field. Removal is a write of a
- * record whose `expires` has passed (a tombstone that still carries its CSeq), so a delayed
- * older write cannot resurrect it; {@link RegionalKv.hgetLive} hides such records.
+ * Dual writes must commute, so versioned state is merged record by record, never overwritten
+ * whole: each record is a {@link VersionedRecord}, and every write keeps whichever record is
+ * newer by `(cseq, expires)`. Applying the same two writes in either order, in either region,
+ * leaves the same records. Removal is a write of a record whose `expires` has passed (a
+ * tombstone that still carries its version), so a delayed older write cannot resurrect it;
+ * reads hide such records. Two shapes hold them: a guarded hash (one field per record, each
+ * change a script) and a record map (all records in one value, each change one `SET … GET`
+ * per region, record-map.ts), which the registrar's AoRs use.
  *
  * Everything ephemeral has a TTL: hash keys live until their newest record's expiry plus a
  * grace period; plain values take `ttlSeconds`.
@@ -45,6 +47,35 @@ export interface SetOptions {
   ttlSeconds?: number
   /** Only if the key does not exist (returns false when it did). */
   nx?: boolean
+}
+
+/** Named records held in one value (record-map.ts). */
+export type RecordMap = Record<string, VersionedRecord>
+
+export interface RecordMapReadOptions {
+  /**
+   * Plain values read in the same command as the map (one `MGET`), from the local region, or
+   * from the remote one when the local region fails. No repair, no fallback on a miss.
+   */
+  localKeys?: string[]
+  /** Seconds an expired record is kept (record-map.ts). Default 180. */
+  lingerSeconds?: number
+}
+
+export interface RecordMapRead {
+  /** Every record, tombstones and expired ones included (until their linger ends). */
+  records: RecordMap
+  /** The values of `localKeys`, in order (undefined when missing). */
+  values: unknown[]
+  /** The adapter's clock at the read (epoch ms): what "expired" was judged against. */
+  nowMs: number
+}
+
+export interface RecordMapWriteOptions {
+  /** What the writer read (readMap's records): joined with the changes in the first round. */
+  base: RecordMap
+  /** Seconds an expired record is kept (record-map.ts). Default 180. */
+  lingerSeconds?: number
 }
 
 /** A Lua script run inside one region's database: atomic, no read-then-write race. */
@@ -87,6 +118,20 @@ export interface RegionalKv {
     cseq: number,
     opts?: { onlyIfExpired?: boolean }
   ): Promise<GuardedDeleteOutcome>
+  /**
+   * A record map (record-map.ts): local first; on a miss or an error the remote region, whose
+   * records then repair the local copy by the same merge. One command per region read.
+   */
+  readMap(key: string, opts?: RecordMapReadOptions): Promise<RecordMapRead>
+  /**
+   * Merges `changes` into the record map in both regions (`SET … GET` rounds, normally one per
+   * region); returns the outcome per change in the region that answered (the local one).
+   */
+  mergeMap(
+    key: string,
+    changes: RecordMap,
+    opts: RecordMapWriteOptions
+  ): Promise<Record<string, SetIfNewerOutcome>>
   /** A plain value (JSON), local first, remote on a miss or error (repairing local). */
   get<T = unknown>(key: string): Promise<T | undefined>
   /** Writes a plain value to both regions. With `nx`, false when the key already existed. */

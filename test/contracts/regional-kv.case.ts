@@ -125,6 +125,65 @@ export function runRegionalKvContract(name: string, make: () => KvHarness | Prom
       expect(await h.b.hdelIfCseq(aor, 'b1', 7)).toBe('absent')
     })
 
+    it('a record map: newer record wins, older is stale, equal is same; one value in both regions', async () => {
+      const h = await make()
+      const k = `${prefix()}:map`
+      expect(await h.a.mergeMap(k, { b1: rec(h, 2, 300) }, { base: {} })).toEqual({ b1: 'written' })
+      const r1 = await h.b.readMap(k)
+      expect(Object.keys(r1.records)).toEqual(['b1'])
+      expect(
+        await h.a.mergeMap(k, { b1: rec(h, 1, 300), b2: rec(h, 1, 300) }, { base: r1.records })
+      ).toEqual({ b1: 'stale', b2: 'written' })
+      const r2 = await h.a.readMap(k)
+      expect(r2.records.b1?.cseq).toBe(2)
+      expect(await h.b.mergeMap(k, { b2: rec(h, 1, 300) }, { base: r2.records })).toEqual({
+        b2: 'same',
+      })
+      expect(Object.keys((await h.b.readMap(k)).records).sort()).toEqual(['b1', 'b2'])
+    })
+
+    it('record maps converge: writers with stale bases in parallel keep every record, both regions', async () => {
+      const h = await make()
+      const k = `${prefix()}:map-race`
+      await h.a.mergeMap(k, { b0: rec(h, 1, 300) }, { base: {} })
+      const { records: base } = await h.a.readMap(k)
+      const outs = await Promise.all([
+        h.a.mergeMap(k, { b1: rec(h, 1, 300) }, { base }),
+        h.b.mergeMap(k, { b2: rec(h, 1, 300) }, { base }),
+        h.a.mergeMap(k, { b0: rec(h, 5, 300) }, { base }),
+        h.b.mergeMap(k, { b0: rec(h, 3, 300) }, { base }),
+      ])
+      expect(outs.slice(0, 3)).toEqual([{ b1: 'written' }, { b2: 'written' }, { b0: 'written' }])
+      expect(outs[3]).toEqual({ b0: 'stale' })
+      for (const side of [h.a, h.b]) {
+        const { records } = await side.readMap(k)
+        expect(Object.keys(records).sort()).toEqual(['b0', 'b1', 'b2'])
+        expect(records.b0?.cseq).toBe(5)
+      }
+    })
+
+    it('a record map tombstone hides a record, beats the older write, and the read joins other keys', async () => {
+      const h = await make()
+      const k = `${prefix()}:map-tomb`
+      const c = `${prefix()}:counter`
+      await h.a.mergeMap(k, { b1: rec(h, 1, 300), b2: rec(h, 1, 300) }, { base: {} })
+      await h.a.incr(c, { ttlSeconds: 60 })
+      const { records, values } = await h.a.readMap(k, { localKeys: [c, `${c}:none`] })
+      expect(values.map(Number)).toEqual([1, Number.NaN])
+      const tomb = { ...rec(h, 2, 0), data: { removed: true } }
+      expect(await h.a.mergeMap(k, { b1: tomb }, { base: records })).toEqual({ b1: 'written' })
+      // A delayed write of the older record, from a base read before the removal.
+      expect(await h.b.mergeMap(k, { b2: rec(h, 2, 300) }, { base: records })).toEqual({
+        b2: 'written',
+      })
+      for (const side of [h.a, h.b]) {
+        const got = (await side.readMap(k)).records
+        expect(got.b1?.cseq).toBe(2)
+        expect(got.b1!.expires * 1000).toBeLessThanOrEqual(h.now())
+        expect(got.b2?.cseq).toBe(2)
+      }
+    })
+
     it('plain values: get/set with TTL and NX, delete', async () => {
       const h = await make()
       const k = `${prefix()}:challenge`

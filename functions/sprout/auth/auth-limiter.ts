@@ -14,19 +14,7 @@
  * guesser gets at most one failure per source per window once the identity is under attack.
  * Windows end by themselves (the counters' TTL): nobody needs an administrator.
  */
-import { defineScript, type RegionalKv } from '../../../shared/vellum'
-
-/**
- * Reads counters in the local region only. Counters are written to both regions, and a missing
- * one (no failures: the usual case) must not cost the other region's fallback read on every
- * answer's critical path. One MGET inside the script: two KV commands as Upstash bills them.
- */
-export const LOCAL_COUNTERS = defineScript(`
-local v = redis.call('MGET', unpack(KEYS))
-local out = {}
-for i = 1, #KEYS do out[i] = v[i] or false end
-return out
-`)
+import type { RegionalKv } from '../../../shared/vellum'
 
 export interface AuthLimits {
   /** Failures of one identity before the sources that failed for it are refused. */
@@ -46,14 +34,21 @@ export class AuthLimiter {
     private readonly limits: AuthLimits
   ) {}
 
-  /** True when answers for `impi` from `source` are currently refused. */
-  async blocked(impi: string, source: string): Promise<boolean> {
-    const [src, id, pair] = await this.kv.evalLocal<unknown[]>(
-      LOCAL_COUNTERS,
-      [sourceKey(source), impiKey(impi), pairKey(impi, source)],
-      []
-    )
+  /**
+   * The counters that decide whether answers for `impi` from `source` are refused, in the order
+   * {@link isBlocked} takes their values. They are read in the local region only (the caller
+   * folds them into the AoR read, one `MGET`): counters are written to both regions, and a
+   * missing one (no failures, the usual case) must not cost a fallback read of the other region
+   * on every answer's critical path.
+   */
+  counterKeys(impi: string, source: string): string[] {
+    return [sourceKey(source), impiKey(impi), pairKey(impi, source)]
+  }
+
+  /** True when the values of {@link counterKeys} refuse the answer. */
+  isBlocked(values: readonly unknown[]): boolean {
     const n = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? Number(v) || 0 : 0)
+    const [src, id, pair] = values
     return (
       n(src) >= this.limits.maxSourceFailures ||
       (n(id) >= this.limits.maxImpiFailures && n(pair) >= 1)

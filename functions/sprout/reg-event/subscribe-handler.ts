@@ -216,11 +216,10 @@ async function inDialog(svc: RegistrarServices, req: SipRequest, expires: number
     },
     now
   )
+  // An un-SUBSCRIBE leaves the armed timer: its pop finds the subscription ended.
   const [w, t] = await Promise.allSettled([
     svc.aors.write(aor, { subscriptions: planned.map((p) => p.record) }),
-    expires === 0
-      ? svc.timers.sweepSubscription(aor, tag, planned[0]!.record.cseq)
-      : svc.timers.armSubscription(aor, tag, expiresAt),
+    expires === 0 ? Promise.resolve() : svc.timers.armSubscription(aor, tag, expiresAt),
   ])
   if (w.status === 'rejected') storeToSip(w.reason)
   if (t.status === 'rejected')

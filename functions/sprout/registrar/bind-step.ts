@@ -9,11 +9,12 @@
  * 2. The AoR's current bindings: the speculative read started with the challenge read when the
  *    To identity is the AoR, else one more read.
  * 3. The binding plan (binding-plan.ts), the next record of every live reg-event subscription
- *    (each gets a NOTIFY), and then ONE write round in parallel: the guarded write of all those
- *    records, expiry timers armed or cancelled, the flow index, and the other steps' side
- *    writes; the accepted digest nonce-count goes into the same guarded AoR write when the To
- *    identity is the AoR (else its own write to the To identity's hash). A re-REGISTER
- *    therefore costs two sequential store round trips.
+ *    (each gets a NOTIFY), and then ONE write round in parallel: the merged write of all those
+ *    records (one `SET … GET` per region), the expiry timers of new or shortened bindings, the
+ *    flow index of a new binding, and the other steps' side writes; the accepted digest
+ *    nonce-count goes into the same AoR write when the To identity is the AoR (else its own
+ *    write to the To identity's map). A re-REGISTER therefore costs two sequential store round
+ *    trips, three KV commands and no timer.
  */
 import { SipError } from '../../../shared/sip/errors'
 import { hssToSip, storeToSip } from '../hss-errors'
@@ -21,8 +22,8 @@ import { planNotifies } from '../reg-event/notifier'
 import type { SubscriptionData } from '../reg-event/subscription-model'
 import { isLive } from '../reg-event/subscription-model'
 import type { AorState } from './aor-store'
-import { type Binding, remainingSeconds } from './binding-model'
-import { planBindings } from './binding-plan'
+import { type Binding, FLOW_INDEX_TTL_SECONDS } from './binding-model'
+import { type BindingChange, planBindings } from './binding-plan'
 import { irsOf } from './irs'
 import { need, type RegisterStep } from './register-context'
 import type { BindingPop } from './registrar-timers'
@@ -37,6 +38,12 @@ export function bindingPop(aor: string, b: Binding): BindingPop {
     params: b.data.params,
     ...(b.data.instance ? { instance: b.data.instance } : {}),
   }
+}
+
+/** A change that must (re-)arm its binding's expiry timer. */
+export function needsTimer(c: BindingChange): boolean {
+  if (c.event === 'unregistered') return false
+  return c.event === 'registered' || !c.before || c.after.expires < c.before.expires
 }
 
 export const bind: RegisterStep = async (ctx, next) => {
@@ -104,24 +111,16 @@ export const bind: RegisterStep = async (ctx, next) => {
   const timerWrites: Array<Promise<unknown>> = []
   if (nonceField && aor !== reg.impu)
     timerWrites.push(svc.aors.write(reg.impu, { fields: nonceField }))
-  for (const c of plan.changes) {
-    timerWrites.push(
-      c.event === 'unregistered'
-        ? svc.timers.sweepBinding(aor, c.id, c.after.cseq)
-        : svc.timers.armBinding(bindingPop(aor, c.after), c.after.expires)
-    )
-  }
-  if (plan.kind === 'deregister')
-    for (const n of ctx.notifies ?? [])
-      timerWrites.push(svc.timers.sweepSubscription(aor, n.record.tag, n.record.cseq))
-  if (reg.flow && plan.changes.some((c) => c.event !== 'unregistered'))
-    timerWrites.push(
-      svc.aors.indexFlow(
-        reg.flow,
-        aor,
-        Math.max(...plan.bindings.map((b) => remainingSeconds(b.expires, now))) + 60
-      )
-    )
+  // Expiry timers are lazy (timer-pops.ts): only a new binding, or a refresh that brings its
+  // expiry forward, arms one; a refresh that extends the binding leaves the armed timer, whose
+  // pop finds the later expiry and re-arms. A removal leaves it too: its pop finds the tombstone.
+  for (const c of plan.changes)
+    if (needsTimer(c))
+      timerWrites.push(svc.timers.armBinding(bindingPop(aor, c.after), c.after.expires))
+  // The flow → AoR index, for a flow-closure notice that names no AoR (flow-closure.ts): written
+  // when the flow gets a new binding.
+  if (reg.flow && plan.changes.some((c) => c.event === 'registered'))
+    timerWrites.push(svc.aors.indexFlow(reg.flow, aor, FLOW_INDEX_TTL_SECONDS))
   for (const w of ctx.sideWrites) timerWrites.push(w())
   const [main, ...rest] = await Promise.allSettled([...writes, ...timerWrites])
   if (main?.status === 'rejected') storeToSip(main.reason)

@@ -1,12 +1,13 @@
 /**
  * @module sprout/registrar/binding-model
  * How an AoR lives in the regional KV (clearwater-interfaces §9.2 reshaped for commuting
- * dual-writes, architecture §4): one hash per AoR, keyed by the default public identity of the
- * implicit registration set, whose fields are the AoR's bindings (`b:<binding id>`) and reg-event
- * subscriptions (`s:<to tag>`). Each field is a {@link VersionedRecord}: a binding's `cseq` is a
- * version that only grows (the registration time in ms, or one more than the previous version),
- * its `expires` the absolute expiry in epoch seconds; removal writes a tombstone (expiry passed,
- * version bumped). The SIP Call-ID and CSeq of the REGISTER that wrote a binding are kept in its
+ * dual-writes, architecture §4): one record map per AoR (shared/vellum/record-map.ts), keyed by
+ * the default public identity of the implicit registration set, whose records are the AoR's
+ * bindings (`b:<binding id>`), reg-event subscriptions (`s:<to tag>`) and nonce uses
+ * (`n:<impi>`). Each is a {@link VersionedRecord}: a binding's `cseq` is a version that only
+ * grows (the registration time in ms, or one more than the previous version), its `expires` the
+ * absolute expiry in epoch seconds; removal writes a tombstone (expiry passed, version bumped,
+ * data marked `removed`). The SIP Call-ID and CSeq of the REGISTER that wrote a binding are kept in its
  * data for the RFC 3261 §10.3 step 7 ordering check.
  */
 import type { VersionedRecord } from '../../../shared/vellum'
@@ -16,10 +17,16 @@ export const SUBSCRIPTION_PREFIX = 's:'
 /** The last accepted digest nonce-count of one private identity (auth/nonce-uses.ts). */
 export const NONCE_USE_PREFIX = 'n:'
 
-/** The KV hash of an AoR. */
-export const aorKey = (aor: string) => `reg:${aor}`
+/** The KV record map of an AoR. */
+export const aorKey = (aor: string) => `aor:${aor}`
 /** The KV value naming the AoR a flow's bindings belong to (flow closure without an AoR). */
 export const flowIndexKey = (token: string) => `regflow:${token}`
+/**
+ * How long the flow index lives: written once, when the flow gets a new binding (refreshes do
+ * not rewrite it). The edge names the AoR in its flow-closure notice; the index serves only a
+ * notice without one.
+ */
+export const FLOW_INDEX_TTL_SECONDS = 86_400
 
 export interface BindingData {
   /** Contact URI as registered. */
@@ -42,6 +49,8 @@ export interface BindingData {
   flow?: string
   /** When the binding was created (ms), for reginfo duration-registered. */
   registeredAt: number
+  /** A tombstone: the binding was removed (its expiry pop has nothing left to do). */
+  removed?: true
 }
 
 export type BindingRecord = VersionedRecord<BindingData>
@@ -55,7 +64,7 @@ export const remainingSeconds = (expires: number, nowMs: number) =>
   Math.max(0, Math.round(expires - nowMs / 1000))
 
 /**
- * Splits an AoR hash into bindings, subscriptions and nonce uses by private identity (other
+ * Splits an AoR's live records into bindings, subscriptions and nonce uses by private identity (other
  * fields are ignored).
  */
 export function splitAorFields<S>(fields: Record<string, VersionedRecord<unknown>>): {

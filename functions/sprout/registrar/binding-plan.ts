@@ -65,7 +65,7 @@ export function planBindings(
       id: b.id,
       cseq: nextVersion(nowMs, b),
       expires: nowS,
-      data: { ...b.data, cid: reg.callId, cseq: reg.cseq },
+      data: { ...b.data, cid: reg.callId, cseq: reg.cseq, removed: true },
     },
   })
 

@@ -11,8 +11,8 @@
  *   first count of an expired nonce (else 401 `stale=true`, still with no I/O); then, in one
  *   store round, the To identity's AoR (which holds the nonce's last accepted count,
  *   nonce-uses.ts) and the failure counters of this source (auth-limiter.ts: refused → 403 +
- *   Retry-After, before the HSS is asked); a replayed or expired nonce → 401 `stale=true`; the
- *   HSS's digest AV for that (IMPI, IMPU) pair (HSS 404 → 403), alongside the AoR read; another
+ *   Retry-After, before the HSS is asked), one `MGET`; a replayed or expired nonce → 401
+ *   `stale=true`; the HSS's digest AV for that (IMPI, IMPU) pair (HSS 404 → 403); another
  *   realm at the HSS → 401 in the HSS's realm;
  * - a wrong response: 403, the failure counted per source and identity, the HSS told
  *   `dereg-auth-failed`;
@@ -26,7 +26,6 @@ import { SipError } from '../../../shared/sip/errors'
 import { challengeHeader, digestResponse, randomToken, safeEqual } from '../auth/digest-math'
 import { mintNonce, openNonce } from '../auth/nonce'
 import { acceptedUse, judgeNonceUse, nonceUseField, precheckNonceUse } from '../auth/nonce-uses'
-import type { DigestVector } from '../hss-client'
 import { hssToSip, storeToSip } from '../hss-errors'
 import type { ParsedRegistration } from './parse-registration'
 import type { RegisterContext, RegisterStep } from './register-context'
@@ -139,18 +138,17 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     return challenge(svc, reg, { stale: true })
   }
 
-  // One store round: the AoR the bind step uses (it holds the nonce's last count) and this
-  // source's failure counters. A refused source is answered before the HSS is asked anything.
-  ctx.speculative = svc.aors.read(reg.impu)
+  // One store round, one KV command: the AoR the bind step uses (it holds the nonce's last
+  // count) and this source's failure counters. A refused source is answered before the HSS is
+  // asked anything.
+  const read = svc.aors.readWith(reg.impu, svc.limiter.counterKeys(impi, source))
+  ctx.speculative = read.then((r) => r.state)
   ctx.speculative.catch(() => undefined)
-  if (await svc.limiter.blocked(impi, source).catch(storeToSip))
+  const { values, state } = await read.catch(storeToSip)
+  if (svc.limiter.isBlocked(values))
     throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
       retryAfter: svc.limiter.retryAfterSeconds,
     })
-  // The HSS's digest AV (which checks that the IMPI may register the IMPU), alongside the AoR.
-  const vector: Promise<DigestVector> = hss.digestVector(impi, reg.impu)
-  vector.catch(() => undefined)
-  const state = await ctx.speculative.catch(storeToSip)
   const verdict = judgeNonceUse({
     nonce: answer.nonce,
     issuedMs: opened.issuedMs,
@@ -163,7 +161,8 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     log.info('stale digest nonce', { impi, why: verdict.why })
     return challenge(svc, reg, { stale: true })
   }
-  const av = await vector.catch(hssToSip)
+  // The HSS's digest AV, which checks that the IMPI may register the IMPU.
+  const av = await hss.digestVector(impi, reg.impu).catch(hssToSip)
   // The HSS's realm is the one the password was provisioned in (RFC 7616 §3.3).
   if (av.realm !== answer.realm) return challenge(svc, reg, { stale: true, realm: av.realm })
   const ha1 = answer.algorithm === 'SHA-256' ? av.ha1Sha256 : av.ha1

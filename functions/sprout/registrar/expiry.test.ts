@@ -13,6 +13,7 @@ import {
   type TestSprout,
   testSprout,
 } from '../../../test/support/kits/sprout-kit'
+import { AOR_LINGER_SECONDS, AorStore } from './aor-store'
 
 const impu = `sip:6505550020@${DOMAIN}`
 const impi = `6505550020@${DOMAIN}`
@@ -101,14 +102,50 @@ describe('binding expiry', () => {
     t.clock.advance(59_900)
     await register(token, 'race', 3, ['<sip:r@h.invalid>'], 60)
     t.clock.advance(200)
-    // The stale pop (its version is the first registration's) arrives after the old expiry.
+    // The pop of the first registration's timer arrives after the old expiry: the refresh
+    // armed no timer of its own, so the pop finds the binding live and re-arms for it.
     const res = await t.request('POST', '/timers/registrar', first!)
-    expect(await res.json()).toEqual({ outcome: 'kept' })
+    expect(await res.json()).toEqual({ outcome: 'rearmed' })
     expect(Object.keys(await bindings())).toEqual(['sip:r@h.invalid'])
-    // The refreshed binding's own timer removes it at its own expiry.
+    // The re-armed timer removes it at its own expiry.
     t.clock.advance(60_000)
     const pops = await firePops(t)
     expect(pops.map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
+    expect(await bindings()).toEqual({})
+  })
+
+  it('arms no timer for a refresh that extends a binding; its pop re-arms for the new expiry', async () => {
+    const token = flowToken(13)
+    const timers = t.vellum.timers as unknown as { timers: Map<string, unknown> }
+    const armed = { n: 0 }
+    const update = t.vellum.timers.update.bind(t.vellum.timers)
+    t.vellum.timers.update = async (...args) => {
+      armed.n++
+      return update(...args)
+    }
+    await register(token, 'lazy', 1, ['<sip:z@h.invalid>'], 60)
+    expect(armed.n).toBe(1)
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(30_000)
+      expect((await register(token, 'lazy', 3 + 2 * i, ['<sip:z@h.invalid>'], 60)).status).toBe(200)
+    }
+    expect(armed.n).toBe(1)
+    expect(timers.timers.size).toBe(1)
+    // At the first expiry (t = 60 s) the binding lives until t = 150 s: re-armed, not removed.
+    const pops = await firePops(t)
+    expect(pops.map((p) => JSON.parse(p.body).outcome)).toEqual(['rearmed'])
+    expect(armed.n).toBe(2)
+    t.clock.advance(60_000)
+    expect((await firePops(t)).map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
+    expect(await bindings()).toEqual({})
+  })
+
+  it('re-arms when a refresh brings the expiry forward', async () => {
+    const token = flowToken(14)
+    await register(token, 'short', 1, ['<sip:y@h.invalid>'], 300)
+    await register(token, 'short', 3, ['<sip:y@h.invalid>'], 30)
+    t.clock.advance(30_000)
+    expect((await firePops(t)).map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
   })
 
   it('re-arms a pop that arrives before the expiry', async () => {
@@ -125,7 +162,7 @@ describe('binding expiry', () => {
 })
 
 describe('tombstones', () => {
-  it('are swept once no delayed write can still arrive, with no NOTIFY or HSS call', async () => {
+  it('need no sweep: the removed binding timer pop does nothing, and the AoR drops them', async () => {
     const w = flowToken(20)
     await register(flowToken(21), 'tb', 1, ['<sip:keep@h.invalid>'], 300)
     await register(flowToken(22), 'tc', 1, ['<sip:gone@h.invalid>'], 300)
@@ -134,10 +171,26 @@ describe('tombstones', () => {
       w
     )
     await register(flowToken(22), 'tc', 3, ['<sip:gone@h.invalid>;expires=0'])
-    const before = notifies(w).length
+    const aor = new AorStore(t.vellum.kv)
+    expect(Object.keys(await aor.records(impu)).sort()).toEqual([
+      'b:sip:gone@h.invalid',
+      'b:sip:keep@h.invalid',
+      `n:${impi}`,
+      expect.stringMatching(/^s:/),
+    ])
     t.clock.advance(121_000)
+    expect(await firePops(t)).toEqual([])
+    await register(flowToken(21), 'tb', 2, ['<sip:keep@h.invalid>'], 300)
+    const before = notifies(w).length
+    // Past the linger, the tombstone is gone from the AoR.
+    t.clock.advance((AOR_LINGER_SECONDS - 120) * 1000)
+    expect(Object.keys(await new AorStore(t.vellum.kv).records(impu))).not.toContain(
+      'b:sip:gone@h.invalid'
+    )
+    // The removed binding's own expiry timer finds the tombstone gone: nothing to do.
+    t.clock.advance(300_000 - AOR_LINGER_SECONDS * 1000)
     const pops = await firePops(t)
-    expect(pops.map((p) => JSON.parse(p.body).outcome)).toEqual(['removed'])
+    expect(pops.map((p) => JSON.parse(p.body).outcome).sort()).toEqual(['absent', 'rearmed'])
     expect(notifies(w)).toHaveLength(before)
     expect(Object.keys(await bindings())).toEqual(['sip:keep@h.invalid'])
     expect(await regState()).toBe('REGISTERED')

@@ -5,11 +5,12 @@
  * failed flow is no longer usable), each guarded by the version read, so a binding that a new
  * flow re-registered meanwhile (same instance and reg-id, RFC 5626 §6) stays. Subscribers are
  * told (`event="deactivated"`); the last binding gone means `dereg-timeout` to the HSS. Reg-event
- * subscriptions held over that flow are dropped too: no NOTIFY can reach them. The AoR comes from
- * the edge's hint, the flow index written at registration, or the HSS's default identity.
+ * subscriptions held over that flow are dropped too: no NOTIFY can reach them. All removals are
+ * one merged write of tombstones. The AoR comes from the edge's hint (and the HSS's default
+ * identity for it), else from the flow index written when the flow got a binding.
  */
 
-import type { Binding } from './binding-model'
+import { BINDING_PREFIX, type Binding, SUBSCRIPTION_PREFIX } from './binding-model'
 import { irsOf } from './irs'
 import type { RegistrarServices } from './registrar-services'
 import { afterBindingsRemoved, endedOf } from './registration-effects'
@@ -24,8 +25,9 @@ export async function onFlowClosed(
 ): Promise<number> {
   const candidates: string[] = []
   if (hint) candidates.push(hint)
-  const indexed = await svc.aors.flowAor(token).catch(() => undefined)
-  if (indexed && !candidates.includes(indexed)) candidates.push(indexed)
+  // The index serves a notice that names no AoR (the edge always names one).
+  const indexed = hint ? undefined : await svc.aors.flowAor(token).catch(() => undefined)
+  if (indexed) candidates.push(indexed)
   if (hint) {
     const rd = await svc.deps.hss.getRegData(hint).catch(() => undefined)
     const def = rd?.subscription ? irsOf(rd).defaultImpu : undefined
@@ -37,15 +39,12 @@ export async function onFlowClosed(
     const mine = state.bindings.filter((b) => onFlow(b, token))
     const subs = state.subscriptions.filter((s) => s.data.flow === token)
     if (mine.length === 0 && subs.length === 0) continue
-    const outs = await Promise.all([
-      ...mine.map((b) => svc.aors.removeBinding(aor, b.id, b.cseq, false)),
-      ...subs.map((s) => svc.aors.removeSubscription(aor, s.tag, s.cseq)),
+    // One merged write of every tombstone; the armed expiry timers find them and do nothing.
+    const outs = await svc.aors.removeRecords(aor, [
+      ...mine.map((b) => ({ name: BINDING_PREFIX + b.id, version: b.cseq })),
+      ...subs.map((s) => ({ name: SUBSCRIPTION_PREFIX + s.tag, version: s.cseq })),
     ])
-    const gone = mine.filter((_, i) => outs[i] === 'deleted')
-    await Promise.allSettled([
-      ...gone.map((b) => svc.timers.disarmBinding(aor, b.id)),
-      ...subs.map((s) => svc.timers.disarmSubscription(aor, s.tag)),
-    ])
+    const gone = mine.filter((b) => outs[BINDING_PREFIX + b.id] === 'deleted')
     if (gone.length > 0)
       svc.deps.defer(() =>
         afterBindingsRemoved(

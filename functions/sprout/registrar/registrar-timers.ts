@@ -2,9 +2,10 @@
  * @module sprout/registrar/registrar-timers
  * The registrar's timers on the timer service (clearwater-interfaces §4.4, architecture §4):
  * one per binding and one per reg-event subscription, popping at its expiry (digest challenges
- * are stateless and arm none, auth/nonce.ts). Ids are derived from what the timer is for, so a refresh replaces the timer
- * (a new generation; the old one's pop is dropped) without remembering an id, and a removal can
- * cancel it. The opaque body says what popped; pop handlers re-check the store before acting
+ * are stateless and arm none, auth/nonce.ts). Ids are derived from what the timer is for, so
+ * re-arming replaces the timer (a new generation; the old one's pop is dropped) without
+ * remembering an id, and a removal can cancel it. Binding timers are armed lazily (bind-step.ts,
+ * timer-pops.ts). The opaque body says what popped; pop handlers re-check the store before acting
  * (at-least-once delivery).
  */
 import type { TimerService } from '../../../shared/vellum'
@@ -37,9 +38,8 @@ export interface SubscriptionPop {
 }
 
 /**
- * Removes a tombstone once no delayed dual write can still be in flight (regional-kv.ts: a
- * tombstone only has to outlive the writes it orders), so an AoR that is refreshed for months
- * does not collect the tombstones of every binding and subscription it ever removed.
+ * A tombstone sweep, armed by an older deployment (the AoR now drops expired records by itself,
+ * aor-store.ts); acknowledged, nothing else.
  */
 export interface SweepPop {
   k: 'sweep-binding' | 'sweep-subscription'
@@ -51,9 +51,6 @@ export interface SweepPop {
 }
 
 export type RegistrarPop = BindingPop | SubscriptionPop | SweepPop
-
-/** How long a tombstone is kept before it is swept. */
-export const TOMBSTONE_LINGER_SECONDS = 120
 
 function fnv32(text: string, basis: number): string {
   let h = basis
@@ -92,26 +89,6 @@ export class RegistrarTimers {
 
   disarmBinding(aor: string, id: string): Promise<void> {
     return this.timers.delete(derivedTimerId('binding', aor, id))
-  }
-
-  /** Replaces the binding's timer with the sweep of its tombstone. */
-  sweepBinding(aor: string, id: string, version: number): Promise<string> {
-    const pop: SweepPop = { k: 'sweep-binding', aor, id, v: version }
-    return this.timers.update(derivedTimerId('binding', aor, id), {
-      intervalMs: TOMBSTONE_LINGER_SECONDS * 1000,
-      callbackUri: this.callbackBase + BINDING_TIMER_PATH,
-      opaque: JSON.stringify(pop),
-    })
-  }
-
-  /** Replaces the subscription's timer with the sweep of its tombstone. */
-  sweepSubscription(aor: string, tag: string, version: number): Promise<string> {
-    const pop: SweepPop = { k: 'sweep-subscription', aor, id: tag, v: version }
-    return this.timers.update(derivedTimerId('subscription', aor, tag), {
-      intervalMs: TOMBSTONE_LINGER_SECONDS * 1000,
-      callbackUri: this.callbackBase + BINDING_TIMER_PATH,
-      opaque: JSON.stringify(pop),
-    })
   }
 
   armSubscription(aor: string, tag: string, expiresAtS: number): Promise<string> {

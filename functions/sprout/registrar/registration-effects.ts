@@ -126,9 +126,6 @@ export async function afterBindingsRemoved(
   const sendable = planned.filter((p) => outcomes[`s:${p.record.tag}`] === 'written')
   await Promise.allSettled([
     sendNotifies(sendable, { sender, aors: svc.aors, aor, region, nowMs: now, log }),
-    ...(last
-      ? planned.map((p) => svc.timers.sweepSubscription(aor, p.record.tag, p.record.cseq))
-      : []),
     last && irs
       ? sendThirdPartyRegisters(svc, {
           irs,
@@ -174,10 +171,12 @@ export async function deregisterAor(
     },
     now
   )
+  // Tombstones; the bindings' armed expiry timers find them and do nothing (timer-pops.ts).
   const tombstones: Binding[] = state.bindings.map((b) => ({
     ...b,
     cseq: nextVersion(now, b),
     expires: nowS,
+    data: { ...b.data, removed: true },
   }))
   const outcomes = await svc.aors.write(aor, {
     bindings: tombstones,
@@ -188,8 +187,6 @@ export async function deregisterAor(
     : []
   await Promise.allSettled([
     sendNotifies(sendable, { sender, aors: svc.aors, aor, region, nowMs: now, log }),
-    ...tombstones.map((b) => svc.timers.sweepBinding(aor, b.id, b.cseq)),
-    ...planned.map((p) => svc.timers.sweepSubscription(aor, p.record.tag, p.record.cseq)),
     irs && state.bindings.length > 0
       ? sendThirdPartyRegisters(svc, {
           irs,

@@ -8,6 +8,7 @@ import {
   routingHarness,
   tokenOf,
 } from '../../../test/support/kits/routing-kit'
+import { AorStore } from '../registrar/aor-store'
 
 const A = `sip:6505550101@${DOMAIN}`
 const B = `sip:6505550102@${DOMAIN}`
@@ -76,8 +77,10 @@ describe('parallel forking (clearwater-interfaces §10 tests 29–31, 34)', () =
     expect(statuses(TA)).toEqual([100, 486])
     await h.settle()
     // The binding behind the failed flow is gone (RFC 5626 §5.3).
-    const left = await h.vellum.kv.hgetLive(`reg:${B}`)
-    expect(Object.keys(left)).toEqual(['b:urn:uuid:00000000-0000-0000-0000-0000000000b1'])
+    const left = await new AorStore(h.vellum.kv).read(B)
+    expect(left.bindings.map((b) => b.id)).toEqual([
+      'urn:uuid:00000000-0000-0000-0000-0000000000b1',
+    ])
   })
 })
 

@@ -8,7 +8,6 @@
  * the edge would forward and answer digest challenges. Used only by tests.
  */
 
-import { LOCAL_COUNTERS } from '../../../functions/sprout/auth/auth-limiter'
 import { createHssClient } from '../../../functions/sprout/hss-client'
 import { mountSprout } from '../../../functions/sprout/mount'
 import { createSipSender } from '../../../functions/sprout/sip-sender'
@@ -27,7 +26,7 @@ import {
   computeHa1,
   formatNonceCount,
 } from '../../../shared/sip/digest'
-import { type MemoryRegionalKv, type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
 import { unitTestEnv } from '../unit-env'
 import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from './dime-kit'
 
@@ -70,10 +69,6 @@ export function testSprout(extra: Record<string, string> = {}): TestSprout {
   const dime = testDime()
   const clock = dime.clock
   const vellum = memoryVellum(clock)
-  // The JavaScript stand-in of the limiter's local-only counter read (no Lua in memory).
-  ;(vellum.kv as unknown as MemoryRegionalKv).registerScript(LOCAL_COUNTERS, async (kv, keys) =>
-    Promise.all(keys.map(async (k) => (await kv.get(k)) ?? false))
-  )
   const logs: string[] = []
   const log = createLogger(
     { component: 'sprout-test' },
