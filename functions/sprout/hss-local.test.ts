@@ -219,6 +219,19 @@ describe('in-process Homestead: store costs', () => {
     expect(k.tableCalls).toEqual([])
   })
 
+  it('a first REGISTER on a cold cache reads each entry once and registers the set', async () => {
+    const k = await setup()
+    const hss = k.local()
+    await hss.digestVector(ALICE_IMPI, ALICE)
+    const rd = await hss.putRegData(ALICE, 'reg', ALICE_IMPI)
+    expect([rd.previousState, rd.state]).toEqual(['NOT_REGISTERED', 'REGISTERED'])
+    expect(k.kvCalls.filter((c) => c === 'get')).toHaveLength(2)
+    // Both entries filled, then the transition's rewrite of the set's entry.
+    expect(k.kvCalls.filter((c) => c === 'set')).toHaveLength(3)
+    expect(k.tableCalls.filter((c) => c === 'put')).toHaveLength(1)
+    expect((await k.http.getRegData(ALICE)).state).toBe('REGISTERED')
+  })
+
   it('a first registration writes the table with the version check and rewrites the cache', async () => {
     const k = await setup()
     await k.local().getRegData(ALICE)

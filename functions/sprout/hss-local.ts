@@ -9,7 +9,8 @@
  * a store outage 503 → 504.
  *
  * Costs: the digest AV of a REGISTER reads the private id's cache entry and, in the same
- * command (hss-read-ahead.ts), the set's entry its reg-data needs next; a reg-data request on a
+ * command (hss-read-ahead.ts), the set's entry its reg-data needs next (on a cold cache both are
+ * filled from the table in parallel); a reg-data request on a
  * set whose state does not change reads one KV entry (none when read ahead); a cache miss, a
  * state transition (first registration, deregistration, `call` on an unregistered set) or the
  * re-registration-time refresh reads or writes the global table exactly as Dime does (the
@@ -123,7 +124,12 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
         async () => {
           // The set's entry is read with the private id's: the bind step's reg-data needs it next.
           await kv.readAhead([impiCacheKey(impi), impuCacheKey(impu)])
-          const a = await queries.authVector(impi, 'digest', impu)
+          // On a cold cache both entries are filled from the table at once. A failed fill is
+          // left to the reg-data request, which reads again.
+          const fill = kv.isAbsent(impuCacheKey(impu))
+            ? cache.impu(impu).catch(() => undefined)
+            : undefined
+          const [a] = await Promise.all([queries.authVector(impi, 'digest', impu), fill])
           if (a.status !== 200)
             throw new HssError(
               `authentication vector: HTTP ${a.status} ${a.reason}`,

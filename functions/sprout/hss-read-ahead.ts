@@ -3,11 +3,13 @@
  * The regional KV as Sprout's in-process Homestead cache sees it, with reads ahead: the keys a
  * REGISTER needs (the private id's digest and the set's registration data) are read together,
  * in one `MGET` when the KV offers one (else in parallel), or handed over by a caller that read
- * them with its own keys, and each value read ahead answers exactly one later `get` of its key.
- * A write or delete of a key drops its value. Values live as long as this object: one request.
+ * them with its own keys, and each value read ahead answers exactly one later `get` of its key,
+ * as does a value this object wrote (a cache fill, then the reg-data that reads it). A delete
+ * drops the key's value. Values live as long as this object: one request.
  *
- * Only values found are kept. A miss is read again by `get`, which falls back to the other
- * region's database (kv-upstash.ts), so a key missing locally is never taken as absent.
+ * A miss is kept only when it was read by `get`, which already asked the other region's database
+ * (kv-upstash.ts); a miss of a multi-key read or of a caller's read is read again by `get`, so a
+ * key missing locally is never taken as absent.
  */
 import type { CacheKv } from '../../shared/homestead/subscriber-cache'
 import type { RegionalKv, SetOptions } from '../../shared/vellum/regional-kv'
@@ -19,6 +21,9 @@ interface MultiGetKv {
 
 const hasMget = (kv: object): kv is MultiGetKv =>
   typeof (kv as Partial<MultiGetKv>).mget === 'function'
+
+/** A key read ahead and found in neither region. */
+const ABSENT = Symbol('absent')
 
 function parseJson(text: string): unknown {
   try {
@@ -37,10 +42,15 @@ export class ReadAheadKv implements CacheKv {
   async readAhead(keys: readonly string[]): Promise<void> {
     const wanted = [...new Set(keys)].filter((k) => !this.ahead.has(k))
     if (wanted.length === 0) return
-    const values = hasMget(this.kv)
-      ? await this.kv.mget(wanted)
-      : await Promise.all(wanted.map((k) => this.kv.get(k)))
+    if (hasMget(this.kv)) {
+      this.prime(wanted, await this.kv.mget(wanted))
+      return
+    }
+    const values = await Promise.all(wanted.map((k) => this.kv.get(k)))
     this.prime(wanted, values)
+    wanted.forEach((k, i) => {
+      if (values[i] === undefined) this.ahead.set(k, ABSENT)
+    })
   }
 
   /**
@@ -54,18 +64,25 @@ export class ReadAheadKv implements CacheKv {
     })
   }
 
+  /** Whether `key` was read ahead and found in neither region (its next `get` is a miss). */
+  isAbsent(key: string): boolean {
+    return this.ahead.get(key) === ABSENT
+  }
+
   async get<T = unknown>(key: string): Promise<T | undefined> {
     if (this.ahead.has(key)) {
-      const v = this.ahead.get(key) as T
+      const v = this.ahead.get(key)
       this.ahead.delete(key)
-      return v
+      return v === ABSENT ? undefined : (v as T)
     }
     return this.kv.get<T>(key)
   }
 
-  set(key: string, value: unknown, opts?: SetOptions): Promise<boolean> {
+  async set(key: string, value: unknown, opts?: SetOptions): Promise<boolean> {
     this.ahead.delete(key)
-    return this.kv.set(key, value, opts)
+    const written = await this.kv.set(key, value, opts)
+    if (written && !opts?.nx) this.ahead.set(key, value)
+    return written
   }
 
   del(key: string): Promise<void> {
