@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { callRecordKey, startItem, stopChange } from '../../../shared/ralf/call-record'
 import { type Outbound, testDime } from '../../../test/support/kits/dime-kit'
 
 const CALL = 'a84b4c76e66710@pc33.example.com'
@@ -266,5 +267,95 @@ describe('CDF delivery', () => {
     }
     await post(kit, acr(1))
     expect((await cdrs(kit))[0]?.cdf).toEqual({ status: 'unreachable' })
+  })
+})
+
+describe("Sprout's call records in the CDR queries", () => {
+  const A = 'sip:6505550001@example.com'
+  const B = 'sip:6505550002@example.com'
+  const event = (type: number, role: number) => ({
+    'Accounting-Record-Type': type,
+    'Service-Information': {
+      'IMS-Information': {
+        'Role-Of-Node': role,
+        'Node-Functionality': 0,
+        'Calling-Party-Address': [A],
+        'Called-Party-Address': B,
+      },
+    },
+  })
+  const side = (role: number) => ({
+    role,
+    functionality: 0,
+    sessionId: `s${role}`,
+    ccfs: ['cdf.example.com'],
+    event: event(2, role),
+  })
+
+  it('lists a call item by Call-ID beside Ralf’s records, and under each served user', async () => {
+    const kit = testDime()
+    const t0 = kit.clock.now()
+    const key = callRecordKey(CALL)
+    await kit.vellum.table.put(
+      startItem({ callId: CALL, type: 2, atMs: t0, region: 'a', sides: [side(0), side(1)] }, 'n')
+    )
+    await kit.vellum.table.update(key, stopChange(t0 + 5, { 0: event(4, 0), 1: event(4, 1) }))
+    // Another node's record of the same call, through Ralf's HTTP API.
+    kit.clock.advance(2)
+    await post(kit, acr(1))
+    const all = await cdrs(kit)
+    expect(all.map((c) => [c.role_of_node, c.record_type, c.accounting_record_number])).toEqual([
+      [0, 'START', 1],
+      [1, 'START', 1],
+      [0, 'EVENT', 1],
+      [0, 'STOP', 2],
+      [1, 'STOP', 2],
+    ])
+    const callee = await cdrs(kit, `impu=${enc(B)}&from=0&to=${t0 + 10}`)
+    expect(callee.map((c) => [c.role_of_node, c.record_type])).toEqual([
+      [1, 'START'],
+      [1, 'STOP'],
+    ])
+    const caller = await cdrs(kit, `impu=${enc(A)}&from=0&to=${t0 + 10}`)
+    expect(caller.map((c) => [c.role_of_node, c.record_type])).toEqual([
+      [0, 'START'],
+      [0, 'EVENT'],
+      [0, 'STOP'],
+    ])
+  })
+
+  it('pages a user’s CDRs over both indexes with one cursor, and refuses a forged one', async () => {
+    const kit = testDime()
+    for (let n = 0; n < 3; n++) {
+      await kit.vellum.table.put(
+        startItem(
+          {
+            callId: `${n}-${CALL}`,
+            type: 2,
+            atMs: kit.clock.now(),
+            region: 'a',
+            sides: [side(0), side(1)],
+          },
+          'n'
+        )
+      )
+      kit.clock.advance(1)
+    }
+    const page = async (q: string) =>
+      (await (await kit.request('GET', `/cdrs?${q}`)).json()) as {
+        cdrs: Array<{ call_id: string }>
+        cursor?: string
+      }
+    const first = await page(`impu=${enc(B)}&from=0&limit=2`)
+    expect(first.cdrs).toHaveLength(2)
+    expect(first.cursor).toBeDefined()
+    const second = await page(`impu=${enc(B)}&from=0&limit=2&cursor=${enc(first.cursor!)}`)
+    expect([...first.cdrs, ...second.cdrs].map((c) => c.call_id)).toEqual([
+      `0-${CALL}`,
+      `1-${CALL}`,
+      `2-${CALL}`,
+    ])
+    const forged = await kit.request('GET', `/cdrs?impu=${enc(B)}&from=0&cursor=nope`)
+    expect(forged.status).toBe(400)
   })
 })

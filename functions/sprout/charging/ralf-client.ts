@@ -1,7 +1,7 @@
 /**
  * @module sprout/charging/ralf-client
- * Rf accounting from the S-CSCF (clearwater-interfaces §5.11, §7): one ACR per transaction and
- * role to Ralf's `POST /call-id/<url-escaped Call-ID>` on this region's Dime, the other region's
+ * Rf accounting from the S-CSCF over HTTP (`CHARGING=ralf`; clearwater-interfaces §5.11, §7): one
+ * ACR per transaction and role to Ralf's `POST /call-id/<url-escaped Call-ID>` on this region's Dime, the other region's
  * on a transport failure. START for an answered INVITE, EVENT for a failed one and for
  * out-of-dialog requests, INTERIM for in-dialog requests, STOP for BYE (acr-build.ts). ACRs are
  * sent after the SIP answer (`defer`), never on the call's critical path; a failure is logged.
@@ -9,19 +9,8 @@
  */
 import { peerOf } from '../../../shared/config/regions'
 import { signedFetch } from '../../../shared/hop/signed-fetch'
-import { type AccountingRecordType, buildAcr } from '../../../shared/ims/acr-build'
 import type { RoutingDeps } from '../routing/routing-deps'
-import type { ChargingInfo } from '../routing/tx-model'
-
-export interface AcrSpec {
-  type: AccountingRecordType
-  method: string
-  callId: string
-  status: number
-  charging: ChargingInfo
-  /** Session-Expires for START (the interim interval proposal). */
-  sessionExpiresS?: number
-}
+import { type AcrSpec, acrOf, ccfsOf } from './acr-spec'
 
 async function post(d: RoutingDeps, callId: string, body: string): Promise<void> {
   let last = ''
@@ -44,35 +33,13 @@ async function post(d: RoutingDeps, callId: string, body: string): Promise<void>
   d.log.warn('ACR not delivered to Ralf', { callId, error: last })
 }
 
-/** Sends the ACRs of one transaction: one per role the S-CSCF performed. */
+/** Sends the ACRs of one transaction to Ralf: one per side the S-CSCF served. */
 export function sendAcrs(d: RoutingDeps, a: AcrSpec): void {
-  if (!d.routing.charging) return
-  const c = a.charging
-  const roles: Array<['orig' | 'term', { user: string; ccfs: string[] } | undefined]> = [
-    ['orig', c.orig],
-    ['term', c.term],
-  ]
   const at = d.clock.now()
-  for (const [role, who] of roles) {
+  for (const role of ['orig', 'term'] as const) {
+    const who = a.charging[role]
     if (!who) continue
-    const ccfs =
-      who.ccfs.length > 0 ? who.ccfs : d.routing.cdfIdentity ? [d.routing.cdfIdentity] : []
-    const body = buildAcr({
-      type: a.type,
-      role,
-      method: a.method,
-      callId: a.callId,
-      icid: c.icid,
-      origIoi: c.origIoi,
-      termIoi: undefined,
-      callingParty: [c.calling],
-      calledParty: c.called,
-      from: c.calling,
-      atMs: at,
-      statusCode: a.status,
-      ccfs,
-      ...(a.sessionExpiresS !== undefined ? { interimIntervalS: a.sessionExpiresS } : {}),
-    })
+    const body = acrOf(a, role, ccfsOf(d, who), at)
     d.defer(() => post(d, a.callId, JSON.stringify(body)))
   }
 }

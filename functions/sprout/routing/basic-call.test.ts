@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../../shared/ims/simservs-default'
+import { callRecordKey, cdrsOfCallRecord } from '../../../shared/ralf/call-record'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
 import {
@@ -49,12 +50,13 @@ describe('basic on-net call (clearwater-interfaces §10 tests 1, 4, 6)', () => {
     expect(ok).toHaveLength(1)
     // Sprout's Via is gone; the edge's is on top again.
     expect(ok[0]!.topVia.host).toBe('edge.edgewater.internal')
-    // START records for both roles.
+    // START records for both roles, in the call's record.
     await h.settle()
-    const starts = h.acrs.filter(
-      (a) => (a.body.event as Record<string, unknown>)['Accounting-Record-Type'] === 2
-    )
-    expect(starts).toHaveLength(2)
+    const records = async () =>
+      cdrsOfCallRecord((await h.vellum.table.get(callRecordKey(inv.callId)))!).map(
+        (c) => `${c.record_type}:${c.role_of_node}`
+      )
+    expect(await records()).toEqual(['START:0', 'START:1'])
 
     // In-dialog ACK and BYE follow the route set: Sprout's RR, then the callee's edge flow.
     const inDialog = (method: string, cseq: number) =>
@@ -80,11 +82,7 @@ describe('basic on-net call (clearwater-interfaces §10 tests 1, 4, 6)', () => {
       h.toFlow(TA, { status: 200 }).filter((m) => (m as SipResponse).cseq.method === 'BYE')
     ).toHaveLength(1)
     await h.settle()
-    expect(
-      h.acrs.filter(
-        (a) => (a.body.event as Record<string, unknown>)['Accounting-Record-Type'] === 4
-      )
-    ).toHaveLength(2)
+    expect(await records()).toEqual(['START:0', 'STOP:0', 'START:1', 'STOP:1'])
   })
 
   it('answers 100 then 480 for an unregistered callee, and 480 for an unknown one', async () => {

@@ -18,6 +18,7 @@ import { DIALOG_CREATING } from '../../../shared/sip/dialog-methods'
 import { respondTo } from '../sip-build'
 import type { GenPlan } from './pipeline'
 import type { RoutingDeps } from './routing-deps'
+import { routingTimerId, timerCId } from './routing-timers'
 import { answerStored, sproutVia } from './sip-ops'
 import { forkBranch } from './tx-keys'
 import type { ForkInfo, GenInfo, TxCreate, TxEvent } from './tx-model'
@@ -32,6 +33,10 @@ export interface TimerOpaque {
   i?: number
 }
 
+/** The id a transaction's timer is set under (routing-timers.ts). */
+export const timerIdOf = (o: TimerOpaque): string =>
+  o.which === 'timer-c' ? timerCId(o.key) : routingTimerId(o.key, o.which, o.g, o.i)
+
 /** Sets a routing timer on the precise tier; a failure is logged, never fatal. */
 export async function setRoutingTimer(
   d: RoutingDeps,
@@ -39,7 +44,7 @@ export async function setRoutingTimer(
   opaque: TimerOpaque
 ): Promise<void> {
   try {
-    await d.vellum.timers.set({
+    await d.timers.set(timerIdOf(opaque), {
       intervalMs: ms,
       callbackUri: d.timerCallback,
       opaque: JSON.stringify(opaque),

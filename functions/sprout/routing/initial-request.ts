@@ -21,7 +21,7 @@ import { translateRequestUri } from '../../../shared/ims/number-translation'
 import { type NameAddr, parseMessage, type SipRequest } from '../../../shared/sip'
 import { getParam } from '../../../shared/sip/params'
 import { parseUri } from '../../../shared/sip/uri'
-import { sendAcrs } from '../charging/ralf-client'
+import { charge } from '../charging/call-charging'
 import { callerOf } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
 import { newTag, respondTo } from '../sip-build'
@@ -176,7 +176,7 @@ export async function routeInitial(
       for (const pr of p.provisional) await answer(pr.status, pr.reason)
       await answer(outcome.status, outcome.reason)
       if (req.method === 'INVITE' && (charging.orig || charging.term))
-        sendAcrs(d, {
+        charge(d, {
           type: 'EVENT',
           method: req.method,
           callId: req.callId,

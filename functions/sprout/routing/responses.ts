@@ -21,7 +21,7 @@ import { responseSessionTimer } from '../../../shared/ims/session-timer'
 import type { SipResponse } from '../../../shared/sip'
 import { getParam, hasParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
-import { sendAcrs } from '../charging/ralf-client'
+import { charge } from '../charging/call-charging'
 import { isSproutHost } from '../sip-handlers'
 import type { RoutingDeps } from './routing-deps'
 import { combinedDepth, recordRouting } from './routing-stats'
@@ -51,7 +51,7 @@ function stop(d: RoutingDeps, res: SipResponse): void {
     from.kind === 'sip' || from.kind === 'tel' ? res.getRaw('from')!.replace(/;tag=[^;]*/, '') : ''
   const t =
     to.kind === 'sip' || to.kind === 'tel' ? res.getRaw('to')!.replace(/;tag=[^;]*/, '') : ''
-  sendAcrs(d, {
+  charge(d, {
     type: res.cseq.method === 'BYE' ? 'STOP' : 'INTERIM',
     method: res.cseq.method,
     callId: res.callId,

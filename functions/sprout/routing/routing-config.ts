@@ -12,7 +12,10 @@
  * - `SESSION_EXPIRES_S`, `MIN_SE_S`: RFC 4028 session timers;
  * - `MAX_FORKS`, `TIMER_C_MS`, `AS_CONTINUED_TIMEOUT_MS`, `AS_TERMINATED_TIMEOUT_MS`;
  * - `HOME_COUNTRY_CODE` (international barring), `MMTEL_HOST` (built-in MMTEL's name);
- * - `CHARGING` (`on`/`off`) and `CDF_IDENTITY` (the CCF when the HSS names none);
+ * - `CHARGING`: `on` (Sprout writes its call records itself, shared/ralf/call-record.ts), `ralf`
+ *   (ACRs to Ralf over HTTP, for a deployment whose Dime delivers CDRs to a CDF) or `off`;
+ *   `CDF_IDENTITY` (the CCF when the HSS names none); `INTERIM_INTERVAL_S` (interim accounting
+ *   interval of Sprout's own records, Ralf's default);
  * - `TX_TTL_S`: life of a transaction record.
  */
 import { z } from 'zod'
@@ -75,7 +78,8 @@ const schema = z.object({
     .regex(/^\d{1,4}$/)
     .default('1'),
   MMTEL_HOST: z.string().optional(),
-  CHARGING: z.enum(['on', 'off']).default('on'),
+  CHARGING: z.enum(['on', 'ralf', 'off']).default('on'),
+  INTERIM_INTERVAL_S: z.coerce.number().int().min(60).default(300),
   CDF_IDENTITY: z.string().optional(),
   TX_TTL_S: z.coerce.number().int().min(60).default(300),
 })
@@ -95,7 +99,8 @@ export interface RoutingConfig {
   asTerminatedTimeoutMs: number
   homeCountryCode: string
   mmtelHost: string | undefined
-  charging: boolean
+  charging: 'on' | 'ralf' | 'off'
+  interimIntervalS: number
   cdfIdentity: string | undefined
   txTtlS: number
 }
@@ -116,7 +121,8 @@ const parseRoutingConfigCached = parseCachedConfig(schema, 'routing', (c): Routi
     asTerminatedTimeoutMs: c.AS_TERMINATED_TIMEOUT_MS,
     homeCountryCode: c.HOME_COUNTRY_CODE,
     mmtelHost: c.MMTEL_HOST,
-    charging: c.CHARGING === 'on',
+    charging: c.CHARGING,
+    interimIntervalS: c.INTERIM_INTERVAL_S,
     cdfIdentity: c.CDF_IDENTITY,
     txTtlS: c.TX_TTL_S,
   }

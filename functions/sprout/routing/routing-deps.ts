@@ -19,11 +19,14 @@ import type { SproutContext, SproutDeps } from '../sprout-deps'
 import { scscfUri } from '../sprout-deps'
 import { parseRoutingConfig, type RoutingConfig } from './routing-config'
 import { DimeCost } from './routing-stats'
+import { createRoutingTimers, type RoutingTimers } from './routing-timers'
 import { TxLog } from './tx-log'
 
 export interface RoutingDeps extends SproutDeps {
   routing: RoutingConfig
   txLog: TxLog
+  /** Transaction and call-charging timers, on the precise tier. */
+  timers: RoutingTimers
   simservs: SimservsReader
   /** Homestead for call-time lookups (`PUT reg-data` reqtype `call`). */
   homestead: HssClient
@@ -67,6 +70,13 @@ export function routingDepsFor(deps: SproutDeps, c: SproutContext): RoutingDeps 
     ...deps,
     routing,
     txLog: new TxLog(deps.vellum.kv, routing.txTtlS),
+    timers: createRoutingTimers({
+      timers: deps.vellum.timers,
+      edgeUrl: env.EDGE_URL,
+      hopSecret: env.HOP_SECRET,
+      roundTrips: deps.vellum.roundTrips,
+      clock: deps.clock,
+    }),
     simservs: createSimservsReader({
       table: deps.vellum.table,
       kv: deps.vellum.kv,

@@ -2,7 +2,8 @@
  * @module sprout/routing/routing-routes
  * Call routing's HTTP entrances on Sprout, in the trusted zone: the timer pops of its transactions
  * (`POST /routing/timer`, the precise tier's callback with the opaque `{key, which, g, i?}`:
- * Timer C, CDIV no-reply, AS liveness; answered 200 whatever the record says, since a pop is
+ * Timer C, CDIV no-reply, AS liveness; or `{which: 'interim', call, armed, every}`: the call's
+ * interim accounting timer; answered 200 whatever the record says, since a pop is
  * at-least-once and the record decides whether it still matters) and
  * `GET /routing/transactions?call-id=&method=` (what recent routed requests cost in store round
  * trips, for tests and the benchmark), and the test application server's routes.
@@ -10,6 +11,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { FunctionBindings } from '../../../shared/http/function-app'
+import { SEQUENCE_HEADER } from '../../../shared/vellum/timer-service'
+import { chargeTimerInterim } from '../charging/call-charging'
 import { DeferredWork } from '../deferred-work'
 import type { SproutDepsFactory } from '../sprout-deps'
 import { setRoutingTimer } from './forwarder'
@@ -17,13 +20,21 @@ import { routingDepsFor } from './routing-deps'
 import { combinedDepth, findRouting, recordRouting } from './routing-stats'
 import { appendAndAct } from './tx-actions'
 
-const popBody = z.object({
-  key: z.string().regex(/^[0-9a-f]{24}$/),
-  which: z.enum(['liveness', 'no-reply', 'timer-c']),
-  g: z.number().int().min(0),
-  i: z.number().int().min(0).optional(),
-  due: z.number().optional(),
-})
+const popBody = z.discriminatedUnion('which', [
+  z.object({
+    key: z.string().regex(/^[0-9a-f]{24}$/),
+    which: z.enum(['liveness', 'no-reply', 'timer-c']),
+    g: z.number().int().min(0),
+    i: z.number().int().min(0).optional(),
+    due: z.number().optional(),
+  }),
+  z.object({
+    which: z.literal('interim'),
+    call: z.string().min(1),
+    armed: z.number().int().min(0),
+    every: z.number().int().min(1),
+  }),
+])
 
 export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings> {
   const app = new Hono<FunctionBindings>()
@@ -55,6 +66,13 @@ export function routingRoutes(factory: SproutDepsFactory): Hono<FunctionBindings
         waitUntil = undefined
       }
       await work.settle(waitUntil)
+    }
+    if (body.which === 'interim') {
+      // The call's interim accounting timer (charging/call-charging.ts).
+      const seq = Number(c.req.header(SEQUENCE_HEADER) ?? 0)
+      await chargeTimerInterim(d, body, Number.isInteger(seq) && seq >= 0 ? seq : 0)
+      await settle()
+      return c.json({ ok: true })
     }
     const t0 = Date.now()
     const left = body.due === undefined ? 0 : body.due - d.clock.now()

@@ -8,11 +8,12 @@
  * invocation adds an event to a transaction.
  */
 import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
-import { sendAcrs } from '../charging/ralf-client'
+import { charge } from '../charging/call-charging'
 import { sendGeneration, setRoutingTimer } from './forwarder'
 import { Lookups } from './lookups'
 import { applyDiversion, type PassContext, runPipeline } from './pipeline'
 import type { RoutingDeps } from './routing-deps'
+import { timerCId } from './routing-timers'
 import { answerStored, cancelFor, relayStored } from './sip-ops'
 import { odiToken } from './tx-keys'
 import type { PipelineStep, TxEvent } from './tx-model'
@@ -74,17 +75,21 @@ export async function runActions(
         await setRoutingTimer(d, a.seconds * 1000, { key, which: 'no-reply', g: a.g })
         break
       case 'charge': {
-        const c = s.create.charging
-        if (!c) break
         const m = s.create.method
+        const c = s.create.charging
         const type = m === 'INVITE' ? (a.status < 300 ? 'START' : 'EVENT') : 'EVENT'
-        sendAcrs(d, {
+        // The transaction is complete: its Timer C goes (RFC 3261 §16.7 step 2). Sprout's own
+        // START takes the timer's id over for the call's interim timer, or deletes it itself.
+        const handedOver = type === 'START' && c !== undefined && d.routing.charging === 'on'
+        if (m === 'INVITE' && !handedOver) d.defer(() => d.timers.delete(timerCId(key)))
+        if (!c) break
+        charge(d, {
           type,
           method: m,
           callId: (parseMessage(s.create.req) as SipRequest).callId,
           status: a.status,
           charging: c,
-          ...(type === 'START' ? { sessionExpiresS: d.routing.sessionExpiresS } : {}),
+          ...(type === 'START' ? { sessionExpiresS: d.routing.sessionExpiresS, txKey: key } : {}),
         })
         break
       }

@@ -2,30 +2,33 @@
  * @module sprout/routing/tx-log
  * The transaction record's store: a Redis list per transaction in this region's KV
  * (`rtx:<key>`), changed only by one Lua script run with `evalLocal`, so each change is atomic
- * within the region and costs one round trip (architecture §3). `create` starts the list unless
- * it exists (a retransmitted request then finds the existing record); `append` adds an event only
- * to an existing list. Both return whether they wrote and the whole list as it stood right after.
- * Responses come back to the region whose Via they carry, so a region-local record suffices;
- * records expire after a TTL longer than any transaction (Timer C).
+ * within the region and costs one round trip (architecture §3). Each change bills the fewest
+ * commands Upstash counts (the EVAL plus the commands inside it):
+ *
+ * - `create` pushes the first event and sets the TTL (EVAL, RPUSH, EXPIRE) and returns nothing
+ *   else; when the list already existed (a repeated request) the push lands as a second `create`,
+ *   which the fold ignores (tx-state.ts), and the whole list comes back (one more LRANGE);
+ * - `append` pushes an event only onto an existing list (RPUSHX) and returns the whole list as it
+ *   stood right after (LRANGE): EVAL, RPUSHX, LRANGE.
+ *
+ * The TTL is set once: a record outlives its transaction, which Timer C bounds (RFC 3261
+ * §16.6 step 11). Responses come back to the region whose Via they carry, so a region-local
+ * record suffices.
  */
 import { defineScript, type MemoryScript, type RegionalKv } from '../../../shared/vellum'
 import type { TxEvent } from './tx-model'
 
 export const TX_SCRIPT = defineScript(`
-local exists = redis.call('EXISTS', KEYS[1])
 if ARGV[1] == 'create' then
-  if exists == 1 then
-    local out = redis.call('LRANGE', KEYS[1], 0, -1)
-    table.insert(out, 1, '0')
-    return out
+  if redis.call('RPUSH', KEYS[1], ARGV[2]) == 1 then
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+    return {'1'}
   end
-elseif exists == 0 then
+elseif redis.call('RPUSHX', KEYS[1], ARGV[2]) == 0 then
   return {'0'}
 end
-redis.call('RPUSH', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 local out = redis.call('LRANGE', KEYS[1], 0, -1)
-table.insert(out, 1, '1')
+table.insert(out, 1, ARGV[1] == 'create' and '0' or '1')
 return out
 `)
 
@@ -77,9 +80,9 @@ export const memoryTxScript: MemoryScript = async (kv, keys, args) => {
   const key = keys[0]!
   const list = (await kv.get<string[]>(key)) ?? undefined
   const [op, event, ttl] = args as [string, string, number]
-  if (op === 'create' && list) return ['0', ...list]
   if (op !== 'create' && !list) return ['0']
   const next = [...(list ?? []), event]
   await kv.set(key, next, { ttlSeconds: Number(ttl) })
+  if (op === 'create') return list ? ['0', ...next] : ['1']
   return ['1', ...next]
 }

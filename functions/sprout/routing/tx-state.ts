@@ -219,6 +219,7 @@ export function applyEvent(s: TxState, e: TxEvent): TxAction[] {
   const actions: TxAction[] = []
   switch (e.k) {
     case 'create':
+      // A repeated request pushed its own `create` behind the first (tx-log.ts): nothing to do.
       return actions
     case 'gen':
       addGen(s, e.gen)

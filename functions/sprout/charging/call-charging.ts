@@ -1,0 +1,191 @@
+/**
+ * @module sprout/charging/call-charging
+ * Rf accounting from the S-CSCF (clearwater-interfaces §5.11, §7): what Sprout charges for each
+ * transaction, and where it goes (`CHARGING`):
+ *
+ * - `on` (the default): Sprout writes the records itself, one global-table item per call with
+ *   both sides (shared/ralf/call-record.ts), which Dime's CDR queries read like Ralf's: START
+ *   for an answered INVITE (one PutItem), INTERIM for other in-dialog requests and STOP for BYE
+ *   (one UpdateItem each, ignored when the call has no record), EVENT for a failed INVITE and
+ *   out-of-dialog requests (one PutItem). The interim timer (Ralf's: interval
+ *   `INTERIM_INTERVAL_S`, repeating for the refresh time, armed only when the refresh time
+ *   exceeds it) takes over the INVITE's Timer C on the precise tier under the same id, so arming
+ *   it costs what deleting Timer C would; STOP deletes it, an INTERIM from Sprout re-arms it, and
+ *   its pops (`POST /routing/timer`, `which: interim`) add an INTERIM without re-arming, so a
+ *   call whose BYE was lost stops after one refresh period. The CDRs are not sent to a CDF.
+ * - `ralf`: one ACR per side to Ralf's HTTP API (ralf-client.ts), which also serves a CDF.
+ * - `off`: nothing.
+ *
+ * One record per side the pass performed (originating, terminating); a side whose CCF is not
+ * known (no HSS charging address and no `CDF_IDENTITY`) is not charged, as Ralf drops an ACR
+ * without peers. The work runs after the SIP answer (`defer`), never on the call's critical path;
+ * a failure is logged.
+ */
+import { NODE_FUNCTIONALITY_SCSCF, ROLE_OF_NODE } from '../../../shared/ims/acr-build'
+import {
+  type CallSide,
+  callRecordKey,
+  interimChange,
+  startItem,
+  stopChange,
+} from '../../../shared/ralf/call-record'
+import { ConditionFailed } from '../../../shared/vellum/errors'
+import type { Item } from '../../../shared/vellum/global-table'
+import type { RoutingDeps } from '../routing/routing-deps'
+import { timerCId } from '../routing/routing-timers'
+import { type AcrSpec, acrOf, ccfsOf } from './acr-spec'
+import { sendAcrs } from './ralf-client'
+
+const ROLES = ['orig', 'term'] as const
+
+const tag = () =>
+  [...crypto.getRandomValues(new Uint8Array(4))]
+    .map((x) => x.toString(16).padStart(2, '0'))
+    .join('')
+
+/** Charges one transaction as `CHARGING` says. */
+export function charge(d: RoutingDeps, a: AcrSpec): void {
+  const mode = d.routing.charging
+  if (mode === 'off') return
+  if (mode === 'ralf') {
+    sendAcrs(d, a)
+    return
+  }
+  d.defer(async () => {
+    try {
+      await chargeInProcess(d, a)
+    } catch (err) {
+      d.log.warn('call record not written', { callId: a.callId, type: a.type, error: String(err) })
+    }
+  })
+}
+
+async function chargeInProcess(d: RoutingDeps, a: AcrSpec): Promise<void> {
+  const at = d.clock.now()
+  if (a.type === 'START' || a.type === 'EVENT') {
+    const sides: CallSide[] = []
+    for (const role of ROLES) {
+      const who = a.charging[role]
+      const ccfs = who ? ccfsOf(d, who) : []
+      if (!who || ccfs.length === 0) continue
+      sides.push({
+        role: ROLE_OF_NODE[role],
+        functionality: NODE_FUNCTIONALITY_SCSCF,
+        sessionId: `sprout-${d.region}.${d.homeDomain};${Math.floor(at / 1000)};${tag()}`,
+        ccfs,
+        event: acrOf(a, role, ccfs, at).event as Record<string, unknown>,
+      })
+    }
+    if (sides.length === 0) {
+      if (a.txKey) await d.timers.delete(timerCId(a.txKey))
+      return
+    }
+    if (a.type === 'EVENT') {
+      await d.vellum.table.put(
+        startItem({ callId: a.callId, type: 1, atMs: at, region: d.region, sides }, tag())
+      )
+      return
+    }
+    const refreshS = a.sessionExpiresS ?? 0
+    const interimS = d.routing.interimIntervalS
+    const timerId = refreshS > interimS && a.txKey ? timerCId(a.txKey) : undefined
+    await d.vellum.table.put(
+      startItem(
+        {
+          callId: a.callId,
+          type: 2,
+          atMs: at,
+          region: d.region,
+          sides,
+          refreshS,
+          interimS,
+          ...(timerId ? { timerId } : {}),
+        },
+        tag()
+      )
+    )
+    if (timerId) await armInterimTimer(d, a.callId, timerId, refreshS, interimS, at)
+    else if (a.txKey) await d.timers.delete(timerCId(a.txKey))
+    return
+  }
+  const events: Record<string, Record<string, unknown>> = {}
+  for (const role of ROLES)
+    if (a.charging[role])
+      events[String(ROLE_OF_NODE[role])] = acrOf(a, role, [], at).event as Record<string, unknown>
+  const item = await updateRecord(
+    d,
+    a.callId,
+    a.type === 'STOP' ? stopChange(at, events) : interimChange(at, tag(), events, false)
+  )
+  if (!item || typeof item.timer_id !== 'string') return
+  if (a.type === 'STOP') await d.timers.delete(item.timer_id)
+  // An INTERIM from Sprout re-arms the interim timer from now (Ralf).
+  else
+    await armInterimTimer(
+      d,
+      a.callId,
+      item.timer_id,
+      Number(item.refresh_s),
+      Number(item.interim_s),
+      at
+    )
+}
+
+/** Applies a change to the call's record; undefined when the call has none (not charged). */
+async function updateRecord(
+  d: RoutingDeps,
+  callId: string,
+  change: Parameters<RoutingDeps['vellum']['table']['update']>[1]
+): Promise<Item | undefined> {
+  try {
+    return await d.vellum.table.update(callRecordKey(callId), change, {
+      condition: { ifExists: true },
+    })
+  } catch (err) {
+    if (err instanceof ConditionFailed) {
+      d.log.info('no call record: accounting record ignored', { callId })
+      return undefined
+    }
+    throw err
+  }
+}
+
+/** The body of an interim timer's pop (routing-routes.ts). */
+export interface InterimPop {
+  which: 'interim'
+  call: string
+  /** When the timer was armed (ms) and its interval (s): each pop's due time follows. */
+  armed: number
+  every: number
+}
+
+async function armInterimTimer(
+  d: RoutingDeps,
+  callId: string,
+  timerId: string,
+  refreshS: number,
+  interimS: number,
+  at: number
+): Promise<void> {
+  const opaque: InterimPop = { which: 'interim', call: callId, armed: at, every: interimS }
+  await d.timers.set(timerId, {
+    intervalMs: interimS * 1000,
+    repeatForMs: refreshS * 1000,
+    callbackUri: d.timerCallback,
+    opaque: JSON.stringify(opaque),
+  })
+}
+
+/**
+ * A pop of the interim timer: an INTERIM of every side, without re-arming, recorded at the pop's
+ * due time. The arming and the sequence number name the record, so a repeated pop (the precise
+ * tier delivers at least once) rewrites it rather than adding one.
+ */
+export async function chargeTimerInterim(
+  d: RoutingDeps,
+  pop: InterimPop,
+  seq: number
+): Promise<void> {
+  const due = pop.armed + (seq + 1) * pop.every * 1000
+  await updateRecord(d, pop.call, interimChange(due, `t${pop.armed}.${seq}`, undefined, true))
+}
