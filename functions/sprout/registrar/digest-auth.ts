@@ -139,13 +139,17 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
   }
 
   // One store round, one KV command: the AoR the bind step uses (it holds the nonce's last
-  // count) and this source's failure counters. A refused source is answered before the HSS is
-  // asked anything.
-  const read = svc.aors.readWith(reg.impu, svc.limiter.counterKeys(impi, source))
+  // count), this source's failure counters and, when Homestead runs in process, its cache
+  // entries for the digest AV and the set's reg-data (sprout/hss-local.ts). A refused source is
+  // answered before the HSS is asked anything.
+  const counterKeys = svc.limiter.counterKeys(impi, source)
+  const hssKeys = hss.readAheadKeys?.(impi, reg.impu) ?? []
+  const read = svc.aors.readWith(reg.impu, [...counterKeys, ...hssKeys])
   ctx.speculative = read.then((r) => r.state)
   ctx.speculative.catch(() => undefined)
   const { values, state } = await read.catch(storeToSip)
-  if (svc.limiter.isBlocked(values))
+  hss.primeReadAhead?.(hssKeys, values.slice(counterKeys.length))
+  if (svc.limiter.isBlocked(values.slice(0, counterKeys.length)))
     throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
       retryAfter: svc.limiter.retryAfterSeconds,
     })
