@@ -15,7 +15,13 @@ import { getParam } from '../shared/sip/params'
 import { serializeUri } from '../shared/sip/uri'
 import { branchToClient, dialogToken, inDialogRefusal, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
-import { MAX_IDENTITIES, MAX_SERVICE_ROUTES, takePendingRegister } from './flow-state'
+import {
+  MAX_IDENTITIES,
+  MAX_SERVICE_ROUTES,
+  noteAnswered,
+  takePendingRegister,
+  wasAnswered,
+} from './flow-state'
 import { identityKey, stripTowardClient } from './trust-boundary'
 
 /**
@@ -87,6 +93,14 @@ function responseToClient(io: FlowIo, res: SipResponse): boolean {
   // RFC 3261 §16.7 step 3: a 100 is hop by hop and goes no further; the edge sent the client its
   // own when it took the INVITE (client-inbound.ts).
   if (res.status === 100) return true
+  const branch = top.branch
+  if (branch && res.status < 200 && wasAnswered(io.state, branch)) {
+    // RFC 3261 §17.1.1.2: once a final response has reached the client, its transaction takes
+    // no further provisional (one from a losing fork, or overtaken on the way).
+    io.log('late provisional response dropped', { callId: res.callId, status: res.status })
+    return true
+  }
+  if (branch && res.status >= 200) noteAnswered(io.state, branch)
   res.shift('via')
   // Only the final response to a REGISTER this flow forwarded (the edge's own branch) says
   // anything about the flow's registration; a 2xx with any other branch is relayed, not learnt.

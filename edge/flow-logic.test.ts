@@ -374,6 +374,62 @@ describe('the trust boundary against forged responses and borrowed tokens', () =
       ...extra,
     ])
 
+  it('answers an INVITE 100 Trying itself, then hands the client what Sprout answered inline', async () => {
+    let answered: string | undefined
+    const h = harness({
+      core: (_region, text) => {
+        const fwd = parsed(text) as SipRequest
+        if (fwd.method !== 'INVITE') return { ok: true }
+        answered = req([
+          'SIP/2.0 486 Busy Here',
+          ...fwd.getAllRaw('via').map((v) => `Via: ${v}`),
+          'From: <sip:alice@example.com>;tag=i1',
+          'To: <sip:bob@example.com>;tag=b9',
+          `Call-ID: ${fwd.callId}`,
+          'CSeq: 1 INVITE',
+        ])
+        return { ok: true, messages: [answered] }
+      },
+    })
+    await authenticate(h)
+    const before = h.toClient.length
+    await fromClient(h.io, invite())
+    const sent = h.toClient.slice(before)
+    expect(sent.map((m) => m.split('\r\n')[0])).toEqual([
+      'SIP/2.0 100 Trying',
+      'SIP/2.0 486 Busy Here',
+    ])
+    // The client's own Via only: the edge's was popped from the inline answer.
+    expect(sent[1]).not.toContain('edge.edgewater.internal')
+    expect(answered).toContain('edge.edgewater.internal')
+  })
+
+  it('drops a provisional response that arrives after its transaction’s final one', async () => {
+    const h = harness()
+    await authenticate(h)
+    const answer = (status: string, branch: string) =>
+      req([
+        `SIP/2.0 ${status}`,
+        `Via: SIP/2.0/HTTP edge.edgewater.internal;branch=${branch};flow=${TOKEN}`,
+        'Via: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKinv1',
+        'From: <sip:alice@example.com>;tag=f1',
+        'To: <sip:bob@example.com>;tag=b1',
+        'Call-ID: late-1',
+        'CSeq: 1 INVITE',
+      ])
+    const before = h.toClient.length
+    await fromCore(h.io, answer('200 OK', 'z9hG4bKe1'))
+    await fromCore(h.io, answer('180 Ringing', 'z9hG4bKe1'))
+    await fromCore(h.io, answer('180 Ringing', 'z9hG4bKe2'))
+    // A 100 is hop by hop: the edge sent the client its own when it took the INVITE.
+    await fromCore(h.io, answer('100 Trying', 'z9hG4bKe3'))
+    expect(h.toClient.slice(before).map((m) => m.split('\r\n')[0])).toEqual([
+      'SIP/2.0 200 OK',
+      'SIP/2.0 180 Ringing',
+    ])
+    expect(h.toClient.at(-1)).toContain('z9hG4bKinv1')
+  })
+
   it('learns nothing from a REGISTER 2xx whose edge branch this flow did not send', async () => {
     const h = harness()
     await authenticate(h)

@@ -11,6 +11,8 @@ export const MAX_IDENTITIES = 8
 export const MAX_SERVICE_ROUTES = 4
 /** REGISTER transactions a flow remembers while they await their final response. */
 export const MAX_PENDING_REGISTERS = 4
+/** Transactions a flow remembers as answered with a final response, to drop late provisionals. */
+export const MAX_ANSWERED = 8
 
 export interface FlowState {
   /** The flow token (object id + HMAC tag) naming this connection in Path/Record-Route/Via. */
@@ -29,6 +31,11 @@ export interface FlowState {
    * response yet: only a 2xx carrying one of them teaches the flow anything (newest last).
    */
   pendingRegisters: string[]
+  /**
+   * Branches of the edge's Via on the flow's latest requests that a final response has reached
+   * (newest last): a provisional response arriving after it is late and goes no further.
+   */
+  answered?: string[]
   /** Contact URIs of the flow's last REGISTER, to find its own binding in the 200. */
   registeredContacts: string[]
   /** The AoR registered over this flow, for the flow-closed notice. */
@@ -88,3 +95,15 @@ export function takePendingRegister(s: FlowState, branch: string | null | undefi
   s.pendingRegisters.splice(i, 1)
   return true
 }
+
+/** Notes that the request with the edge Via branch `branch` has had its final response. */
+export function noteAnswered(s: FlowState, branch: string): void {
+  s.answered ??= []
+  if (s.answered.includes(branch)) return
+  s.answered.push(branch)
+  if (s.answered.length > MAX_ANSWERED) s.answered.shift()
+}
+
+/** True when `branch` names a request of this flow that has had its final response. */
+export const wasAnswered = (s: FlowState, branch: string): boolean =>
+  (s.answered ?? []).includes(branch)
