@@ -209,6 +209,18 @@ describe('in-process Homestead: store costs', () => {
     expect(k.kvCalls).toEqual([])
   })
 
+  it('fills entries the caller found missing from the global table, without reading them again', async () => {
+    const k = await setup()
+    const hss = k.local()
+    const keys = hss.readAheadKeys?.(ALICE_IMPI, ALICE) ?? []
+    hss.primeReadAhead?.(keys, [undefined, null])
+    const av = await hss.digestVector(ALICE_IMPI, ALICE)
+    expect(av).toEqual(await k.http.digestVector(ALICE_IMPI, ALICE))
+    k.reset()
+    expect((await hss.putRegData(ALICE, 'reg', ALICE_IMPI)).state).toBe('REGISTERED')
+    expect(k.kvCalls.filter((c) => c === 'get')).toEqual([])
+  })
+
   it('a call-time lookup of a registered set costs one KV read', async () => {
     const k = await setup()
     await k.local().putRegData(BOB, 'reg', BOB_IMPI)

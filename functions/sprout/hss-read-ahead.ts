@@ -7,9 +7,10 @@
  * as does a value this object wrote (a cache fill, then the reg-data that reads it). A delete
  * drops the key's value. Values live as long as this object: one request.
  *
- * A miss is kept only when it was read by `get`, which already asked the other region's database
- * (kv-upstash.ts); a miss of a multi-key read or of a caller's read is read again by `get`, so a
- * key missing locally is never taken as absent.
+ * A key read ahead and not found is kept as a miss: the cache then fills it from the global
+ * table, the master copy, and writes it to both regions, without asking the other region's
+ * database first (a multi-key read, like a caller's, reads one region). A key that was not read
+ * ahead is read by the KV's own `get` (local, then the other region).
  */
 import type { CacheKv } from '../../shared/homestead/subscriber-cache'
 import type { RegionalKv, SetOptions } from '../../shared/vellum/regional-kv'
@@ -42,25 +43,20 @@ export class ReadAheadKv implements CacheKv {
   async readAhead(keys: readonly string[]): Promise<void> {
     const wanted = [...new Set(keys)].filter((k) => !this.ahead.has(k))
     if (wanted.length === 0) return
-    if (hasMget(this.kv)) {
-      this.prime(wanted, await this.kv.mget(wanted))
-      return
-    }
-    const values = await Promise.all(wanted.map((k) => this.kv.get(k)))
+    const values = hasMget(this.kv)
+      ? await this.kv.mget(wanted)
+      : await Promise.all(wanted.map((k) => this.kv.get(k)))
     this.prime(wanted, values)
-    wanted.forEach((k, i) => {
-      if (values[i] === undefined) this.ahead.set(k, ABSENT)
-    })
   }
 
   /**
-   * Keeps values a caller read (in the order of `keys`); missing ones are not kept. The cache
-   * holds JSON objects, so a value still in its stored text form is parsed first.
+   * Keeps values a caller read (in the order of `keys`; undefined or null when missing). The
+   * cache holds JSON objects, so a value still in its stored text form is parsed first.
    */
   prime(keys: readonly string[], values: readonly unknown[]): void {
     keys.forEach((k, i) => {
       const v = typeof values[i] === 'string' ? parseJson(values[i]) : values[i]
-      if (v !== undefined && v !== null) this.ahead.set(k, v)
+      this.ahead.set(k, v === undefined || v === null ? ABSENT : v)
     })
   }
 
