@@ -98,6 +98,58 @@ describe('remote KV down during writes', () => {
   })
 })
 
+describe('record maps (an AoR) across a region outage', () => {
+  it('a write while the remote KV is down is merged into it by the resync, keeping its newer records', async () => {
+    const p = prefix()
+    const key = `${p}:aor`
+    const { kv, counters } = kvFrom(endpoints(), 'a', clock)
+    const b1 = rec(5, 300)
+    await regionDown('b')
+    expect(await kv.mergeMap(key, { b1, b2: rec(1, 300) }, { base: {} })).toEqual({
+      b1: 'written',
+      b2: 'written',
+    })
+    expect(counters.remoteWriteFailures).toBe(1)
+    await regionUp('b')
+    const b = redis(endpoints(), 'b')
+    expect(await b.get(key)).toBeNull()
+    // Meanwhile region b got a newer b2 of its own (a re-REGISTER routed there).
+    const newer = rec(9, 600, { uri: 'sip:ue@b' })
+    await b.set(key, { rm: 1, r: { b2: newer } }, { ex: 600 })
+    const report = await resync('a', 'a', 'b', `${p}:*`)
+    expect(report).toMatchObject({ scanned: 1, fieldsWritten: 1, errors: 0 })
+    const { kv: fromB } = kvFrom(endpoints(), 'b', clock)
+    const repaired = (await fromB.readMap(key)).records
+    expect(repaired.b1).toEqual(b1)
+    expect(repaired.b2).toEqual(newer)
+  })
+
+  it('reads and writes go to the remote KV while the local one is down; a read repairs it after', async () => {
+    const p = prefix()
+    const key = `${p}:aor`
+    const b = redis(endpoints(), 'b')
+    const b1 = rec(3, 300)
+    await b.set(key, { rm: 1, r: { b1 } }, { ex: 600 })
+    await b.set(`${p}:count`, 4, { ex: 60 })
+    const { kv, counters } = kvFrom(endpoints(), 'a', clock)
+    await regionDown('a')
+    const read = await kv.readMap(key, { localKeys: [`${p}:count`] })
+    expect(read.records.b1).toEqual(b1)
+    expect(read.values).toEqual([4])
+    expect(await kv.mergeMap(key, { b2: rec(1, 300) }, { base: read.records })).toEqual({
+      b2: 'written',
+    })
+    expect(counters.localWriteFailures).toBe(1)
+    await regionUp('a')
+    const a = redis(endpoints(), 'a')
+    expect(await a.get(key)).toBeNull()
+    expect(Object.keys((await kv.readMap(key)).records).sort()).toEqual(['b1', 'b2'])
+    expect(counters.localRepairs).toBe(1)
+    const local = (await a.get<{ r: Record<string, unknown> }>(key))?.r ?? {}
+    expect(Object.keys(local).sort()).toEqual(['b1', 'b2'])
+  })
+})
+
 describe('remote KV down during reads', () => {
   it('a key that exists nowhere reads as absent, not as a store failure', async () => {
     const p = prefix()
