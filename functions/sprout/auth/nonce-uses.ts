@@ -2,14 +2,13 @@
  * @module sprout/auth/nonce-uses
  * Replay protection for stateless nonces (RFC 7616 §3.4: the server "MAY" track nonce-counts;
  * Clearwater's live tests 86–87 expect it). Nothing is stored when a challenge is issued; when an
- * answer is accepted, one field of the To identity's AoR hash records it, written in the
- * registrar's single write round (in the same guarded command as the bindings when the To
+ * answer is accepted, one record of the To identity's AoR records it, written in the
+ * registrar's single write round (in the same `SET … GET` as the bindings when the To
  * identity is the AoR, as it usually is), and read back by the AoR read every answer already
- * makes. So replay protection costs no KV request or round trip of its own (one HGET and one
- * HSET inside the guarded script, per region).
+ * makes. So replay protection costs no KV command or round trip of its own.
  *
- * The field is `n:<impi>`: one per private identity, so it never accumulates. Its version is
- * `issued ms × 1024 + nonce-count`, and the guarded write keeps the highest, so:
+ * The record is `n:<impi>`: one per private identity, so it never accumulates. Its version is
+ * `issued ms × 1024 + nonce-count`, and the AoR's merge keeps the highest, so:
  * - the same nonce with a count not above the last accepted one is a replay (stale);
  * - a higher count of the last accepted nonce is a refresh without a challenge (live test 86),
  *   allowed until the record expires (the registration's maximum expiry after each use);

@@ -1,10 +1,10 @@
 /**
  * @module sprout/reg-event/subscription-model
- * A reg-event subscription as stored in its AoR's hash (field `s:<to tag>`,
+ * A reg-event subscription as stored in its AoR's record map (record `s:<to tag>`,
  * clearwater-interfaces §5.4 and §9.2): the dialog Sprout holds as notifier (RFC 6665 §4.2,
  * RFC 3261 §12.1.1 UAS dialog state: remote target, route set from Record-Route, tags, Call-ID)
  * plus its expiry and the reginfo version of the last NOTIFY. The record's version is the CSeq
- * of the last NOTIFY, so every NOTIFY is a guarded write that only moves it up (NOTIFY CSeqs
+ * of the last NOTIFY, so every NOTIFY is a merged write that only moves it up (NOTIFY CSeqs
  * strictly increase, live test 90). The record is kept {@link SUBSCRIPTION_LINGER_SECONDS} past
  * the subscription's expiry so that the expiry pop, however late, still finds the dialog to send
  * the final NOTIFY on; readers judge liveness by `expiresAt`.

@@ -29,7 +29,7 @@ export interface RegisterContext {
   /** Set by digest-auth on success. */
   auth?: { impi: string; nonce: string; nc: number }
   /**
-   * The accepted nonce-count (auth/nonce-uses.ts), for the To identity's AoR hash: written by
+   * The accepted nonce-count (auth/nonce-uses.ts), for the To identity's AoR record map: written by
    * the bind step in its single write round, with the bindings when To is the AoR.
    */
   nonceUse?: { field: string; record: VersionedRecord<NonceUseData> }
