@@ -54,11 +54,12 @@ describe('basic calls (tests 1, 2, 4, 5)', () => {
     expect([...new Set(call.statuses())]).toEqual([100, 180, 200])
     const cost = await routingCost('a', callIdOf(call))
     const fwd = cost.find((t) => t.what === 'forward' && t.method === 'INVITE')!
-    // Sprout: its reads (MMTEL settings of both users, the callee's bindings) in parallel with
-    // Dime's reg-data reads, then the transaction record: 2 sequential round trips.
+    // Sprout: its reads (MMTEL settings of both users, the callee's bindings, and Homestead's
+    // reg-data of both users, in process) in parallel, then the transaction record: 2
+    // sequential round trips, none in Dime.
     expect(fwd.depth as number).toBeLessThanOrEqual(3)
     expect(fwd.sproutDepth as number).toBe(2)
-    expect(fwd.dimeDepth as number).toBe(1)
+    expect(fwd.dimeDepth as number).toBe(0)
     const answered = cost.find(
       (t) => t.what === 'response' && t.status === 200 && t.method === 'INVITE'
     )!
