@@ -37,8 +37,9 @@ export interface SproutDeps {
    */
   clientAddress?: string
   /**
-   * Runs `task` after the HTTP answer where the runtime allows it (Workers `waitUntil`), else
-   * before the answer; either way its failure is only logged.
+   * Runs `task` after the SIP answer. On `/sip` it runs before the hop's HTTP answer, for up to
+   * `SIP_SETTLE_MS` (sip-inbox.ts, docs/internal-hop.md order); elsewhere after the HTTP answer
+   * where the runtime allows it (Workers `waitUntil`), else before it. Its failure is only logged.
    */
   defer(task: () => Promise<unknown>): void
 }
