@@ -36,7 +36,7 @@ import {
   type SipResponseHandler,
   takeOwnRoutes,
 } from './sip-handlers'
-import { inlineReplies, type SipSender } from './sip-sender'
+import { type InlineReplies, inlineReplies, type SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
 import { recordTransaction } from './transaction-stats'
 
@@ -169,7 +169,7 @@ export function sipInbox(
     }
     const msg = parsed.value
     const started = Date.now()
-    let inline: ReturnType<typeof inlineReplies> | undefined
+    let inline: InlineReplies | undefined
     if (msg.kind === 'request') {
       if (c.req.header(INLINE_REPLIES_HEADER) === INLINE_REPLIES_VALUE)
         inline = inlineReplies(deps.sender, msg)
