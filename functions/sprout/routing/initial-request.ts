@@ -94,8 +94,7 @@ async function entryStep(
   if (routeIsOrig(top)) {
     const user = originatingUser(req)
     if (!user) return undefined
-    lookups.prefetch(user, { bindings: false })
-    if (callee && callee !== user) lookups.prefetch(callee, { bindings: true })
+    lookups.prefetchCall(user, callee)
     return { phase: 'orig', chain: 'orig', servedUser: user, ifc: 0 }
   }
   if (req.has('route')) return undefined

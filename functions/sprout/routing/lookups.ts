@@ -5,6 +5,11 @@
  * MMTEL settings per identity (Homer's KV cache) and bindings per AoR (the registrar's AoR store).
  * The pass starts the caller's and the callee's reads together as soon as it knows both, which
  * keeps an on-net INVITE at one level of reads before its transaction record is written.
+ *
+ * With Homestead in process (hss-local.ts), the callee's bindings are read in the same KV
+ * command as the Homestead cache entries of every served user the pass announced
+ * ({@link Lookups.readAhead}): an on-net INVITE reads its subscriber data and the callee's AoR
+ * with one MGET instead of one GET each; the MMTEL settings (hashes) are read beside it.
  */
 import type { SimservsModel } from '../../../shared/ims/simservs-model'
 import type { Binding } from '../registrar/binding-model'
@@ -16,12 +21,34 @@ export class Lookups {
   private readonly services = new Map<string, Promise<SimservsModel | undefined>>()
   private readonly bindings = new Map<string, Promise<Binding[]>>()
 
+  /** The one read of the callee's AoR and the served users' Homestead entries, once started. */
+  private ahead: Promise<unknown> | undefined
+
   constructor(private readonly d: RoutingDeps) {}
+
+  /**
+   * Reads `aor`'s bindings and the Homestead cache entries of `users` in one KV command, and
+   * hands the entries to the in-process Homestead. Without it (Homestead over HTTP) nothing is
+   * done and each read goes its own way.
+   */
+  readAhead(aor: string, users: readonly string[]): void {
+    const hss = this.d.homestead
+    if (this.ahead || !hss.readAheadKeys || !hss.primeReadAhead) return
+    const keys = [...new Set(users.flatMap((u) => hss.readAheadKeys!(u, u)))]
+    const read = this.d.aors.readWith(aor, keys).then((r) => {
+      hss.primeReadAhead!(keys, r.values)
+      return r.state.bindings
+    })
+    this.ahead = read.catch(() => undefined)
+    read.catch(() => undefined)
+    this.bindings.set(aor, read)
+  }
 
   subscriber(impu: string): Promise<Subscriber> {
     let p = this.subs.get(impu)
     if (!p) {
-      p = lookupSubscriber(this.d.homestead, impu)
+      const ahead = this.ahead ?? Promise.resolve()
+      p = ahead.then(() => lookupSubscriber(this.d.homestead, impu))
       this.subs.set(impu, p)
       p.catch(() => undefined)
     }
@@ -58,5 +85,16 @@ export class Lookups {
     void this.subscriber(impu)
     void this.simservs(impu)
     if (opts.bindings) void this.bindingsOf(impu)
+  }
+
+  /**
+   * Starts the reads of an originating served user and the callee it calls: the callee's AoR
+   * with both users' Homestead entries in one command, then their subscriber data, and both
+   * users' MMTEL settings beside it.
+   */
+  prefetchCall(caller: string, callee: string | undefined): void {
+    if (callee && callee !== caller) this.readAhead(callee, [caller, callee])
+    this.prefetch(caller, { bindings: false })
+    if (callee && callee !== caller) this.prefetch(callee, { bindings: true })
   }
 }
