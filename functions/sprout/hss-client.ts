@@ -50,11 +50,11 @@ export interface HssClient {
   getRegData(impu: string, impi?: string): Promise<RegData>
   putRegData(impu: string, reqtype: RegDataReqType, impi?: string): Promise<RegData>
   /**
-   * In-process Homestead only (hss-local.ts): the regional-KV keys that answer
-   * `digestVector(impi, impu)` and the reg-data of `impu`, for a caller that reads them in the
+   * In-process Homestead only (hss-local.ts): the regional-KV keys that answer the reg-data of
+   * `impu` and, with `impi`, `digestVector(impi, impu)`, for a caller that reads them in the
    * same command as its own keys and hands the values over with {@link primeReadAhead}.
    */
-  readAheadKeys?(impi: string, impu: string): string[]
+  readAheadKeys?(impi: string | undefined, impu: string): string[]
   /** Values read for {@link readAheadKeys}, in order (undefined when missing or not read). */
   primeReadAhead?(keys: readonly string[], values: readonly unknown[]): void
 }

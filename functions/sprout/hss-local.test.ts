@@ -221,6 +221,21 @@ describe('in-process Homestead: store costs', () => {
     expect(k.kvCalls.filter((c) => c === 'get')).toEqual([])
   })
 
+  it('a call-time lookup costs nothing more when the caller read the set’s entry ahead', async () => {
+    const k = await setup()
+    await k.local().putRegData(BOB, 'reg', BOB_IMPI)
+    const hss = k.local()
+    const keys = hss.readAheadKeys?.(undefined, BOB) ?? []
+    expect(keys).toHaveLength(1)
+    const values = await Promise.all(keys.map((key) => k.dime.vellum.kv.get(key)))
+    k.reset()
+    hss.primeReadAhead?.(keys, values)
+    const rd = await hss.putRegData(BOB, 'call')
+    expect([rd.previousState, rd.state]).toEqual(['REGISTERED', 'REGISTERED'])
+    expect(k.kvCalls).toEqual([])
+    expect(k.tableCalls).toEqual([])
+  })
+
   it('a call-time lookup of a registered set costs one KV read', async () => {
     const k = await setup()
     await k.local().putRegData(BOB, 'reg', BOB_IMPI)

@@ -164,7 +164,8 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
         (f) => f.putRegData(impu, reqtype, impi)
       ),
 
-    readAheadKeys: (impi, impu) => [impiCacheKey(impi), impuCacheKey(impu)],
+    readAheadKeys: (impi, impu) =>
+      impi === undefined ? [impuCacheKey(impu)] : [impiCacheKey(impi), impuCacheKey(impu)],
     primeReadAhead: (keys, values) => kv.prime(keys, values),
   }
 }
