@@ -183,6 +183,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     if (!ws || ws.readyState !== WebSocket.OPEN) return new Response('flow closed', { status: 410 })
     const att = this.attachment(ws)
     const queued = this.lanes().toClient.offer(async () => {
+      // The socket may have closed while this delivery waited its turn.
+      if (ws.readyState !== WebSocket.OPEN) return 'closed' as const
       const outcome = await fromCore(this.io(ws, att), text)
       if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
       return outcome
@@ -190,6 +192,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     // A full lane is an overloaded next hop: the sender answers 503 (RFC 3261 §21.5.4).
     if (!queued) return new Response('flow overloaded', { status: 503 })
     const outcome = await queued
+    if (outcome === 'closed') return new Response('flow closed', { status: 410 })
     // What must not hold the lane (a refusal sent back through the core) runs after it.
     if (outcome.status === 202 && outcome.followUp) await outcome.followUp()
     return new Response(outcome.status === 202 ? null : outcome.reason, { status: outcome.status })
