@@ -17,12 +17,15 @@ import type { MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { parseCachedConfig } from '../../shared/config/cached-config'
 import type { RawEnv } from '../../shared/config/function-env'
+import {
+  DEFAULT_MAX_IDENTITY_BYTES,
+  MAX_IDENTITY_BYTES_CEILING,
+  maxIdentityBytesSetting,
+} from '../../shared/homestead/homestead-config'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import { errorResponse } from './http-util'
 
-export const DEFAULT_MAX_IDENTITY_BYTES = 512
-/** Above this an identity no longer fits the table's sort keys with their prefixes. */
-export const MAX_IDENTITY_BYTES_CEILING = 1000
+export { DEFAULT_MAX_IDENTITY_BYTES, MAX_IDENTITY_BYTES_CEILING }
 export const DEFAULT_MAX_BODY_BYTES = 65_536
 /** Query parameters exempt from the identity limit (opaque tokens Dime issued itself). */
 const OPAQUE_QUERY = new Set(['cursor'])
@@ -33,12 +36,7 @@ export interface RequestLimits {
 }
 
 const schema = z.object({
-  DIME_MAX_IDENTITY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(64)
-    .max(MAX_IDENTITY_BYTES_CEILING)
-    .optional(),
+  DIME_MAX_IDENTITY_BYTES: maxIdentityBytesSetting,
   DIME_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(350_000).optional(),
 })
 

@@ -88,11 +88,25 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
   const queries = new HssQueries(cache, o.homestead)
   const regData = new RegDataService(cache, store, now)
 
+  const encoder = new TextEncoder()
+  /** Dime's request limits refuse an identity too long for the table's keys with a 400. */
+  function checkIdentities(ids: readonly (string | undefined)[]): void {
+    for (const id of ids)
+      if (id !== undefined && encoder.encode(id).length > o.homestead.maxIdentityBytes)
+        throw new HssError(
+          `identity longer than ${o.homestead.maxIdentityBytes} bytes`,
+          400,
+          sipStatusOf(400)
+        )
+  }
+
   async function run<T>(
     what: string,
+    ids: readonly (string | undefined)[],
     op: () => Promise<T>,
     fallback: ((f: HssClient) => Promise<T>) | undefined
   ): Promise<T> {
+    checkIdentities(ids)
     try {
       return await op()
     } catch (err) {
@@ -121,6 +135,7 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
     digestVector: (impi, impu) =>
       run(
         'authentication vector',
+        [impi, impu],
         async () => {
           // The set's entry is read with the private id's: the bind step's reg-data needs it next.
           await kv.readAhead([impiCacheKey(impi), impuCacheKey(impu)])
@@ -144,6 +159,7 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
     getRegData: (impu, impi) =>
       run(
         'reg-data',
+        [impu, impi],
         async () => reply(await regData.get(impu, impi), 'reg-data'),
         (f) => f.getRegData(impu, impi)
       ),
@@ -151,6 +167,7 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
     putRegData: (impu, reqtype, impi) =>
       run(
         `reg-data ${reqtype}`,
+        [impu, impi],
         async () =>
           reply(
             await regData.put(impu, {

@@ -4,8 +4,9 @@
  * optional bindings (every function of a region receives the same environment, infra/aws): the
  * S-CSCF name the I-CSCF queries return when none is assigned (`SCSCF_URI`, default
  * `sip:scscf.<HOME_DOMAIN>;transport=tcp`) and the charging function addresses put in reg-data
- * (`CHARGING_CCFS`, `CHARGING_ECFS`, comma-separated, primary first). The timing constants of
- * Homestead's cache live here too.
+ * (`CHARGING_CCFS`, `CHARGING_ECFS`, comma-separated, primary first), and the longest identity
+ * looked up (`DIME_MAX_IDENTITY_BYTES`, default 512 bytes; Dime's request limits apply it to
+ * every path segment). The timing constants of Homestead's cache live here too.
  */
 import { z } from 'zod'
 import { parseCachedConfig } from '../config/cached-config'
@@ -27,8 +28,22 @@ const csv = z
       .filter((x) => x.length > 0)
   )
 
+/** Longest identity Homestead looks up, in bytes of UTF-8 (`DIME_MAX_IDENTITY_BYTES`). */
+export const DEFAULT_MAX_IDENTITY_BYTES = 512
+/** Above this an identity no longer fits the table's sort keys with their prefixes. */
+export const MAX_IDENTITY_BYTES_CEILING = 1000
+
+/** `DIME_MAX_IDENTITY_BYTES`: 64 to {@link MAX_IDENTITY_BYTES_CEILING}, optional. */
+export const maxIdentityBytesSetting = z.coerce
+  .number()
+  .int()
+  .min(64)
+  .max(MAX_IDENTITY_BYTES_CEILING)
+  .optional()
+
 /** The bindings of the HSS role (Dime's schema extends this shape). */
 export const homesteadSchemaShape = {
+  DIME_MAX_IDENTITY_BYTES: maxIdentityBytesSetting,
   SCSCF_URI: z
     .string()
     .regex(/^sips?:/, 'SCSCF_URI must be a sip: URI')
@@ -44,6 +59,11 @@ export interface HomesteadConfig {
   /** Server name returned by registration-status and location when none is assigned. */
   scscfUri: string
   chargingAddresses: ChargingAddresses
+  /**
+   * Identities longer than this are refused (400) before any lookup, as Dime's request limits
+   * refuse them, so no table key exceeds DynamoDB's bounds.
+   */
+  maxIdentityBytes: number
 }
 
 /** The configuration from already-parsed bindings of {@link homesteadSchemaShape}. */
@@ -55,6 +75,7 @@ export function homesteadConfigOf(
     homeDomain,
     scscfUri: d.SCSCF_URI ?? `sip:scscf.${homeDomain};transport=tcp`,
     chargingAddresses: { ccfs: d.CHARGING_CCFS, ecfs: d.CHARGING_ECFS },
+    maxIdentityBytes: d.DIME_MAX_IDENTITY_BYTES ?? DEFAULT_MAX_IDENTITY_BYTES,
   }
 }
 
