@@ -70,7 +70,7 @@ export class Registrant {
   constructor(
     readonly conn: SipConn,
     readonly account: Account,
-    tag: string
+    readonly tag: string
   ) {
     this.callId = `bench-${tag}-${Math.random().toString(36).slice(2, 10)}`
     this.contact = `<sip:${tag}@bench.invalid;transport=ws>`
