@@ -15,11 +15,11 @@ import { CLOCK_OFFSET_HEADER } from '../../shared/config/clock'
 import type { FunctionName } from '../../shared/config/regions'
 import { routeKey, Tally, view } from './counters'
 import type { LocalClock } from './emulators/local-clock'
-import { SwitchableServer } from './emulators/switchable-server'
+import { readBody, SwitchableServer } from './emulators/switchable-server'
 
 export class RegionGateway {
   readonly servers: Partial<Record<FunctionName, SwitchableServer>> = {}
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' })
   private up = true
   /** Invocations per function, and per function route (`sprout POST /sip`). */
   readonly invocations = new Tally()
@@ -85,48 +85,64 @@ export class RegionGateway {
     res: http.ServerResponse,
     clockHeader: boolean
   ): void {
-    const headers: http.OutgoingHttpHeaders = {
-      ...req.headers,
-      ...(clockHeader ? { [CLOCK_OFFSET_HEADER]: String(this.clock.offset) } : {}),
-      host: target.host,
+    const headers: http.OutgoingHttpHeaders = {}
+    const raw = req.rawHeaders
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase()
+      // Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1): the caller's `Connection: close`
+      // must not close the gateway's pooled connection to the worker.
+      if (name === 'connection' || name === 'keep-alive' || name === 'host') continue
+      headers[name] = raw[i + 1]
     }
-    // Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1): the caller's `Connection: close`
-    // must not close the gateway's pooled connection to the worker.
-    delete headers.connection
-    delete headers['keep-alive']
+    headers.host = target.host
+    if (clockHeader) headers[CLOCK_OFFSET_HEADER] = String(this.clock.offset)
     // The whole request is read first, as a function URL does before invoking the function, so
     // it can be sent again: a pooled keep-alive connection that workerd closed meanwhile fails
     // at once, and Node's advice for that race is to retry once on a new connection.
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      const send = (retry: boolean) => {
-        const upstream = http.request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers,
-            agent: this.agent,
-          },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers)
-            up.pipe(res)
-          }
-        )
-        upstream.on('error', (err) => {
-          if (retry && upstream.reusedSocket && !res.headersSent) return send(false)
-          if (!res.headersSent) {
-            res.writeHead(502, { 'content-type': 'application/json' })
-            res.end(JSON.stringify({ error: `function unreachable: ${err.message}` }))
-          } else res.destroy()
-        })
-        upstream.end(body)
-      }
-      send(true)
-    })
+    void readBody(req).then(
+      (body) => {
+        const send = (retry: boolean) => {
+          const upstream = http.request(
+            {
+              host: target.hostname,
+              port: target.port,
+              method: req.method,
+              path: req.url,
+              headers,
+              agent: this.agent,
+            },
+            (up) => {
+              // The answer is read whole and sent in one write (headers and body together).
+              void readBody(up).then(
+                (out) => {
+                  const h = up.headers
+                  delete h['transfer-encoding']
+                  delete h.connection
+                  delete h['keep-alive']
+                  const status = up.statusCode ?? 502
+                  // A 204 or 304 carries no body and no length (RFC 9110 §8.6); a HEAD keeps its own.
+                  if (status !== 204 && status !== 304 && req.method !== 'HEAD')
+                    h['content-length'] = String(out.length)
+                  res.writeHead(status, h)
+                  res.end(out)
+                },
+                () => res.destroy()
+              )
+            }
+          )
+          upstream.on('error', (err) => {
+            if (retry && upstream.reusedSocket && !res.headersSent) return send(false)
+            if (!res.headersSent) {
+              res.writeHead(502, { 'content-type': 'application/json' })
+              res.end(JSON.stringify({ error: `function unreachable: ${err.message}` }))
+            } else res.destroy()
+          })
+          upstream.end(body)
+        }
+        send(true)
+      },
+      () => res.destroy()
+    )
   }
 
   async close(): Promise<void> {

@@ -19,17 +19,25 @@ export class SimpleString {
   constructor(readonly value: string) {}
 }
 
-type Pending = { resolve: (v: RespValue | SimpleString) => void; reject: (e: Error) => void }
+/** One {@link RespConnection.send} call waiting for its replies (one entry per batch, not per command). */
+interface Pending {
+  replies: (RespValue | SimpleString)[]
+  expected: number
+  resolve: (v: (RespValue | SimpleString)[]) => void
+  reject: (e: Error) => void
+}
 
 export class RespConnection {
   private socket: net.Socket
-  private buffer: Buffer = Buffer.alloc(0)
+  private buffer: Buffer | undefined
+  /** Batches in the order they were written; the head is the one being answered. */
   private readonly pending: Pending[] = []
+  private head = 0
   private closed = false
 
   private constructor(socket: net.Socket) {
     this.socket = socket
-    socket.on('data', (chunk) => this.onData(chunk))
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('close', () => this.failAll(new Error('redis connection closed')))
     socket.on('error', (err) => this.failAll(err))
   }
@@ -54,14 +62,10 @@ export class RespConnection {
     if (this.closed) return Promise.reject(new Error('redis connection closed'))
     let wire = ''
     for (const cmd of commands) wire += encodeCommand(cmd)
-    const replies = commands.map(
-      () =>
-        new Promise<RespValue | SimpleString>((resolve, reject) =>
-          this.pending.push({ resolve, reject })
-        )
-    )
-    this.socket.write(wire, 'utf8')
-    return Promise.all(replies)
+    return new Promise((resolve, reject) => {
+      this.pending.push({ replies: [], expected: commands.length, resolve, reject })
+      this.socket.write(wire, 'utf8')
+    })
   }
 
   close(): void {
@@ -71,19 +75,35 @@ export class RespConnection {
 
   private failAll(err: Error): void {
     this.closed = true
-    for (const p of this.pending.splice(0)) p.reject(err)
+    const waiting = this.pending.splice(0)
+    const from = this.head
+    this.head = 0
+    for (let i = from; i < waiting.length; i++) waiting[i]!.reject(err)
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
-    let offset = 0
+    const buf = this.buffer ? Buffer.concat([this.buffer, chunk]) : chunk
+    const cursor = { at: 0 }
     for (;;) {
-      const parsed = parseReply(this.buffer, offset)
-      if (!parsed) break
-      offset = parsed.next
-      this.pending.shift()?.resolve(parsed.value)
+      const start = cursor.at
+      const value = parseReply(buf, cursor)
+      if (value === INCOMPLETE) {
+        cursor.at = start
+        break
+      }
+      const p = this.pending[this.head]
+      if (!p) continue
+      p.replies.push(value)
+      if (p.replies.length === p.expected) {
+        this.pending[this.head++] = undefined as unknown as Pending
+        if (this.head === this.pending.length) {
+          this.pending.length = 0
+          this.head = 0
+        }
+        p.resolve(p.replies)
+      }
     }
-    this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : this.buffer.subarray(offset)
+    this.buffer = cursor.at === buf.length ? undefined : buf.subarray(cursor.at)
   }
 }
 
@@ -97,45 +117,74 @@ function encodeCommand(args: readonly string[]): string {
   return out
 }
 
-type Parsed = { value: RespValue | SimpleString; next: number }
+/** What {@link parseReply} answers when the buffer does not hold the whole reply yet. */
+const INCOMPLETE = Symbol('incomplete')
 
-/** Parses one RESP2 reply at `offset`, or returns undefined when the buffer is incomplete. */
-function parseReply(buf: Buffer, offset: number): Parsed | undefined {
-  if (offset >= buf.length) return undefined
-  const eol = buf.indexOf('\r\n', offset)
-  if (eol < 0) return undefined
+/**
+ * Parses one RESP2 reply at `cursor.at`, moving the cursor past it, or answers
+ * {@link INCOMPLETE} (the cursor is then meaningless). Bulk strings are views of the socket's
+ * chunk, which Node does not reuse, so they are not copied.
+ */
+function parseReply(
+  buf: Buffer,
+  cursor: { at: number }
+): RespValue | SimpleString | typeof INCOMPLETE {
+  const offset = cursor.at
+  if (offset >= buf.length) return INCOMPLETE
+  const eol = buf.indexOf(CRLF, offset)
+  if (eol < 0) return INCOMPLETE
   const type = buf[offset]
-  const line = buf.toString('utf8', offset + 1, eol)
   const after = eol + 2
   switch (type) {
     case 0x2b: // '+'
-      return { value: new SimpleString(line), next: after }
+      cursor.at = after
+      return new SimpleString(buf.toString('utf8', offset + 1, eol))
     case 0x2d: // '-'
-      return { value: new RespError(line), next: after }
+      cursor.at = after
+      return new RespError(buf.toString('utf8', offset + 1, eol))
     case 0x3a: // ':'
-      return { value: Number(line), next: after }
+      cursor.at = after
+      return intAt(buf, offset + 1, eol)
     case 0x24: {
       // '$' bulk string
-      const len = Number(line)
-      if (len < 0) return { value: null, next: after }
-      if (buf.length < after + len + 2) return undefined
-      return { value: Buffer.from(buf.subarray(after, after + len)), next: after + len + 2 }
+      const len = intAt(buf, offset + 1, eol)
+      if (len < 0) {
+        cursor.at = after
+        return null
+      }
+      if (buf.length < after + len + 2) return INCOMPLETE
+      cursor.at = after + len + 2
+      return buf.subarray(after, after + len)
     }
     case 0x2a: {
       // '*' array
-      const count = Number(line)
-      if (count < 0) return { value: null, next: after }
-      const items: RespValue[] = []
-      let next = after
+      const count = intAt(buf, offset + 1, eol)
+      cursor.at = after
+      if (count < 0) return null
+      const items: RespValue[] = new Array(count)
       for (let i = 0; i < count; i++) {
-        const item = parseReply(buf, next)
-        if (!item) return undefined
-        items.push(item.value instanceof SimpleString ? item.value.value : item.value)
-        next = item.next
+        const item = parseReply(buf, cursor)
+        if (item === INCOMPLETE) return INCOMPLETE
+        items[i] = item instanceof SimpleString ? item.value : item
       }
-      return { value: items, next }
+      return items
     }
     default:
       throw new Error(`unexpected RESP type byte ${type}`)
   }
+}
+
+const CRLF = Buffer.from('\r\n')
+
+/** The decimal integer in `buf[from, to)` (RESP lengths and integer replies), without a string. */
+function intAt(buf: Buffer, from: number, to: number): number {
+  let i = from
+  let sign = 1
+  if (buf[i] === 0x2d) {
+    sign = -1
+    i++
+  }
+  let n = 0
+  for (; i < to; i++) n = n * 10 + (buf[i]! - 0x30)
+  return sign * n
 }

@@ -73,31 +73,40 @@ export class SwitchableServer {
 }
 
 /** Reads a request body fully (bounded, so a runaway client cannot exhaust memory). */
-export async function readBody(
-  req: http.IncomingMessage,
-  limit = 8 * 1024 * 1024
-): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limit) throw new Error(`request body over ${limit} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+export function readBody(req: http.IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // Most bodies arrive in one chunk: keep it as is, and concatenate only when there are more.
+    let first: Buffer | undefined
+    let more: Buffer[] | undefined
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new Error(`request body over ${limit} bytes`))
+        req.destroy()
+        return
+      }
+      if (!first) first = chunk
+      else (more ??= [first]).push(chunk)
+    })
+    req.on('end', () => resolve(more ? Buffer.concat(more, size) : (first ?? EMPTY)))
+    req.on('error', reject)
+  })
 }
 
+const EMPTY = Buffer.alloc(0)
+
+/** Sends `body` as JSON with its length (one write: headers and body together). */
 export function sendJson(
   res: http.ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {}
+  headers?: Record<string, string>
 ): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  })
+  res.statusCode = status
+  res.setHeader('content-type', 'application/json')
+  res.setHeader('content-length', Buffer.byteLength(text))
+  if (headers) for (const k in headers) res.setHeader(k, headers[k]!)
   res.end(text)
 }

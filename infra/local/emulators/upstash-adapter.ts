@@ -32,7 +32,10 @@ export class UpstashAdapter {
   readonly rest = new Tally()
   private baseline: Record<string, number> = {}
 
+  private readonly bearer: string
+
   constructor(private readonly opts: UpstashAdapterOptions) {
+    this.bearer = `Bearer ${opts.token}`
     this.http = new SwitchableServer(opts.name, (req, res) => this.handle(req, res))
   }
 
@@ -73,19 +76,22 @@ export class UpstashAdapter {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'only POST is supported' })
-    if (req.headers.authorization !== `Bearer ${this.opts.token}`) {
+    if (req.headers.authorization !== this.bearer) {
       return sendJson(res, 401, { error: 'Unauthorized' })
     }
-    const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64'
+    const encoding = req.headers['upstash-encoding']
+    const base64 = typeof encoding === 'string' && encoding.toLowerCase() === 'base64'
     let body: unknown
     try {
       body = JSON.parse((await readBody(req)).toString('utf8'))
     } catch {
       return sendJson(res, 400, { error: 'ERR request body is not valid JSON' })
     }
-    const path = (req.url ?? '/').split('?')[0]
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
     this.served++
-    const conn = await this.connection()
+    const conn = this.conn?.isOpen ? this.conn : await this.connection()
     if (path === '/' || path === '') {
       const cmd = toCommand(body)
       if (!cmd) return sendJson(res, 400, { error: 'ERR body must be a JSON array of arguments' })
@@ -98,11 +104,14 @@ export class UpstashAdapter {
       if (!Array.isArray(body) || body.length === 0) {
         return sendJson(res, 400, { error: 'ERR body must be a non-empty array of commands' })
       }
-      const cmds = body.map(toCommand)
-      if (cmds.some((c) => !c)) {
-        return sendJson(res, 400, { error: 'ERR every command must be an array of arguments' })
+      const commands: string[][] = []
+      for (const c of body) {
+        const cmd = toCommand(c)
+        if (!cmd) {
+          return sendJson(res, 400, { error: 'ERR every command must be an array of arguments' })
+        }
+        commands.push(cmd)
       }
-      const commands = cmds as string[][]
       for (const c of commands) this.rest.add(c[0]!.toUpperCase())
       if (path === '/pipeline') {
         const replies = await conn.send(commands)
@@ -112,7 +121,9 @@ export class UpstashAdapter {
           replies.map((r) => entry(r, base64))
         )
       }
-      const replies = await conn.send([['MULTI'], ...commands, ['EXEC']])
+      commands.unshift(MULTI)
+      commands.push(EXEC)
+      const replies = await conn.send(commands)
       const queued = replies.slice(1, -1)
       const queueError = queued.find((r) => r instanceof RespError) as RespError | undefined
       const exec = replies[replies.length - 1]
@@ -129,11 +140,17 @@ export class UpstashAdapter {
   }
 }
 
+const MULTI = ['MULTI']
+const EXEC = ['EXEC']
+
+/** A REST command as RESP arguments: strings as they are, numbers as text, objects as JSON. */
 function toCommand(v: unknown): string[] | undefined {
   if (!Array.isArray(v) || v.length === 0) return undefined
-  return v.map((a) =>
-    typeof a === 'string' ? a : typeof a === 'object' ? JSON.stringify(a) : String(a)
-  )
+  for (let i = 0; i < v.length; i++) {
+    const a: unknown = v[i]
+    if (typeof a !== 'string') v[i] = typeof a === 'object' ? JSON.stringify(a) : String(a)
+  }
+  return v as string[]
 }
 
 function entry(
@@ -149,7 +166,7 @@ function encode(v: RespValue | SimpleString, base64: boolean): unknown {
   }
   if (v === null || typeof v === 'number') return v
   if (v instanceof RespError) return v.message
-  if (Buffer.isBuffer(v)) return base64 ? v.toString('base64') : v.toString('utf8')
+  if (Buffer.isBuffer(v)) return v.toString(base64 ? 'base64' : 'utf8')
   if (typeof v === 'string') return base64 ? Buffer.from(v).toString('base64') : v
   return v.map((x) => encode(x, base64))
 }
