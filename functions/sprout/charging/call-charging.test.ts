@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { callRecordKey, cdrsOfCallRecord } from '../../../shared/ralf/call-record'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
+import { ConditionFailed } from '../../../shared/vellum/errors'
 import {
   DOMAIN,
   fromEdge,
@@ -153,6 +154,39 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
       'EVENT',
       'EVENT',
     ])
+  })
+})
+
+describe('a STOP that overtakes its START', () => {
+  it('is retried once after CHARGING_RETRY_MS, then recorded', async () => {
+    const h = await setup({ CHARGING_RETRY_MS: '0' })
+    const inv = await answered(h)
+    const table = h.vellum.table
+    const real = table.update.bind(table)
+    const update = vi
+      .spyOn(table, 'update')
+      .mockImplementationOnce(async () => {
+        throw new ConditionFailed('not yet', 'table', {})
+      })
+      .mockImplementation(real)
+    await inDialog(h, inv, 'BYE', 2)
+    expect(update).toHaveBeenCalledTimes(2)
+    expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
+      'START',
+      'STOP',
+      'START',
+      'STOP',
+    ])
+  })
+
+  it('is ignored when the call has no record at all, without creating one', async () => {
+    const h = await setup({ CHARGING_RETRY_MS: '0' })
+    const inv = await answered(h)
+    await h.vellum.table.delete(callRecordKey(inv.callId))
+    const update = vi.spyOn(h.vellum.table, 'update')
+    await inDialog(h, inv, 'BYE', 2)
+    expect(update).toHaveBeenCalledTimes(2)
+    expect(await h.vellum.table.get(callRecordKey(inv.callId))).toBeUndefined()
   })
 })
 

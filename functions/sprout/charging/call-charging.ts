@@ -89,6 +89,10 @@ async function chargeInProcess(d: RoutingDeps, a: AcrSpec): Promise<void> {
     const refreshS = a.sessionExpiresS ?? 0
     const interimS = d.routing.interimIntervalS
     const timerId = refreshS > interimS && a.txKey ? timerCId(a.txKey) : undefined
+    // The timer first: a STOP finds the record only once it names a timer that is already set,
+    // so the STOP's delete always comes after the set.
+    if (timerId) await armInterimTimer(d, a.callId, timerId, refreshS, interimS, at)
+    else if (a.txKey) await d.timers.delete(timerCId(a.txKey))
     await d.vellum.table.put(
       startItem(
         {
@@ -104,8 +108,6 @@ async function chargeInProcess(d: RoutingDeps, a: AcrSpec): Promise<void> {
         tag()
       )
     )
-    if (timerId) await armInterimTimer(d, a.callId, timerId, refreshS, interimS, at)
-    else if (a.txKey) await d.timers.delete(timerCId(a.txKey))
     return
   }
   const events: Record<string, Record<string, unknown>> = {}
@@ -137,16 +139,22 @@ async function updateRecord(
   callId: string,
   change: Parameters<RoutingDeps['vellum']['table']['update']>[1]
 ): Promise<Item | undefined> {
+  const apply = () =>
+    d.vellum.table.update(callRecordKey(callId), change, { condition: { ifExists: true } })
   try {
-    return await d.vellum.table.update(callRecordKey(callId), change, {
-      condition: { ifExists: true },
-    })
+    return await apply()
   } catch (err) {
-    if (err instanceof ConditionFailed) {
-      d.log.info('no call record: accounting record ignored', { callId })
-      return undefined
-    }
-    throw err
+    if (!(err instanceof ConditionFailed)) throw err
+  }
+  // The START is written after the 2xx is relayed: a quick BYE may overtake it. Once more,
+  // after `CHARGING_RETRY_MS`; then the call is taken as not charged (as Ralf without a session).
+  await new Promise((r) => setTimeout(r, d.routing.chargingRetryMs))
+  try {
+    return await apply()
+  } catch (err) {
+    if (!(err instanceof ConditionFailed)) throw err
+    d.log.info('no call record: accounting record ignored', { callId })
+    return undefined
   }
 }
 

@@ -15,7 +15,8 @@
  * - `CHARGING`: `on` (Sprout writes its call records itself, shared/ralf/call-record.ts), `ralf`
  *   (ACRs to Ralf over HTTP, for a deployment whose Dime delivers CDRs to a CDF) or `off`;
  *   `CDF_IDENTITY` (the CCF when the HSS names none); `INTERIM_INTERVAL_S` (interim accounting
- *   interval of Sprout's own records, Ralf's default);
+ *   interval of Sprout's own records, Ralf's default); `CHARGING_RETRY_MS` (how long an INTERIM
+ *   or STOP that found no call record waits before its one retry);
  * - `TX_TTL_S`: life of a transaction record.
  */
 import { z } from 'zod'
@@ -80,6 +81,7 @@ const schema = z.object({
   MMTEL_HOST: z.string().optional(),
   CHARGING: z.enum(['on', 'ralf', 'off']).default('on'),
   INTERIM_INTERVAL_S: z.coerce.number().int().min(60).default(300),
+  CHARGING_RETRY_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
   CDF_IDENTITY: z.string().optional(),
   TX_TTL_S: z.coerce.number().int().min(60).default(300),
 })
@@ -101,6 +103,7 @@ export interface RoutingConfig {
   mmtelHost: string | undefined
   charging: 'on' | 'ralf' | 'off'
   interimIntervalS: number
+  chargingRetryMs: number
   cdfIdentity: string | undefined
   txTtlS: number
 }
@@ -123,6 +126,7 @@ const parseRoutingConfigCached = parseCachedConfig(schema, 'routing', (c): Routi
     mmtelHost: c.MMTEL_HOST,
     charging: c.CHARGING,
     interimIntervalS: c.INTERIM_INTERVAL_S,
+    chargingRetryMs: c.CHARGING_RETRY_MS,
     cdfIdentity: c.CDF_IDENTITY,
     txTtlS: c.TX_TTL_S,
   }

@@ -22,11 +22,8 @@ import { TieredTimerService } from '../../../shared/vellum/timers-tiered'
 export interface RoutingTimers {
   /** Sets timer `id`, replacing any timer of that id. */
   set(id: string, spec: TimerSpec): Promise<void>
-  /**
-   * Removes timer `id`; an unknown id is not an error. With `before` (a time of this clock), only
-   * a timer set before then goes, so a set that overtook this delete stands.
-   */
-  delete(id: string, before?: number): Promise<void>
+  /** Removes timer `id`; an unknown id is not an error. */
+  delete(id: string): Promise<void>
 }
 
 /** The id of one of a transaction's timers (Chronos syntax: 16 hex digits, `-2`). */
@@ -68,7 +65,6 @@ export function createRoutingTimers(d: RoutingTimersDeps): RoutingTimers {
         callbackUri: spec.callbackUri,
         opaque: spec.opaque,
       }),
-    delete: (id, before) =>
-      precise.send({ op: 'delete', id, ...(before !== undefined ? { generation: before } : {}) }),
+    delete: (id) => precise.send({ op: 'delete', id }),
   }
 }
