@@ -34,7 +34,8 @@ export class Lookups {
   readAhead(aor: string, users: readonly string[]): void {
     const hss = this.d.homestead
     if (this.ahead || !hss.readAheadKeys || !hss.primeReadAhead) return
-    const keys = [...new Set(users.flatMap((u) => hss.readAheadKeys!(u, u)))]
+    // The sets' reg-data entries only: no digest is asked for on a call.
+    const keys = [...new Set(users.flatMap((u) => hss.readAheadKeys!(undefined, u)))]
     const read = this.d.aors.readWith(aor, keys).then((r) => {
       hss.primeReadAhead!(keys, r.values)
       return r.state.bindings
