@@ -2,8 +2,9 @@
  * @module sprout/hss-errors
  * The one mapping of Homestead and registration-store failures to SIP answers, used by the
  * registrar's digest-auth and bind steps and by reg-event:
- * - an {@link HssError} keeps the status hss-client.ts chose (Homestead 404 → 403, 400 → 400,
- *   500 → 500, 5xx/unreachable → 504) with that status's reason phrase (RFC 3261 §21);
+ * - an {@link HssError} keeps the status Homestead's answer maps to, in process (hss-local.ts)
+ *   or over the hop (hss-client.ts): 404 → 403, 400 → 400, 5xx/unreachable → 504, an
+ *   unreadable answer → 500; with that status's reason phrase (RFC 3261 §21);
  * - a store {@link Unavailable} → 503 with Retry-After (RFC 3261 §21.5.4).
  * Anything else is rethrown unchanged.
  */
