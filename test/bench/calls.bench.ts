@@ -20,18 +20,12 @@
  * retransmissions); ports as support/cloud-process; the peer on 5066 + the bench port offset.
  */
 import type { UserAgent } from 'sip.js'
-import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { agent, type CallLoad, type CallResult, closedCalls, openCalls } from './support/call-load'
 import { benchPortOffset, CloudProcess } from './support/cloud-process'
-import {
-  mmtelIfc,
-  provisionSubscriber,
-  signed,
-  storeTable,
-  usePerOperation,
-} from './support/edgewater-use'
+import { storeTable, usePerOperation } from './support/edgewater-use'
 import { kamailioMissing, kamailioUser, startKamailio } from './support/kamailio-peer'
 import { CpuMeter, cloudLabeller } from './support/proc-cpu'
+import { provisionAccounts, runPrefix } from './support/provisioning'
 import type { Account } from './support/register-load'
 import { costReport, cpuTable, saveUse } from './support/report'
 import { fmt, loadAverage, numberArg, pct, table } from './support/stats'
@@ -148,35 +142,10 @@ const counted = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
 try {
   cloud = await CloudProcess.start('calls')
   const e = cloud.endpoints
-  const stamp = String(Date.now()).slice(-6)
-  const accounts: Account[] = []
-  for (let i = 0; i < MAX_PAIRS * 2; i += 10) {
-    accounts.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(10, MAX_PAIRS * 2 - i) }, async (_, k) => {
-          const a = await provisionSubscriber(
-            e,
-            `65${stamp}${String(i + k).padStart(3, '0')}`,
-            'bench-pw'
-          )
-          await signed(
-            e,
-            `${e.functions.a.dime}${a.sp}/filter_criteria`,
-            'PUT',
-            mmtelIfc(e.homeDomain)
-          )
-          await signed(
-            e,
-            `${e.functions.a.homer}/org.etsi.ngn.simservs/users/${encodeURIComponent(a.impu)}/simservs.xml`,
-            'PUT',
-            DEFAULT_SIMSERVS_XML,
-            { 'content-type': 'application/vnd.etsi.simservs+xml' }
-          )
-          return a
-        })
-      ))
-    )
-  }
+  const accounts = await provisionAccounts(e, MAX_PAIRS * 2, {
+    prefix: runPrefix('65', 6),
+    mmtel: true,
+  })
   runs.push(
     await drive(
       'Edgewater',

@@ -19,9 +19,10 @@
  * bench port offset; BENCH_NO_PEER=1 skips it.
  */
 import { benchPortOffset, CloudProcess } from './support/cloud-process'
-import { provisionSubscriber, storeTable, usePerOperation } from './support/edgewater-use'
+import { storeTable, usePerOperation } from './support/edgewater-use'
 import { kamailioMissing, kamailioUser, startKamailio } from './support/kamailio-peer'
 import { CpuMeter, cloudLabeller } from './support/proc-cpu'
+import { provisionAccounts, runPrefix } from './support/provisioning'
 import {
   closedLoop,
   type LoadResult,
@@ -130,16 +131,7 @@ const counted = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
 try {
   cloud = await CloudProcess.start('registrar')
   const e = cloud.endpoints
-  const accounts = []
-  const stamp = String(Date.now()).slice(-5)
-  for (let i = 0; i < MAX_FLOWS; i += 10)
-    accounts.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(10, MAX_FLOWS - i) }, (_, k) =>
-          provisionSubscriber(e, `65077${stamp}${String(i + k).padStart(3, '0')}`, 'bench-pw')
-        )
-      ))
-    )
+  const accounts = await provisionAccounts(e, MAX_FLOWS, { prefix: runPrefix('65077', 5) })
   const rs: Registrant[] = []
   for (const [i, a] of accounts.entries())
     rs.push(new Registrant(await SipConn.open(e.sip.a), a, `e${i}`))

@@ -89,13 +89,15 @@ export class DynamoProxy {
       headers,
       agent: this.agent,
     })
-    upstream.on('response', async (up) => {
-      const chunks: Buffer[] = []
-      for await (const c of up) chunks.push(c as Buffer)
-      const out = Buffer.concat(chunks)
-      if (op) count(counter, op, body, (up.statusCode ?? 500) < 300 ? out : undefined)
-      res.writeHead(up.statusCode ?? 502, up.headers)
-      res.end(out)
+    upstream.on('response', (up) => {
+      readBody(up).then(
+        (out) => {
+          if (op) count(counter, op, body, (up.statusCode ?? 500) < 300 ? out : undefined)
+          res.writeHead(up.statusCode ?? 502, up.headers)
+          res.end(out)
+        },
+        () => res.destroy()
+      )
     })
     upstream.on('error', (err) => {
       if (res.headersSent) return void res.destroy()
@@ -128,10 +130,20 @@ function parse(buf: Buffer | undefined): Record<string, unknown> {
 export function count(c: TableCounter, op: string, request: Buffer, response?: Buffer): void {
   c.ops.add(op)
   if (!response) return
-  const req = parse(request)
-  const res = parse(response)
-  const consistent = req.ConsistentRead === true
-  const readFactor = consistent ? 1 : 0.5
+  // Bodies are parsed only for the operations whose units depend on them.
+  let reqCache: Record<string, unknown> | undefined
+  let resCache: Record<string, unknown> | undefined
+  const body = {
+    get req() {
+      reqCache ??= parse(request)
+      return reqCache
+    },
+    get res() {
+      resCache ??= parse(response)
+      return resCache
+    },
+  }
+  const readFactor = () => (body.req.ConsistentRead === true ? 1 : 0.5)
   const write = (size: number, factor = 1) => {
     const units = Math.max(1, Math.ceil(size / KIB))
     c.writeUnits += units * factor
@@ -142,31 +154,31 @@ export function count(c: TableCounter, op: string, request: Buffer, response?: B
   }
   switch (op) {
     case 'PutItem':
-      write(itemSize(req.Item as Item))
+      write(itemSize(body.req.Item as Item))
       break
     case 'UpdateItem':
     case 'DeleteItem':
       write(0)
       break
     case 'GetItem':
-      read(itemSize(res.Item as Item), readFactor)
+      read(itemSize(body.res.Item as Item), readFactor())
       break
     case 'Query':
     case 'Scan': {
-      const items = (res.Items as Item[] | undefined) ?? []
+      const items = (body.res.Items as Item[] | undefined) ?? []
       read(
         items.reduce((n, i) => n + itemSize(i), 0),
-        readFactor
+        readFactor()
       )
       break
     }
     case 'BatchGetItem': {
-      const responses = (res.Responses as Record<string, Item[]> | undefined) ?? {}
+      const responses = (body.res.Responses as Record<string, Item[]> | undefined) ?? {}
       for (const items of Object.values(responses)) for (const i of items) read(itemSize(i), 0.5)
       break
     }
     case 'BatchWriteItem': {
-      const tables = (req.RequestItems as Record<string, Item[]> | undefined) ?? {}
+      const tables = (body.req.RequestItems as Record<string, Item[]> | undefined) ?? {}
       for (const reqs of Object.values(tables))
         for (const r of reqs) {
           const put = (r.PutRequest as { Item?: Item } | undefined)?.Item
@@ -175,14 +187,14 @@ export function count(c: TableCounter, op: string, request: Buffer, response?: B
       break
     }
     case 'TransactWriteItems':
-      for (const t of (req.TransactItems as Item[] | undefined) ?? []) {
+      for (const t of (body.req.TransactItems as Item[] | undefined) ?? []) {
         // A condition check is read at transactional price; a write costs twice a plain one.
         if (t.ConditionCheck) c.readUnits += 2
         else write(itemSize((t.Put as { Item?: Item } | undefined)?.Item), 2)
       }
       break
     case 'TransactGetItems':
-      for (const r of (res.Responses as Array<{ Item?: Item }> | undefined) ?? [])
+      for (const r of (body.res.Responses as Array<{ Item?: Item }> | undefined) ?? [])
         read(itemSize(r.Item), 2)
       break
     default:

@@ -71,6 +71,19 @@ describe('SchedulerFake', () => {
       })
     )
 
+  it('fires a schedule created later but due sooner first, and the earlier-armed one after', async () => {
+    const now = clock.now()
+    await create('late', now + 3_000)
+    // Due in real time a moment from now: the fake must re-arm for it, not wait for 'late'.
+    await create('soon', now + 1_000)
+    await wait(1_600)
+    expect(hits).toContain('soon')
+    expect(hits).not.toContain('late')
+    clock.advance(3_000)
+    await wait(200)
+    expect(hits).toContain('late')
+  })
+
   it('keeps a schedule with ActionAfterCompletion NONE after it fires', async () => {
     await create('keep', clock.now() + 5_000)
     clock.advance(6_000)

@@ -89,6 +89,8 @@ export class SchedulerFake {
   spread: boolean
   private readonly schedules = new Map<string, Schedule>()
   private timer: NodeJS.Timeout | undefined
+  /** Due time the timer is armed for (infinity: not armed). */
+  private armedAt = Number.POSITIVE_INFINITY
   private readonly random: () => number
 
   constructor(private readonly opts: SchedulerFakeOptions) {
@@ -231,7 +233,7 @@ export class SchedulerFake {
       done: false,
     }
     this.schedules.set(key, s)
-    this.arm()
+    this.armFor(s)
     return { ScheduleArn: s.Arn }
   }
 
@@ -268,13 +270,27 @@ export class SchedulerFake {
       : { Schedules: page }
   }
 
-  /** (Re)arms the single wake-up timer for the earliest due schedule. */
+  /** (Re)arms the single wake-up timer for the earliest due schedule (a scan of them all). */
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
     let next = Number.POSITIVE_INFINITY
     for (const s of this.schedules.values())
       if (!s.done && s.State === 'ENABLED') next = Math.min(next, s.dueAt)
+    this.armAt(next)
+  }
+
+  /**
+   * Arms for one new or changed schedule without a scan: only when it is due before the timer
+   * already armed. A deleted or replaced schedule leaves the timer as it is; when it wakes up
+   * with nothing due it scans and re-arms.
+   */
+  private armFor(s: Schedule): void {
+    if (s.State === 'ENABLED' && s.dueAt < this.armedAt) this.armAt(s.dueAt)
+  }
+
+  private armAt(next: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    this.armedAt = next
     if (next === Number.POSITIVE_INFINITY) return
     const delay = Math.max(0, Math.min(next - this.opts.clock.now(), 2_147_000_000))
     this.timer = setTimeout(() => void this.fireDue(), delay)
@@ -291,6 +307,8 @@ export class SchedulerFake {
     if (!this.http.isUp) {
       // A region that is down fires nothing; its schedules wait until it is back.
       for (const s of due) s.done = false
+      if (this.timer) clearTimeout(this.timer)
+      this.armedAt = this.opts.clock.now() + 500
       this.timer = setTimeout(() => this.arm(), 500)
       this.timer.unref()
       return
@@ -347,7 +365,7 @@ export class SchedulerFake {
       // Retry with a short back-off (the real service backs off over minutes; locally seconds).
       s.dueAt = this.opts.clock.now() + Math.min(1000 * 2 ** (s.attempts - 1), 30_000)
       s.done = false
-      this.arm()
+      this.armFor(s)
       return
     }
     if (s.ActionAfterCompletion === 'DELETE') this.schedules.delete(this.key(s.GroupName, s.Name))
