@@ -16,6 +16,11 @@ export class DeferredWork {
     this.tasks.push(task)
   }
 
+  /** Nothing is queued. */
+  get idle(): boolean {
+    return this.tasks.length === 0
+  }
+
   /** Runs what was queued (and anything those tasks queue in turn). */
   async drain(): Promise<void> {
     while (this.tasks.length > 0) {

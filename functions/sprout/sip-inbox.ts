@@ -40,6 +40,8 @@ import { type InlineReplies, inlineReplies, type SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
 import { recordTransaction } from './transaction-stats'
 
+const utf8 = new TextDecoder()
+
 /** Wraps the sender so the first final response of the transaction records its cost. */
 function trackingSender(deps: SproutDeps, req: SipRequest, started: number): SipSender {
   let recorded = false
@@ -130,6 +132,7 @@ async function settleBeforeAnswer(
   c: SproutContext,
   limitMs: number
 ): Promise<void> {
+  if (work.idle) return
   const drained = work.drain()
   let timer: ReturnType<typeof setTimeout> | undefined
   const inTime = await Promise.race([
@@ -156,7 +159,8 @@ export function sipInbox(
   handlers: SipHandlers
 ): Handler<FunctionBindings> {
   return async (c: SproutContext) => {
-    const text = await c.req.text()
+    // The trusted zone has read the body as bytes (hono keeps them): decode those once.
+    const text = utf8.decode(await c.req.arrayBuffer())
     const work = new DeferredWork(c.get('services').log)
     const base = factory(c)
     const deps: SproutDeps = { ...base, defer: (t) => work.add(t) }
