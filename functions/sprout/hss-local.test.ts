@@ -157,12 +157,13 @@ describe('in-process Homestead: the answers of Dime’s API', () => {
   it('refuses an identity longer than Dime’s request limit with 400, as Dime does', async () => {
     const k = await setup()
     const long = `sip:${'x'.repeat(600)}@example.com`
+    // Each request is made only when awaited, so no refusal is left unhandled meanwhile.
     for (const [mine, dimes] of [
-      [k.local().putRegData(long, 'call'), k.http.putRegData(long, 'call')],
-      [k.local().digestVector(ALICE_IMPI, long), k.http.digestVector(ALICE_IMPI, long)],
+      [() => k.local().putRegData(long, 'call'), () => k.http.putRegData(long, 'call')],
+      [() => k.local().digestVector(ALICE_IMPI, long), () => k.http.digestVector(ALICE_IMPI, long)],
     ] as const) {
-      const a = await failure(mine)
-      const b = await failure(dimes)
+      const a = await failure(mine())
+      const b = await failure(dimes())
       expect([a.httpStatus, a.sipStatus]).toEqual([400, 400])
       expect([b.httpStatus, b.sipStatus]).toEqual([400, 400])
     }

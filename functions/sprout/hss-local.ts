@@ -17,8 +17,10 @@
  * conditional write with the version check, then the rewrite of the set's cache entries in both
  * regions).
  *
- * Nothing is cached in the isolate: provisioning changes delete the cache entries in both
- * regions (Dime's prov), so the next request sees them.
+ * No subscriber data is cached in the isolate: provisioning changes delete the cache entries in
+ * both regions (Dime's prov), so the next request sees them. Only the parsing of a subscription
+ * document is remembered, by its exact text (parsed-subscriptions.ts), so a changed document is
+ * parsed afresh.
  *
  * A store this region cannot reach (`Unavailable`) sends the request over the hop instead
  * (`fallback`: this region's Dime, then the other region's), so losing a region's table does
@@ -35,7 +37,6 @@ import {
 } from '../../shared/homestead/reg-data-service'
 import { SubscriberCache } from '../../shared/homestead/subscriber-cache'
 import { SubscriberStore } from '../../shared/homestead/subscriber-store'
-import { parseImsSubscriptionXml } from '../../shared/ims/ims-subscription'
 import type { ChargingAddresses, RegData } from '../../shared/ims/reg-data-xml'
 import type { Logger } from '../../shared/log/logger'
 import { Unavailable } from '../../shared/vellum/errors'
@@ -43,6 +44,7 @@ import type { GlobalTable } from '../../shared/vellum/global-table'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { digestOf, type HssClient, HssError, sipStatusOf } from './hss-client'
 import { ReadAheadKv } from './hss-read-ahead'
+import { ParsedSubscriptions } from './parsed-subscriptions'
 
 export interface LocalHssOptions {
   kv: RegionalKv
@@ -55,6 +57,8 @@ export interface LocalHssOptions {
   log: Logger
   /** Where a request goes when a store is unavailable (the HTTP client of hss-client.ts). */
   fallback?: HssClient
+  /** Parsed IMS subscription documents, kept by text (default: none kept). */
+  parsed?: ParsedSubscriptions
 }
 
 /** ClearwaterRegData carries at most two CCFs and two ECFs (homestead_xml_utils.cpp). */
@@ -63,11 +67,16 @@ const chargingOf = (c: ChargingAddresses): ChargingAddresses => ({
   ecfs: c.ecfs.slice(0, 2),
 })
 
-function regDataOf(d: RegDataContent, charging: ChargingAddresses, what: string): RegData {
+function regDataOf(
+  d: RegDataContent,
+  charging: ChargingAddresses,
+  what: string,
+  parsed: ParsedSubscriptions
+): RegData {
   const out: RegData = { state: d.state, chargingAddresses: chargingOf(charging) }
   if (d.previousState) out.previousState = d.previousState
   if (d.subscriptionXml) {
-    const sub = parseImsSubscriptionXml(d.subscriptionXml)
+    const sub = parsed.parse(d.subscriptionXml)
     if (!sub.ok)
       throw new HssError(
         `${what}: unreadable IMS subscription (${sub.error.path}: ${sub.error.message})`,
@@ -87,6 +96,7 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
   const cache = new SubscriberCache(kv, store, now)
   const queries = new HssQueries(cache, o.homestead)
   const regData = new RegDataService(cache, store, now)
+  const parsed = o.parsed ?? new ParsedSubscriptions(0)
 
   const encoder = new TextEncoder()
   /** Dime's request limits refuse an identity too long for the table's keys with a 400. */
@@ -128,7 +138,7 @@ export function createLocalHss(o: LocalHssOptions): HssClient {
         out.status,
         sipStatusOf(out.status)
       )
-    return regDataOf(out.data, o.homestead.chargingAddresses, what)
+    return regDataOf(out.data, o.homestead.chargingAddresses, what, parsed)
   }
 
   return {

@@ -14,10 +14,12 @@ import type { Logger } from '../../shared/log/logger'
 import type { Vellum } from '../../shared/vellum'
 import { createHssClient, type HssClient } from './hss-client'
 import { createLocalHss } from './hss-local'
+import { isolateParsedSubscriptions } from './parsed-subscriptions'
 import type { SproutConfig } from './sprout-config'
 
 export interface SproutHssOptions {
-  config: Pick<SproutConfig, 'SPROUT_HSS_MODE' | 'HSS_TIMEOUT_MS'>
+  config: Pick<SproutConfig, 'SPROUT_HSS_MODE' | 'HSS_TIMEOUT_MS'> &
+    Partial<Pick<SproutConfig, 'SPROUT_PARSED_SUBSCRIPTIONS'>>
   /** The raw bindings (the HSS role's settings are read from them). */
   raw: RawEnv
   homeDomain: string
@@ -52,5 +54,6 @@ export function createSproutHss(o: SproutHssOptions): HssClient {
     serverName: o.serverName,
     log: o.log,
     fallback: http,
+    parsed: isolateParsedSubscriptions(o.config.SPROUT_PARSED_SUBSCRIPTIONS ?? 0),
   })
 }

@@ -52,6 +52,11 @@ const schema = z.object({
    * signalling API over the hop, for a deployment where Sprout may not reach the global table.
    */
   SPROUT_HSS_MODE: z.enum(['local', 'http']).default('local'),
+  /**
+   * IMS subscription documents an isolate keeps parsed, by their text (parsed-subscriptions.ts);
+   * 0 parses every answer afresh.
+   */
+  SPROUT_PARSED_SUBSCRIPTIONS: z.coerce.number().int().min(0).max(100_000).default(256),
   /** Application servers by name: `{"mmtel": "https://…/sip"}`. */
   AS_URLS: z
     .string()
