@@ -93,8 +93,8 @@ describe('store operations per transaction (issue 13)', () => {
       })
       expect(statusOf(ok)).toBe(200)
       expect(fired(s)).toBe(0)
-      // Today's numbers; the goal is ≤ 8 KV commands in all and 0 table operations.
-      expect({ kv: totalKv(s), table: totalTable(s) }).toEqual({ kv: 21, table: 1 })
+      // The goal is ≤ 8 KV commands in all and 0 table operations.
+      expect({ kv: totalKv(s), table: totalTable(s) }).toEqual({ kv: 3, table: 0 })
       expect(shape(s)).toEqual(REGISTRATION)
     } finally {
       ws.close()
@@ -122,74 +122,59 @@ describe('store operations per transaction (issue 13)', () => {
     await oneCall()
     const s = await counted(oneCall)
     expect(fired(s)).toBe(0)
-    // Today's numbers; the goal is ≤ 20 KV commands in all.
-    expect({ kv: totalKv(s), table: totalTable(s) }).toEqual({ kv: 41, table: 9 })
+    // The goal is ≤ 20 KV commands in all.
+    expect({ kv: totalKv(s), table: totalTable(s) }).toEqual({ kv: 9, table: 2 })
     expect(shape(s)).toEqual(CALL)
   })
 })
 
 /**
- * One steady-state re-registration today: 4 function invocations (the 401 is a stateless
- * challenge: no Homestead call, no store call, no timer), 21 KV commands (region a 13, region b
- * 8: the AoR read, the failure counters (EVAL + MGET, local only), Homestead's two cache reads,
- * and the dual-written guarded AoR write — binding and nonce use in one script — and flow index),
- * 1 table operation and one Scheduler schedule per region (the binding's timer), and 3 requests
- * to the edge (the two responses to the flow and one precise-timer operation).
+ * One steady-state re-registration: 2 function invocations (Sprout `/sip` for the REGISTER and
+ * for its answer; the 401 is a stateless challenge with no store call, and Homestead runs in
+ * Sprout), 3 KV commands: in region a one MGET (the AoR's record map, the source's failure
+ * counters and Homestead's two cache entries) and one SET … GET (the AoR's merged record map),
+ * in region b the same SET … GET (the dual write). No table operation and no schedule: a refresh
+ * that extends a binding leaves its expiry timer as it is (the pop re-arms it). No request to
+ * the edge: both answers travel in the hop's HTTP answer.
  */
 const REGISTRATION = {
   a: {
-    kv: { EVAL: 2, GET: 2, HGET: 2, HGETALL: 1, HSET: 2, MGET: 1, PEXPIRE: 1, PTTL: 1, SET: 1 },
-    table: { PutItem: 1 },
-    scheduler: { CreateSchedule: 1 },
-    functions: {
-      'dime GET /impi/*/av/digest': 1,
-      'dime PUT /impu/*/reg-data': 1,
-      'sprout POST /sip': 2,
-    },
-    edge: { 'POST /internal/flows/*/sip': 2, 'POST /internal/timers/*': 1 },
+    kv: { MGET: 1, SET: 1 },
+    table: {},
+    scheduler: {},
+    functions: { 'sprout POST /sip': 2 },
+    edge: {},
   },
   b: {
-    kv: { EVAL: 1, HGET: 2, HSET: 2, PEXPIRE: 1, PTTL: 1, SET: 1 },
+    kv: { SET: 1 },
     table: {},
-    scheduler: { CreateSchedule: 1 },
+    scheduler: {},
     functions: {},
     edge: {},
   },
 }
 
 /**
- * One on-net call today: 13 function invocations (7 Sprout `/sip`, 4 Ralf charging records,
- * 2 Dime reg-data reads), 41 KV commands (a 29, b 12), 9 table operations (the charging records
- * and their index), 3 Scheduler schedules per region, 12 requests to the edge (7 SIP messages to
- * flows, 5 precise-timer operations).
+ * One on-net call: 7 function invocations (Sprout `/sip`: the INVITE, the callee's 100, 180 and
+ * 200, the ACK, the BYE and its 200), 9 KV commands, all in
+ * region a (the INVITE's one MGET of the callee's AoR and both users' Homestead entries, the two
+ * MMTEL settings hashes, and the proxy transaction record's scripts: EVAL + RPUSH + EXPIRE to
+ * create, EVAL + RPUSHX + LRANGE to append), 2 table operations (the call's one charging item:
+ * PutItem at START, UpdateItem at STOP), no schedule, and 9 requests to the edge (6 SIP messages
+ * to flows, 3 precise-timer operations: Timer C armed, then replaced and deleted).
  */
 const CALL = {
   a: {
-    kv: {
-      DEL: 4,
-      EVAL: 4,
-      EXISTS: 2,
-      EXPIRE: 2,
-      GET: 4,
-      HGETALL: 3,
-      INCR: 2,
-      LRANGE: 2,
-      RPUSH: 2,
-      SET: 4,
-    },
-    table: { DeleteItem: 2, PutItem: 7 },
-    scheduler: { CreateSchedule: 3 },
-    functions: {
-      'dime POST /call-id/*': 4,
-      'dime PUT /impu/*/reg-data': 2,
-      'sprout POST /sip': 7,
-    },
-    edge: { 'POST /internal/flows/*/sip': 7, 'POST /internal/timers/*': 5 },
+    kv: { EVAL: 2, EXPIRE: 1, HGETALL: 2, LRANGE: 1, MGET: 1, RPUSH: 1, RPUSHX: 1 },
+    table: { PutItem: 1, UpdateItem: 1 },
+    scheduler: {},
+    functions: { 'sprout POST /sip': 7 },
+    edge: { 'POST /internal/flows/*/sip': 6, 'POST /internal/timers/*': 3 },
   },
   b: {
-    kv: { DEL: 4, EVAL: 2, INCR: 2, SET: 4 },
+    kv: {},
     table: {},
-    scheduler: { CreateSchedule: 3 },
+    scheduler: {},
     functions: {},
     edge: {},
   },
