@@ -16,6 +16,7 @@ import { isLive } from '../reg-event/subscription-model'
 import { buildThirdPartyRegister } from '../third-party-register/third-party-request'
 import {
   networkDeregistrationView,
+  type ThirdPartyTarget,
   thirdPartyTargets,
 } from '../third-party-register/third-party-targets'
 import type { Binding } from './binding-model'
@@ -23,9 +24,9 @@ import { nextVersion } from './binding-plan'
 import { type Irs, irsOf } from './irs'
 import type { RegistrarServices } from './registrar-services'
 
-export interface ThirdPartyOptions {
+/** Whom to tell: the iFC view to evaluate, or the targets already evaluated from it. */
+export type ThirdPartyOptions = ({ view: IfcRequestView } | { targets: ThirdPartyTarget[] }) & {
   irs: Irs
-  view: IfcRequestView
   /** Expires for the ASs: the AoR's longest remaining expiry, 0 when deregistering. */
   expires: number
   register?: SipRequest
@@ -41,7 +42,7 @@ export async function sendThirdPartyRegisters(
   o: ThirdPartyOptions
 ): Promise<boolean> {
   const { sender, region, log } = svc.deps
-  const targets = thirdPartyTargets(o.irs.subscription, o.view)
+  const targets = 'targets' in o ? o.targets : thirdPartyTargets(o.irs.subscription, o.view)
   const results = await Promise.all(
     targets.map(async (target) => {
       const req = buildThirdPartyRegister({

@@ -7,7 +7,7 @@
  * registration deregisters the subscriber (§5.5).
  */
 import { sendNotifies } from '../reg-event/notifier'
-import { registerView } from '../third-party-register/third-party-targets'
+import { registerView, thirdPartyTargets } from '../third-party-register/third-party-targets'
 import { remainingSeconds } from './binding-model'
 import { need, type RegisterStep } from './register-context'
 import { buildRegisterOk } from './register-ok'
@@ -33,16 +33,26 @@ export const respond: RegisterStep = async (ctx, next) => {
 
   const notifies = ctx.notifies ?? []
   if (plan.kind === 'fetch' || (plan.changes.length === 0 && notifies.length === 0)) return next()
+  const dereg = plan.kind === 'deregister' && !plan.initial
+  // The application servers are known now (iFC evaluation is pure): a refresh with no NOTIFY,
+  // no third-party REGISTER and no deregistration to tell the HSS defers nothing.
+  const targets =
+    plan.initial && plan.kind === 'deregister'
+      ? []
+      : thirdPartyTargets(
+          irs.subscription,
+          registerView(ctx.req, plan.initial, plan.kind === 'deregister')
+        )
+  if (notifies.length === 0 && targets.length === 0 && !dereg) return next()
   svc.deps.defer(async () => {
-    const dereg = plan.kind === 'deregister' && !plan.initial
     const expires = Math.max(0, ...plan.bindings.map((b) => remainingSeconds(b.expires, now)))
     const [, asFailed] = await Promise.all([
       sendNotifies(notifies, { sender, aors: svc.aors, aor, region, nowMs: now, log }),
-      plan.initial && plan.kind === 'deregister'
+      targets.length === 0
         ? Promise.resolve(false)
         : sendThirdPartyRegisters(svc, {
             irs,
-            view: registerView(ctx.req, plan.initial, plan.kind === 'deregister'),
+            targets,
             expires,
             register: ctx.req,
             ok,
