@@ -8,12 +8,15 @@
  */
 
 import { parseFunctionEnv } from '../../shared/config/function-env'
+import { loadColdStartSecrets } from '../../shared/config/lambda-secrets'
 import { signedInit } from '../../shared/hop/signed-fetch'
 import { lambdaHandler } from '../../shared/http/lambda-entry'
 import { isPopInput } from '../../shared/vellum/timer-schedules'
 import app from './app'
 import { SCHEDULER_FIRE_PATH } from './scheduler-route'
 
+// Secrets from Secrets Manager, once per cold start (shared/config/lambda-secrets.ts).
+await loadColdStartSecrets(process.env)
 const http = lambdaHandler(app)
 
 export const handler = async (event: unknown, context: unknown) => {

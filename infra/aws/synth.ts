@@ -1,32 +1,26 @@
 /**
- * @module synth
- * `npm run synth`: writes the CloudFormation templates to dist/aws/ (global table, region a,
- * region b). AWS regions default to eu-west-1 / eu-central-1; set AWS_REGION_A / AWS_REGION_B.
+ * @module infra/aws/synth
+ * `npm run synth`: synthesises the CDK app into dist/aws/cdk.out (the global table stack and
+ * both regional stacks), from the deployment configuration in `EDGEWATER_DEPLOY_CONFIG`
+ * (default infra/aws/example.config.json) and the Lambda bundles in dist/lambda
+ * (`npm run build`). Also the CDK CLI's `--app` (`cdk -a "npx tsx infra/aws/synth.ts"`): the CLI
+ * passes the output folder in `CDK_OUTDIR`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { DIST } from '../local/build'
-import { globalTableStack } from './global-table-stack'
-import { regionalStack } from './regional-stack'
+import { fileURLToPath } from 'node:url'
+import { DIST, ROOT } from '../local/build'
+import { buildApp } from './app'
+import { loadDeployConfig } from './deploy-config'
 
-const awsRegions = {
-  a: process.env.AWS_REGION_A || 'eu-west-1',
-  b: process.env.AWS_REGION_B || 'eu-central-1',
+export const EXAMPLE_CONFIG = path.join(ROOT, 'infra/aws/example.config.json')
+
+export function synth(configFile: string, outdir: string, lambdaDir = path.join(DIST, 'lambda')) {
+  const { app } = buildApp(loadDeployConfig(configFile), { outdir, lambdaDir })
+  return app.synth()
 }
-const out = path.join(DIST, 'aws')
-mkdirSync(out, { recursive: true })
-const write = (name: string, t: unknown) =>
-  writeFileSync(path.join(out, name), `${JSON.stringify(t, null, 2)}\n`)
-write('global-table.json', globalTableStack('edgewater', awsRegions))
-for (const region of ['a', 'b'] as const) {
-  write(
-    `region-${region}.json`,
-    regionalStack({
-      region,
-      awsRegions,
-      tableName: 'edgewater',
-      schedulerGroup: 'edgewater-timers',
-    })
-  )
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outdir = process.env.CDK_OUTDIR || path.join(DIST, 'aws', 'cdk.out')
+  const asm = synth(process.env.EDGEWATER_DEPLOY_CONFIG || EXAMPLE_CONFIG, outdir)
+  console.log(`synthesised ${asm.stacks.map((s) => s.stackName).join(', ')} into ${outdir}`)
 }
-console.log(`wrote ${out}/{global-table,region-a,region-b}.json`)

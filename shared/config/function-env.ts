@@ -59,6 +59,9 @@ const schema = z.object({
   SCHEDULER_ROLE_ARN: z.string().min(1),
   TIMERS_TARGET_ARN: z.string().min(1),
   TIMERS_REMOTE_TARGET_ARN: z.string().min(1),
+  /** Dead-letter queues of this region's and the other region's schedules (absent locally). */
+  SCHEDULER_DLQ_ARN: z.string().min(1).optional(),
+  SCHEDULER_REMOTE_DLQ_ARN: z.string().min(1).optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   SIGNUP_CODE: z.string().min(1),

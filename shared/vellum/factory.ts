@@ -46,11 +46,13 @@ export function scheduleTargets(env: FunctionEnv, clients: StoreClients) {
     client: clients.schedulerLocal,
     kind: 'scheduler-local',
     targetArn: env.TIMERS_TARGET_ARN,
+    deadLetterArn: env.SCHEDULER_DLQ_ARN,
   }
   const remote: ScheduleTarget = {
     client: clients.schedulerRemote,
     kind: 'scheduler-remote',
     targetArn: env.TIMERS_REMOTE_TARGET_ARN,
+    deadLetterArn: env.SCHEDULER_REMOTE_DLQ_ARN,
   }
   const settings: ScheduleSettings = { group: env.SCHEDULER_GROUP, roleArn: env.SCHEDULER_ROLE_ARN }
   return { local, remote, settings }

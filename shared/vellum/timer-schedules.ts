@@ -53,6 +53,8 @@ export interface ScheduleTarget {
   client: SchedulerClient
   kind: Extract<StoreKind, 'scheduler-local' | 'scheduler-remote'>
   targetArn: string
+  /** SQS queue in the target's region for pops the Scheduler could not deliver. */
+  deadLetterArn?: string
 }
 
 export interface ScheduleSettings {
@@ -82,6 +84,7 @@ export async function createPopSchedule(
             RoleArn: s.roleArn,
             Input: JSON.stringify(input),
             RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3_600 },
+            ...(t.deadLetterArn ? { DeadLetterConfig: { Arn: t.deadLetterArn } } : {}),
           },
         })
       )

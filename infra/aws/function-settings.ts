@@ -1,0 +1,194 @@
+/**
+ * @module infra/aws/function-settings
+ * Every setting a function reads from its environment, and which functions read it: the
+ * catalogue the regional stack wires from the deployment configuration (deploy-config.ts).
+ * `derived` settings are computed by the stack (addresses, regions, names); `secret` ones come
+ * from Secrets Manager at cold start (shared/config/lambda-secrets.ts), never from a plain
+ * environment variable; `tunable` ones are optional overrides whose defaults live in the
+ * function's own config module (the file named in `source`). `sample` is a valid value, used by
+ * the tests to prove each setting reaches every function that reads it.
+ */
+import type { FunctionName } from '../../shared/config/regions'
+
+export type SettingKind = 'derived' | 'secret' | 'tunable'
+
+export interface SettingSpec {
+  kind: SettingKind
+  /** The functions whose configuration reads it. */
+  readers: readonly FunctionName[]
+  /** The config module that parses it (and holds its default). */
+  source: string
+  /** For secrets: which Secrets Manager secret holds it (`core` for all, `ellis` for Ellis). */
+  secret?: 'core' | 'ellis'
+  /** For secrets: absent outside a rotation. */
+  optional?: boolean
+  /** A valid value (tunable settings), for the tests and the example configuration. */
+  sample?: string
+}
+
+const ALL: readonly FunctionName[] = ['sprout', 'dime', 'homer', 'ellis', 'timers']
+const FN_ENV = 'shared/config/function-env.ts'
+const HSS: readonly FunctionName[] = ['sprout', 'dime']
+const TIMER_USERS: readonly FunctionName[] = ['sprout', 'dime', 'timers']
+
+const derived = (readers: readonly FunctionName[] = ALL, source = FN_ENV): SettingSpec => ({
+  kind: 'derived',
+  readers,
+  source,
+})
+const tunable = (
+  readers: readonly FunctionName[],
+  source: string,
+  sample: string
+): SettingSpec => ({
+  kind: 'tunable',
+  readers,
+  source,
+  sample,
+})
+const secret = (
+  group: 'core' | 'ellis',
+  readers: readonly FunctionName[],
+  source: string,
+  optional = false
+): SettingSpec => ({ kind: 'secret', readers, source, secret: group, optional })
+
+const sprout = (s: string) => tunable(['sprout'], 'functions/sprout/sprout-config.ts', s)
+const routing = (s: string) => tunable(['sprout'], 'functions/sprout/routing/routing-config.ts', s)
+const ellis = (file: string, s: string) => tunable(['ellis'], `functions/ellis/${file}`, s)
+
+export const FUNCTION_SETTINGS = {
+  // shared/config/function-env.ts: the deployment's shape, derived by the stack.
+  REGION: derived(),
+  HOME_DOMAIN: derived(),
+  FUNCTION_URLS: derived(),
+  EDGE_URL: derived(),
+  KV_URL: derived(),
+  KV_REMOTE_URL: derived(),
+  DYNAMO_TABLE: derived(),
+  DYNAMO_REGION: derived(),
+  SCHEDULER_REGION: derived(),
+  SCHEDULER_REMOTE_REGION: derived(),
+  SCHEDULER_GROUP: derived(),
+  SCHEDULER_ROLE_ARN: derived(),
+  TIMERS_TARGET_ARN: derived(),
+  TIMERS_REMOTE_TARGET_ARN: derived(),
+  SCHEDULER_DLQ_ARN: derived(TIMER_USERS),
+  SCHEDULER_REMOTE_DLQ_ARN: derived(TIMER_USERS),
+  HOP_MAX_SKEW_MS: tunable(ALL, FN_ENV, '10000'),
+  HOP_REPLAY_CAPACITY: tunable(ALL, FN_ENV, '8192'),
+  LOG_LEVEL: tunable(ALL, FN_ENV, 'info'),
+  // Secrets every function checks at start-up (shared/config/secrets.ts).
+  HOP_SECRET: secret('core', ALL, FN_ENV),
+  HOP_SECRET_PREVIOUS: secret('core', ALL, FN_ENV, true),
+  KV_TOKEN: secret('core', ALL, FN_ENV),
+  KV_REMOTE_TOKEN: secret('core', ALL, FN_ENV),
+  SIGNUP_CODE: secret('core', ALL, FN_ENV),
+  ELLIS_API_KEY: secret('core', ALL, FN_ENV),
+  // Sprout (functions/sprout/sprout-config.ts).
+  REG_MAX_EXPIRES: sprout('300'),
+  REG_MIN_EXPIRES: sprout('0'),
+  REG_MAX_BINDINGS: sprout('20'),
+  SUB_MAX_EXPIRES: sprout('3761'),
+  SUB_DEFAULT_EXPIRES: sprout('3761'),
+  SUB_MAX_PER_AOR: sprout('20'),
+  REG_EVENT_WATCHERS: sprout('irs'),
+  AUTH_CHALLENGE_SECONDS: sprout('40'),
+  AUTH_MAX_FAILURES_IMPI: sprout('5'),
+  AUTH_MAX_FAILURES_SOURCE: sprout('20'),
+  AUTH_FAILURE_WINDOW_SECONDS: sprout('300'),
+  HSS_TIMEOUT_MS: sprout('2000'),
+  SPROUT_HSS_MODE: sprout('local'),
+  SPROUT_PARSED_SUBSCRIPTIONS: sprout('256'),
+  AS_URLS: sprout('{"mmtel":"https://as.example.net/sip"}'),
+  SIP_SETTLE_MS: sprout('1000'),
+  // Sprout's routing (functions/sprout/routing/routing-config.ts).
+  RR_LEVEL: routing('pcscf'),
+  DEFAULT_TEL_URI_TRANSLATION: routing('1'),
+  ENFORCE_USER_PHONE: routing('0'),
+  ENFORCE_GLOBAL_ONLY_LOOKUPS: routing('0'),
+  ENUM_JSON: routing('{"number_blocks":[]}'),
+  BGCF_JSON: routing('{"routes":[]}'),
+  SESSION_EXPIRES_S: routing('600'),
+  MIN_SE_S: routing('90'),
+  MAX_FORKS: routing('10'),
+  TIMER_C_MS: routing('181000'),
+  AS_CONTINUED_TIMEOUT_MS: routing('2000'),
+  AS_TERMINATED_TIMEOUT_MS: routing('4000'),
+  HOME_COUNTRY_CODE: routing('1'),
+  MMTEL_HOST: routing('mmtel.example.com'),
+  CHARGING: routing('on'),
+  INTERIM_INTERVAL_S: routing('300'),
+  CHARGING_RETRY_MS: routing('1000'),
+  CDF_IDENTITY: routing('cdf.example.com'),
+  TX_TTL_S: routing('300'),
+  // Homestead, in Dime and in process in Sprout (shared/homestead/homestead-config.ts).
+  DIME_MAX_IDENTITY_BYTES: tunable(HSS, 'shared/homestead/homestead-config.ts', '512'),
+  SCSCF_URI: tunable(HSS, 'shared/homestead/homestead-config.ts', 'sip:scscf.example.com'),
+  CHARGING_CCFS: tunable(HSS, 'shared/homestead/homestead-config.ts', 'ccf1.example.com'),
+  CHARGING_ECFS: tunable(HSS, 'shared/homestead/homestead-config.ts', 'ecf1.example.com'),
+  // Dime (functions/dime/dime-config.ts, request-limits.ts).
+  CDF_URL: tunable(['dime'], 'functions/dime/dime-config.ts', 'https://cdf.example.net/rf'),
+  DIME_LISTING_PAUSE_MS: tunable(['dime'], 'functions/dime/dime-config.ts', '1000'),
+  IFC_MAX_PATTERN_LENGTH: tunable(['dime'], 'functions/dime/dime-config.ts', '256'),
+  IFC_MAX_PATTERN_PROGRAM: tunable(['dime'], 'functions/dime/dime-config.ts', '500'),
+  DIME_MAX_BODY_BYTES: tunable(['dime'], 'functions/dime/request-limits.ts', '65536'),
+  // Homer (functions/homer/homer-config.ts).
+  HOMER_UT_FAILURES_BEFORE_SLOWDOWN: tunable(['homer'], 'functions/homer/homer-config.ts', '10'),
+  HOMER_UT_SLOWDOWN_INTERVAL_S: tunable(['homer'], 'functions/homer/homer-config.ts', '60'),
+  // Ellis (functions/ellis/*-config.ts).
+  ELLIS_NUMBER_POOL: ellis(
+    'ellis-config.ts',
+    '[{"from":"6505550000","to":"6505550999","pstn":false}]'
+  ),
+  ELLIS_PBKDF2_ITERATIONS: ellis('ellis-config.ts', '600000'),
+  ELLIS_PORTAL_URL: ellis('ellis-config.ts', 'https://sip.example.com/'),
+  ELLIS_COOKIE_SECRET: secret('ellis', ['ellis'], 'functions/ellis/ellis-config.ts'),
+  ELLIS_COOKIE_SECRET_PREVIOUS: secret('ellis', ['ellis'], 'functions/ellis/ellis-config.ts', true),
+  // Required in a deployment (deploy-config.ts `mailWebhook`): without it Ellis has no mailer.
+  ELLIS_MAIL_WEBHOOK: derived(['ellis'], 'functions/ellis/mail-config.ts'),
+  ELLIS_MAIL_WEBHOOK_SECRET: secret('ellis', ['ellis'], 'functions/ellis/mail-config.ts'),
+  ELLIS_LOGIN_FAILURES_PER_SOURCE: ellis('throttle-config.ts', '20'),
+  ELLIS_LOGIN_FAILURES_PER_CLIENT: ellis('throttle-config.ts', '10'),
+  ELLIS_LOGIN_SLOWDOWN_AFTER: ellis('throttle-config.ts', '5'),
+  ELLIS_LOGIN_SLOWDOWN_INTERVAL_S: ellis('throttle-config.ts', '60'),
+  ELLIS_SIGNUP_CODE_FAILURES: ellis('throttle-config.ts', '10'),
+  // Timers (functions/timers/timers-config.ts); Sprout and Dime set timers through Vellum too.
+  TIMER_BACKUP_MARGIN_S: tunable(TIMER_USERS, 'functions/timers/timers-config.ts', '60'),
+  TIMER_PRIMARY_LEAD_S: tunable(TIMER_USERS, 'functions/timers/timers-config.ts', '0'),
+  TIMER_MAX_DURATION_S: tunable(['timers'], 'functions/timers/timers-config.ts', '2592000'),
+  TIMER_MAX_OPAQUE_BYTES: tunable(['timers'], 'functions/timers/timers-config.ts', '16384'),
+} as const satisfies Record<string, SettingSpec>
+
+export type SettingName = keyof typeof FUNCTION_SETTINGS
+
+/**
+ * Settings the functions read only in the local cloud (endpoints of the emulators, static
+ * credentials, the clock header, the test application server, the `local` marker): a deployment
+ * never sets them.
+ */
+export const LOCAL_ONLY_SETTINGS = [
+  'EDGEWATER_ENV',
+  'DYNAMO_ENDPOINT',
+  'SCHEDULER_ENDPOINT',
+  'SCHEDULER_REMOTE_ENDPOINT',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'TRUST_CLOCK_HEADER',
+  'SPROUT_TEST_AS',
+] as const
+
+export const TUNABLE_SETTINGS = (Object.keys(FUNCTION_SETTINGS) as SettingName[]).filter(
+  (k) => FUNCTION_SETTINGS[k].kind === 'tunable'
+)
+
+/** The secrets of one Secrets Manager secret, and which functions may read it. */
+export function secretNames(group: 'core' | 'ellis'): SettingName[] {
+  return (Object.keys(FUNCTION_SETTINGS) as SettingName[]).filter(
+    (k) => (FUNCTION_SETTINGS[k] as SettingSpec).secret === group
+  )
+}
+
+export function readsSetting(fn: FunctionName, name: SettingName): boolean {
+  return FUNCTION_SETTINGS[name].readers.includes(fn)
+}
