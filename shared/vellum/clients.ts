@@ -22,16 +22,9 @@ export function createRedis(url: string, token: string): Redis {
   // No client-side retries: the dual-write layer decides what a failure means (fall back,
   // count, repair) and a dead region must cost one failed call, not five back-offs.
   // Plain JSON answers (no `Upstash-Encoding: base64`): every value Vellum stores is JSON text,
-  // so decoding base64 in JavaScript on each answer would buy nothing. No auto-pipelining: the
-  // adapters already issue each round trip once, and the pipelining proxy wraps every command.
-  return new Redis({
-    url,
-    token,
-    retry: false,
-    enableTelemetry: false,
-    responseEncoding: false,
-    enableAutoPipelining: false,
-  })
+  // so decoding base64 in JavaScript on each answer would buy nothing. Auto-pipelining stays on:
+  // commands issued together (a call's parallel reads) share one REST round trip.
+  return new Redis({ url, token, retry: false, enableTelemetry: false, responseEncoding: false })
 }
 
 function awsCredentials(env: FunctionEnv) {
