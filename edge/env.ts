@@ -4,8 +4,12 @@
  * Limits are optional strings; edge-config.ts parses them with their defaults.
  */
 export interface EdgeEnv {
-  /** The region this edge entry sends flows to first (`a` or `b`). */
+  /** The region flows go to first when no proximity rule matches (`a` or `b`). */
   HOME_REGION: string
+  /** JSON `{"EU":"a","NA":"b"}`: home region by the client's continent (default `{}`). */
+  REGION_BY_CONTINENT?: string
+  /** JSON `{"FRA":"b"}`: home region by Cloudflare data centre; wins over the continent. */
+  REGION_BY_COLO?: string
   /** JSON: `{ a: { sprout: url, … }, b: { … } }`. */
   FUNCTION_URLS: string
   /** `local` in the local cloud only; otherwise secrets are checked (shared/config/secrets.ts). */

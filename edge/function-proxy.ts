@@ -10,7 +10,7 @@
 import type { Context } from 'hono'
 import { type FunctionName, peerOf } from '../shared/config/regions'
 import { CircuitBreakers } from '../shared/hop/circuit-breaker'
-import { edgeConfig } from './edge-config'
+import { edgeConfig, homeRegionFor } from './edge-config'
 import type { EdgeEnv } from './env'
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -47,7 +47,7 @@ export function functionProxy(fn: FunctionName, opts: { stripPrefix?: string } =
     })
     headers.set('x-forwarded-host', url.host)
     headers.set('x-forwarded-proto', url.protocol.replace(':', ''))
-    const home = cfg.homeRegion
+    const home = homeRegionFor(cfg, c.req.raw.cf)
     let lastError = ''
     for (const region of breakers.order([home, peerOf(home)])) {
       const target = `${cfg.functionUrls[region][fn]}${path}${url.search}`

@@ -10,7 +10,7 @@ import { verifySignature } from '../shared/hop/signature'
 import { SIP_CONTENT_TYPE } from '../shared/hop/sip-over-http'
 import { admitFlow, CLIENT_ADDRESS_HEADER, releaseFlow } from './address-gate'
 import { readCappedBody } from './capped-body'
-import { edgeConfig } from './edge-config'
+import { edgeConfig, homeRegionFor } from './edge-config'
 import type { EdgeEnv } from './env'
 
 type C = Context<{ Bindings: EdgeEnv }>
@@ -56,7 +56,7 @@ export async function upgrade(c: C): Promise<Response> {
   }
   const id = c.env.FLOW.newUniqueId()
   const headers = new Headers(c.req.raw.headers)
-  headers.set('x-edgewater-home', cfg.homeRegion)
+  headers.set('x-edgewater-home', homeRegionFor(cfg, c.req.raw.cf))
   headers.set('x-edgewater-public-host', url.host)
   headers.set('x-edgewater-edge-url', url.origin)
   if (address) headers.set(CLIENT_ADDRESS_HEADER, address)
