@@ -68,3 +68,24 @@ describe('the client-facing Via branch', () => {
     expect(await isClientBranch(secret, plain, below, 'z9hG4bKforged')).toBe(false)
   })
 })
+
+describe('remembered MACs', () => {
+  it('answer as computing them again would: per key, and never for a forged tag', async () => {
+    const other = 'another-flow-secret-0123456789abcdef'
+    const id = 'cd'.repeat(32)
+    const token = await mintFlowToken(secret, id)
+    for (let round = 0; round < 2; round++) {
+      expect(await openFlowToken(secret, token)).toBe(id)
+      expect(await openFlowToken(other, token)).toBeUndefined()
+      expect(await openFlowToken(secret, `${id}.${'0'.repeat(24)}`)).toBeUndefined()
+    }
+    expect(await mintFlowToken(other, id)).not.toBe(token)
+    const below = { host: 'sprout.a.edgewater.internal', branch: 'z9hG4bKx', flow: '' }
+    const branch = await clientBranch(secret, token, below)
+    expect(await isClientBranch(secret, token, below, branch)).toBe(true)
+    expect(await isClientBranch(other, token, below, branch)).toBe(false)
+    expect(await isClientBranch(secret, token, { ...below, branch: 'z9hG4bKy' }, branch)).toBe(
+      false
+    )
+  })
+})

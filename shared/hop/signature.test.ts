@@ -185,6 +185,76 @@ describe('trusted-zone signature', () => {
   })
 })
 
+describe('signature formats', () => {
+  const enc = new TextEncoder()
+  const hex = (b: ArrayBuffer) =>
+    [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('')
+
+  /** A request signed the way a sender of the previous format (`edgewater-hop-2`) signs it. */
+  async function signedV2(body: string): Promise<Headers> {
+    const key = await crypto.subtle.importKey(
+      'raw',
+      enc.encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign']
+    )
+    const lines = [
+      'edgewater-hop-2',
+      'POST',
+      SPROUT_A,
+      '/impi/alice%40example.com/av?x=1',
+      String(T0),
+      'n0nce',
+      'x-edgewater-client-ip:192.0.2.7',
+      'x-edgewater-forwarded-by:',
+      'x-forwarded-host:',
+      'x-forwarded-proto:',
+      'x-xcap-asserted-identity:',
+      hex(await crypto.subtle.digest('SHA-256', enc.encode(body))),
+    ]
+    const sig = await crypto.subtle.sign('HMAC', key, enc.encode(lines.join('\n')))
+    return new Headers({
+      'x-edgewater-client-ip': '192.0.2.7',
+      [TIMESTAMP_HEADER]: String(T0),
+      [NONCE_HEADER]: 'n0nce',
+      [TARGET_HEADER]: SPROUT_A,
+      [SIGNATURE_HEADER]: hex(sig),
+    })
+  }
+
+  it('accepts a request signed in the previous format, with its body bound as before', async () => {
+    const verify = (h: Headers, body: string) =>
+      verifySignature(sproutA(), 'POST', url, h, enc.encode(body), { now: T0 })
+    expect(await verify(await signedV2('v2 body'), 'v2 body')).toEqual({ ok: true })
+    expect(await verify(await signedV2('v2 body'), 'v2 bodY')).toEqual({
+      ok: false,
+      reason: 'bad signature',
+    })
+  })
+
+  it('binds every byte of the body, and reads trusted headers whatever their spelling', async () => {
+    const h = await signRequest(secret, 'POST', url, 'INVITE sip:bob SIP/2.0\r\n', {
+      now: T0,
+      headers: { 'X-Edgewater-Client-IP': '192.0.2.9' },
+    })
+    const headers = new Headers({ 'x-edgewater-client-ip': '192.0.2.9', ...h })
+    const verify = (body: string, hs = headers) =>
+      verifySignature(sproutA(), 'POST', url, hs, enc.encode(body), { now: T0 })
+    expect(await verify('INVITE sip:bob SIP/2.0\r\n', new Headers(headers))).toEqual({ ok: true })
+    expect(await verify('INVITE sip:bob SIP/2.0\r\n\r\n', new Headers(headers))).toEqual({
+      ok: false,
+      reason: 'bad signature',
+    })
+    const unvouched = new Headers(headers)
+    unvouched.delete('x-edgewater-client-ip')
+    expect(await verify('INVITE sip:bob SIP/2.0\r\n', unvouched)).toEqual({
+      ok: false,
+      reason: 'bad signature',
+    })
+  })
+})
+
 describe('replay guard', () => {
   it('forgets a signature once it has expired', () => {
     const g = createReplayGuard()

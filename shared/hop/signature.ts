@@ -4,14 +4,18 @@
  * deployment's hop secret over
  *
  *   method, target (the origin the sender addressed), path with query, timestamp, a random
- *   nonce, the headers a receiver trusts when signed ({@link SIGNED_HEADERS}), body hash.
+ *   nonce, the headers a receiver trusts when signed ({@link SIGNED_HEADERS}), the body
+ *
+ * in one HMAC (format `edgewater-hop-3`); a receiver also accepts the previous format
+ * (`edgewater-hop-2`, the body's SHA-256 in place of the body) from a sender not yet updated.
  *
  * The receiver refuses a request that is unsigned, wrongly signed, outside the window, signed for
  * another target (another function, region or edge), or already seen by this isolate
  * (replay-guard.ts). The target is checked against the receiver's own configured address, never
  * the Host it sees, so gateways in between may rewrite Host. During a key rotation a receiver
  * verifies with the current or the previous secret; senders sign with the current one.
- * WebCrypto only, so the same code runs in workerd, Lambda and Node.
+ * WebCrypto only, so the same code runs in workerd, Lambda and Node. Imported keys and the parts
+ * of the URLs a component signs for are kept per isolate.
  */
 import { createReplayGuard, type ReplayGuard } from './replay-guard'
 
@@ -78,16 +82,30 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 function toHex(b: Uint8Array): string {
   let s = ''
-  for (const x of b) s += x.toString(16).padStart(2, '0')
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!]
   return s
 }
 
+/** Value of one lower-case hex digit, or -1. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  return -1
+}
+
 function fromHex(s: string): Uint8Array<ArrayBuffer> | undefined {
-  if (s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) return undefined
+  if (s.length % 2 !== 0) return undefined
   const out = new Uint8Array(s.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(s.charCodeAt(2 * i))
+    const lo = nibble(s.charCodeAt(2 * i + 1))
+    if (hi < 0 || lo < 0) return undefined
+    out[i] = (hi << 4) | lo
+  }
   return out
 }
 
@@ -96,7 +114,35 @@ function toBytes(
 ): Uint8Array<ArrayBuffer> {
   if (body == null) return new Uint8Array()
   if (typeof body === 'string') return encoder.encode(body)
-  return new Uint8Array(body)
+  return body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body)
+}
+
+/** URLs a component signs for or is reached at are few: their parts are kept per isolate. */
+const URL_MEMO_LIMIT = 1_024
+const urlMemo = new Map<string, { origin: string; pathAndQuery: string }>()
+
+/** Origin and path with query of an absolute URL, as the WHATWG URL parser gives them. */
+function urlParts(url: string): { origin: string; pathAndQuery: string } {
+  let parts = urlMemo.get(url)
+  if (!parts) {
+    const u = new URL(url, 'http://internal.invalid')
+    parts = { origin: u.origin, pathAndQuery: u.pathname + u.search }
+    if (urlMemo.size >= URL_MEMO_LIMIT) urlMemo.clear()
+    urlMemo.set(url, parts)
+  }
+  return parts
+}
+
+/** Reads a header from whatever a sender passes as its request headers (names in lower case). */
+type HeaderSource = { get(name: string): string | null | undefined }
+
+function headerSource(init: HeadersInit | undefined): HeaderSource {
+  if (init === undefined) return { get: () => undefined }
+  if (init instanceof Headers) return init
+  const lower = new Map<string, string>()
+  const pairs = Array.isArray(init) ? init : Object.entries(init)
+  for (const [k, v] of pairs) if (k !== undefined && v !== undefined) lower.set(k.toLowerCase(), v)
+  return lower
 }
 
 interface Signed {
@@ -105,32 +151,52 @@ interface Signed {
   pathAndQuery: string
   timestamp: string
   nonce: string
-  headers: Headers
+  headers: HeaderSource
   body: Uint8Array<ArrayBuffer>
 }
 
-async function canonical(s: Signed): Promise<Uint8Array<ArrayBuffer>> {
-  const bodyHash = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', s.body)))
-  const trusted = SIGNED_HEADERS.map((h) => `${h}:${s.headers.get(h)?.trim() ?? ''}`)
-  return encoder.encode(
-    [
-      'edgewater-hop-2',
-      s.method.toUpperCase(),
-      s.target,
-      s.pathAndQuery,
-      s.timestamp,
-      s.nonce,
-      ...trusted,
-      bodyHash,
-    ].join('\n')
-  )
+/** The canonical lines (format `edgewater-hop-3` unless given), each ending in a newline. */
+function canonicalLines(s: Signed, version: string): string {
+  let text = `${version}\n${s.method.toUpperCase()}\n${s.target}\n${s.pathAndQuery}\n${s.timestamp}\n${s.nonce}\n`
+  for (const h of SIGNED_HEADERS) text += `${h}:${s.headers.get(h)?.trim() ?? ''}\n`
+  return text
 }
+
+/**
+ * `edgewater-hop-3`: the canonical lines, then the body bytes as they are, under one HMAC (the
+ * lines have a fixed count and no line can hold a newline, so the body's start is unambiguous).
+ */
+function canonical(s: Signed): Uint8Array<ArrayBuffer> {
+  const head = encoder.encode(canonicalLines(s, HOP_FORMAT))
+  if (s.body.length === 0) return head
+  const out = new Uint8Array(head.length + s.body.length)
+  out.set(head)
+  out.set(s.body, head.length)
+  return out
+}
+
+/** `edgewater-hop-2`: the lines, then the hex SHA-256 of the body (verified, never signed). */
+async function canonicalV2(s: Signed): Promise<Uint8Array<ArrayBuffer>> {
+  const bodyHash = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', s.body)))
+  return encoder.encode(canonicalLines(s, HOP_FORMAT_V2) + bodyHash)
+}
+
+const HOP_FORMAT = 'edgewater-hop-3'
+const HOP_FORMAT_V2 = 'edgewater-hop-2'
 
 const keysOf = (k: HopSecret): HopKeys => (typeof k === 'string' ? { secret: k } : k)
 
+const originMemo = new Map<string, string>()
+
 /** `scheme://host[:port]` of an absolute URL, lower-case, default port omitted. */
 export function originOf(url: string): string {
-  return new URL(url).origin
+  let origin = originMemo.get(url)
+  if (origin === undefined) {
+    origin = new URL(url).origin
+    if (originMemo.size >= URL_MEMO_LIMIT) originMemo.clear()
+    originMemo.set(url, origin)
+  }
+  return origin
 }
 
 export interface SignOptions {
@@ -151,27 +217,27 @@ export async function signRequest(
   body: string | Uint8Array | ArrayBuffer | undefined | null,
   opts: SignOptions = {}
 ): Promise<Record<string, string>> {
-  const u = new URL(url)
+  const { origin, pathAndQuery } = urlParts(url)
   const timestamp = String(opts.now ?? Date.now())
   const nonce = opts.nonce ?? toHex(crypto.getRandomValues(new Uint8Array(NONCE_BYTES)))
   const signed: Signed = {
     method,
-    target: u.origin,
-    pathAndQuery: u.pathname + u.search,
+    target: origin,
+    pathAndQuery,
     timestamp,
     nonce,
-    headers: new Headers(opts.headers),
+    headers: headerSource(opts.headers),
     body: toBytes(body),
   }
   const sig = await crypto.subtle.sign(
     'HMAC',
     await hmacKey(keysOf(secret).secret),
-    await canonical(signed)
+    canonical(signed)
   )
   return {
     [TIMESTAMP_HEADER]: timestamp,
     [NONCE_HEADER]: nonce,
-    [TARGET_HEADER]: u.origin,
+    [TARGET_HEADER]: origin,
     [SIGNATURE_HEADER]: toHex(new Uint8Array(sig)),
   }
 }
@@ -182,9 +248,9 @@ export interface VerifyOptions {
   now?: number | undefined
 }
 
-function acceptsTarget(keys: HopKeys, requestUrl: URL, target: string): boolean {
-  if (!keys.self) return target === requestUrl.origin
-  if (keys.selfFromRequest && target === requestUrl.origin) return true
+function acceptsTarget(keys: HopKeys, requestOrigin: string, target: string): boolean {
+  if (!keys.self) return target === requestOrigin
+  if (keys.selfFromRequest && target === requestOrigin) return true
   return keys.self.some((s) => originOf(s) === target)
 }
 
@@ -227,25 +293,35 @@ async function verifyOnce(
     return { ok: false, reason: 'stale signature' }
   const sig = fromHex(sigHex)
   if (!sig) return { ok: false, reason: 'malformed signature' }
-  const u = new URL(url, 'http://internal.invalid')
-  const data = await canonical({
+  const parts = urlParts(url)
+  const signed: Signed = {
     method,
     target,
-    pathAndQuery: u.pathname + u.search,
+    pathAndQuery: parts.pathAndQuery,
     timestamp,
     nonce,
     headers,
     body: toBytes(body),
-  })
+  }
+  const secrets = keys.previous ? [keys.secret, keys.previous] : [keys.secret]
   let good = false
-  for (const secret of [keys.secret, keys.previous]) {
-    if (!secret) continue
+  const data = canonical(signed)
+  for (const secret of secrets) {
     good = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, data)
     if (good) break
   }
+  // A sender still on the previous format (a deployment rolling out) signs `edgewater-hop-2`.
+  if (!good) {
+    const v2 = await canonicalV2(signed)
+    for (const secret of secrets) {
+      good = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, v2)
+      if (good) break
+    }
+  }
   if (!good) return { ok: false, reason: 'bad signature' }
   // Genuine, but meant for another function, region or edge: a replay elsewhere.
-  if (!acceptsTarget(keys, u, target)) return { ok: false, reason: 'signed for another target' }
+  if (!acceptsTarget(keys, parts.origin, target))
+    return { ok: false, reason: 'signed for another target' }
   // Remember it until it could no longer pass the window check anyway.
   if (!(keys.replay ?? isolateReplay).admit(sigHex, t + window + 1, now))
     return { ok: false, reason: 'replayed signature' }
