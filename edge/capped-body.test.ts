@@ -30,6 +30,18 @@ describe('readCappedBody', () => {
     expect(await readCappedBody(req, 5)).toEqual({ ok: false })
   })
 
+  it('reads a body whose declared length is within the limit whole', async () => {
+    const req = new Request('http://x/', {
+      method: 'POST',
+      body: 'SIP/2.0 200 OK\r\n',
+      headers: { 'content-length': '16' },
+    })
+    expect(await readCappedBody(req, 16)).toEqual({
+      ok: true,
+      bytes: new TextEncoder().encode('SIP/2.0 200 OK\r\n'),
+    })
+  })
+
   it('stops reading a body without a length once it passes the limit', async () => {
     const pulled = { n: 0 }
     const req = new Request('http://x/', {

@@ -35,8 +35,27 @@ import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from '
 import { checkRequest } from './sanity'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
 
+/** UTF-8 length of `text`, counted without encoding it. */
+export function utf8Length(text: string): number {
+  let n = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) n += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1)
+      // A surrogate pair: 4 bytes for 2 code units.
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2
+        i++
+      } else n += 2
+    } else n += 2
+  }
+  return n
+}
+
 export async function fromClient(io: FlowIo, text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text).length
+  const bytes = utf8Length(text)
   const parsed = tryParseMessage(text)
   if (!parsed.ok) {
     // RFC 3261 §16.3 / RFC 7118: a broken request gets 400 (505 for a bad version); a broken

@@ -21,7 +21,7 @@ import { createResolver } from '../shared/hop/resolver'
 import { signedFetch } from '../shared/hop/signed-fetch'
 import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
-import { CLIENT_ADDRESS_HEADER, gateRequest, releaseFlow } from './address-gate'
+import { CLIENT_ADDRESS_HEADER, GATE_HOST, gateRequest, releaseFlow } from './address-gate'
 import { fromClient, overloaded } from './client-inbound'
 import { fromCore } from './core-inbound'
 import { edgeConfig } from './edge-config'
@@ -60,9 +60,14 @@ export class FlowObject extends DurableObject<EdgeEnv> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const gate = await gateRequest(this.ctx.storage, request)
-    if (gate) return gate
     const url = new URL(request.url)
+    // Only the address gate's requests use storage: a flow keeps its state in its socket's
+    // attachment (contributing §12), and the first use of `ctx.storage` opens the object's
+    // database (locally a SQLite file per flow, left behind when the flow ends).
+    if (url.hostname === GATE_HOST) {
+      const gate = await gateRequest(this.ctx.storage, request)
+      if (gate) return gate
+    }
     if (url.pathname === '/connect') return this.acceptFlow(request)
     if (url.pathname === '/deliver' && request.method === 'POST')
       return this.deliver(await request.text())
@@ -93,7 +98,19 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     })
   }
 
+  /** Each live attachment's FlowIo, made once while the object is awake. */
+  private readonly ios = new WeakMap<Attachment, FlowIo>()
+
   private io(ws: WebSocket, att: Attachment): FlowIo {
+    let io = this.ios.get(att)
+    if (!io) {
+      io = this.makeIo(ws, att)
+      this.ios.set(att, io)
+    }
+    return io
+  }
+
+  private makeIo(ws: WebSocket, att: Attachment): FlowIo {
     const cfg = edgeConfig(this.env)
     const resolver = createResolver({ functionUrls: cfg.functionUrls, edgeUrl: att.edgeUrl })
     return {

@@ -76,6 +76,13 @@ function parseCommand(v: unknown): PreciseCommand | undefined {
 }
 
 export class TimerShard extends DurableObject<EdgeEnv> {
+  /**
+   * When the shard's alarm is set for (null: none), as this object last set or read it; undefined
+   * until read. Kept in memory so a command costs no alarm read, and re-arms only when the
+   * earliest timer changes.
+   */
+  private alarmAt: number | null | undefined
+
   private get storage() {
     return this.ctx.storage
   }
@@ -97,40 +104,57 @@ export class TimerShard extends DurableObject<EdgeEnv> {
       held !== undefined && cmd.generation !== undefined && held.generation >= cmd.generation
     if (stale && (cmd.op === 'delete' || held.generation > cmd.generation))
       return Response.json({ ok: true, ignored: 'a newer generation is held' })
-    await this.remove(cmd.id)
+    let alarm = this.alarmAt
+    if (alarm === undefined) alarm = this.alarmAt = await this.storage.getAlarm()
+    // The alarm stands for the earliest timer: it moves only when that one goes or comes.
+    let rearm = false
+    const writes: Promise<unknown>[] = []
+    if (held) {
+      writes.push(this.storage.delete([timerKey(cmd.id), dueKey(held.dueAt, cmd.id)]))
+      rearm = Math.floor(held.dueAt) === alarm
+    }
     if (cmd.op === 'set' && Math.floor(cmd.repeatForMs / cmd.intervalMs) > 0) {
       const now = Date.now()
-      const held: HeldTimer = {
+      const timer: HeldTimer = {
         ...cmd,
         startMs: now,
         seq: 0,
         dueAt: now + cmd.intervalMs,
         attempt: 0,
       }
-      await this.storage.put({ [timerKey(cmd.id)]: held, [dueKey(held.dueAt, cmd.id)]: cmd.id })
+      writes.push(
+        this.storage.put({ [timerKey(cmd.id)]: timer, [dueKey(timer.dueAt, cmd.id)]: cmd.id })
+      )
+      const due = Math.floor(timer.dueAt)
+      if (!rearm && (alarm === null || due < alarm)) {
+        this.alarmAt = due
+        writes.push(this.storage.setAlarm(due))
+      }
     }
-    await this.rearm()
+    await Promise.all(writes)
+    if (rearm) await this.rearm()
     return Response.json({ ok: true })
   }
 
-  private async remove(id: string): Promise<void> {
-    const old = await this.storage.get<HeldTimer>(timerKey(id))
-    if (old) await this.storage.delete([timerKey(id), dueKey(old.dueAt, id)])
-  }
-
+  /** Sets the alarm for the earliest timer held, or deletes it when none is. */
   private async rearm(): Promise<void> {
     const first = await this.storage.list<string>({ prefix: 'd:', limit: 1 })
     const key = [...first.keys()][0]
     if (!key) {
+      this.alarmAt = null
       await this.storage.deleteAlarm()
       return
     }
     const due = Number(key.slice(2, 17))
-    const current = await this.storage.getAlarm()
-    if (current !== due) await this.storage.setAlarm(due)
+    if (this.alarmAt !== due) {
+      this.alarmAt = due
+      await this.storage.setAlarm(due)
+    }
   }
 
   override async alarm(): Promise<void> {
+    // The runtime has cleared the alarm that fired; whatever runs meanwhile reads it again.
+    this.alarmAt = undefined
     const now = Date.now()
     const due = await this.storage.list<string>({ prefix: 'd:', end: dueKey(now + 1, '') })
     await Promise.all([...due].map(([key, id]) => this.pop(key, id).catch(() => undefined)))
