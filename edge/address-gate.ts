@@ -9,8 +9,10 @@
  * the same when it closes; nothing per message.
  */
 
-const ADMIT = 'https://address-gate/admit'
-const RELEASE = 'https://address-gate/release'
+/** The host of the gate's requests to a flow object (the only ones that use its storage). */
+export const GATE_HOST = 'address-gate'
+const ADMIT = `https://${GATE_HOST}/admit`
+const RELEASE = `https://${GATE_HOST}/release`
 const LIMIT_HEADER = 'x-edgewater-flow-limit'
 const COUNT_KEY = 'flows'
 
@@ -47,7 +49,7 @@ export async function gateRequest(
   request: Request
 ): Promise<Response | undefined> {
   const path = new URL(request.url)
-  if (path.hostname !== 'address-gate' || request.method !== 'POST') return undefined
+  if (path.hostname !== GATE_HOST || request.method !== 'POST') return undefined
   const count = (await storage.get<number>(COUNT_KEY)) ?? 0
   if (path.pathname === '/admit') {
     const limit = Number(request.headers.get(LIMIT_HEADER))
