@@ -78,6 +78,7 @@ export class DynamoProxy {
     const body = await readBody(req)
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
     const counter = this.counterFor(req)
+    // Bodies go out as latin1 strings (byte for byte), so the head and the body are one write.
     // Hop-by-hop headers stay on this hop (RFC 9110 §7.6.1), so the pooled connection to
     // DynamoDB Local is kept whatever the caller asked of its own.
     const { connection: _c, 'keep-alive': _k, ...headers } = req.headers
@@ -94,7 +95,7 @@ export class DynamoProxy {
         (out) => {
           if (op) count(counter, op, body, (up.statusCode ?? 500) < 300 ? out : undefined)
           res.writeHead(up.statusCode ?? 502, up.headers)
-          res.end(out)
+          res.end(out.toString('latin1'), 'latin1')
         },
         () => res.destroy()
       )
@@ -104,7 +105,7 @@ export class DynamoProxy {
       res.writeHead(502, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ message: `DynamoDB Local unreachable: ${err.message}` }))
     })
-    upstream.end(body)
+    upstream.end(body.toString('latin1'), 'latin1')
   }
 
   async close(): Promise<void> {
