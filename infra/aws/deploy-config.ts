@@ -81,6 +81,11 @@ export const deployConfigSchema = z.object({
    * placeholder is wired); `npm run deploy` passes them from the outputs on its second pass.
    */
   functionUrls: z.object({ a: functionUrl, b: functionUrl }).optional(),
+  /** Digest of the secrets' values (npm run deploy sets it): a change means fresh cold starts. */
+  secretsVersion: z
+    .string()
+    .regex(/^[0-9a-f]{1,64}$/)
+    .optional(),
   logRetentionDays: z
     .number()
     .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {

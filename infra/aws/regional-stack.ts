@@ -59,6 +59,8 @@ export const functionName = (c: DeployConfig, fn: FunctionName, r: Region) =>
 export const stackName = (c: DeployConfig, r: Region) => `${c.prefix}-region-${r}`
 export const secretName = (c: DeployConfig, r: Region, group: 'core' | 'ellis') =>
   `${c.prefix}/${r}/${group}`
+/** The secrets' digest on every function (deploy-config.ts `secretsVersion`). */
+export const SECRETS_VERSION_VAR = 'EDGEWATER_SECRETS_VERSION'
 export const urlOutput = (fn: FunctionName) => `${fn}Url`
 export const dlqName = (c: DeployConfig, r: Region) => `${c.prefix}-scheduler-dlq-${r}`
 export const dlqArn = (c: DeployConfig, r: Region, account: string) =>
@@ -96,6 +98,7 @@ export function functionEnvironment(
     ELLIS_MAIL_WEBHOOK: c.mailWebhook,
   }
   const env: Record<string, string> = { [SECRET_IDS_VAR]: secretArns }
+  if (c.secretsVersion) env[SECRETS_VERSION_VAR] = c.secretsVersion
   for (const [k, v] of Object.entries(derived) as [SettingName, string][])
     if (readsSetting(fn, k)) env[k] = v
   for (const [k, v] of Object.entries(c.settings) as [SettingName, string][])
