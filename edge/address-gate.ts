@@ -46,9 +46,9 @@ export async function releaseFlow(ns: DurableObjectNamespace, address: string): 
 /** The counting object's side: `undefined` when the request is not for a gate. */
 export async function gateRequest(
   storage: DurableObjectStorage,
-  request: Request
+  request: Request,
+  path: URL = new URL(request.url)
 ): Promise<Response | undefined> {
-  const path = new URL(request.url)
   if (path.hostname !== GATE_HOST || request.method !== 'POST') return undefined
   const count = (await storage.get<number>(COUNT_KEY)) ?? 0
   if (path.pathname === '/admit') {

@@ -65,7 +65,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     // attachment (contributing §12), and the first use of `ctx.storage` opens the object's
     // database (locally a SQLite file per flow, left behind when the flow ends).
     if (url.hostname === GATE_HOST) {
-      const gate = await gateRequest(this.ctx.storage, request)
+      const gate = await gateRequest(this.ctx.storage, request, url)
       if (gate) return gate
     }
     if (url.pathname === '/connect') return this.acceptFlow(request)
