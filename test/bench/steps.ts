@@ -2,7 +2,8 @@
  * @module steps
  * `npx tsx test/bench/steps.ts` (against a running local cloud: `npm start`, or
  * EDGEWATER_PORT_OFFSET for another one): the operations the local cloud counts for each step of
- * a steady-state re-registration (REGISTER → 401; REGISTER with digest → 200) and of an on-net
+ * a steady-state re-registration (REGISTER → 401; REGISTER with digest → 200), of the expiry pop
+ * that re-arms a refreshed binding's timer (what a refresh no longer pays), and of an on-net
  * call (INVITE → 180; 200 → ACK; BYE → 200), as Markdown tables for docs/performance.md.
  * Each step is counted from a reset of the counters until they stop changing.
  */
@@ -13,8 +14,9 @@ import { settingsFromEnv } from '../../infra/local/contract'
 import type { CountersSnapshot } from '../../infra/local/counters'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { agent } from './support/call-load'
-import { mmtelIfc, provisionSubscriber, signed } from './support/edgewater-use'
+import { mmtelIfc, provisionSubscriber, signed, usePerOperation } from './support/edgewater-use'
 import { Registrant, SipConn } from './support/register-load'
+import { saveUse } from './support/report'
 import { sleep, table } from './support/stats'
 
 const control = `http://127.0.0.1:${settingsFromEnv().controlPort}`
@@ -55,11 +57,13 @@ function record(step: string, s: CountersSnapshot) {
   }
 }
 
-async function step(name: string, run: () => Promise<void>) {
+async function step(name: string, run: () => Promise<void>): Promise<CountersSnapshot> {
   await settled()
   await get('/counters/reset', 'POST')
   await run()
-  record(name, await settled())
+  const s = await settled()
+  record(name, s)
+  return s
 }
 
 const e = (await (await fetch(`${control}/endpoints`)).json()) as Endpoints
@@ -83,6 +87,25 @@ await step('REGISTER → 401', async () => {
 await step('REGISTER (digest) → 200', async () => {
   rr.cseq++
   await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
+})
+// A refresh leaves the binding's expiry timer as it was (docs/registrar.md): the timer pops at the
+// first expiry, finds the binding refreshed and re-arms it. Refresh at half-time, then let the
+// first expiry and its backup schedule (one Scheduler window later) fall due.
+const advance = (ms: number) =>
+  fetch(`${control}/clock/advance`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ms }),
+  })
+await advance(300_000)
+await r.registerOnce()
+const pop = await step('expiry pop of a refreshed binding → re-arm', async () => {
+  await advance(380_000)
+})
+// For the cost model (test/bench/cost.ts): the Scheduler bills the schedules that fire.
+saveUse('expiry-pop', {
+  ...usePerOperation(pop, 1, 0, 0),
+  schedules: pop.regions.a.scheduler.fired + pop.regions.b.scheduler.fired,
 })
 r.conn.close()
 

@@ -59,6 +59,8 @@ export interface Prices {
   profile: {
     busy_hour_call_attempts_per_subscriber: number
     reregistrations_per_subscriber_per_hour: number
+    /** The Expires clients register with (a refresh comes every 1 / reregistrations per hour). */
+    registration_expiry_s: number
     busy_hour_share_of_daily_calls: number
     days_per_month: number
     deployment_subscribers: number
@@ -133,7 +135,22 @@ export interface MonthlyCost {
   busyHourKvCommandsPerSecondPerRegion: number
 }
 
-export function monthlyPer1000(reg: OperationUse, call: OperationUse, p: Prices): MonthlyCost {
+/**
+ * Expiry pops per registration: a refresh does not re-arm its binding's timer; the timer pops
+ * about every E − R/2 seconds (expiry E, refresh period R) and re-arms (docs/registrar.md).
+ */
+export function expiryPopsPerRegistration(p: Prices): number {
+  const refreshS = 3600 / p.profile.reregistrations_per_subscriber_per_hour
+  return refreshS / (p.profile.registration_expiry_s - refreshS / 2)
+}
+
+export function monthlyPer1000(
+  reg: OperationUse,
+  call: OperationUse,
+  p: Prices,
+  /** One expiry pop that re-arms a refreshed binding (steps.ts), amortised over registrations. */
+  expiryPop?: OperationUse
+): MonthlyCost {
   const pr = p.profile
   const regs = pr.reregistrations_per_subscriber_per_hour * 24 * pr.days_per_month
   const calls =
@@ -144,7 +161,10 @@ export function monthlyPer1000(reg: OperationUse, call: OperationUse, p: Prices)
   const r = per1000(costPerOperation(reg, p), regs)
   const c = per1000(costPerOperation(call, p), calls)
   const lines: CostLines = {}
-  for (const k of Object.keys(r)) lines[k] = (r[k] ?? 0) + (c[k] ?? 0)
+  const pops = expiryPop
+    ? per1000(costPerOperation(expiryPop, p), regs * expiryPopsPerRegistration(p))
+    : {}
+  for (const k of Object.keys(r)) lines[k] = (r[k] ?? 0) + (c[k] ?? 0) + (pops[k] ?? 0)
   const share = 1000 / pr.deployment_subscribers
   lines['Workers Paid plan (shared)'] = p.cloudflare.workers_paid_monthly_usd * share
 
@@ -152,7 +172,9 @@ export function monthlyPer1000(reg: OperationUse, call: OperationUse, p: Prices)
   const payg = lines['Upstash commands (pay as you go)'] ?? 0
   const busyPerSecond =
     (pr.deployment_subscribers *
-      (pr.reregistrations_per_subscriber_per_hour * reg.kvCommandsBusiestRegion +
+      (pr.reregistrations_per_subscriber_per_hour *
+        (reg.kvCommandsBusiestRegion +
+          expiryPopsPerRegistration(p) * (expiryPop?.kvCommandsBusiestRegion ?? 0)) +
         pr.busy_hour_call_attempts_per_subscriber * call.kvCommandsBusiestRegion)) /
     3600
   const memoryMb = (pr.deployment_subscribers * pr.kv_bytes_per_subscriber) / 2 ** 20

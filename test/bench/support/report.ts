@@ -6,7 +6,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { costPerOperation, loadPrices, monthlyPer1000, type OperationUse, sum } from './cost-model'
+import {
+  costPerOperation,
+  expiryPopsPerRegistration,
+  loadPrices,
+  monthlyPer1000,
+  type OperationUse,
+  sum,
+} from './cost-model'
 import { fmt, table } from './stats'
 
 /** CPU ms per operation by process, both systems side by side (µs when under 1 ms). */
@@ -34,12 +41,12 @@ export function cpuTable(
 
 const usePath = (name: string) => path.join('.local', `bench-${name}-use.json`)
 
-export function saveUse(name: 'registration' | 'call', use: OperationUse): void {
+export function saveUse(name: 'registration' | 'call' | 'expiry-pop', use: OperationUse): void {
   mkdirSync('.local', { recursive: true })
   writeFileSync(usePath(name), JSON.stringify(use, null, 2))
 }
 
-function loadUse(name: 'registration' | 'call'): OperationUse | undefined {
+function loadUse(name: 'registration' | 'call' | 'expiry-pop'): OperationUse | undefined {
   return existsSync(usePath(name))
     ? (JSON.parse(readFileSync(usePath(name), 'utf8')) as OperationUse)
     : undefined
@@ -72,7 +79,8 @@ export function costReport(kind: 'registration' | 'call', use: OperationUse): st
     )
     return out.join('\n')
   }
-  const m = monthlyPer1000(reg, call, prices)
+  const pop = loadUse('expiry-pop')
+  const m = monthlyPer1000(reg, call, prices, pop)
   const pr = prices.profile
   out.push(
     `\nPer 1,000 subscribers per month at Clearwater's profile: ${pr.busy_hour_call_attempts_per_subscriber} BHCA, ${pr.reregistrations_per_subscriber_per_hour} re-registrations/h; the busy hour carries ${pr.busy_hour_share_of_daily_calls * 100}% of a day's calls, so ${fmt(m.callsPerSubscriber, 0)} calls and ${fmt(m.registrationsPerSubscriber, 0)} registrations per subscriber per month; fixed fees shared over ${pr.deployment_subscribers.toLocaleString('en')} subscribers`
@@ -89,6 +97,11 @@ export function costReport(kind: 'registration' | 'call', use: OperationUse): st
         ],
       ]
     )
+  )
+  out.push(
+    pop
+      ? `Binding expiry pops amortised at ${fmt(expiryPopsPerRegistration(prices), 2)} per registration (expiry ${pr.registration_expiry_s} s) from .local/bench-expiry-pop-use.json (test/bench/steps.ts).`
+      : 'Binding expiry pops not included: run `npx tsx test/bench/steps.ts` against a cloud to count one.'
   )
   out.push(
     `Upstash: ${m.upstash.choice} (pay as you go ${usd(m.upstash.payAsYouGo)}${m.upstash.fixed ? `, ${m.upstash.fixed.name} ×2 ${usd(m.upstash.fixed.per1000)}` : ', no fixed plan fits'}; busy hour ${fmt(m.busyHourKvCommandsPerSecondPerRegion, 0)} commands/s in the busiest region). Flow objects that never hibernated would add ${usd(m.awakeFlowsPer1000)}.`
