@@ -1,6 +1,8 @@
 /**
  * @module edge/timer-shard
- * The precise (< 60 s) timer tier: Durable Object alarms sharded by timer id (architecture §4).
+ * The precise timer tier: Durable Object alarms sharded by timer id (architecture §4). The timer
+ * service puts intervals under 60 s here; call routing puts its own timers here whatever their
+ * length (Timer C, no-answer, AS liveness, the call record's interim; docs/timers.md).
  * Each TimerShard (one per `idFromName(shard)`, shard chosen by shared/vellum/timer-precise-
  * client.ts) keeps many timers in its storage, indexed by due time, and keeps its single alarm
  * armed for the earliest. On the alarm it POSTs each due timer's callback (Chronos pop: opaque

@@ -1,6 +1,7 @@
 /**
  * @module vellum/timer-precise-client
- * How functions reach the precise tier (intervals under 60 s): Durable Object alarms at the
+ * How functions reach the precise tier (the timer service's intervals under 60 s, and call
+ * routing's own timers of any length): Durable Object alarms at the
  * edge (edge/timer-shard.ts), sharded by timer id so each object holds many timers and re-arms
  * its single alarm for the earliest. The edge route `POST /internal/timers/<shard>` checks the
  * trusted-zone signature and forwards to the shard object; the body is a {@link PreciseCommand}.
