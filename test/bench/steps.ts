@@ -84,23 +84,28 @@ await step('REGISTER → 401', async () => {
   rr.cseq++
   challenge = await r.conn.request(rr.message(), rr.callId, rr.cseq)
 })
+let ok = ''
 await step('REGISTER (digest) → 200', async () => {
   rr.cseq++
-  await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
+  ok = await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
 })
+// The expiry the registrar granted (it caps the 600 s asked for at REG_MAX_EXPIRES).
+const grantedS = Number(/;expires=(\d+)/i.exec(ok)?.[1] ?? 300)
 // A refresh leaves the binding's expiry timer as it was (docs/registrar.md): the timer pops at the
 // first expiry, finds the binding refreshed and re-arms it. Refresh at half-time, then let the
-// first expiry and its backup schedule (one Scheduler window later) fall due.
+// first expiry and its backup schedule (TIMER_BACKUP_MARGIN_S, 60 s, later) fall due, but not
+// the re-armed timer (another half expiry on).
 const advance = (ms: number) =>
   fetch(`${control}/clock/advance`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ ms }),
   })
-await advance(300_000)
+const half = (grantedS * 1000) / 2
+await advance(half)
 await r.registerOnce()
 const pop = await step('expiry pop of a refreshed binding → re-arm', async () => {
-  await advance(380_000)
+  await advance(half + 61_000)
 })
 // For the cost model (test/bench/cost.ts): the Scheduler bills the schedules that fire.
 saveUse('expiry-pop', {
