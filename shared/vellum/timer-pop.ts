@@ -17,8 +17,10 @@
  *    and the backup schedule delivers it, late but never early.
  * 4. Schedule the next pop in both regions (idempotent names), then POST the callback
  *    (timer-callback.ts), on this region's copy of the callback's function.
- * 5. Success marks the record `done`. Failure releases the claim, so the other region's
- *    schedule delivers it (Chronos: a failed pop is dropped locally and the other replica pops).
+ * 5. Success marks the record `done` and deletes the other region's schedule of the same pop
+ *    (best effort: if it fires anyway, step 2 drops it). Failure releases the claim, so the other
+ *    region's schedule delivers it (Chronos: a failed pop is dropped locally and the other
+ *    replica pops).
  *
  * Delivery is therefore at least once (a callback that succeeds after its 2 s deadline may be
  * repeated); consumers are idempotent (docs/timers.md).
@@ -33,7 +35,13 @@ import type { RoundTrips } from './round-trips'
 import { type CallbackResult, deliverPop, localisedUri } from './timer-callback'
 import { definitionFromItem, dueAt, popItem, type TimerDefinition } from './timer-definition'
 import type { PreciseTierClient } from './timer-precise-client'
-import type { PopInput, ScheduleSettings, ScheduleTarget } from './timer-schedules'
+import {
+  deletePopSchedule,
+  type PopInput,
+  type ScheduleSettings,
+  type ScheduleTarget,
+  scheduleName,
+} from './timer-schedules'
 import { popCount } from './timer-service'
 import { scheduleBoth } from './timers-tiered'
 
@@ -228,6 +236,21 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
           error: String(err),
         })
       )
+    // The other region's schedule of this pop (the backup, or the primary when the backup
+    // delivered) would only find it done: delete it, so it neither fires nor is billed. Best
+    // effort: if it still fires, step 2 answers it as a duplicate.
+    await deletePopSchedule(
+      d.remote,
+      d.settings,
+      scheduleName(input.id, input.generation, input.seq),
+      d.rt
+    ).catch((err: unknown) =>
+      d.log.debug("could not delete the other region's schedule of a delivered pop", {
+        timer: def.id,
+        seq: input.seq,
+        error: String(err),
+      })
+    )
     return { status: 'delivered', callback }
   }
   d.log.warn('timer callback failed; releasing the pop for the other region', {
