@@ -15,7 +15,8 @@
 import type http from 'node:http'
 import { Tally, view } from '../counters'
 import type { LocalClock } from './local-clock'
-import { readBody, SwitchableServer, sendJson } from './switchable-server'
+import { ApiError, operationOf, parseAtExpression, readJson } from './scheduler-wire'
+import { SwitchableServer, sendJson } from './switchable-server'
 
 export interface SchedulerFakeOptions {
   name: string
@@ -67,18 +68,6 @@ export interface Invocation {
   ok: boolean
   status?: number
 }
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string
-  ) {
-    super(message)
-  }
-}
-
-const AT_RE = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/
 
 export class SchedulerFake {
   readonly http: SwitchableServer
@@ -199,16 +188,7 @@ export class SchedulerFake {
         'The local Scheduler supports only UTC at() expressions'
       )
     }
-    const at = AT_RE.exec(expr)
-    if (!at) {
-      throw new ApiError(
-        400,
-        'ValidationException',
-        `Unsupported ScheduleExpression ${expr}: the local Scheduler fires one-time at(yyyy-mm-ddThh:mm:ss) schedules only`
-      )
-    }
-    const [, y, mo, d, h, mi, se] = at.map(Number) as number[]
-    const atMs = Date.UTC(y!, mo! - 1, d!, h!, mi!, se!)
+    const atMs = parseAtExpression(expr)
     // EventBridge Scheduler invokes with 60-second precision: anywhere within the minute.
     const dueAt = this.spread
       ? Math.floor(atMs / 60_000) * 60_000 + Math.floor(this.random() * 60_000)
@@ -375,28 +355,4 @@ export class SchedulerFake {
     if (this.timer) clearTimeout(this.timer)
     return this.http.close()
   }
-}
-
-/** The Scheduler API operation a restJson1 request stands for. */
-function operationOf(method: string, pathParts: number): string {
-  if (pathParts === 1) return method === 'GET' ? 'ListSchedules' : `${method} /schedules`
-  const ops: Record<string, string> = {
-    POST: 'CreateSchedule',
-    PUT: 'UpdateSchedule',
-    GET: 'GetSchedule',
-    DELETE: 'DeleteSchedule',
-  }
-  return ops[method] ?? `${method} /schedules/{name}`
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = (await readBody(req)).toString('utf8')
-  if (!raw) return {}
-  try {
-    const v = JSON.parse(raw)
-    if (typeof v === 'object' && v && !Array.isArray(v)) return v as Record<string, unknown>
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'ValidationException', 'Request body is not a JSON object')
 }
