@@ -22,6 +22,7 @@ export default defineConfig({
             'functions/**/*.test.ts',
             'edge/**/*.test.ts',
             'infra/**/*.test.ts',
+            'cli/**/*.test.ts',
           ],
           environment: 'node',
         },
