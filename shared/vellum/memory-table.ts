@@ -192,6 +192,15 @@ export class MemoryGlobalTable implements GlobalTable {
     })
   }
 
+  /**
+   * Replication hook (memory-replicated-table.ts): stores `item` exactly as another replica wrote
+   * it, version included, or removes the key when `item` is undefined. No condition, no stamp.
+   */
+  replicate(key: TableKey, item: Item | undefined): void {
+    if (item) this.items.set(keyOf(key), clone(item))
+    else this.items.delete(keyOf(key))
+  }
+
   /** Test helper: the raw stored item, expired or not. */
   raw(key: TableKey): Item | undefined {
     const it = this.items.get(keyOf(key))
