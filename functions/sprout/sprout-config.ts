@@ -10,6 +10,7 @@
 import { z } from 'zod'
 import { parseCachedConfig } from '../../shared/config/cached-config'
 import type { RawEnv } from '../../shared/config/function-env'
+import { MEMENTO_SETTINGS } from './memento/memento-config'
 
 const seconds = (def: number) => z.coerce.number().int().min(0).default(def)
 const count = (def: number) => z.coerce.number().int().min(1).default(def)
@@ -17,6 +18,11 @@ const count = (def: number) => z.coerce.number().int().min(1).default(def)
 const schema = z.object({
   /** reg_max_expires: binding expiry cap, and the expiry when a REGISTER gives none. */
   REG_MAX_EXPIRES: z.coerce.number().int().min(1).default(300),
+  /**
+   * Expiry cap of an emergency binding (a Contact with `sos`, TS 24.229 §5.4.1.2.2F): the client's
+   * requested expiry up to this. Clearwater caps emergency bindings at reg_max_expires (300 s).
+   */
+  REG_EMERGENCY_MAX_EXPIRES: z.coerce.number().int().min(1).default(300),
   /** Minimum binding expiry; 0 = none (Clearwater never sends 423). */
   REG_MIN_EXPIRES: seconds(0),
   /** Bindings one AoR may hold (several tabs and devices); more is refused with 403. */
@@ -80,6 +86,8 @@ const schema = z.object({
   SIP_SETTLE_MS: count(1000),
   /** Local cloud only: serve the test application server at `/test-as/sip`. */
   SPROUT_TEST_AS: z.enum(['0', '1']).default('0'),
+  /** The built-in Memento (memento/memento-config.ts). */
+  ...MEMENTO_SETTINGS,
 })
 
 export type SproutConfig = Omit<z.infer<typeof schema>, 'SUB_MAX_EXPIRES'> & {
