@@ -109,7 +109,7 @@ export function adminRoutes(factory: SproutDepsFactory): Hono<FunctionBindings> 
         paths: b.data.paths,
         timer_id: 'Deprecated',
         private_id: b.data.impi,
-        emergency_reg: false,
+        emergency_reg: b.data.emergency === true,
         // Edgewater: the guarded version the expiry timer carries (binding-model.ts).
         version: b.cseq,
       }

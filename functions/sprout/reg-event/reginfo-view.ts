@@ -14,6 +14,7 @@ import type {
   ReginfoContactEvent,
 } from '../../../shared/ims/reginfo-model'
 import { type Binding, remainingSeconds } from '../registrar/binding-model'
+import { isEmergencyBinding } from '../registrar/emergency'
 import { pubGruu } from '../registrar/gruu'
 
 /** A binding that left the AoR and why. */
@@ -46,6 +47,8 @@ const params = (p: Array<[string, string | null]>) =>
   p.map(([name, value]) => ({ name, value: value ?? '' }))
 
 export function buildReginfo(input: ReginfoInput): Reginfo {
+  // Emergency bindings are not reported (registrar/emergency.ts).
+  const bindings = input.bindings.filter((b) => !isEmergencyBinding(b))
   return {
     version: input.version,
     state: 'full',
@@ -63,7 +66,7 @@ export function buildReginfo(input: ReginfoInput): Reginfo {
           ...(gruu ? { pubGruu: gruu } : {}),
         })
       }
-      for (const b of input.bindings) {
+      for (const b of bindings) {
         const gruu = b.data.instance ? pubGruu(aor, b.data.instance) : undefined
         contacts.push({
           id: b.id,
@@ -81,7 +84,7 @@ export function buildReginfo(input: ReginfoInput): Reginfo {
       return {
         aor,
         id: regId(aor),
-        state: input.bindings.length > 0 ? 'active' : 'terminated',
+        state: bindings.length > 0 ? 'active' : 'terminated',
         contacts,
       }
     }),
