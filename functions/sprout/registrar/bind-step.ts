@@ -24,6 +24,7 @@ import { isLive } from '../reg-event/subscription-model'
 import type { AorState } from './aor-store'
 import { type Binding, FLOW_INDEX_TTL_SECONDS } from './binding-model'
 import { type BindingChange, planBindings } from './binding-plan'
+import { isEmergencyBinding, refuseEmergencyRemoval } from './emergency'
 import { irsOf } from './irs'
 import { need, type RegisterStep } from './register-context'
 import type { BindingPop } from './registrar-timers'
@@ -51,6 +52,7 @@ export const bind: RegisterStep = async (ctx, next) => {
   const svc = ctx.svc
   const { hss, config, log } = svc.deps
   const { impi } = need(ctx.auth, 'authenticated identity')
+  refuseEmergencyRemoval(reg)
   const adds = reg.contacts.some((c) => c.expires > 0)
   const rd = await (adds
     ? hss.putRegData(reg.impu, 'reg', impi)
@@ -72,11 +74,13 @@ export const bind: RegisterStep = async (ctx, next) => {
   ctx.plan = plan
 
   const live = state.subscriptions.filter((s) => isLive(s, now))
-  if (plan.changes.length > 0 && live.length > 0) {
+  // reg-event does not report emergency bindings (emergency.ts): their changes notify no one.
+  const reported = plan.changes.filter((c) => !isEmergencyBinding(c.after))
+  if (reported.length > 0 && live.length > 0) {
     const events = Object.fromEntries(
-      plan.changes.filter((c) => c.event !== 'unregistered').map((c) => [c.id, c.event])
+      reported.filter((c) => c.event !== 'unregistered').map((c) => [c.id, c.event])
     )
-    const ended = plan.changes
+    const ended = reported
       .filter((c) => c.event === 'unregistered')
       .map((c) => ({
         id: c.id,

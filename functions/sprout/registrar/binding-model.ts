@@ -47,6 +47,8 @@ export interface BindingData {
   regId?: number
   /** Edge flow token from the first Path entry. */
   flow?: string
+  /** An emergency binding (a Contact with `sos`, registrar/emergency.ts). */
+  emergency?: true
   /** When the binding was created (ms), for reginfo duration-registered. */
   registeredAt: number
   /** A tombstone: the binding was removed (its expiry pop has nothing left to do). */

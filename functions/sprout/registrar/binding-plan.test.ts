@@ -6,7 +6,12 @@ import { planBindings } from './binding-plan'
 import { pubGruu } from './gruu'
 import { parseRegistration } from './parse-registration'
 
-const limits = { maxExpires: 300, minExpires: 0, homeDomain: 'example.com' }
+const limits = {
+  maxExpires: 300,
+  emergencyMaxExpires: 300,
+  minExpires: 0,
+  homeDomain: 'example.com',
+}
 const impu = 'sip:1@example.com'
 const req = (contacts: string[], extra: Partial<Parameters<typeof edgeRegister>[0]> = {}) =>
   parseMessage(

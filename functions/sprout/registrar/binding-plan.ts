@@ -5,7 +5,8 @@
  * the binding writes to make and the bindings that result.
  * - A Contact whose binding exists from the same Call-ID with an equal or higher CSeq aborts
  *   the request (§10.3 step 7: 500); another Call-ID always replaces it (a reloaded page).
- * - Expiry 0 removes the binding (a tombstone write); `Contact: *` removes them all.
+ * - Expiry 0 removes the binding (a tombstone write); `Contact: *` removes them all except the
+ *   emergency ones, which end at their expiry (emergency.ts).
  * - A new flow for the same `+sip.instance` and `reg-id` replaces the old binding (RFC 5626 §6).
  * - More bindings than the configured cap: 403.
  * Versions only grow: the write time in ms, or one more than the stored version.
@@ -14,6 +15,7 @@ import { SipError } from '../../../shared/sip/errors'
 import { findParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
 import type { Binding, BindingData } from './binding-model'
+import { isEmergencyBinding } from './emergency'
 import type { ParsedRegistration } from './parse-registration'
 
 export type RegisterKind = 'initial' | 'reregister' | 'deregister' | 'fetch'
@@ -71,6 +73,7 @@ export function planBindings(
 
   if (reg.wildcard) {
     for (const b of current) {
+      if (isEmergencyBinding(b)) continue
       checkOrder(reg, b)
       changes.push(tombstone(b))
     }
@@ -102,6 +105,7 @@ export function planBindings(
         ...(c.key.instance ? { instance: c.key.instance } : {}),
         ...(c.key.regId !== undefined ? { regId: c.key.regId } : {}),
         ...(reg.flow ? { flow: reg.flow } : {}),
+        ...(c.emergency ? { emergency: true as const } : {}),
         registeredAt: before?.data.registeredAt ?? nowMs,
       }
       changes.push({

@@ -16,7 +16,11 @@
  *   realm at the HSS → 401 in the HSS's realm;
  * - a wrong response: 403, the failure counted per source and identity, the HSS told
  *   `dereg-auth-failed`;
- * - success: the nonce's count is recorded in the bind step's write round.
+ * - success: the nonce's count is recorded in the bind step's write round;
+ * - a REGISTER the edge marked `integrity-protected="tls-yes"` (an authenticated TLS flow) is
+ *   accepted without a challenge when the To identity's AoR holds a live binding of that IMPI over
+ *   that flow (protected-register.ts), read in the same one `MGET`; otherwise it takes the
+ *   ordinary path.
  * Homestead 503/504/unreachable → 504, a store outage → 503 (hss-errors.ts). Unlike Clearwater, an unanswered
  * challenge is not reported to the HSS (AUTHENTICATION_TIMEOUT): it left no state to time out.
  */
@@ -28,6 +32,7 @@ import { mintNonce, openNonce } from '../auth/nonce'
 import { acceptedUse, judgeNonceUse, nonceUseField, precheckNonceUse } from '../auth/nonce-uses'
 import { hssToSip, storeToSip } from '../hss-errors'
 import type { ParsedRegistration } from './parse-registration'
+import { markedProtected, protectedImpi } from './protected-register'
 import type { RegisterContext, RegisterStep } from './register-context'
 import { need } from './register-context'
 import type { RegistrarServices } from './registrar-services'
@@ -101,10 +106,37 @@ function readAnswer(c: DigestParams): Answer | undefined {
   }
 }
 
+/**
+ * A REGISTER over an authenticated TLS flow (protected-register.ts): one `MGET` reads the To
+ * identity's AoR and Homestead's cache entries, as an answer's read does. True when it may
+ * proceed without a challenge (`ctx.auth` set, the read kept for the bind step).
+ */
+async function acceptProtected(ctx: RegisterContext, reg: ParsedRegistration): Promise<boolean> {
+  const svc = ctx.svc
+  const { hss, log } = svc.deps
+  const impi = reg.credentials?.username
+  if (!impi) return false
+  const hssKeys = hss.readAheadKeys?.(impi, reg.impu) ?? []
+  const { values, state } = await svc.aors.readWith(reg.impu, hssKeys).catch(storeToSip)
+  if (protectedImpi(reg, state, svc.nowMs) !== impi) {
+    log.info('protected REGISTER without a binding of its IMPI on its flow', {
+      impi,
+      impu: reg.impu,
+    })
+    return false
+  }
+  hss.primeReadAhead?.(hssKeys, values)
+  ctx.speculative = Promise.resolve(state)
+  ctx.auth = { impi, nonce: '', nc: 0 }
+  return true
+}
+
 /** The digest-auth step. */
 export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
   const reg = need(ctx.reg, 'parsed registration')
   const svc = ctx.svc
+  // TS 24.229 §5.4.1.2.2: an integrity-protected re-registration needs no new challenge.
+  if (markedProtected(reg) && (await acceptProtected(ctx, reg))) return next()
   const answer = reg.credentials ? readAnswer(reg.credentials) : undefined
   if (!answer) return challenge(svc, reg, { stale: false })
 

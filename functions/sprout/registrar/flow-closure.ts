@@ -11,6 +11,7 @@
  */
 
 import { BINDING_PREFIX, type Binding, SUBSCRIPTION_PREFIX } from './binding-model'
+import { isEmergencyBinding } from './emergency'
 import { irsOf } from './irs'
 import type { RegistrarServices } from './registrar-services'
 import { afterBindingsRemoved, endedOf } from './registration-effects'
@@ -50,7 +51,7 @@ export async function onFlowClosed(
         afterBindingsRemoved(
           svc,
           aor,
-          gone.map((b) => endedOf(b, 'deactivated')),
+          gone.filter((b) => !isEmergencyBinding(b)).map((b) => endedOf(b, 'deactivated')),
           'dereg-timeout'
         )
       )

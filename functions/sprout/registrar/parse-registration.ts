@@ -9,7 +9,9 @@
  * - a non-zero expiry below the configured minimum: 423 with `Min-Expires` (§10.3 step 7;
  *   Clearwater has no minimum, so by default this never happens).
  * Each Contact's expiry is its `expires` parameter, else the Expires header, else the maximum,
- * capped at the maximum (reg_max_expires, §11). Pure: no I/O, no clock.
+ * capped at the maximum (reg_max_expires, §11). A Contact with the `sos` parameter is an emergency
+ * registration (TS 24.229 §5.4.1.2.2F, emergency.ts): its binding id is prefixed `sos` as
+ * Clearwater's is, and its expiry is capped at the emergency maximum. Pure: no I/O, no clock.
  */
 
 import { EDGE_HOST, FLOW_VIA_PARAM } from '../../../shared/hop/internal-addresses'
@@ -19,6 +21,7 @@ import { SipError, SipParseError } from '../../../shared/sip/errors'
 import type { SipRequest } from '../../../shared/sip/message'
 import { type NameAddr, serializeNameAddr } from '../../../shared/sip/name-addr'
 import { getParam, hasParam } from '../../../shared/sip/params'
+import { emergencyKey, isEmergencyContact } from './emergency'
 import { type BindingKey, bindingKey, canonicalImpu, defaultImpi } from './identities'
 
 export interface ContactRequest {
@@ -26,6 +29,8 @@ export interface ContactRequest {
   contact: NameAddr
   /** Granted expiry in seconds; 0 removes the binding. */
   expires: number
+  /** The Contact carries `sos`: an emergency binding (emergency.ts). */
+  emergency: boolean
 }
 
 export interface ParsedRegistration {
@@ -55,6 +60,8 @@ export interface ParsedRegistration {
 
 export interface ExpiryLimits {
   maxExpires: number
+  /** Cap of an emergency binding's expiry (REG_EMERGENCY_MAX_EXPIRES). */
+  emergencyMaxExpires: number
   minExpires: number
   homeDomain: string
 }
@@ -124,10 +131,13 @@ export function parseRegistration(req: SipRequest, limits: ExpiryLimits): Parsed
       throw new SipError(423, 'Interval Too Brief', {
         headers: [['Min-Expires', String(limits.minExpires)]],
       })
+    const emergency = isEmergencyContact(c)
+    const key = bindingKey(c, outbound)
     contacts.push({
-      key: bindingKey(c, outbound),
+      key: emergency ? emergencyKey(key) : key,
       contact: c,
-      expires: Math.min(requested, limits.maxExpires),
+      expires: Math.min(requested, emergency ? limits.emergencyMaxExpires : limits.maxExpires),
+      emergency,
     })
   }
   return { ...base, wildcard: false, fetch: contacts.length === 0, contacts }

@@ -16,6 +16,7 @@ export const parseStep: RegisterStep = async (ctx, next) => {
   const { config, homeDomain } = ctx.svc.deps
   ctx.reg = parseRegistration(ctx.req, {
     maxExpires: config.REG_MAX_EXPIRES,
+    emergencyMaxExpires: config.REG_EMERGENCY_MAX_EXPIRES,
     minExpires: config.REG_MIN_EXPIRES,
     homeDomain,
   })

@@ -21,6 +21,7 @@ import {
 } from '../third-party-register/third-party-targets'
 import type { Binding } from './binding-model'
 import { nextVersion } from './binding-plan'
+import { isEmergencyBinding } from './emergency'
 import { type Irs, irsOf } from './irs'
 import type { RegistrarServices } from './registrar-services'
 
@@ -113,16 +114,20 @@ export async function afterBindingsRemoved(
   const last = state.bindings.length === 0
   const irs = await irsFor(svc, aor, last ? reqtypeIfLast : undefined)
   const live = state.subscriptions.filter((s) => isLive(s, now))
-  const planned = planNotifies(
-    live,
-    {
-      identities: irs?.associatedUris ?? [aor],
-      bindings: state.bindings,
-      ended,
-      ...(last ? { terminate: 'deactivated' as const } : {}),
-    },
-    now
-  )
+  // Nothing reported ended (an emergency binding, emergency.ts) and some left: no NOTIFY.
+  const planned =
+    ended.length > 0 || last
+      ? planNotifies(
+          live,
+          {
+            identities: irs?.associatedUris ?? [aor],
+            bindings: state.bindings,
+            ended,
+            ...(last ? { terminate: 'deactivated' as const } : {}),
+          },
+          now
+        )
+      : []
   const outcomes = await svc.aors.write(aor, { subscriptions: planned.map((p) => p.record) })
   const sendable = planned.filter((p) => outcomes[`s:${p.record.tag}`] === 'written')
   await Promise.allSettled([
@@ -167,7 +172,7 @@ export async function deregisterAor(
     {
       identities: irs?.associatedUris ?? [aor],
       bindings: [],
-      ended: state.bindings.map((b) => endedOf(b, o.event)),
+      ended: state.bindings.filter((b) => !isEmergencyBinding(b)).map((b) => endedOf(b, o.event)),
       terminate: 'deactivated',
     },
     now

@@ -43,15 +43,18 @@ export async function onBindingPop(svc: RegistrarServices, pop: BindingPop): Pro
     afterBindingsRemoved(
       svc,
       pop.aor,
-      [
-        {
-          id: pop.id,
-          uri: rec.data.uri,
-          params: rec.data.params,
-          ...(rec.data.instance ? { instance: rec.data.instance } : {}),
-          event: 'expired',
-        },
-      ],
+      // reg-event does not report an emergency binding (emergency.ts).
+      rec.data.emergency
+        ? []
+        : [
+            {
+              id: pop.id,
+              uri: rec.data.uri,
+              params: rec.data.params,
+              ...(rec.data.instance ? { instance: rec.data.instance } : {}),
+              event: 'expired',
+            },
+          ],
       'dereg-timeout'
     )
   )
