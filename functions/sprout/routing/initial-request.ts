@@ -22,6 +22,7 @@ import { type NameAddr, parseMessage, type SipRequest } from '../../../shared/si
 import { getParam } from '../../../shared/sip/params'
 import { parseUri } from '../../../shared/sip/uri'
 import { charge } from '../charging/call-charging'
+import { recordOutcome } from '../memento/memento-service'
 import { callerOf } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
 import { newTag, respondTo } from '../sip-build'
@@ -174,6 +175,7 @@ export async function routeInitial(
     if (outcome.kind === 'reject') {
       for (const pr of p.provisional) await answer(pr.status, pr.reason)
       await answer(outcome.status, outcome.reason)
+      if (charging.memento) recordOutcome(d, req, charging.memento, outcome.status)
       if (req.method === 'INVITE' && (charging.orig || charging.term))
         charge(d, {
           type: 'EVENT',

@@ -39,6 +39,12 @@ import { bgcfRoute, isOffNetSip, translateRequestUri } from '../../../shared/ims
 import type { SipRequest } from '../../../shared/sip'
 import { DIALOG_CREATING } from '../../../shared/sip/dialog-methods'
 import { serializeUri } from '../../../shared/sip/uri'
+import {
+  isBuiltInMemento,
+  markDialog,
+  mementoHostOf,
+  noteMementoSide,
+} from '../memento/memento-service'
 import { callDiversionAs, mmtelOriginating, mmtelTerminating } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
 import { planDelivery } from './deliver'
@@ -189,6 +195,12 @@ async function originating(
   })
   if (next) {
     const server = next.ifc.applicationServer
+    if (isBuiltInMemento(server.serverName, d.homeDomain, mementoHostOf(d))) {
+      // The built-in Memento, in process (clearwater-interfaces §8): outgoing calls only.
+      if (step.chain === 'orig')
+        noteMementoSide(p.charging, req, step.servedUser, true, d.clock.now())
+      return { ...step, ifc: next.index + 1 }
+    }
     if (isBuiltInMmtel(server.serverName, d.homeDomain, d.routing.mmtelHost)) {
       const r = await mmtelOriginating(
         d,
@@ -256,6 +268,10 @@ async function terminating(
       if (r.arm) p.arm = r.arm
       return { ...step, ifc: next.index + 1 }
     }
+    if (isBuiltInMemento(server.serverName, d.homeDomain, mementoHostOf(d))) {
+      noteMementoSide(p.charging, req, step.servedUser, false, d.clock.now())
+      return { ...step, ifc: next.index + 1 }
+    }
     if (isBuiltInMmtel(server.serverName, d.homeDomain, d.routing.mmtelHost)) {
       const r = await mmtelTerminating(d, req, step.servedUser, p.lookups.simservs(step.servedUser))
       if (r.reject) return { kind: 'reject', ...r.reject }
@@ -308,7 +324,16 @@ export async function runPipeline(p: PassContext, start: PipelineStep): Promise<
   let step: PipelineStep = start
   for (let n = 0; n < MAX_STEPS; n++) {
     const r = step.phase === 'orig' ? await originating(p, step) : await terminating(p, step)
-    if ('kind' in r) return r
+    if ('kind' in r) {
+      const m = p.charging.memento
+      if (m && r.kind === 'forward')
+        await markDialog(
+          p.d,
+          m,
+          r.plan.forks.map((f) => f.request)
+        )
+      return r
+    }
     step = r
   }
   // A chain that keeps diverting or re-entering: loop protection (sproutlet depth 50).

@@ -9,6 +9,7 @@
  * to the response path.
  */
 import type { SipRequest } from '../../../shared/sip'
+import { recordEnd } from '../memento/memento-service'
 import type { SipRequestHandler, SipResponseHandler } from '../sip-handlers'
 import { routeCancel } from './cancel'
 import { forwardStateless, hasNextHop } from './in-dialog'
@@ -28,7 +29,11 @@ export const routingRequests: SipRequestHandler = {
       if (req.toTag && hasNextHop(d, req)) await forwardStateless(d, req)
       return
     }
-    if (req.toTag) return forwardStateless(d, req)
+    if (req.toTag) {
+      // A BYE on a dialog the built-in Memento marked ends its calls (memento-service.ts).
+      if (req.method === 'BYE') await recordEnd(d, req, ownRoutes)
+      return forwardStateless(d, req)
+    }
     return routeInitial(d, req, ownRoutes)
   },
 }

@@ -9,6 +9,7 @@
  */
 import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
 import { charge } from '../charging/call-charging'
+import { recordOutcome } from '../memento/memento-service'
 import { sendGeneration, setRoutingTimer } from './forwarder'
 import { Lookups } from './lookups'
 import { applyDiversion, type PassContext, runPipeline } from './pipeline'
@@ -82,6 +83,7 @@ export async function runActions(
         // START takes the timer's id over for the call's interim timer, or deletes it itself.
         const handedOver = type === 'START' && c !== undefined && d.routing.charging === 'on'
         if (m === 'INVITE' && !handedOver) d.defer(() => d.timers.delete(timerCId(key)))
+        if (c?.memento) recordOutcome(d, s.create.req, c.memento, a.status)
         if (!c) break
         charge(d, {
           type,

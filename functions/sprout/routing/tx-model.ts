@@ -15,6 +15,7 @@
 
 import type { ChainCase } from '../../../shared/ims/as-chain'
 import type { CdivService } from '../../../shared/ims/simservs-model'
+import type { MementoCall } from '../memento/memento-call'
 
 /** Where S-CSCF processing resumes (pipeline.ts). */
 export type PipelineStep =
@@ -76,6 +77,8 @@ export interface ChargingInfo {
   term?: { user: string; ccfs: string[] }
   called: string
   calling: string
+  /** The users whose built-in Memento noted this call (memento/memento-service.ts). */
+  memento?: MementoCall
 }
 
 export interface TxCreate {
