@@ -153,6 +153,11 @@ export const FUNCTION_SETTINGS = {
   ELLIS_LOGIN_SLOWDOWN_AFTER: ellis('throttle-config.ts', '5'),
   ELLIS_LOGIN_SLOWDOWN_INTERVAL_S: ellis('throttle-config.ts', '60'),
   ELLIS_SIGNUP_CODE_FAILURES: ellis('throttle-config.ts', '10'),
+  // The softphone's ICE servers (functions/ellis/ice-config.ts, docs/media.md).
+  ICE_STUN_URLS: ellis('ice-config.ts', 'stun:stun.example.com:3478'),
+  ICE_TURN_URLS: ellis('ice-config.ts', 'turn:turn.example.com:3478?transport=udp'),
+  ICE_TURN_TTL_S: ellis('ice-config.ts', '86400'),
+  ICE_TURN_SECRET: secret('ellis', ['ellis'], 'functions/ellis/ice-config.ts', true),
   // Timers (functions/timers/timers-config.ts); Sprout and Dime set timers through Vellum too.
   TIMER_BACKUP_MARGIN_S: tunable(TIMER_USERS, 'functions/timers/timers-config.ts', '60'),
   TIMER_PRIMARY_LEAD_S: tunable(TIMER_USERS, 'functions/timers/timers-config.ts', '0'),

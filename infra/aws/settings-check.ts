@@ -8,6 +8,7 @@
 import { dimeConfig } from '../../functions/dime/dime-config'
 import { requestLimits } from '../../functions/dime/request-limits'
 import { ellisConfig } from '../../functions/ellis/ellis-config'
+import { iceConfig } from '../../functions/ellis/ice-config'
 import { mailSetup } from '../../functions/ellis/mail-config'
 import { throttleConfig } from '../../functions/ellis/throttle-config'
 import { utLimits } from '../../functions/homer/homer-config'
@@ -62,6 +63,7 @@ const PARSERS: Record<FunctionName, (raw: Record<string, string>) => void> = {
     ellisConfig(parseFunctionEnv(raw), raw)
     mailSetup(raw)
     throttleConfig(raw)
+    iceConfig(raw)
   },
   timers: (raw) => {
     chronosLimits(raw)

@@ -24,7 +24,7 @@ import { z } from 'zod'
 import { FUNCTIONS, type FunctionName, REGIONS, type Region } from '../../shared/config/regions'
 import { buildApp } from '../aws/app'
 import { type DeployConfig, functionUrlsOf, parseDeployConfig } from '../aws/deploy-config'
-import { secretNames } from '../aws/function-settings'
+import { FUNCTION_SETTINGS, type SettingSpec, secretNames } from '../aws/function-settings'
 import { globalTableStackName } from '../aws/global-table-stack'
 import { secretName, stackName, urlOutput } from '../aws/regional-stack'
 import { buildAll, DIST, ROOT } from '../local/build'
@@ -62,7 +62,9 @@ export const secretsSchema = z.object({
   ...Object.fromEntries(
     [...secretNames('core'), ...secretNames('ellis')].map((k) => [
       k,
-      k.endsWith('_PREVIOUS') ? z.string().min(32).optional() : z.string().min(32),
+      (FUNCTION_SETTINGS[k] as SettingSpec).optional
+        ? z.string().min(32).optional()
+        : z.string().min(32),
     ])
   ),
   /** Per region: the Upstash token of that region's database. */

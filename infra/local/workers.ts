@@ -12,6 +12,7 @@ import { FUNCTIONS, type FunctionName, REGIONS, type Region } from '../../shared
 import type { BuildResult } from './build'
 import type { LocalCloudSettings } from './contract'
 import { edgeBindings, functionBindings } from './function-bindings'
+import { iceBindings, localIceSettings } from './ice-settings'
 import type { LineSink } from './processes'
 
 export const COMPATIBILITY_DATE = '2026-04-01'
@@ -75,7 +76,11 @@ export async function startWorkers(
         modules: true,
         scriptPath: bundles.functions[fn]!,
         compatibilityDate: COMPATIBILITY_DATE,
-        bindings: functionBindings(s, region, edgeUrls?.[region]),
+        bindings: {
+          ...functionBindings(s, region, edgeUrls?.[region]),
+          // The softphone's ICE servers, which only Ellis reads (ice-settings.ts).
+          ...(fn === 'ellis' ? iceBindings(localIceSettings()) : {}),
+        },
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       })
     }

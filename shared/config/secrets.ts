@@ -12,6 +12,7 @@
  * | `FLOW_TOKEN_SECRET`   | flow tokens (shared/hop/flow-token)      | edge             |
  * | `ELLIS_COOKIE_SECRET` | Ellis session cookies                    | Ellis            |
  * | `ELLIS_API_KEY`       | (compared) the `NGV-API-Key` admin key   | Ellis            |
+ * | `ICE_TURN_SECRET`     | TURN credentials (shared with the TURN server) | Ellis      |
  */
 
 /** The value of `EDGEWATER_ENV` that the local cloud sets. */
@@ -25,6 +26,7 @@ export const DEV_SECRETS = {
   FLOW_TOKEN_SECRET: 'dev-flow-token-secret-change-me-in-production',
   ELLIS_COOKIE_SECRET: 'dev-ellis-cookie-secret-change-me-in-production',
   ELLIS_API_KEY: 'dev-ellis-api-key',
+  ICE_TURN_SECRET: 'dev-turn-secret-change-me-in-production',
 } as const
 
 const KNOWN_DEV_VALUES: ReadonlySet<string> = new Set(Object.values(DEV_SECRETS))
