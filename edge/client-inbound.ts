@@ -32,6 +32,7 @@ import { fromCore } from './core-inbound'
 import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
 import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
+import { markRegister } from './protected-flow'
 import { checkRequest } from './sanity'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
 
@@ -191,7 +192,10 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
   if (req.method === 'INVITE') io.toClient(buildResponse(req, 100).toString())
   const branch = `z9hG4bK${io.randomHex(12)}`
   // Only the final response carrying this branch tells the flow about its registration.
-  if (req.method === 'REGISTER') notePendingRegister(s, branch)
+  if (req.method === 'REGISTER') {
+    notePendingRegister(s, branch)
+    markRegister(io, req, branch)
+  }
   req.prepend(
     'via',
     `SIP/2.0/${HOP_TRANSPORT} ${EDGE_HOST};branch=${branch};${FLOW_VIA_PARAM}=${s.token}`

@@ -22,6 +22,7 @@ import {
   takePendingRegister,
   wasAnswered,
 } from './flow-state'
+import { learnAuthenticatedImpi } from './protected-flow'
 import { identityKey, stripTowardClient } from './trust-boundary'
 
 /**
@@ -106,7 +107,10 @@ function responseToClient(io: FlowIo, res: SipResponse): boolean {
   // anything about the flow's registration; a 2xx with any other branch is relayed, not learnt.
   if (res.cseq.method === 'REGISTER' && res.status >= 200) {
     const ours = takePendingRegister(io.state, top.branch)
-    if (ours && res.status < 300) learnRegistration(io, res)
+    if (ours && res.status < 300) {
+      learnRegistration(io, res)
+      learnAuthenticatedImpi(io.state, top.branch)
+    }
   }
   stripTowardClient(res)
   io.toClient(res.toString())

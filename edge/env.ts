@@ -46,6 +46,11 @@ export interface EdgeEnv {
   HEALTH_CACHE_SECONDS?: string
   /** Messages each lane of a flow (client to core, core to client) holds at once (default 128). */
   FLOW_QUEUE_LIMIT?: string
+  /**
+   * `1`: a local-cloud connection to `/sip?tls=loopback` counts as TLS, so its flow may re-register
+   * without a fresh challenge (edge/protected-flow.ts). Refused outside `EDGEWATER_ENV=local`.
+   */
+  EDGE_LOOPBACK_TLS?: string
   FLOW: DurableObjectNamespace
   TIMERS: DurableObjectNamespace
 }

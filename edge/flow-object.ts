@@ -29,6 +29,7 @@ import type { EdgeEnv } from './env'
 import type { FlowIo } from './flow-io'
 import { FlowLane } from './flow-queue'
 import { type FlowState, newFlowState } from './flow-state'
+import { markProtectedFlow, PROTECTED_FLOW_HEADER } from './protected-flow'
 import { sendUpstream } from './upstream'
 
 /** RFC 5626 §4.4.1: a double CRLF ping is answered with a single CRLF pong. */
@@ -88,6 +89,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     }
     const address = request.headers.get(CLIENT_ADDRESS_HEADER)
     if (address) att.address = address
+    markProtectedFlow(att.state, request.headers.get(PROTECTED_FLOW_HEADER))
     server.serializeAttachment(att)
     this.log.info('flow opened', { flow: token.slice(0, 12), home: att.state.home })
     // RFC 7118 §4: the server must answer with the `sip` subprotocol.

@@ -12,6 +12,7 @@ import { admitFlow, CLIENT_ADDRESS_HEADER, releaseFlow } from './address-gate'
 import { readCappedBody } from './capped-body'
 import { edgeConfig, homeRegionFor } from './edge-config'
 import type { EdgeEnv } from './env'
+import { connectionProtected, PROTECTED_FLOW_HEADER } from './protected-flow'
 
 type C = Context<{ Bindings: EdgeEnv }>
 
@@ -60,6 +61,7 @@ export async function upgrade(c: C): Promise<Response> {
   headers.set('x-edgewater-public-host', url.host)
   headers.set('x-edgewater-edge-url', url.origin)
   if (address) headers.set(CLIENT_ADDRESS_HEADER, address)
+  headers.set(PROTECTED_FLOW_HEADER, connectionProtected(c.env, url) ? '1' : '0')
   try {
     const res = await c.env.FLOW.get(id).fetch(new Request('https://flow/connect', { headers }))
     if (res.status !== 101 && address) await releaseFlow(c.env.FLOW, address)
