@@ -32,6 +32,37 @@ export function functionUrls(s: LocalCloudSettings): FunctionUrls {
   return { a: forRegion('a'), b: forRegion('b') }
 }
 
+/** Region `r`'s functions at their cross-region ingress (gateway), as the other region sees them. */
+export function peerIngressUrls(s: LocalCloudSettings, r: Region): FunctionUrls[Region] {
+  return Object.fromEntries(
+    FUNCTIONS.map((fn, i) => [fn, `http://127.0.0.1:${s.functionPeerPorts[r] + i}`])
+  ) as FunctionUrls[Region]
+}
+
+/**
+ * The function URLs region `caller`'s functions use: their own region's directly, the other
+ * region's through its cross-region ingress, which `POST /partition` cuts.
+ */
+export function functionUrlsFrom(s: LocalCloudSettings, caller: Region): FunctionUrls {
+  const urls = functionUrls(s)
+  return { ...urls, [peerOf(caller)]: peerIngressUrls(s, peerOf(caller)) } as FunctionUrls
+}
+
+/** The token region `caller`'s functions present to region `db`'s KV (their own, or the peer's). */
+export function kvTokenFrom(s: LocalCloudSettings, caller: Region, db: Region): string {
+  return caller === db ? s.kvTokens[db] : `${s.kvTokens[db]}-from-${caller}`
+}
+
+/** Each region's functions sign AWS requests with their own access key id (`local-a`, …). */
+export function awsAccessKeyOf(region: Region): string {
+  return `local-${region}`
+}
+
+/** Region `r`'s table endpoint: its own replica under `mrec`, the one table under `mrsc`. */
+export function tableEndpoint(s: LocalCloudSettings, r: Region): string {
+  return `http://127.0.0.1:${r === 'a' ? s.dynamoPort : s.dynamoPortB}`
+}
+
 /**
  * `edgeUrl` is where the region's functions reach the edge: the gateway's counting edge hop in
  * the local cloud (see gateway), the edge entry itself when not given.
@@ -49,15 +80,16 @@ export function functionBindings(
     REGION: region,
     HOME_DOMAIN: s.homeDomain,
     HOP_SECRET: s.hopSecret,
-    FUNCTION_URLS: JSON.stringify(functionUrls(s)),
+    FUNCTION_URLS: JSON.stringify(functionUrlsFrom(s, region)),
+    FUNCTION_URL_ALIASES: JSON.stringify(peerIngressUrls(s, region)),
     EDGE_URL: edgeUrl ?? url(s.edgePorts[region]),
     KV_URL: url(s.kvPorts[region]),
     KV_TOKEN: s.kvTokens[region],
     KV_REMOTE_URL: url(s.kvPorts[peer]),
-    KV_REMOTE_TOKEN: s.kvTokens[peer],
+    KV_REMOTE_TOKEN: kvTokenFrom(s, region, peer),
     DYNAMO_TABLE: 'edgewater',
     DYNAMO_REGION: s.awsRegions[region],
-    DYNAMO_ENDPOINT: url(s.dynamoPort),
+    DYNAMO_ENDPOINT: tableEndpoint(s, region),
     SCHEDULER_ENDPOINT: url(s.schedulerPorts[region]),
     SCHEDULER_REMOTE_ENDPOINT: url(s.schedulerPorts[peer]),
     SCHEDULER_REGION: s.awsRegions[region],
@@ -66,7 +98,7 @@ export function functionBindings(
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/edgewater-scheduler',
     TIMERS_TARGET_ARN: timersArn(region, s.awsRegions[region]),
     TIMERS_REMOTE_TARGET_ARN: timersArn(peer, s.awsRegions[peer]),
-    AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+    AWS_ACCESS_KEY_ID: awsAccessKeyOf(region),
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
     SIGNUP_CODE: s.signupCode,
     ELLIS_API_KEY: s.ellisApiKey,
@@ -105,5 +137,7 @@ export function edgeBindings(
     FLOW_TOKEN_SECRET: s.flowTokenSecret,
     ...(edgeUrl ? { EDGE_URL: edgeUrl } : {}),
     HOME_DOMAIN: s.homeDomain,
+    // No TLS here: a connection to `/sip?tls=loopback` counts as one (edge/protected-flow.ts).
+    EDGE_LOOPBACK_TLS: '1',
   }
 }
