@@ -2,9 +2,9 @@
  * @module resolver
  * The one place that turns an internal SIP address (internal-addresses.ts) into the HTTP
  * endpoint that receives SIP for it: a function's `/sip`, a flow's signed endpoint at the edge,
- * or an application server's URL from configuration. An address outside the deployment
- * resolves to nothing: Edgewater has no SIP trunk of its own, so such a hop is an error for the
- * caller to answer (e.g. 404/480/502 by context).
+ * or an application server's or a SIP trunk adapter's URL from configuration (docs/trunk.md).
+ * An address outside the deployment resolves to nothing: such a hop is an error for the caller
+ * to answer (e.g. 404/480/502 by context).
  */
 import type { FunctionUrls } from '../config/regions'
 import { classifyInternal, type InternalAddress } from './internal-addresses'
@@ -15,6 +15,8 @@ export interface ResolverConfig {
   edgeUrl: string
   /** Application servers by name: `{ "mmtel-test": "https://…/sip" }`. */
   applicationServers?: Record<string, string>
+  /** SIP trunk adapters by name: `{ "pstn": "https://sbc.example.net/sip" }` (docs/trunk.md). */
+  trunks?: Record<string, string>
 }
 
 export interface ResolvedHop {
@@ -39,6 +41,10 @@ export function createResolver(config: ResolverConfig) {
           return { address, url: `${edge}${FLOW_SIP_PATH(address.token)}` }
         case 'as': {
           const url = config.applicationServers?.[address.name]
+          return url ? { address, url } : undefined
+        }
+        case 'trunk': {
+          const url = config.trunks?.[address.name]
           return url ? { address, url } : undefined
         }
         case 'edge':
