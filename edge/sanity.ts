@@ -6,8 +6,13 @@
 import { SipError } from '../shared/sip'
 import type { SipRequest } from '../shared/sip/message'
 
-/** Schemes a request-URI may use here (RFC 3261 §8.2.2.1: otherwise 416). */
-const SCHEMES = new Set(['sip', 'sips', 'tel'])
+/**
+ * Schemes a request-URI may use here (RFC 3261 §8.2.2.1: otherwise 416): SIP, tel (RFC 3966)
+ * and URNs (RFC 8141), as Clearwater's Bono lets in. A URN must name a service (RFC 5031
+ * `urn:service:…`, e.g. `urn:service:sos`); Sprout routes it by the caller's iFCs, or answers 480
+ * (docs/routing.md). Other URN namespaces name no destination: 416.
+ */
+const SCHEMES = new Set(['sip', 'sips', 'tel', 'urn'])
 
 export function checkRequest(req: SipRequest): void {
   // RFC 3261 §16.3 item 2: a request that cannot make it through the edge and the core.
@@ -20,5 +25,8 @@ export function checkRequest(req: SipRequest): void {
       headers: [['Unsupported', proxyRequire.join(', ')]],
     })
   }
-  if (!SCHEMES.has(req.uri.scheme)) throw new SipError(416, 'Unsupported URI Scheme')
+  const uri = req.uri
+  if (!SCHEMES.has(uri.scheme)) throw new SipError(416, 'Unsupported URI Scheme')
+  if (uri.kind === 'urn' && uri.nid.toLowerCase() !== 'service')
+    throw new SipError(416, 'Unsupported URI Scheme (only service URNs)')
 }

@@ -4,12 +4,13 @@
  * bindings, Vellum's production adapters with this request's round-trip counter, Homestead
  * (in process over those adapters, or the client of this region's Dime failing over to the other
  * region's: `SPROUT_HSS_MODE`, hss-mode.ts), and the internal-hop
- * sender over the resolver (functions, the edge's flows, and the application servers of
- * `AS_URLS`).
+ * sender over the resolver (functions, the edge's flows, the application servers of `AS_URLS`
+ * and the SIP trunk adapters of `TRUNK_URLS`, routing-config.ts).
  */
 import { createResolver } from '../../shared/hop/resolver'
 import { createVellum } from '../../shared/vellum'
 import { createSproutHss } from './hss-mode'
+import { parseRoutingConfig } from './routing/routing-config'
 import { createSipSender } from './sip-sender'
 import { parseSproutConfig } from './sprout-config'
 import { type SproutDepsFactory, scscfUri } from './sprout-deps'
@@ -30,6 +31,7 @@ export const productionDeps: SproutDepsFactory = (c) => {
     functionUrls: env.FUNCTION_URLS,
     edgeUrl: env.EDGE_URL,
     applicationServers: config.AS_URLS,
+    trunks: parseRoutingConfig(c.env ?? {}).trunkUrls,
   })
   const vellum = createVellum(s)
   return {

@@ -8,6 +8,8 @@
  *   and the Request-URI now names someone else, the AS retargeted: with a preloaded Route the
  *   request goes there as is; otherwise originating-CDIV processing starts for the diverting
  *   user (TS 24.229 §5.4.3.3). An unknown or expired token is a new request.
+ * - a Route of ours with `service=icscf`: the I-CSCF (icscf.ts) locates the served user's S-CSCF
+ *   first; when that is this deployment's, the pass starts here as below;
  * - a Route of ours with `orig`: originating processing for the served user — P-Served-User,
  *   else P-Asserted-Identity, else From (TS 24.229 §5.4.3.2);
  * - otherwise: a preloaded Route is followed; else terminating processing for the Request-URI.
@@ -27,6 +29,7 @@ import { callerOf } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
 import { newTag, respondTo } from '../sip-build'
 import { sendGeneration } from './forwarder'
+import { type IcscfResult, icscfEntry, routeIsIcscf } from './icscf'
 import { Lookups } from './lookups'
 import { type PassContext, runPipeline, servedUserOfUri } from './pipeline'
 import type { RoutingDeps } from './routing-deps'
@@ -75,8 +78,9 @@ async function entryStep(
   req: SipRequest,
   own: readonly NameAddr[],
   lookups: Lookups
-): Promise<PipelineStep | undefined> {
+): Promise<PipelineStep | IcscfResult | undefined> {
   const top = own[0]
+  if (top && routeIsIcscf(top)) return icscfEntry(d, req, top)
   const callee = translatedImpu(d, req)
   const token = odiTokenOf(routeUser(top))
   const ref = token ? parseOdiToken(token) : undefined
@@ -150,7 +154,10 @@ export async function routeInitial(
     req.decrementMaxForwards()
     const lookups = new Lookups(d)
     const charging = chargingOf(req)
-    const step = await entryStep(d, req, own, lookups)
+    const entry = await entryStep(d, req, own, lookups)
+    // Sent on to another S-CSCF by the I-CSCF: its responses come back through Via.
+    if (entry && 'kind' in entry && entry.kind === 'sent') return
+    const step = entry && 'kind' in entry ? (entry.kind === 'step' ? entry.step : undefined) : entry
     const p: PassContext = {
       d,
       lookups,
@@ -159,19 +166,26 @@ export async function routeInitial(
       charging,
       odiToken: odiToken({ key, gen: 0, fork: 0 }),
     }
-    const outcome = step
-      ? await runPipeline(p, step)
-      : {
-          kind: 'forward' as const,
-          plan: {
-            forks: [
-              {
-                info: { uri: req.uriText, routes: req.getAllRaw('route'), kind: 'next' as const },
-                request: req.clone(),
+    const outcome =
+      entry && 'kind' in entry && entry.kind === 'outcome'
+        ? entry.outcome
+        : step
+          ? await runPipeline(p, step)
+          : {
+              kind: 'forward' as const,
+              plan: {
+                forks: [
+                  {
+                    info: {
+                      uri: req.uriText,
+                      routes: req.getAllRaw('route'),
+                      kind: 'next' as const,
+                    },
+                    request: req.clone(),
+                  },
+                ],
               },
-            ],
-          },
-        }
+            }
     if (outcome.kind === 'reject') {
       for (const pr of p.provisional) await answer(pr.status, pr.reason)
       await answer(outcome.status, outcome.reason)

@@ -9,9 +9,11 @@
  *
  * - Originating: the served user must be known and not barred (403); its iFCs run in order;
  *   then the Request-URI is translated (ENUM / tel) and classified: home domain → terminating;
- *   off-net or an untranslated number → BGCF route (404 without one).
- * - Terminating: a preloaded Route is followed as is; otherwise the callee must be known (480)
- *   and not barred (404); its iFCs run; then delivery to bindings (deliver.ts).
+ *   off-net or an untranslated number → BGCF route (404 without one); a service URN no iFC took
+ *   → 480 (urn.ts).
+ * - Terminating: a preloaded Route is followed as is; otherwise the callee must be known (480,
+ *   or the BGCF's transit route for a number, bgcf.ts) and not barred (404); its iFCs run; then
+ *   delivery to bindings (deliver.ts).
  * - MMTEL may refuse (603, 503), divert at once (181 upstream, then originating-CDIV processing
  *   for the diverting user and terminating for the target), or arm CDIV for the answer; when the
  *   callee turns out to have no binding, an armed not-registered rule diverts right here.
@@ -47,12 +49,15 @@ import {
 } from '../memento/memento-service'
 import { callDiversionAs, mmtelOriginating, mmtelTerminating } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
+import { transitRoute } from './bgcf'
 import { planDelivery } from './deliver'
+import { otherPoolRoute } from './icscf'
 import type { Lookups } from './lookups'
 import type { RoutingDeps } from './routing-deps'
 import { looseRoute, sproutRecordRoute, topRecordRouteIsOurs } from './sip-ops'
 import { ifcViewOf } from './subscriber'
 import type { AsContinuation, CdivArm, ChargingInfo, ForkInfo, PipelineStep } from './tx-model'
+import { URN_UNROUTED } from './urn'
 
 export interface ForkPlan {
   info: Omit<ForkInfo, 'via'>
@@ -228,8 +233,15 @@ async function originating(
   const u = req.uri
   if (u.kind === 'sip' && !isOffNetSip(u, [d.homeDomain])) {
     const impu = canonicalImpu(u)
-    if (impu) return { phase: 'term', servedUser: impu, ifc: 0 }
+    if (impu) {
+      // Another S-CSCF pool may serve the callee (icscf.ts; no LIR unless SCSCF_JSON names one).
+      const elsewhere = await otherPoolRoute(d, impu)
+      if (elsewhere) return forwardTo(p, [elsewhere])
+      return { phase: 'term', servedUser: impu, ifc: 0 }
+    }
   }
+  // A service URN no iFC took (RFC 5031; clearwater-interfaces §10 test 95): 480.
+  if (u.kind === 'urn') return { kind: 'reject', ...URN_UNROUTED }
   if (u.kind !== 'sip' && u.kind !== 'tel')
     return { kind: 'reject', status: 416, reason: 'Unsupported URI Scheme' }
   const route = bgcfRoute(u, d.routing.bgcfRoutes, t.number)
@@ -244,8 +256,13 @@ async function terminating(
   const { d, req } = p
   if (req.has('route')) return forwardTo(p, req.getAllRaw('route'))
   const sub = await p.lookups.subscriber(step.servedUser)
-  // Unknown or unregistered callee: 480 (clearwater-interfaces §10 test 4).
-  if (!sub.known) return { kind: 'reject', status: 480, reason: 'Temporarily Unavailable' }
+  if (!sub.known) {
+    // A number Homestead does not know leaves through the BGCF's transit route (bgcf.ts).
+    const transit = transitRoute(d, req.uri)
+    if (transit) return forwardTo(p, transit)
+    // Unknown or unregistered callee: 480 (clearwater-interfaces §10 test 4).
+    return { kind: 'reject', status: 480, reason: 'Temporarily Unavailable' }
+  }
   if (sub.barred) return { kind: 'reject', status: 404, reason: 'Not Found' }
   p.charging.term ??= { user: step.servedUser, ccfs: sub.ccfs }
   if (step.ifc === 0 && rrAt(p, 'icscf')) recordRoute(p)

@@ -17,12 +17,17 @@
  *   `CDF_IDENTITY` (the CCF when the HSS names none); `INTERIM_INTERVAL_S` (interim accounting
  *   interval of Sprout's own records, Ralf's default); `CHARGING_RETRY_MS` (how long an INTERIM
  *   or STOP that found no call record waits before its one retry);
- * - `TX_TTL_S`: life of a transaction record.
+ * - `TX_TTL_S`: life of a transaction record;
+ * - `SCSCF_JSON` (Clearwater's s-cscf.json): the S-CSCFs the I-CSCF may choose by capabilities
+ *   (icscf.ts, scscf-selection.ts); `ICSCF_MAX_ATTEMPTS`: S-CSCFs one request may be offered to;
+ * - `TRUNK_URLS`: the SIP trunk adapters by name (`<name>.trunk.edgewater.internal`,
+ *   docs/trunk.md), which BGCF routes name.
  */
 import { z } from 'zod'
 import { parseCachedConfig } from '../../../shared/config/cached-config'
 import type { RawEnv } from '../../../shared/config/function-env'
 import type { BgcfRoute, EnumBlock } from '../../../shared/ims/number-translation'
+import { type ScscfEntry, scscfShape } from './scscf-selection'
 
 const flag = (def: '0' | '1') =>
   z
@@ -84,6 +89,13 @@ const schema = z.object({
   CHARGING_RETRY_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
   CDF_IDENTITY: z.string().optional(),
   TX_TTL_S: z.coerce.number().int().min(60).default(300),
+  SCSCF_JSON: jsonOf('SCSCF_JSON', scscfShape, { 's-cscfs': [] }),
+  ICSCF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  TRUNK_URLS: jsonOf(
+    'TRUNK_URLS',
+    z.record(z.string().regex(/^[a-z0-9-]+$/i, 'trunk names are DNS labels'), z.string().url()),
+    {}
+  ),
 })
 
 export interface RoutingConfig {
@@ -106,6 +118,11 @@ export interface RoutingConfig {
   chargingRetryMs: number
   cdfIdentity: string | undefined
   txTtlS: number
+  /** s-cscf.json: the S-CSCFs the I-CSCF chooses from when Homestead names none. */
+  scscfs: ScscfEntry[]
+  icscfMaxAttempts: number
+  /** SIP trunk adapters by name → their signed `/sip` URL. */
+  trunkUrls: Record<string, string>
 }
 
 const parseRoutingConfigCached = parseCachedConfig(schema, 'routing', (c): RoutingConfig => {
@@ -129,6 +146,9 @@ const parseRoutingConfigCached = parseCachedConfig(schema, 'routing', (c): Routi
     chargingRetryMs: c.CHARGING_RETRY_MS,
     cdfIdentity: c.CDF_IDENTITY,
     txTtlS: c.TX_TTL_S,
+    scscfs: c.SCSCF_JSON['s-cscfs'],
+    icscfMaxAttempts: c.ICSCF_MAX_ATTEMPTS,
+    trunkUrls: c.TRUNK_URLS,
   }
   return out
 })

@@ -9,6 +9,7 @@
  */
 import type { RawEnv } from '../../../shared/config/function-env'
 import type { FunctionUrls } from '../../../shared/config/regions'
+import { homesteadConfig } from '../../../shared/homestead/homestead-config'
 import type { Fetch } from '../../../shared/hop/fetch'
 import { functionHost } from '../../../shared/hop/internal-addresses'
 import { createResolver } from '../../../shared/hop/resolver'
@@ -39,6 +40,13 @@ export interface RoutingDeps extends SproutDeps {
   scscfHost: string
   /** Where timer pops for routing land. */
   timerCallback: string
+  /**
+   * The S-CSCF name Homestead gives for a set no S-CSCF has been assigned (`SCSCF_URI`, the
+   * same binding Dime reads): this deployment's S-CSCF, like a Sprout of either region.
+   */
+  defaultScscf: string
+  /** Random source in [0, 1) (the I-CSCF's weighted choice among S-CSCFs). */
+  random: () => number
   /** The internal resolver: whether an address is one Edgewater can reach. */
   resolve(host: string, user?: string | null): string | undefined
 }
@@ -54,12 +62,14 @@ export function routingDepsFor(deps: SproutDeps, c: SproutContext): RoutingDeps 
   const raw = (c.env ?? {}) as RawEnv
   const env = c.get('services').env
   const routing = parseRoutingConfig(raw)
-  const base: Fetch = fetchOverrides.get(raw) ?? ((u, i) => fetch(u, i))
+  const unwrapped: Fetch = fetchOverrides.get(raw) ?? ((u, i) => fetch(u, i))
+  const base: Fetch = deps.wrapFetch ? deps.wrapFetch(unwrapped) : unwrapped
   const dimeCost = new DimeCost()
   const resolver = createResolver({
     functionUrls: env.FUNCTION_URLS,
     edgeUrl: env.EDGE_URL,
     applicationServers: deps.config.AS_URLS,
+    trunks: routing.trunkUrls,
   })
   const counting: Fetch = async (u, i) => {
     const res = await base(u, i)
@@ -104,6 +114,8 @@ export function routingDepsFor(deps: SproutDeps, c: SproutContext): RoutingDeps 
     fetch: base,
     scscfHost: functionHost('sprout', deps.region),
     timerCallback: `${deps.sproutUrl}/routing/timer`,
+    defaultScscf: homesteadConfig(raw, deps.homeDomain).scscfUri,
+    random: Math.random,
     resolve: (host, user) => resolver.resolve(host, user)?.url,
   }
 }

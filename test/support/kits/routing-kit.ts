@@ -12,6 +12,7 @@ import { SimservsDocuments } from '../../../functions/homer/simservs-documents'
 import { createHssClient } from '../../../functions/sprout/hss-client'
 import { mountSprout } from '../../../functions/sprout/mount'
 import { AorStore } from '../../../functions/sprout/registrar/aor-store'
+import { parseRoutingConfig } from '../../../functions/sprout/routing/routing-config'
 import { setRoutingFetch } from '../../../functions/sprout/routing/routing-deps'
 import { memoryTxScript, TX_SCRIPT } from '../../../functions/sprout/routing/tx-log'
 import { createSipSender } from '../../../functions/sprout/sip-sender'
@@ -126,6 +127,7 @@ export function routingHarness(extra: Record<string, string> = {}) {
         functionUrls: env.FUNCTION_URLS,
         edgeUrl: EDGE,
         applicationServers: config.AS_URLS,
+        trunks: parseRoutingConfig(raw).trunkUrls,
       }),
       secret: HOP_SECRET,
       log,
