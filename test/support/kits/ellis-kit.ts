@@ -19,7 +19,8 @@ import { parseFunctionEnv } from '../../../shared/config/function-env'
 import type { Region } from '../../../shared/config/regions'
 import { createFunctionApp } from '../../../shared/http/function-app'
 import { createLogger } from '../../../shared/log/logger'
-import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import { type GlobalTable, type MemoryVellum, memoryVellum } from '../../../shared/vellum'
+import type { ReplicatedMemoryTable } from '../../../shared/vellum/memory-replicated-table'
 import { homerHarness, SECRET } from './homer-kit'
 
 export const API_KEY = 'unit-test-api-key'
@@ -87,12 +88,24 @@ export interface EllisKit {
   calls: Call[]
   faults: Fault[]
   down: Set<Region>
+  /**
+   * While true, calls between the regions' functions fail as a network partition would (the
+   * test's own requests still reach both regions).
+   */
+  partitioned: boolean
   homer: ReturnType<typeof homerHarness>
   /** Background work started by requests (rebalancing), to await in tests. */
   settle(): Promise<void>
 }
 
-export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {}): EllisKit {
+export function ellisKit(
+  opts: {
+    pool?: NumberRange[]
+    iterations?: number
+    /** Per-region replicas of the global table (replication lag and partitions), for Ellis and Dime. */
+    replicated?: ReplicatedMemoryTable
+  } = {}
+): EllisKit {
   let t = Date.UTC(2026, 10, 21, 12, 0, 0)
   const clock = { now: () => t, advance: (ms: number) => void (t += ms) }
   const vellum = memoryVellum(clock)
@@ -109,6 +122,13 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
 
   const apps = new Map<string, { fetch: (req: Request) => Promise<Response> | Response }>()
 
+  const tableOf = (r: Region): GlobalTable => opts.replicated?.replicas[r] ?? vellum.table
+  const fetchFrom = (caller: Region | undefined) => (url: string, init: RequestInit) => {
+    const target = new URL(url).hostname.split('.')[0]!.split('-')[1] as Region
+    if (kit.partitioned && caller !== undefined && caller !== target)
+      return Promise.reject(new TypeError(`fetch failed: ${target} is cut off from ${caller}`))
+    return fetchFn(url, init)
+  }
   const fetchFn = async (url: string, init: RequestInit): Promise<Response> => {
     const call: Call = {
       method: init.method ?? 'GET',
@@ -133,7 +153,7 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
     const raw = raws[region]
     const env = parseFunctionEnv(raw)
     const dimeDeps = {
-      vellum,
+      vellum: { ...vellum, table: tableOf(region) },
       clock,
       log,
       config: dimeConfig(env, raw),
@@ -145,13 +165,13 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
     const config = { ...ellisConfig(env, raw), pbkdf2Iterations: opts.iterations ?? 1000 }
     const isolate = newIsolateState()
     const deps: EllisDeps = {
-      table: vellum.table,
+      table: tableOf(region),
       kv: vellum.kv,
       clock,
       log,
       config,
       throttle: DEFAULT_THROTTLE,
-      fetch: fetchFn,
+      fetch: fetchFrom(region),
       mailer: new OutboxMailer(vellum.kv, log, clock.now),
       isolate,
       background: (p) => void pending.push(p),
@@ -160,12 +180,13 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
     apps.set(new URL(urls(region).ellis).host, { fetch: (req) => ellis.fetch(req, raw) })
   }
 
-  return {
+  const kit: EllisKit = {
     vellum,
     clock,
     calls,
     faults,
     down,
+    partitioned: false,
     homer,
     async request(region, method, path, init = {}) {
       return fetchFn(`${urls(region).ellis}${path}`, {
@@ -178,6 +199,7 @@ export function ellisKit(opts: { pool?: NumberRange[]; iterations?: number } = {
       while (pending.length) await Promise.allSettled(pending.splice(0))
     },
   }
+  return kit
 }
 
 export const json = { 'content-type': 'application/json' }
