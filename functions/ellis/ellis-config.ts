@@ -76,6 +76,12 @@ export const TIMEOUTS = {
  */
 export const PENDING_ALLOCATION_GRACE_MS = 2 * 60_000
 
+/**
+ * Retry-After (s) of the 503 for a write whose owner region does not answer: an e-mail address
+ * or a number is written only by its owner region (docs/geo-redundancy.md).
+ */
+export const OWNER_RETRY_AFTER_S = 5
+
 /** How long a region trusts its cached view of shard ownership. */
 export const SHARD_CACHE_MS = 2000
 /** How often (per isolate) Ellis checks whether shards should move back to their home region. */

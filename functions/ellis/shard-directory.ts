@@ -9,10 +9,13 @@
  *
  * Every write to a shard's data is a transaction that also checks the owner record's version
  * (the {@link ShardDirectory.fence}), so a region that lost a shard cannot write it any more
- * even with a stale view. When the other region does not answer, the survivor takes all of the
- * peer's shards over with conditional writes that bump the epoch ({@link takeOver}); when the
- * peer answers again, the shards go back to it the same way ({@link handBack}). In-flight
- * operations of the failed region are lost; committed ones are not.
+ * even with a stale view. Ownership never moves on its own: the global table replicates item by
+ * item, last writer wins, and checks conditions on the local replica only, so a survivor that
+ * took a silent peer's shards over could reuse a number or an e-mail address the peer wrote just
+ * before the failure (docs/geo-redundancy.md). Writes whose owner does not answer get 503
+ * (shard-owner.ts). A shard held away from its home (moved by an operator, or by an older
+ * release) goes back with {@link handBack} once its home answers, so ownership converges to one
+ * owner per shard: its home.
  */
 import { REGIONS, type Region } from '../../shared/config/regions'
 import type { Logger } from '../../shared/log/logger'
@@ -147,15 +150,6 @@ export class ShardDirectory {
       if (!(err instanceof ConditionFailed)) throw err
     }
     this.invalidate(rec.domain)
-  }
-
-  /** Takes every shard `from` owns (it does not answer). Returns how many moved. */
-  async takeOver(from: Region): Promise<number> {
-    return this.move(
-      (r) => r.owner === from,
-      this.d.region,
-      'taken over from an unreachable region'
-    )
   }
 
   /** Gives `to` back the shards that are its home and that this region holds. */

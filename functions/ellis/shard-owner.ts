@@ -1,21 +1,27 @@
 /**
  * @module ellis/shard-owner
- * Runs a write where it may happen (architecture §5): in this region when it owns the shard, in
- * the owner region otherwise. When the owner does not answer (transport failure or timeout),
- * this region takes all of the peer's shards over and does the write itself; when a fenced write
- * finds that the shard moved meanwhile, the view is refreshed and the routing decided again. A
- * request that was already forwarded is never forwarded a second time: if the two regions
- * disagree about the owner even after a fresh read, the answer is 503 and the client retries.
+ * Runs a write where it may happen (architecture §5, docs/geo-redundancy.md): in this region
+ * when it owns the shard, in the owner region otherwise. Ownership never moves because the
+ * owner does not answer: the global table replicates each item on its own, last writer wins,
+ * and evaluates conditions on the local replica only, so a region that took a silent peer's
+ * shards over could not see what the peer wrote just before (or is still writing behind a
+ * partition) and would hand out the same number or e-mail address twice. An owner that does not
+ * answer (transport failure or timeout) is therefore a 503 with Retry-After: the client retries
+ * and loses nothing. When a fenced write finds that the shard moved meanwhile (an operator moved
+ * it), the view is refreshed and the routing decided again. A request that was already forwarded
+ * is never forwarded a second time: if the two regions disagree about the owner even after a
+ * fresh read, the answer is 503 and the client retries.
  *
- * {@link rebalance} moves shards home after a failure: a region whose home shards are held by
- * the peer asks for them back, and a region holding the peer's shards hands them back once the
- * peer answers its ping. It runs at most every REBALANCE_INTERVAL_MS per isolate, after a
- * request, and on demand (`POST /api/shards/rebalance`).
+ * {@link rebalance} moves shards home: a region whose home shards are held by the peer asks for
+ * them back, and a region holding the peer's shards hands them back once the peer answers its
+ * ping, so ownership converges to one owner per shard, its home. It runs at most every
+ * REBALANCE_INTERVAL_MS per isolate, after a request, and on demand
+ * (`POST /api/shards/rebalance`).
  */
 import type { Region } from '../../shared/config/regions'
 import type { Logger } from '../../shared/log/logger'
 import { unavailable } from './api-errors'
-import { REBALANCE_INTERVAL_MS, type ShardDomain } from './ellis-config'
+import { OWNER_RETRY_AFTER_S, REBALANCE_INTERVAL_MS, type ShardDomain } from './ellis-config'
 import type { IsolateState, ShardRecord } from './ellis-deps'
 import type { PeerLink } from './peer-link'
 import { FenceLost, type ShardDirectory } from './shard-directory'
@@ -57,15 +63,23 @@ export async function asShardOwner<T>(
       return await remote(rec.owner)
     } catch (err) {
       if (!(err instanceof Unreachable)) throw err
-      r.log.warn('shard owner unreachable: taking its shards over', {
+      r.log.warn('shard owner unreachable: write refused (owner-region writes only)', {
         owner: rec.owner,
         domain,
         shard,
       })
-      await r.shards.takeOver(rec.owner)
+      throw ownerUnreachable(domain, rec.owner)
     }
   }
   throw unavailable(`shard ${domain}/${shard} could not be written; retry`)
+}
+
+/** 503 for a write whose owner region does not answer (docs/geo-redundancy.md). */
+export function ownerUnreachable(domain: ShardDomain, owner: Region) {
+  return unavailable(
+    `region ${owner}, which owns this ${domain === 'accounts' ? 'e-mail address' : 'number'}, is unreachable; retry later`,
+    OWNER_RETRY_AFTER_S
+  )
 }
 
 export interface RebalanceResult {

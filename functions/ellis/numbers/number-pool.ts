@@ -103,6 +103,11 @@ const PICK_FROM = 20
 export class NumberPool {
   constructor(private readonly d: NumberPoolDeps) {}
 
+  /** The table this region writes (its replica). */
+  get table(): GlobalTable {
+    return this.d.table
+  }
+
   sipUri(number: string): string {
     return `sip:${number}@${this.d.domain}`
   }

@@ -1,17 +1,21 @@
 /**
  * @module ellis/numbers/pool-service
- * Which region takes or returns a number (architecture §5). A free number comes from one of this
- * region's own shards of the right kind (PSTN or not); only when those are empty does Ellis ask
- * the other region (`POST /internal/pool/take`), and when that region does not answer it takes
- * the peer's shards over and looks again. A specific number, and the return of any number, go to
- * the owner of that number's shard. An empty pool is 503 "No available numbers"
- * (clearwater-interfaces §1.3).
+ * Which region takes or returns a number (architecture §5, docs/geo-redundancy.md). The pool is
+ * split into shards and every shard is written by its home region only, so two regions never
+ * hand out the same number, even when the global table's replication lags or is cut. A free
+ * number comes from one of this region's own shards of the right kind (PSTN or not); only when
+ * those are empty does Ellis ask the other region (`POST /internal/pool/take`). When that region
+ * does not answer, the answer is 503 (its half of the pool is never taken over: what it
+ * allocated last may not have replicated here). A specific number, and the return of any number,
+ * go to the owner of that number's shard (503 when it does not answer). An empty pool is 503
+ * "No available numbers" (clearwater-interfaces §1.3).
  */
+import { setNumberPrivateId } from '../accounts-store'
 import { EllisError } from '../api-errors'
 import { SHARD_COUNTS } from '../ellis-config'
 import { rethrowInternal } from '../peer-link'
 import { FenceLost } from '../shard-directory'
-import { asShardOwner, type OwnerRouting } from '../shard-owner'
+import { asShardOwner, type OwnerRouting, ownerUnreachable } from '../shard-owner'
 import { Unreachable } from '../upstream'
 import type { AccountRef, NumberPool, TakenNumber } from './number-pool'
 
@@ -27,6 +31,12 @@ export interface PoolService {
   allocateHere(acct: AccountRef, pstn: boolean): Promise<TakenNumber | undefined>
   takeSpecific(sipUri: string, pstn: boolean, acct: AccountRef): Promise<TakenNumber>
   release(sipUri: string, email: string): Promise<void>
+  /**
+   * Ends a number's provisioning: records its private id on the account's item and clears the
+   * pending mark, in the number's owner region (the region that wrote that item), so the update
+   * never races the item's replication.
+   */
+  confirm(sipUri: string, email: string, privateId: string): Promise<void>
 }
 
 function parseTaken(text: string): TakenNumber {
@@ -79,8 +89,10 @@ export function poolService(pool: NumberPool, r: OwnerRouting): PoolService {
           rethrowInternal(res)
         } catch (err) {
           if (!(err instanceof Unreachable)) throw err
-          r.log.warn('pool owner unreachable: taking its shards over', { owner: peerRegion })
-          await r.shards.takeOver(peerRegion)
+          r.log.warn("this region's numbers are used up and the other region is unreachable", {
+            owner: peerRegion,
+          })
+          throw ownerUnreachable('numbers', peerRegion)
         }
       }
       throw noNumbers()
@@ -101,6 +113,23 @@ export function poolService(pool: NumberPool, r: OwnerRouting): PoolService {
           })
           if (res.status !== 200) rethrowInternal(res)
           return parseTaken(res.text)
+        }
+      )
+    },
+
+    async confirm(sipUri, email, privateId) {
+      await asShardOwner(
+        r,
+        'numbers',
+        pool.shardOfUri(sipUri),
+        () => setNumberPrivateId(pool.table, email, sipUri, privateId),
+        async (owner) => {
+          const res = await r.peer.internal(owner, '/internal/pool/confirm', {
+            sip_uri: sipUri,
+            email,
+            private_id: privateId,
+          })
+          if (res.status !== 200) rethrowInternal(res)
         }
       )
     },

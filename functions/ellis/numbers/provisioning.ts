@@ -19,7 +19,7 @@ import { DEFAULT_SIMSERVS_XML } from '../../../shared/ims/simservs-default'
 import type { Logger } from '../../../shared/log/logger'
 import { md5Hex } from '../../../shared/sip/md5'
 import type { GlobalTable } from '../../../shared/vellum'
-import { type Account, setNumberPrivateId } from '../accounts-store'
+import type { Account } from '../accounts-store'
 import { EllisError, UpstreamError } from '../api-errors'
 import type { HomerClient } from '../homer-client'
 import type { HomesteadClient } from '../homestead-client'
@@ -143,7 +143,7 @@ export async function allocateNumber(
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
     if (failed) throw failed.reason
 
-    await setNumberPrivateId(d.table, account.email, uri, impi)
+    await d.pool.confirm(uri, account.email, impi)
     return { number, privateId: impi, sipPassword: password }
   } catch (err) {
     await rollback(d.log, undo, err)

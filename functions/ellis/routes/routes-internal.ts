@@ -2,7 +2,7 @@
  * @module ellis/routes/routes-internal
  * Routes only the other region's Ellis calls (trusted zone: signed, never proxied by the edge,
  * which forwards `/api/*` only): take a free number from this region's shards, take a specific
- * number or return one in a shard this region owns, and hand shards back to their home region.
+ * number, confirm its provisioning or return one in a shard this region owns, and hand shards back to their home region.
  * They run with the caller marked as the forwarding region, so they never forward again.
  */
 import { Hono } from 'hono'
@@ -18,6 +18,7 @@ import { noNumbers } from '../numbers/pool-service'
 const TakeBody = z.object({ email: z.string().min(1), full_name: z.string(), pstn: z.boolean() })
 const SpecificBody = TakeBody.extend({ sip_uri: z.string().min(1) })
 const ReleaseBody = z.object({ sip_uri: z.string().min(1), email: z.string().min(1) })
+const ConfirmBody = ReleaseBody.extend({ private_id: z.string().min(1) })
 const HandbackBody = z.object({ to: z.enum(['a', 'b']) })
 
 async function body<S extends z.ZodType>(c: EllisContext, schema: S): Promise<z.infer<S>> {
@@ -68,6 +69,13 @@ export function internalRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
     const deps = resolve(c)
     const b = await body(c, ReleaseBody)
     await services(deps).pool.release(b.sip_uri, b.email)
+    return c.json({}, 200)
+  })
+
+  app.post('/internal/pool/confirm', async (c) => {
+    const deps = resolve(c)
+    const b = await body(c, ConfirmBody)
+    await services(deps).pool.confirm(b.sip_uri, b.email, b.private_id)
     return c.json({}, 200)
   })
 
