@@ -48,6 +48,8 @@ app.post('/internal/flows/:token/sip', deliverToFlow)
 // XCAP over Ut for user equipment (Homer authenticates with HTTP Digest), TS 24.623 roots.
 app.all('/org.etsi.ngn.simservs/*', functionProxy('homer'))
 app.all('/simservs.ngn.etsi.org/*', functionProxy('homer'))
+// Memento's call lists (Homer authenticates with HTTP Digest or NGV-API-Key).
+app.all('/org.projectclearwater.call-list/*', functionProxy('homer'))
 
 // The precise timer tier (shared/vellum/timer-precise-client.ts): signed, internal only.
 app.on(['GET', 'POST'], '/internal/timers/:shard', timerShardRoute)

@@ -8,6 +8,8 @@
 import { createFunctionApp } from '../../shared/http/function-app'
 import { functionHopKeys } from '../../shared/http/trusted-zone'
 import { createVellum } from '../../shared/vellum'
+import { callListDeps } from './call-list/call-list-deps'
+import { createCallListRoutes } from './call-list/call-list-routes'
 import { createDimeClient } from './dime-client'
 import { utLimits } from './homer-config'
 import { buildHomerDeps, type DepsResolver } from './homer-deps'
@@ -37,5 +39,10 @@ const productionDeps: DepsResolver = (c) => {
 
 export const app = createFunctionApp('homer')
 app.route('/', createHomerRoutes(productionDeps))
+// Memento's call-list API (call-list/call-list-routes.ts).
+app.route(
+  '/',
+  createCallListRoutes((c) => callListDeps(c, productionDeps(c)))
+)
 
 export default app

@@ -37,7 +37,15 @@ import type { UtThrottle } from './ut-throttle'
 
 export type Caller = { kind: 'internal' } | { kind: 'ue'; impi: string }
 
-export type Access = { ok: true; caller: Caller } | { ok: false; response: Response }
+/**
+ * Why a refused UE was refused, for an API whose statuses differ from Ut's (Memento's call list
+ * answers 403 for a wrong password and 404 for another user's list, clearwater-interfaces §8).
+ */
+export type Denial = 'wrong-password' | 'foreign-identity'
+
+export type Access =
+  | { ok: true; caller: Caller }
+  | { ok: false; response: Response; denial?: Denial }
 
 export interface AccessDeps {
   /** Trusted-zone keys naming Homer's own address (shared/http/trusted-zone.ts). */
@@ -70,7 +78,7 @@ async function challenge(
   deps: AccessDeps,
   reason: string,
   opts: { stale?: boolean; algorithms?: readonly BaseAlgorithm[] } = {}
-): Promise<Access> {
+): Promise<Extract<Access, { ok: false }>> {
   const nonce = await deps.nonces.issue()
   const values = digestChallenges({
     realm: deps.realm,
@@ -177,7 +185,10 @@ async function authenticateUe(req: AccessRequest, impu: string, deps: AccessDeps
   ])
   if (!secret) {
     await deps.throttle.recordFailure(cred.username)
-    return challenge(deps, 'unknown user or wrong password')
+    return {
+      ...(await challenge(deps, 'unknown user or wrong password')),
+      denial: 'wrong-password',
+    }
   }
   const ha1 = await ha1For(cred, secret)
   if (ha1 === undefined)
@@ -189,13 +200,17 @@ async function authenticateUe(req: AccessRequest, impu: string, deps: AccessDeps
   if (!timingSafeEqual(expected, cred.response)) {
     deps.log.info('Ut digest mismatch', { impi: cred.username })
     await deps.throttle.recordFailure(cred.username)
-    return challenge(deps, 'unknown user or wrong password')
+    return {
+      ...(await challenge(deps, 'unknown user or wrong password')),
+      denial: 'wrong-password',
+    }
   }
   await deps.throttle.recordSuccess(cred.username, admitted)
   if (!publicIds.some((p) => sameIdentity(p, impu))) {
     deps.log.info('Ut access to a foreign identity refused', { impi: cred.username, impu })
     return {
       ok: false,
+      denial: 'foreign-identity',
       response: json(403, {
         error: 'forbidden',
         reason: `${impu} is not in the implicit registration set of ${cred.username}`,
