@@ -27,9 +27,13 @@ import { sipPassword } from '../secrets'
 import type { TakenNumber } from './number-pool'
 import type { PoolService } from './pool-service'
 
-/** clearwater-interfaces §1.5: MMTEL on every INVITE, no session case (both sides). */
+/**
+ * clearwater-interfaces §1.5: MMTEL on every INVITE, no session case (both sides); before it, the
+ * built-in Memento call list (§8) on every INVITE, so the list also holds calls MMTEL bars or
+ * diverts (docs/memento.md).
+ */
 export function defaultIfcXml(domain: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:mmtel.${domain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
+  return `<?xml version="1.0" encoding="UTF-8"?><ServiceProfile><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:memento.${domain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria><InitialFilterCriteria><TriggerPoint><ConditionTypeCNF>0</ConditionTypeCNF><SPT><ConditionNegated>0</ConditionNegated><Group>0</Group><Method>INVITE</Method><Extension></Extension></SPT></TriggerPoint><ApplicationServer><ServerName>sip:mmtel.${domain}</ServerName><DefaultHandling>0</DefaultHandling></ApplicationServer></InitialFilterCriteria></ServiceProfile>`
 }
 
 export interface ProvisioningDeps {
