@@ -36,6 +36,7 @@ import {
   type SipResponseHandler,
   takeOwnRoutes,
 } from './sip-handlers'
+import { noteFinalResponse, noteSipRequest } from './sip-metrics'
 import { type InlineReplies, inlineReplies, type SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
 import { recordTransaction } from './transaction-stats'
@@ -172,11 +173,12 @@ export function sipInbox(
         : c.json({ error: 'malformed SIP', reason: parsed.error.reason }, 400)
     }
     const msg = parsed.value
+    noteSipRequest(msg)
     const started = Date.now()
     let inline: InlineReplies | undefined
     if (msg.kind === 'request') {
       if (c.req.header(INLINE_REPLIES_HEADER) === INLINE_REPLIES_VALUE)
-        inline = inlineReplies(deps.sender, msg)
+        inline = inlineReplies(deps.sender, msg, (r) => noteFinalResponse(r, deps.log))
       const sending = inline ? { ...deps, sender: inline.sender } : deps
       const tracked = { ...sending, sender: trackingSender(sending, msg, started) }
       await onRequest(msg, tracked, handlers.requests, c)

@@ -16,6 +16,7 @@ import { type HopResult, postSip } from '../../shared/hop/sip-over-http'
 import type { Logger } from '../../shared/log/logger'
 import type { SipRequest, SipResponse } from '../../shared/sip'
 import { getParam } from '../../shared/sip/params'
+import { noteFinalResponse } from './sip-metrics'
 import type { Via } from '../../shared/sip/via'
 
 export interface SipSender {
@@ -53,6 +54,7 @@ export function createSipSender(o: SenderOptions): SipSender {
   }
   return {
     respond(res) {
+      noteFinalResponse(res, o.log)
       const via = res.topVia
       const hop = o.resolver.resolve(via.host, getParam(via.params, FLOW_VIA_PARAM) ?? undefined)
       if (!hop) return Promise.resolve(unroutable(via.host))
@@ -87,7 +89,12 @@ const flowOf = (via: Via) =>
  * answers are posted as usual and holding stops: whatever that send causes can reach the flow
  * only after them, so the flow's client hears everything in the order Sprout sent it.
  */
-export function inlineReplies(base: SipSender, req: SipRequest): InlineReplies {
+export function inlineReplies(
+  base: SipSender,
+  req: SipRequest,
+  /** Sees each held final answer (it never reaches `base`): Sprout's metrics and log. */
+  onHeld?: (res: SipResponse) => void
+): InlineReplies {
   const top = req.topVia
   const flow = flowOf(top)
   let holding = flow !== undefined && flow !== null
@@ -111,6 +118,7 @@ export function inlineReplies(base: SipSender, req: SipRequest): InlineReplies {
     sender: {
       async respond(res) {
         if (holding && ours(res)) {
+          if (res.status >= 200) onHeld?.(res)
           if (res.status !== 100) held.push(res)
           return { ok: true }
         }

@@ -3,7 +3,10 @@
  * Per-target circuit breaker for failover between regions: after a transport failure the target
  * is skipped for `openMs`, so a dead region costs one timeout, not one per message. After that
  * one request is let through (half-open); success closes the breaker again.
+ * Each change of state (closed to open, open to closed) is counted (docs/operations.md#metrics).
  */
+import { metrics } from '../metrics/isolate'
+
 export interface BreakerOptions {
   openMs: number
   now: () => number
@@ -20,11 +23,12 @@ export class CircuitBreakers {
   }
 
   failure(target: string): void {
+    if (!this.openUntil.has(target)) metrics.breakerChanges.inc({ state: 'open' })
     this.openUntil.set(target, this.opts.now() + this.opts.openMs)
   }
 
   success(target: string): void {
-    this.openUntil.delete(target)
+    if (this.openUntil.delete(target)) metrics.breakerChanges.inc({ state: 'closed' })
   }
 
   /** Orders targets: closed breakers first (in the given order), then open ones as a last resort. */

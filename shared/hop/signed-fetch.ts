@@ -5,6 +5,7 @@
  * signed, and the signature headers are added after the caller's own, so nothing the caller sets
  * can replace them.
  */
+import { metrics } from '../metrics/isolate'
 import type { Fetch } from './fetch'
 import { type HopSecret, type SignOptions, signRequest } from './signature'
 
@@ -36,12 +37,27 @@ export async function signedInit(
   return out
 }
 
-/** Sends a signed internal request to `url` through `fetchFn`. */
+/**
+ * The route a hop went to, for the hop-latency metric: the first path segment (two under
+ * `/internal`), so the label stays a short, bounded set (`sip`, `impi`, `internal/flows`…).
+ */
+export function hopRoute(url: string): string {
+  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? ''
+  const parts = path.split('/').filter(Boolean)
+  return (parts[0] === 'internal' ? parts.slice(0, 2).join('/') : parts[0]) || '/'
+}
+
+/** Sends a signed internal request to `url` through `fetchFn`; its duration is recorded. */
 export async function signedFetch(
   fetchFn: Fetch,
   secret: HopSecret,
   url: string,
   init: SignedRequestInit = {}
 ): Promise<Response> {
-  return fetchFn(url, await signedInit(secret, url, init))
+  const t0 = Date.now()
+  try {
+    return await fetchFn(url, await signedInit(secret, url, init))
+  } finally {
+    metrics.hopLatency.observe(Date.now() - t0, { route: hopRoute(url) })
+  }
 }

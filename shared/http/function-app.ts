@@ -3,7 +3,8 @@
  * The composition root every function shares: a hono app whose middleware parses the
  * configuration once, builds the store clients once per isolate, picks the clock (real, or the
  * local cloud's shifted one) and a logger, and puts them on the context. Handlers only
- * `c.get('services')`. `/healthz` reports store reachability; errors become JSON without stacks.
+ * `c.get('services')`. `/healthz` reports store reachability; `/metrics` (signed) the isolate's
+ * metrics (metrics-route.ts); errors become JSON without stacks.
  */
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -18,6 +19,7 @@ import type { FunctionName } from '../config/regions'
 import { createLogger, type Logger } from '../log/logger'
 import { createStoreClients, type StoreClients } from '../vellum/clients'
 import { checkStores } from '../vellum/health'
+import { metricsResponse, watchKvCounters } from './metrics-route'
 
 export interface Services {
   /** Which function this is (its trusted-zone address is `FUNCTION_URLS[REGION][self]`). */
@@ -47,6 +49,8 @@ export function createFunctionApp(name: FunctionName): FunctionApp {
 
   app.use(async (c, next) => {
     const env = parseFunctionEnv(c.env ?? {})
+    const stores = storesFor(env)
+    watchKvCounters(stores)
     const offset =
       env.TRUST_CLOCK_HEADER === '1' ? Number(c.req.header(CLOCK_OFFSET_HEADER) ?? 0) : 0
     c.set('services', {
@@ -54,7 +58,7 @@ export function createFunctionApp(name: FunctionName): FunctionApp {
       env,
       clock: Number.isFinite(offset) && offset !== 0 ? offsetClock(offset) : systemClock,
       log: createLogger({ component: name, region: env.REGION }, { level: env.LOG_LEVEL }),
-      stores: storesFor(env),
+      stores,
     })
     await next()
   })
@@ -63,6 +67,12 @@ export function createFunctionApp(name: FunctionName): FunctionApp {
     const { env, stores } = c.get('services')
     const report = await checkStores(stores)
     return c.json({ function: name, region: env.REGION, ...report }, report.ok ? 200 : 503)
+  })
+
+  // This isolate's metrics, signed (docs/operations.md#metrics).
+  app.get('/metrics', (c) => {
+    const { env } = c.get('services')
+    return metricsResponse(c.req.raw, env, name)
   })
 
   app.onError((err, c) => {

@@ -15,7 +15,7 @@ export const HOP_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5
 export const METRICS = {
   registrations: {
     name: 'edgewater_registrations_total',
-    help: 'REGISTERs answered 200 by Sprout, by kind: initial, refresh, deregister.',
+    help: 'REGISTERs answered 200 by Sprout, by kind: initial, reregister, deregister.',
     labels: ['kind'],
   },
   authFailures: {
@@ -37,8 +37,8 @@ export const METRICS = {
   },
   hopLatency: {
     name: 'edgewater_hop_latency_ms',
-    help: 'Duration of one signed internal request, by the component it went to.',
-    labels: ['to'],
+    help: 'Duration of one signed internal request, by route (first path segment).',
+    labels: ['route'],
     buckets: HOP_BUCKETS_MS,
     unit: 'ms',
   },

@@ -25,6 +25,7 @@
  * challenge is not reported to the HSS (AUTHENTICATION_TIMEOUT): it left no state to time out.
  */
 
+import { metrics } from '../../../shared/metrics/isolate'
 import type { DigestParams } from '../../../shared/sip/auth-header'
 import { SipError } from '../../../shared/sip/errors'
 import { challengeHeader, digestResponse, randomToken, safeEqual } from '../auth/digest-math'
@@ -147,13 +148,17 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     impu: reg.impu,
     realm: answer.realm,
   })
-  if (!opened.ok) return challenge(svc, reg, { stale: true })
+  if (!opened.ok) {
+    metrics.authFailures.inc({ reason: 'bad-nonce' })
+    return challenge(svc, reg, { stale: true })
+  }
   const source = clientSource(svc, reg)
   const { hss, log, config } = svc.deps
   if (!opened.forSubject) {
     // A nonce issued for another IMPI or To identity: credentials that are not for this
     // registration (issue 14 finding 2). Refused outright, and held against the source.
     svc.deps.defer(() => svc.limiter.recordMisuse(source))
+    metrics.authFailures.inc({ reason: 'foreign-nonce' })
     log.info('REGISTER credentials do not match the To identity', { impi, impu: reg.impu })
     throw new SipError(403, 'Forbidden (credentials are not for this identity)')
   }
@@ -166,6 +171,7 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     lifeMs,
   })
   if (!early.ok) {
+    metrics.authFailures.inc({ reason: 'stale-nonce' })
     log.info('stale digest nonce', { impi, why: early.why })
     return challenge(svc, reg, { stale: true })
   }
@@ -181,10 +187,12 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
   ctx.speculative.catch(() => undefined)
   const { values, state } = await read.catch(storeToSip)
   hss.primeReadAhead?.(hssKeys, values.slice(counterKeys.length))
-  if (svc.limiter.isBlocked(values.slice(0, counterKeys.length)))
+  if (svc.limiter.isBlocked(values.slice(0, counterKeys.length))) {
+    metrics.authFailures.inc({ reason: 'rate-limited' })
     throw new SipError(403, 'Forbidden (Too Many Failed Authentications)', {
       retryAfter: svc.limiter.retryAfterSeconds,
     })
+  }
   const verdict = judgeNonceUse({
     nonce: answer.nonce,
     issuedMs: opened.issuedMs,
@@ -194,6 +202,7 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     lifeMs,
   })
   if (!verdict.ok) {
+    metrics.authFailures.inc({ reason: 'stale-nonce' })
     log.info('stale digest nonce', { impi, why: verdict.why })
     return challenge(svc, reg, { stale: true })
   }
@@ -215,6 +224,7 @@ export const digestAuth: RegisterStep = async (ctx: RegisterContext, next) => {
     qop: 'auth',
   })
   if (!safeEqual(expected, answer.response)) {
+    metrics.authFailures.inc({ reason: 'wrong-response' })
     svc.deps.defer(async () => {
       await Promise.allSettled([
         svc.limiter.recordFailure(impi, source),

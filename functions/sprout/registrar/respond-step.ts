@@ -7,6 +7,7 @@
  * removed the last binding, `dereg-user` to the HSS. A SESSION_TERMINATED AS that fails a
  * registration deregisters the subscriber (§5.5).
  */
+import { metrics } from '../../../shared/metrics/isolate'
 import { sendNotifies } from '../reg-event/notifier'
 import { registerView, thirdPartyTargets } from '../third-party-register/third-party-targets'
 import { remainingSeconds } from './binding-model'
@@ -26,6 +27,7 @@ export const respond: RegisterStep = async (ctx, next) => {
   const ok = buildRegisterOk(ctx.req, reg, plan.bindings, irs, region, now)
   ctx.ok = ok
   const sent = await sender.respond(ok)
+  if (plan.kind !== 'fetch') metrics.registrations.inc({ kind: plan.kind })
   if (!sent.ok)
     log.info('200 OK to REGISTER not delivered', {
       aor,

@@ -18,6 +18,7 @@
  * statelessly rather than lost.
  */
 import { responseSessionTimer } from '../../../shared/ims/session-timer'
+import { metrics } from '../../../shared/metrics/isolate'
 import type { SipResponse } from '../../../shared/sip'
 import { getParam, hasParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
@@ -88,7 +89,11 @@ export async function routeResponse(d: RoutingDeps, res: SipResponse): Promise<v
     return
   }
   if (status < 300) {
-    await Promise.all([d.sender.respond(withSessionTimer(res)), appendAndAct(d, ref.key, event)])
+    const [, state] = await Promise.all([
+      d.sender.respond(withSessionTimer(res)),
+      appendAndAct(d, ref.key, event),
+    ])
+    if (method === 'INVITE' && state) metrics.callSetup.observe(d.clock.now() - state.create.at)
   } else {
     const contact =
       status >= 300 && status < 400
