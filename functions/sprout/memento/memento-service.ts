@@ -85,7 +85,7 @@ export async function markDialog(
   const sealed = new Map<string, string>()
   for (const req of requests) {
     const top = req.get('record-route')
-    if (!top || top.uri.kind !== 'sip' || top.uri.host.toLowerCase() !== d.scscfHost.toLowerCase())
+    if (top?.uri.kind !== 'sip' || top.uri.host.toLowerCase() !== d.scscfHost.toLowerCase())
       continue
     // A request back from an application server may carry an earlier pass's token: merged.
     const prior = getParam(top.uri.params, MEMENTO_ROUTE_PARAM) ?? ''
