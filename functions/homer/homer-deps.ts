@@ -20,6 +20,7 @@ import { SimservsDocuments } from './simservs-documents'
 import type { AccessDeps } from './ut-access'
 import { UtNonces } from './ut-nonces'
 import { UtThrottle } from './ut-throttle'
+import type { OwnerWrites } from './xcap-owner'
 
 export interface HomerDeps {
   documents: SimservsDocuments
@@ -28,6 +29,8 @@ export interface HomerDeps {
   log: Logger
   /** This request's store round trips, when the stores count them (production adapters). */
   roundTrips: RoundTrips | undefined
+  /** Where document writes go (xcap-owner.ts); absent: this Homer writes every document. */
+  owner: OwnerWrites | undefined
 }
 
 export type HomerContext = Context<FunctionBindings>
@@ -44,6 +47,8 @@ export interface HomerParts {
   roundTrips?: RoundTrips
   /** Ut password-guessing limits (homer-config.ts; defaults when absent). */
   utLimits?: UtLimits
+  /** Owner-region writes (xcap-owner.ts): this region and how to reach the others' Homer. */
+  owner?: OwnerWrites
 }
 
 /**
@@ -70,5 +75,6 @@ export function buildHomerDeps(p: HomerParts): HomerDeps {
     },
     log: p.log,
     roundTrips: p.roundTrips,
+    owner: p.owner,
   }
 }

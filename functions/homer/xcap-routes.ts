@@ -5,7 +5,8 @@
  * internal MMTEL read of a parsed model (`GET /mmtel/simservs/<impu>`, trusted zone only, the
  * same cheap path Sprout imports), and `GET /ping` (Clearwater). Each request: parse the URI
  * (404/400), check the method (405 with `Allow`), authorise (internal signature or Ut digest),
- * then run the operation. A store or Dime outage is 503 with `Retry-After`.
+ * then run the operation; a write whose document another region owns is sent there
+ * (xcap-owner.ts). A store or Dime outage is 503 with `Retry-After`.
  */
 import { Hono } from 'hono'
 import type { FunctionBindings } from '../../shared/http/function-app'
@@ -23,6 +24,7 @@ import {
   replaceDocument,
   type XcapRequest,
 } from './xcap-handlers'
+import { FORWARDED_BY_HEADER, forwardWrite, mustForward } from './xcap-owner'
 
 const HOSTED = { auids: SIMSERVS_AUIDS, documents: [SIMSERVS_DOCUMENT] }
 const DOCUMENT_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE']
@@ -73,6 +75,15 @@ async function handleXcap(c: HomerContext, resolve: DepsResolver): Promise<Respo
         ifNoneMatch: c.req.header('if-none-match'),
       },
     }
+    // Writes run in the document's home region only (xcap-owner.ts); a signed request that the
+    // other region forwarded is never forwarded again.
+    const forwardedBy =
+      access.caller.kind === 'internal' ? (c.req.header(FORWARDED_BY_HEADER) ?? null) : null
+    if (
+      (method === 'PUT' || method === 'DELETE') &&
+      mustForward(deps.owner, target.xui, forwardedBy)
+    )
+      return await forwardWrite(deps.owner, target.xui, method, url, c.req.raw.headers, body)
     if (method === 'PUT') return await replaceDocument(req, deps)
     if (method === 'DELETE') return await removeDocument(req, deps)
     return await fetchDocument(req, deps)

@@ -1,0 +1,103 @@
+/**
+ * @module homer/xcap-owner
+ * Owner-region writes of XCAP documents (docs/geo-redundancy.md). The global table replicates
+ * each item on its own, last writer wins, and checks a condition against the local replica only;
+ * two regions could both accept a PUT with the same `If-Match` inside the replication window and
+ * one of them would vanish without its editor knowing. So every document has a home region, a
+ * hash of its XUI (`keys.shardOf`), and only that region writes it: a PUT or DELETE arriving
+ * elsewhere is authorised there, then sent on to the home region's Homer as a signed internal
+ * request carrying the same method, path, body and preconditions, and its answer is passed back
+ * as it is. The home region evaluates `If-Match` / `If-None-Match` against the only replica that
+ * is ever written, so of two editors racing from one ETag, from any regions, exactly one wins and
+ * the other gets 412 (RFC 4825 §7.11). When the home region does not answer, the write is 503
+ * with Retry-After: nothing is lost and the editor retries. Reads stay local (a reader in the
+ * other region may see the previous version for the replication delay).
+ */
+import { type FunctionUrls, REGIONS, type Region } from '../../shared/config/regions'
+import type { Fetch } from '../../shared/hop/fetch'
+import type { HopSecret } from '../../shared/hop/signature'
+import { type SignedRequestInit, signedFetch } from '../../shared/hop/signed-fetch'
+import type { Logger } from '../../shared/log/logger'
+import { shardOf } from '../../shared/vellum/keys'
+import { errorResponse } from './xcap-handlers'
+
+/** The header a region's Homer adds to a write it sends to the document's home region. */
+export const FORWARDED_BY_HEADER = 'x-edgewater-forwarded-by'
+
+/** Default deadline (ms) of a write sent to the home region. */
+export const DEFAULT_OWNER_TIMEOUT_MS = 3_000
+/** Retry-After (s) of the 503 when the home region does not answer. */
+export const OWNER_RETRY_AFTER_S = 5
+
+export interface OwnerWrites {
+  region: Region
+  urls: FunctionUrls
+  hopSecret: HopSecret
+  log: Logger
+  fetch?: Fetch
+  timeoutMs?: number
+}
+
+/** The region that writes `xui`'s documents. */
+export function documentHome(xui: string): Region {
+  return REGIONS[shardOf(xui, REGIONS.length)]!
+}
+
+/** Whether this region must send the write on: it is not the home and did not receive it so. */
+export function mustForward(
+  o: OwnerWrites | undefined,
+  xui: string,
+  forwardedBy: string | null
+): o is OwnerWrites {
+  return o !== undefined && forwardedBy === null && documentHome(xui) !== o.region
+}
+
+const PASSED_HEADERS = ['content-type', 'if-match', 'if-none-match']
+const PASSED_BACK = ['content-type', 'etag', 'retry-after']
+
+/** Sends a document write to its home region and returns that region's answer. */
+export async function forwardWrite(
+  o: OwnerWrites,
+  xui: string,
+  method: string,
+  url: URL,
+  headers: Headers,
+  body: Uint8Array
+): Promise<Response> {
+  const home = documentHome(xui)
+  const target = `${o.urls[home].homer.replace(/\/+$/, '')}${url.pathname}${url.search}`
+  const out: Record<string, string> = { [FORWARDED_BY_HEADER]: o.region }
+  for (const h of PASSED_HEADERS) {
+    const v = headers.get(h)
+    if (v !== null) out[h] = v
+  }
+  const init: SignedRequestInit = {
+    method,
+    headers: out,
+    signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_OWNER_TIMEOUT_MS),
+    ...(method === 'PUT' ? { body: new Uint8Array(body) } : {}),
+  }
+  let res: Response
+  try {
+    res = await signedFetch(o.fetch ?? ((u, i) => fetch(u, i)), o.hopSecret, target, init)
+  } catch (err) {
+    o.log.warn('XCAP write: the home region did not answer', {
+      xui,
+      home,
+      error: err instanceof Error ? err.message : String(err),
+    })
+    return errorResponse(
+      503,
+      `region ${home}, which writes this user's documents, is unreachable; retry later`,
+      { 'retry-after': String(OWNER_RETRY_AFTER_S) }
+    )
+  }
+  const back = new Headers()
+  for (const h of PASSED_BACK) {
+    const v = res.headers.get(h)
+    if (v !== null) back.set(h, v)
+  }
+  const text = res.status === 204 || res.status === 304 ? null : await res.text()
+  o.log.info('XCAP write done by the home region', { xui, home, status: res.status })
+  return new Response(text, { status: res.status, headers: back })
+}
