@@ -5,7 +5,8 @@
  * number or SIP URI, answers or rejects incoming calls, hangs up and mutes. Media flows between
  * the browsers over WebRTC; the edge carries only signalling. Call and media state are shown in
  * words, and the media line also carries machine-readable attributes (`data-pc-state`,
- * `data-audio-tracks`, `data-audio-packets`) for diagnostics and tests.
+ * `data-audio-tracks`, `data-audio-packets`) for diagnostics and tests. Each peer connection
+ * gets the STUN and TURN servers Ellis hands the logged-in user (ice-servers.ts).
  */
 import {
   Invitation,
@@ -19,6 +20,7 @@ import {
 } from 'sip.js'
 import { accountPath, apiJson, type NumberInfo, requireUser } from './api'
 import { busy, byId, el, param, status } from './dom'
+import { iceAwareFactory, refreshIceServers } from './ice-servers'
 import { wireLogout } from './logout'
 import { recalledSipPassword } from './sip-credentials'
 import { sipWords } from './sip-words'
@@ -146,6 +148,9 @@ const mediaOptions = {
 async function register(password: string): Promise<void> {
   if (!line) return
   await unregister()
+  await refreshIceServers().catch(() =>
+    status('Could not fetch the media relay settings; calls may not connect across networks.')
+  )
   const uri = UserAgent.makeURI(line.sip_uri)
   if (!uri) throw new Error(`${line.sip_uri} is not a SIP URI`)
   ua = new UserAgent({
@@ -153,10 +158,8 @@ async function register(password: string): Promise<void> {
     authorizationUsername: line.private_id,
     authorizationPassword: password,
     transportOptions: { server: wsUrl(), connectionTimeout: 10 },
-    sessionDescriptionHandlerFactoryOptions: {
-      peerConnectionConfiguration: { iceServers: [] },
-      iceGatheringTimeout: 1000,
-    },
+    sessionDescriptionHandlerFactory: iceAwareFactory(),
+    sessionDescriptionHandlerFactoryOptions: { iceGatheringTimeout: 1000 },
     delegate: {
       onInvite,
       onDisconnect: (err) => {
@@ -230,6 +233,7 @@ async function call(text: string): Promise<void> {
   const target = uri ? UserAgent.makeURI(uri) : undefined
   if (!target)
     throw new Error('Enter a phone number or a SIP address such as sip:6505550123@example.com.')
+  await refreshIceServers().catch(() => undefined)
   const inviter = new Inviter(ua, target, mediaOptions)
   follow(inviter, uri!)
   await inviter.invite({
@@ -310,9 +314,11 @@ async function start(): Promise<void> {
     )
   })
   button('answer').addEventListener('click', () => {
-    if (session instanceof Invitation)
-      void session
-        .accept(mediaOptions)
+    const s = session
+    if (s instanceof Invitation)
+      void refreshIceServers()
+        .catch(() => undefined)
+        .then(() => s.accept(mediaOptions))
         .catch((err: Error) => status(`Could not answer: ${err.message}`, 'error'))
   })
   button('reject').addEventListener('click', () => {
