@@ -20,6 +20,7 @@ import { requestMeta, SERVED_BY_HEADER } from './request-context'
 import { RouteTable } from './routes/route-kit'
 import { accountRoutes } from './routes/routes-accounts'
 import { adminRoutes, documentationRoutes } from './routes/routes-admin'
+import { callListRoutes } from './routes/routes-call-list'
 import { iceRoutes } from './routes/routes-ice'
 import { internalRoutes } from './routes/routes-internal'
 import { numberRoutes } from './routes/routes-numbers'
@@ -76,6 +77,7 @@ export function mountEllis(app: FunctionApp, resolve: DepsResolver): FunctionApp
   sessionRoutes(t)
   numberRoutes(t)
   settingsRoutes(t)
+  callListRoutes(t)
   iceRoutes(t)
   adminRoutes(t)
   documentationRoutes(t.app)
