@@ -34,6 +34,13 @@ const productionDeps: DepsResolver = (c) => {
     realm: env.HOME_DOMAIN,
     roundTrips: vellum.roundTrips,
     utLimits: utLimits(c.env ?? {}),
+    // Documents are written in their home region (xcap-owner.ts, docs/geo-redundancy.md).
+    owner: {
+      region: env.REGION,
+      urls: env.FUNCTION_URLS,
+      hopSecret: env.HOP_SECRET,
+      log,
+    },
   })
 }
 
