@@ -51,6 +51,11 @@ export interface EdgeEnv {
    * without a fresh challenge (edge/protected-flow.ts). Refused outside `EDGEWATER_ENV=local`.
    */
   EDGE_LOOPBACK_TLS?: string
+  /** Workers Analytics Engine dataset for metrics (optional; edge/metrics-export.ts). */
+  METRICS?: AnalyticsEngineDataset
+  /** Seconds between metric flushes per isolate (default 10) and points per flush (default 20). */
+  METRICS_FLUSH_SECONDS?: string
+  METRICS_MAX_POINTS?: string
   FLOW: DurableObjectNamespace
   TIMERS: DurableObjectNamespace
 }

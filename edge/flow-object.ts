@@ -19,6 +19,7 @@ import { isRegion } from '../shared/config/regions'
 import { mintFlowToken } from '../shared/hop/flow-token'
 import { createResolver } from '../shared/hop/resolver'
 import { signedFetch } from '../shared/hop/signed-fetch'
+import { metrics } from '../shared/metrics/isolate'
 import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
 import { CLIENT_ADDRESS_HEADER, GATE_HOST, gateRequest, releaseFlow } from './address-gate'
@@ -28,6 +29,7 @@ import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import type { FlowIo } from './flow-io'
 import { FlowLane } from './flow-queue'
+import { flushEdgeMetrics } from './metrics-export'
 import { type FlowState, newFlowState } from './flow-state'
 import { markProtectedFlow, PROTECTED_FLOW_HEADER } from './protected-flow'
 import { sendUpstream } from './upstream'
@@ -92,6 +94,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     markProtectedFlow(att.state, request.headers.get(PROTECTED_FLOW_HEADER))
     server.serializeAttachment(att)
     this.log.info('flow opened', { flow: token.slice(0, 12), home: att.state.home })
+    metrics.flowsOpen.add(undefined, 1)
     // RFC 7118 §4: the server must answer with the `sip` subprotocol.
     return new Response(null, {
       status: 101,
@@ -185,6 +188,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     const queued = this.lanes().toCore.offer(async () => {
       try {
         await fromClient(this.io(ws, att), text)
+        flushEdgeMetrics(this.env)
       } catch (err) {
         this.log.error('flow failed to handle a message', {
           error: err,
@@ -236,6 +240,8 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     const att = this.live.get(ws) ?? (ws.deserializeAttachment() as Attachment | null)
     this.live.delete(ws)
     if (!att) return
+    metrics.flowsOpen.add(undefined, -1)
+    flushEdgeMetrics(this.env)
     this.log.info('flow closed', { flow: att.state.token.slice(0, 12), why, aor: att.state.aor })
     if (att.address && !this.released) {
       this.released = true

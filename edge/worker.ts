@@ -9,6 +9,7 @@ import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import { functionProxy } from './function-proxy'
 import { cachedEdgeHealth } from './health'
+import { edgeMetricsRoute, flushEdgeMetrics } from './metrics-export'
 import { deliverToFlow, upgrade } from './sip-routes'
 import { mountStaticAssets } from './static-assets'
 import { timerShardRoute } from './timer-shard'
@@ -33,6 +34,7 @@ app.use(async (c, next) => {
     )
   }
   await next()
+  flushEdgeMetrics(c.env)
 })
 
 app.get('/healthz', async (c) => {
@@ -53,6 +55,8 @@ app.all('/org.projectclearwater.call-list/*', functionProxy('homer'))
 
 // The precise timer tier (shared/vellum/timer-precise-client.ts): signed, internal only.
 app.on(['GET', 'POST'], '/internal/timers/:shard', timerShardRoute)
+// This isolate's metrics, signed (edge/metrics-export.ts).
+app.get('/internal/metrics', edgeMetricsRoute)
 
 // The Ellis API of the home region, failing over (edge/api-proxy.ts); the web portal at `/`.
 mountApiProxy(app)

@@ -28,6 +28,7 @@
 import type { Clock } from '../config/clock'
 import type { FunctionUrls, Region } from '../config/regions'
 import type { Logger } from '../log/logger'
+import { metrics } from '../metrics/isolate'
 import { ConditionFailed } from './errors'
 import type { GlobalTable, Item } from './global-table'
 import { timerDefinitionKey, timerPopKey } from './keys'
@@ -49,6 +50,8 @@ import { scheduleBoth } from './timers-tiered'
 export const POP_LEASE_MS = 15_000
 /** A pop arriving more than this before it is due is handed to the precise tier. */
 export const HANDOFF_MIN_MS = 0
+/** A pop delivered more than this after it was due counts as late (the `timing` metric). */
+export const DEFAULT_LATE_POP_MS = 60_000
 /** Path of the pop route on the timers function (the precise tier posts handed-off pops here). */
 export const POP_ROUTE = '/scheduler/fire'
 
@@ -75,6 +78,8 @@ export interface PopDeps {
   primaryLeadMs?: number
   fetch?: typeof fetch
   random?: () => number
+  /** Lateness beyond which a delivered pop is counted late (default {@link DEFAULT_LATE_POP_MS}). */
+  latePopMs?: number
 }
 
 /** HTTP status for the Scheduler: 503 makes it retry; everything else is final. */
@@ -162,6 +167,7 @@ async function handOff(
       callbackUri: `${d.functionUrls[d.region].timers.replace(/\/+$/, '')}${POP_ROUTE}`,
       opaque: JSON.stringify({ ...input, token }),
     })
+    metrics.timerPops.inc({ timing: 'early' })
     return { status: 'handed-off', dueInMs }
   } catch (err) {
     d.log.warn('early timer pop could not be handed to the precise tier; the backup will pop it', {
@@ -194,6 +200,7 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
     claimed = await claim(d, input, d.clock.now() + POP_LEASE_MS)
   }
   if (claimed === 'duplicate' || claimed === 'in-progress') {
+    if (claimed === 'duplicate') metrics.timerPops.inc({ timing: 'duplicate' })
     d.log.info('timer pop already handled by the other region', {
       timer: input.id,
       seq: input.seq,
@@ -202,6 +209,8 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
     return { status: claimed }
   }
   const claimVersion = claimed.version as number
+  const late = -dueInMs > (d.latePopMs ?? DEFAULT_LATE_POP_MS)
+  metrics.timerPops.inc({ timing: late ? 'late' : 'on_time' })
   const next = input.seq + 1
   const [callback] = await Promise.all([
     deliverPop({

@@ -8,7 +8,9 @@
  * a bad token or unknown address) and ends every session. Creating and deleting an account are
  * writes to the account's e-mail shard, so they run in the region that owns it (architecture §5).
  */
+
 import { createRoute, z } from '@hono/zod-openapi'
+import { metrics } from '../../../shared/metrics/isolate'
 import { ConditionFailed } from '../../../shared/vellum'
 import {
   createAccountOp,
@@ -93,6 +95,7 @@ async function createAccount(c: EllisContext, deps: EllisDeps): Promise<Response
         throw err
       }
       deps.log.info('account created', { email, shard: rec.shard })
+      metrics.ellisSignups.inc()
       // Clearwater sets the session cookie here only for browser forms with `onsuccess`.
       if (await wantsFormSuccess(c)) {
         const value = await signSession(deps.config.cookieSecret, {

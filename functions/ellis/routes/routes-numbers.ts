@@ -6,7 +6,9 @@
  * numbers"), provision a specific SIP URI (API key only), delete (200 `{}`), and a new SIP
  * password (200 `{"sip_password"}`). The SIP password appears only in the answer that created it.
  */
+
 import { createRoute } from '@hono/zod-openapi'
+import { metrics } from '../../../shared/metrics/isolate'
 import { ConditionFailed } from '../../../shared/vellum/errors'
 import { getAccountNumber, listAccountNumbers, normalEmail } from '../accounts-store'
 import { badRequest, forbidden } from '../api-errors'
@@ -99,6 +101,7 @@ async function allocate(c: EllisContext, deps: EllisDeps): Promise<Response> {
     ...(privateId !== undefined ? { privateId } : {}),
   })
   deps.log.info('number allocated', { email, sip_uri: out.number.sipUri, pstn })
+  metrics.ellisAllocations.inc()
   return c.json(
     numberJson({
       sipUri: out.number.sipUri,
@@ -138,6 +141,7 @@ async function provisionSpecific(c: EllisContext, deps: EllisDeps): Promise<Resp
     pstn: boolArg(body.value.pstn, 'pstn', false),
   })
   deps.log.info('specific number provisioned', { email, sip_uri: sipUri })
+  metrics.ellisAllocations.inc()
   return c.json(
     numberJson({
       sipUri,
