@@ -5,7 +5,10 @@
  * (support/kamailio-peer; if `kamailio` is not installed the bench says so and runs Edgewater
  * alone). Each registration is REGISTER → 401 → REGISTER with MD5 digest → 200 by a flow that
  * keeps one subscriber registered (one flow per WebSocket connection, re-registering with a
- * fresh challenge each time: the steady state).
+ * fresh challenge each time: the steady state). Edgewater then runs the same phases in its
+ * second shape: flows that a 200 authenticated over TLS re-register without a fresh challenge
+ * (REGISTER → 200, docs/registrar.md; the local cloud counts `/sip?tls=loopback` as `wss:`),
+ * compared with the peer's challenged registrations.
  *
  * For each system:
  * 1. closed loop with 10 and with 50 flows, `--seconds` each: registrations/s, p50/p99 of the
@@ -103,6 +106,8 @@ async function drive(
 }
 
 const runs: SystemRun[] = []
+/** The name of Edgewater's one-round-trip run. */
+const PROTECTED = 'Edgewater, no fresh challenge'
 let exitCode = 0
 const offset = benchPortOffset()
 
@@ -128,6 +133,7 @@ else {
 // ---- Edgewater on its local cloud ----
 let cloud: CloudProcess | undefined
 const counted = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
+const countedProtected = new Map<number, Awaited<ReturnType<CloudProcess['counters']>>>()
 try {
   cloud = await CloudProcess.start('registrar')
   const e = cloud.endpoints
@@ -148,6 +154,23 @@ try {
     )
   )
   for (const r of rs) r.conn.close()
+  // The second shape: the same subscribers on authenticated TLS flows.
+  const prs: Registrant[] = []
+  for (const [i, a] of accounts.entries())
+    prs.push(new Registrant(await SipConn.open(`${e.sip.a}?tls=loopback`), a, `t${i}`))
+  runs.push(
+    await drive(
+      PROTECTED,
+      prs,
+      new CpuMeter(() => [cloud?.pid ?? -1], cloudLabeller()),
+      async (phase, flows) => {
+        await cloud!.resetCounters()
+        await cloud!.profiled(`protected-registrations-${flows}-flows`, phase)
+        countedProtected.set(flows, await cloud!.counters())
+      }
+    )
+  )
+  for (const r of prs) r.conn.close()
 } catch (err) {
   console.error('Edgewater run failed:', err)
   exitCode = 1
@@ -156,8 +179,9 @@ try {
 }
 
 // ---- report ----
-const peerRun = runs.find((r) => r.name !== 'Edgewater')
+const peerRun = runs.find((r) => !r.name.startsWith('Edgewater'))
 const ew = runs.find((r) => r.name === 'Edgewater')
+const pw = runs.find((r) => r.name === PROTECTED)
 if (!ew && peerRun) {
   console.log(
     `\nKamailio alone (Edgewater failed): ${peerRun.closed.map((p) => `${p.flows} flows ${fmt(p.result.rate, 0)}/s`).join(', ')}`
@@ -185,6 +209,37 @@ if (ew) {
       `errors; load average, ${p.flows} flows`,
       k ? `${k.result.errors}; ${k.load}` : '',
       `${p.result.errors}; ${p.load}`,
+      '',
+    ])
+  }
+  for (const [i, p] of (pw?.closed ?? []).entries()) {
+    const k = peerRun?.closed[i]
+    const [e50, e99] = p50p99(p.result.whole)
+    rows.push([
+      `registrations/s without a fresh challenge, ${p.flows} flows (closed loop; peer challenged)`,
+      k ? fmt(k.result.rate, 0) : '',
+      fmt(p.result.rate, 1),
+      k ? `${fmt(p.result.rate / k.result.rate, 3)}×` : '',
+    ])
+    rows.push([
+      `REGISTER→200 without a challenge p50 / p99 ms, ${p.flows} flows`,
+      '',
+      `${fmt(e50)} / ${fmt(e99)}`,
+      '',
+    ])
+    rows.push([
+      `errors; load average, ${p.flows} flows, no fresh challenge`,
+      '',
+      `${p.result.errors}; ${p.load}`,
+      '',
+    ])
+  }
+  if (pw?.open) {
+    const [w50, w99] = p50p99(pw.open.whole)
+    rows.push([
+      `open loop ${RATE}/s without a challenge: REGISTER→200 p50 / p99 ms; done, errors`,
+      '',
+      `${fmt(w50)} / ${fmt(w99)}; ${pw.open.done}, ${pw.open.errors}`,
       '',
     ])
   }
@@ -222,11 +277,13 @@ if (ew) {
   )
   for (const [i, p] of ew.closed.entries()) {
     const k = peerRun?.closed[i]
+    const q = pw?.closed[i]
     console.log(`\nCPU per registration, ${p.flows} flows`)
     console.log(
       cpuTable([
         ...(k ? [{ name: 'Kamailio 5.6', cpu: k.cpu, ops: k.result.done }] : []),
         { name: 'Edgewater', cpu: p.cpu, ops: p.result.done },
+        ...(q ? [{ name: PROTECTED, cpu: q.cpu, ops: q.result.done }] : []),
       ])
     )
   }
@@ -248,7 +305,26 @@ if (ew) {
     saveUse('registration', use)
     console.log(costReport('registration', use))
   }
+  // The second shape's store operations, from its phase with the fewest errors.
+  const plast = pw?.closed.reduce((a, b) =>
+    b.result.errors / (b.result.done + b.result.errors) <
+    a.result.errors / (a.result.done + a.result.errors)
+      ? b
+      : a
+  )
+  const pc = plast ? countedProtected.get(plast.flows) : undefined
+  if (plast && pc && plast.result.done > 0) {
+    const pattempts = plast.result.done + plast.result.errors
+    console.log(
+      `\nEdgewater store operations per registration without a fresh challenge (${plast.flows} flows, counters, ${pattempts} registrations of which ${plast.result.errors} failed)`
+    )
+    console.log(storeTable(pc, pattempts))
+    const puse = usePerOperation(pc, pattempts, 1, (plast.cpu.get('workerd') ?? 0) / pattempts)
+    console.log(costReport('registration', puse))
+  }
   if (cloud) console.log(cloud.profileReport())
-  if (ew.closed.some((p) => p.result.done === 0 || p.result.errors > 0)) exitCode = 1
+  const failed = (r?: SystemRun) =>
+    r === undefined || r.closed.some((p) => p.result.done === 0 || p.result.errors > 0)
+  if (failed(ew) || failed(pw)) exitCode = 1
 } else exitCode = 1
 process.exit(exitCode)

@@ -2,7 +2,9 @@
  * @module steps
  * `npx tsx test/bench/steps.ts` (against a running local cloud: `npm start`, or
  * EDGEWATER_PORT_OFFSET for another one): the operations the local cloud counts for each step of
- * a steady-state re-registration (REGISTER → 401; REGISTER with digest → 200), of the expiry pop
+ * a steady-state re-registration (REGISTER → 401; REGISTER with digest → 200), of a
+ * re-registration on an authenticated TLS flow without a fresh challenge (REGISTER → 200; the
+ * local cloud counts `/sip?tls=loopback` as `wss:`), of the expiry pop
  * that re-arms a refreshed binding's timer (what a refresh no longer pays), and of an on-net
  * call (INVITE → 180; 200 → ACK; BYE → 200), as Markdown tables for docs/performance.md.
  * Each step is counted from a reset of the counters until they stop changing.
@@ -89,6 +91,19 @@ await step('REGISTER (digest) → 200', async () => {
   rr.cseq++
   ok = await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
 })
+// The one-round-trip shape: a flow that a 200 authenticated over TLS re-registers without a
+// fresh challenge (docs/registrar.md); the edge marks its REGISTER, Sprout checks the binding.
+const pacct = await provisionSubscriber(e, `65${stamp}903`, 'steps-pw')
+const p = new Registrant(await SipConn.open(`${e.sip.a}?tls=loopback`), pacct, 'steps-tls')
+await p.registerOnce()
+await p.registerOnce()
+const pr = p as unknown as typeof rr
+await step('REGISTER on an authenticated TLS flow → 200 (no challenge)', async () => {
+  pr.cseq++
+  const res = await p.conn.request(pr.message(), pr.callId, pr.cseq)
+  if (!res.startsWith('SIP/2.0 200')) throw new Error(`expected 200: ${res.slice(0, 60)}`)
+})
+p.conn.close()
 // The expiry the registrar granted (it caps the 600 s asked for at REG_MAX_EXPIRES).
 const grantedS = Number(/;expires=(\d+)/i.exec(ok)?.[1] ?? 300)
 // A refresh leaves the binding's expiry timer as it was (docs/registrar.md): the timer pops at the
