@@ -61,6 +61,11 @@ async function render(me: Me): Promise<void> {
       { href: `/phone.html?line=${encodeURIComponent(n.sip_uri)}`, class: 'button secondary' },
       'Phone'
     )
+    const calls = el(
+      'a',
+      { href: `/calls.html?line=${encodeURIComponent(n.sip_uri)}`, class: 'button secondary' },
+      'Call history'
+    )
     const reset = el(
       'button',
       {
@@ -112,7 +117,7 @@ async function render(me: Me): Promise<void> {
         el('td', {}, n.sip_uri),
         el('td', {}, n.private_id),
         el('td', {}, n.gab_listed ? 'Yes' : 'No'),
-        el('td', {}, el('div', { class: 'actions' }, settings, phone, reset, del))
+        el('td', {}, el('div', { class: 'actions' }, settings, phone, calls, reset, del))
       )
     )
   }

@@ -4,6 +4,7 @@
  * by `<body data-page>` and wires the Log out button every logged-in page has.
  */
 import { forgotPage, indexPage, loginPage, resetPage, signupPage } from './auth-pages'
+import { callsPage } from './calls-page'
 import { status } from './dom'
 import { linesPage } from './lines-page'
 import { wireLogout } from './logout'
@@ -17,6 +18,7 @@ const pages: Record<string, () => void | Promise<void>> = {
   reset: resetPage,
   lines: linesPage,
   settings: settingsPage,
+  calls: callsPage,
 }
 
 wireLogout()
