@@ -6,6 +6,7 @@
 import { FUNCTIONS, type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
 import { type LocalCloudSettings, timersArn } from './contract'
 import { LOCAL_AWS_CREDENTIALS } from './dynamo'
+import { localTrunkBindings } from './trunk-bindings'
 
 export const SCHEDULER_GROUP = 'edgewater-timers'
 /** Names of the call test application servers each region's Sprout serves. */
@@ -115,6 +116,8 @@ export function functionBindings(
         CALL_TEST_AS.map((n) => [n, `${functionUrls(s)[region].sprout}/test-as/${n}/sip`])
       ),
     }),
+    // The local SIP trunk and the BGCF routes to it (trunk-bindings.ts, docs/trunk.md).
+    ...localTrunkBindings(s),
     // Charging records need a CCF; the HSS names none locally.
     CDF_IDENTITY: `cdf.${s.homeDomain}`,
   }
