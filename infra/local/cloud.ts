@@ -22,6 +22,7 @@ import { functionUrls, SCHEDULER_FIRE_PATH } from './function-bindings'
 import { RegionGateway } from './gateway'
 import { checkCommands, checkPorts, freePort, type PortUse } from './prerequisites'
 import { type LineSink, stopChildren, waitFor } from './processes'
+import { scrapeMetrics } from './metrics-scrape'
 import { startRedis } from './redis'
 import { startWorkers } from './workers'
 
@@ -234,6 +235,7 @@ export async function startLocalCloud(
         endpoints,
         counters,
         resetCounters,
+        metrics: () => scrapeMetrics(endpoints()),
       })
       await control.listen(s.controlPort)
       closers.push(() => control.close())

@@ -12,9 +12,13 @@
  * - `GET /counters`: operations counted per region since the last reset (KV commands as Upstash
  *   bills them, table operations and units, Scheduler API calls, function invocations, requests
  *   to the edge; see counters); `POST /counters/reset` starts a new window.
+ * - `GET /metrics`: every component's metrics of both regions, summed, as Prometheus text;
+ *   `GET /metrics.json` the same as JSON (metrics-scrape.ts).
  */
 import type http from 'node:http'
 import { isRegion, type Region } from '../../shared/config/regions'
+import { PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../shared/metrics/prometheus'
+import type { MetricsSnapshot } from '../../shared/metrics/snapshot'
 import { readBody, SwitchableServer, sendJson } from './emulators/switchable-server'
 
 export interface ControlTarget {
@@ -28,6 +32,8 @@ export interface ControlTarget {
   mapTarget(arn: string, url: string): void
   endpoints(): unknown
   counters(): Promise<unknown>
+  /** Every component's metrics, summed (metrics-scrape.ts). */
+  metrics(): Promise<MetricsSnapshot>
   resetCounters(): Promise<void>
 }
 
@@ -54,6 +60,13 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
         target.setRegionUp(region, action === 'up')
         return sendJson(res, 200, target.regionState())
       }
+      if (method === 'GET' && url.pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE })
+        res.end(toPrometheus(await target.metrics()))
+        return
+      }
+      if (method === 'GET' && url.pathname === '/metrics.json')
+        return sendJson(res, 200, await target.metrics())
       if (method === 'GET' && url.pathname === '/counters')
         return sendJson(res, 200, await target.counters())
       if (method === 'POST' && url.pathname === '/counters/reset') {
