@@ -43,6 +43,24 @@ const schema = z.object({
       }
     })
     .pipe(z.object({ a: urlMap, b: urlMap })),
+  /**
+   * More addresses this region's functions are reached by, per function (the local cloud's
+   * cross-region ingress, which the other region's functions use): a function accepts requests
+   * signed for its alias as for its `FUNCTION_URLS` entry. Absent in a deployment.
+   */
+  FUNCTION_URL_ALIASES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined
+      try {
+        return JSON.parse(s) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'FUNCTION_URL_ALIASES is not JSON' })
+        return z.NEVER
+      }
+    })
+    .pipe(urlMap.optional()),
   EDGE_URL: z.string().url(),
   KV_URL: z.string().url(),
   KV_TOKEN: z.string().min(1),

@@ -16,7 +16,8 @@ const keysCache = new WeakMap<FunctionEnv, Map<FunctionName, HopKeys>>()
 /**
  * The hop keys of function `self` in its region: signs with `HOP_SECRET`, verifies with it or
  * `HOP_SECRET_PREVIOUS`, and accepts only requests addressed to `FUNCTION_URLS[REGION][self]`
- * (the address every other component reaches it by). One replay guard per isolate and function.
+ * (the address every other component reaches it by) or to its `FUNCTION_URL_ALIASES` entry.
+ * One replay guard per isolate and function.
  */
 export function functionHopKeys(env: FunctionEnv, self: FunctionName): HopKeys {
   let byName = keysCache.get(env)
@@ -29,13 +30,18 @@ export function functionHopKeys(env: FunctionEnv, self: FunctionName): HopKeys {
     keys = {
       secret: env.HOP_SECRET,
       previous: env.HOP_SECRET_PREVIOUS,
-      self: [env.FUNCTION_URLS[env.REGION][self]],
+      self: [env.FUNCTION_URLS[env.REGION][self], ...aliasOf(env, self)],
       maxSkewMs: env.HOP_MAX_SKEW_MS,
       replay: createReplayGuard(env.HOP_REPLAY_CAPACITY),
     }
     byName.set(self, keys)
   }
   return keys
+}
+
+function aliasOf(env: FunctionEnv, self: FunctionName): string[] {
+  const alias = env.FUNCTION_URL_ALIASES?.[self]
+  return alias ? [alias] : []
 }
 
 export function trustedZone(): MiddlewareHandler<FunctionBindings> {
