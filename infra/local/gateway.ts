@@ -6,6 +6,11 @@
  * down resets every connection, as a failed region would look to a caller. It also passes the
  * local cloud's clock offset to the functions (see local-clock).
  *
+ * Each function also has a cross-region ingress port: the address the other region's functions
+ * reach it by (their `FUNCTION_URLS` name it; the function accepts signatures addressed to it
+ * through `FUNCTION_URL_ALIASES`). A partition cuts those ports only (connections reset), so the
+ * region keeps serving its own edge and functions while nothing crosses between the regions.
+ *
  * It counts what it forwards (see counters): invocations per function and per route, and the
  * region's requests to the edge, which pass through its edge hop (`EDGE_URL` of the region's
  * functions points there) so they can be counted from outside the edge.
@@ -19,6 +24,9 @@ import { readBody, SwitchableServer } from './emulators/switchable-server'
 
 export class RegionGateway {
   readonly servers: Partial<Record<FunctionName, SwitchableServer>> = {}
+  /** The same functions as the other region reaches them. */
+  readonly peerServers: Partial<Record<FunctionName, SwitchableServer>> = {}
+  private peerCut = false
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' })
   private up = true
   /** Invocations per function, and per function route (`sprout POST /sip`). */
@@ -41,6 +49,24 @@ export class RegionGateway {
     })
     this.servers[fn] = server
     return server.listen(port)
+  }
+
+  /** Starts the cross-region ingress of `fn` on `port`, forwarding to the same worker. */
+  async exposePeer(fn: FunctionName, target: URL, port: number): Promise<number> {
+    const server = new SwitchableServer(`${fn}-${this.region}-peer`, (req, res) => {
+      this.invocations.add(fn)
+      this.routes.add(`${fn} ${routeKey(req.method ?? 'GET', req.url ?? '/')}`)
+      this.forward(target, req, res, true)
+    })
+    server.setUp(this.up && !this.peerCut)
+    this.peerServers[fn] = server
+    return server.listen(port)
+  }
+
+  /** Cuts (or restores) the other region's path to this region's functions. */
+  setPeerCut(cut: boolean): void {
+    this.peerCut = cut
+    for (const s of Object.values(this.peerServers)) s.setUp(this.up && !cut)
   }
 
   /**
@@ -77,6 +103,7 @@ export class RegionGateway {
   setUp(up: boolean): void {
     this.up = up
     for (const s of Object.values(this.servers)) s.setUp(up)
+    for (const s of Object.values(this.peerServers)) s.setUp(up && !this.peerCut)
   }
 
   private forward(
@@ -149,7 +176,9 @@ export class RegionGateway {
 
   async close(): Promise<void> {
     this.agent.destroy()
-    await Promise.all(Object.values(this.servers).map((s) => s.close()))
+    await Promise.all(
+      [...Object.values(this.servers), ...Object.values(this.peerServers)].map((s) => s.close())
+    )
     await this.edgeHop?.close()
   }
 }

@@ -13,11 +13,17 @@
  *
  * Item sizes follow DynamoDB's rules (attribute name lengths plus value sizes), approximately for
  * numbers. The estimates are for the cost model, not for billing.
+ *
+ * In the `mrec` table model each region has its own proxy in front of its own replica, sharing
+ * the counters; the proxy tells the replicator (table-replicator) which items each successful
+ * write request committed, holding those items' locks while the write is in flight.
  */
 import http from 'node:http'
 import type { Region } from '../../../shared/config/regions'
 import { type TableView, Tally, view } from '../counters'
 import { readBody, SwitchableServer } from './switchable-server'
+import type { ItemKey, TableReplicator } from './table-replicator'
+import { keyString } from './table-replicator'
 
 export class TableCounter {
   readonly ops = new Tally()
@@ -47,18 +53,25 @@ export interface DynamoProxyOptions {
   upstreamPort: number
   /** Maps a SigV4 signing region (for example `local-a`) to a local region. */
   regionOf: (awsRegion: string) => Region | undefined
+  /** Counters shared with the other region's proxy (own ones when absent). */
+  counters?: Record<Region, TableCounter>
+  other?: TableCounter
+  /** The replica this proxy fronts, and the replicator to tell of its writes (`mrec`). */
+  replica?: { region: Region; replicator: TableReplicator }
 }
 
 type Item = Record<string, unknown>
 
 export class DynamoProxy {
   readonly http: SwitchableServer
-  readonly counters: Record<Region, TableCounter> = { a: new TableCounter(), b: new TableCounter() }
+  readonly counters: Record<Region, TableCounter>
   /** Operations signed for no known region (set-up, health probes of the cloud itself). */
-  readonly other = new TableCounter()
+  readonly other: TableCounter
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
 
   constructor(private readonly opts: DynamoProxyOptions) {
+    this.counters = opts.counters ?? { a: new TableCounter(), b: new TableCounter() }
+    this.other = opts.other ?? new TableCounter()
     this.http = new SwitchableServer('dynamodb-proxy', (req, res) => this.forward(req, res))
   }
 
@@ -78,6 +91,18 @@ export class DynamoProxy {
     const body = await readBody(req)
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
     const counter = this.counterFor(req)
+    const replica = this.opts.replica
+    const written = replica && WRITE_OPS.has(op) ? writtenItems(op, body) : undefined
+    const release = written?.length
+      ? await replica!.replicator.lockWrite(replica!.region, written.map(keyString))
+      : undefined
+    let released = false
+    const done = (status: number) => {
+      if (released || !release) return
+      released = true
+      if (status < 300) replica!.replicator.committed(replica!.region, written!)
+      release()
+    }
     // Bodies go out as latin1 strings (byte for byte), so the head and the body are one write.
     // Hop-by-hop headers stay on this hop (RFC 9110 §7.6.1), so the pooled connection to
     // DynamoDB Local is kept whatever the caller asked of its own.
@@ -93,14 +118,21 @@ export class DynamoProxy {
     upstream.on('response', (up) => {
       readBody(up).then(
         (out) => {
+          done(up.statusCode ?? 500)
           if (op) count(counter, op, body, (up.statusCode ?? 500) < 300 ? out : undefined)
           res.writeHead(up.statusCode ?? 502, up.headers)
           res.end(out.toString('latin1'), 'latin1')
         },
-        () => res.destroy()
+        () => {
+          // The write's outcome is unknown: replicate the items anyway (a copy of an unchanged
+          // item changes nothing).
+          done(200)
+          res.destroy()
+        }
       )
     })
     upstream.on('error', (err) => {
+      done(500)
       if (res.headersSent) return void res.destroy()
       res.writeHead(502, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ message: `DynamoDB Local unreachable: ${err.message}` }))
@@ -112,6 +144,59 @@ export class DynamoProxy {
     this.agent.destroy()
     await this.http.close()
   }
+}
+
+const WRITE_OPS = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+])
+
+/** The items a write request writes (its condition checks write nothing). */
+export function writtenItems(op: string, request: Buffer): ItemKey[] {
+  const req = parse(request)
+  const keyOf = (item: Item | undefined): Record<string, never> => {
+    const k: Item = {}
+    if (item?.pk) k.pk = item.pk
+    if (item?.sk) k.sk = item.sk
+    return k as Record<string, never>
+  }
+  const out: ItemKey[] = []
+  const add = (table: unknown, key: Record<string, never>) => {
+    if (typeof table === 'string' && Object.keys(key).length) out.push({ table, key })
+  }
+  switch (op) {
+    case 'PutItem':
+      add(req.TableName, keyOf(req.Item as Item))
+      break
+    case 'UpdateItem':
+    case 'DeleteItem':
+      add(req.TableName, keyOf(req.Key as Item))
+      break
+    case 'BatchWriteItem':
+      for (const [table, reqs] of Object.entries(
+        (req.RequestItems as Record<string, Item[]> | undefined) ?? {}
+      ))
+        for (const r of reqs) {
+          const put = (r.PutRequest as { Item?: Item } | undefined)?.Item
+          const del = (r.DeleteRequest as { Key?: Item } | undefined)?.Key
+          add(table, keyOf(put ?? del))
+        }
+      break
+    case 'TransactWriteItems':
+      for (const t of (req.TransactItems as Item[] | undefined) ?? []) {
+        const put = t.Put as { TableName?: string; Item?: Item } | undefined
+        const upd = (t.Update ?? t.Delete) as { TableName?: string; Key?: Item } | undefined
+        if (put) add(put.TableName, keyOf(put.Item))
+        else if (upd) add(upd.TableName, keyOf(upd.Key))
+      }
+      break
+    default:
+      break
+  }
+  return out
 }
 
 const KIB = 1024

@@ -31,6 +31,15 @@ export interface SchedulerFakeOptions {
   spread?: boolean
   random?: () => number
   log?: (line: string) => void
+  /**
+   * While it returns true for a request (an API call signed by the other region's functions) or
+   * a target ARN (the other region's timers function), the path is cut: the call's connection is
+   * reset, the invocation fails as a transport error and is retried by the retry policy.
+   */
+  isCut?: {
+    caller: (req: http.IncomingMessage) => boolean
+    target: (arn: string) => boolean
+  }
 }
 
 interface Schedule {
@@ -108,6 +117,7 @@ export class SchedulerFake {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://scheduler.local')
+    if (this.opts.isCut?.caller(req)) return void req.socket.destroy()
     try {
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
       if (parts[0] !== 'schedules')
@@ -305,7 +315,7 @@ export class SchedulerFake {
     const body = s.Target.Input ?? '{}'
     let ok = false
     let status: number | undefined
-    if (url) {
+    if (url && !this.opts.isCut?.target(s.Target.Arn)) {
       try {
         const headers = {
           'content-type': 'application/json',

@@ -10,6 +10,9 @@
  * - `Authorization: Bearer <token>` is required (401 otherwise).
  * - With `Upstash-Encoding: base64` every string in a result is base64 (a simple `OK` stays as
  *   is, as the client expects); numbers, nulls and error texts are never encoded.
+ * - The other region's functions present their own token (`peerToken`), so that a partition
+ *   (`peerCut`) can cut their dual-writes and reads only: their connections are reset, as across
+ *   a failed network path, while this region's own functions carry on.
  */
 import type http from 'node:http'
 import { diffCounts, parseCommandStats, Tally, view } from '../counters'
@@ -20,6 +23,8 @@ export interface UpstashAdapterOptions {
   name: string
   redisPort: number
   token: string
+  /** The token the other region's functions use for this database. */
+  peerToken?: string
 }
 
 export class UpstashAdapter {
@@ -33,9 +38,13 @@ export class UpstashAdapter {
   private baseline: Record<string, number> = {}
 
   private readonly bearer: string
+  private readonly peerBearer: string | undefined
+  /** While set, the other region's requests are cut (connection reset). */
+  peerCut = false
 
   constructor(private readonly opts: UpstashAdapterOptions) {
     this.bearer = `Bearer ${opts.token}`
+    this.peerBearer = opts.peerToken ? `Bearer ${opts.peerToken}` : undefined
     this.http = new SwitchableServer(opts.name, (req, res) => this.handle(req, res))
   }
 
@@ -76,8 +85,11 @@ export class UpstashAdapter {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'only POST is supported' })
-    if (req.headers.authorization !== this.bearer) {
-      return sendJson(res, 401, { error: 'Unauthorized' })
+    const auth = req.headers.authorization
+    if (auth !== this.bearer) {
+      const peer = this.peerBearer !== undefined && auth === this.peerBearer
+      if (!peer) return sendJson(res, 401, { error: 'Unauthorized' })
+      if (this.peerCut) return void req.socket.destroy()
     }
     const encoding = req.headers['upstash-encoding']
     const base64 = typeof encoding === 'string' && encoding.toLowerCase() === 'base64'

@@ -1,0 +1,366 @@
+/**
+ * @module table-replicator
+ * The local model of a multi-Region eventually consistent (MREC) DynamoDB global table: two
+ * DynamoDB Local instances, one per region, and this asynchronous replicator between them.
+ *
+ * - Per item: each written item (a key, not a request) is copied on its own after the lag; the
+ *   items of one TransactWriteItems or BatchWriteItem arrive at the other replica one by one, in
+ *   no particular order, as MREC replicates them.
+ * - Lag: `lagMs` plus up to `jitterMs` (uniform), counted from the item's first unreplicated
+ *   write. Repeated writes to a pending item ride with it: the other replica gets the latest.
+ * - Last writer wins: every write committed in a replica is stamped with a write time (one
+ *   strictly increasing clock for both replicas, so no two writes tie). The copy is taken from
+ *   the source when it is due and applied to the destination only if the destination's own
+ *   version is older; so concurrent writes to one item converge on the later one everywhere.
+ * - Deletes replicate as deletes (the copy finds the item gone), TTL deletions included: each
+ *   replica's TTL process ({@link sweepExpired}) deletes items whose `ttl` has passed by the
+ *   cloud's clock, stamped and replicated like any other delete.
+ * - Cut off (`POST /partition`, or either region down): nothing is copied; the backlog keeps
+ *   every item written meanwhile, and it drains when both sides can talk again.
+ *
+ * Conditions are evaluated against the local replica only, which follows from two instances.
+ * The replicator reads and writes the instances directly (not through the counting proxies), so
+ * its traffic is never counted as a caller's operation.
+ *
+ * Callers' writes and copies of the same item are serialised per replica and key ({@link
+ * lockWrite}) so that a write time always belongs to the version it was stamped on.
+ */
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb'
+import { peerOf, REGIONS, type Region } from '../../../shared/config/regions'
+import { TTL_ATTRIBUTE } from '../../../shared/vellum/table-schema'
+
+/** One item's primary key as DynamoDB's wire format has it, with its table. */
+export interface ItemKey {
+  table: string
+  key: Record<string, AttributeValue>
+}
+
+export interface ReplicatorOptions {
+  /** Each region's DynamoDB Local, reached directly (not through the counting proxy). */
+  clients: Record<Region, DynamoDBClient>
+  lagMs: number
+  jitterMs: number
+  /** The cloud's clock (epoch ms), for TTL expiry. */
+  clockNow: () => number
+  /** Wall clock for lag and write times (injectable for tests). */
+  now?: () => number
+  random?: () => number
+  /** Copies in flight at once. */
+  concurrency?: number
+  /** How often the pump looks for due items. */
+  tickMs?: number
+  log?: (line: string) => void
+}
+
+interface Pending {
+  item: ItemKey
+  /** First unreplicated write. */
+  since: number
+  dueAt: number
+}
+
+export type Direction = 'a->b' | 'b->a'
+
+export interface ReplicationReport {
+  lagMs: number
+  jitterMs: number
+  partitioned: boolean
+  /** Either region down: replication waits, as across a partition. */
+  paused: boolean
+  pending: Record<Direction, number>
+  /** Age of the oldest unreplicated write per direction, 0 when none. */
+  oldestAgeMs: Record<Direction, number>
+  /** Items copied (or deleted) per direction since start. */
+  applied: Record<Direction, number>
+  /** Copies not applied because the destination held a later write (last writer wins). */
+  superseded: number
+  /** Items deleted by the replicas' TTL processes. */
+  ttlDeleted: number
+  /** Copies that failed and were retried. */
+  errors: number
+}
+
+const PRUNE_EVERY_MS = 10_000
+
+const dir = (from: Region): Direction => (from === 'a' ? 'a->b' : 'b->a')
+
+export function keyString(k: ItemKey): string {
+  const pk = k.key.pk
+  const sk = k.key.sk
+  return JSON.stringify([k.table, pk, sk])
+}
+
+export class TableReplicator {
+  lagMs: number
+  jitterMs: number
+  private partitioned = false
+  private readonly down = new Set<Region>()
+  private readonly pending: Record<Region, Map<string, Pending>> = { a: new Map(), b: new Map() }
+  /** Write time of the version each replica holds, per item (only items written since start). */
+  private readonly written: Record<Region, Map<string, number>> = { a: new Map(), b: new Map() }
+  private readonly locks: Record<Region, Map<string, Promise<void>>> = {
+    a: new Map(),
+    b: new Map(),
+  }
+  private readonly inFlight = new Set<string>()
+  private lastStamp = 0
+  private readonly applied: Record<Direction, number> = { 'a->b': 0, 'b->a': 0 }
+  private superseded = 0
+  private ttlDeleted = 0
+  private errors = 0
+  private timer: NodeJS.Timeout | undefined
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly waiters: Array<() => void> = []
+
+  constructor(private readonly opts: ReplicatorOptions) {
+    this.lagMs = opts.lagMs
+    this.jitterMs = opts.jitterMs
+    this.now = opts.now ?? Date.now
+    this.random = opts.random ?? Math.random
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.pump(), this.opts.tickMs ?? 20)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  setPartitioned(on: boolean): void {
+    this.partitioned = on
+  }
+
+  setRegionUp(region: Region, up: boolean): void {
+    if (up) this.down.delete(region)
+    else this.down.add(region)
+  }
+
+  get isPartitioned(): boolean {
+    return this.partitioned
+  }
+
+  private get cut(): boolean {
+    return this.partitioned || this.down.size > 0
+  }
+
+  /** A write time later than every one given so far (ms, fractional when two share a ms). */
+  private stamp(): number {
+    const t = Math.max(this.now(), this.lastStamp + 0.001)
+    this.lastStamp = t
+    return t
+  }
+
+  /**
+   * Serialises work on items of one replica: resolves once every earlier holder of these keys
+   * has released them, with the function that releases them. Keys are taken in a fixed order,
+   * so two holders of overlapping sets cannot wait on each other.
+   */
+  async lockWrite(region: Region, keys: readonly string[]): Promise<() => void> {
+    const map = this.locks[region]
+    const releases: Array<() => void> = []
+    for (const k of [...new Set(keys)].sort()) {
+      const prev = map.get(k)
+      let release!: () => void
+      const gate = new Promise<void>((r) => {
+        release = r
+      })
+      const mine = prev ? prev.then(() => gate) : gate
+      map.set(k, mine)
+      if (prev) await prev
+      releases.push(() => {
+        release()
+        if (map.get(k) === mine) map.delete(k)
+      })
+    }
+    return () => {
+      for (const r of releases) r()
+    }
+  }
+
+  /** Records writes committed in `region`'s replica (call while holding their locks). */
+  committed(region: Region, items: readonly ItemKey[]): void {
+    const now = this.now()
+    for (const item of items) {
+      const k = keyString(item)
+      this.written[region].set(k, this.stamp())
+      if (!this.pending[region].has(k))
+        this.pending[region].set(k, {
+          item,
+          since: now,
+          dueAt: now + this.lagMs + this.random() * this.jitterMs,
+        })
+    }
+  }
+
+  report(): ReplicationReport {
+    const now = this.now()
+    const oldest = (r: Region) => {
+      let min = Number.POSITIVE_INFINITY
+      for (const p of this.pending[r].values()) if (p.since < min) min = p.since
+      return Number.isFinite(min) ? Math.max(0, Math.round(now - min)) : 0
+    }
+    return {
+      lagMs: this.lagMs,
+      jitterMs: this.jitterMs,
+      partitioned: this.partitioned,
+      paused: this.down.size > 0,
+      pending: { 'a->b': this.pending.a.size, 'b->a': this.pending.b.size },
+      oldestAgeMs: { 'a->b': oldest('a'), 'b->a': oldest('b') },
+      applied: { ...this.applied },
+      superseded: this.superseded,
+      ttlDeleted: this.ttlDeleted,
+      errors: this.errors,
+    }
+  }
+
+  /** Resolves when nothing is pending in either direction (or after `timeoutMs`: false). */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.pending.a.size + this.pending.b.size === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        const i = this.waiters.indexOf(done)
+        if (i >= 0) this.waiters.splice(i, 1)
+        resolve(false)
+      }, timeoutMs)
+      const done = () => {
+        clearTimeout(t)
+        resolve(true)
+      }
+      this.waiters.push(done)
+    })
+  }
+
+  private pump(): void {
+    if (this.cut) return
+    const now = this.now()
+    if (now - this.prunedAt > PRUNE_EVERY_MS) this.prune(now)
+    const max = this.opts.concurrency ?? 16
+    for (const from of REGIONS) {
+      for (const [k, p] of this.pending[from]) {
+        if (this.inFlight.size >= max) return
+        const flightKey = `${from}${k}`
+        if (p.dueAt > now || this.inFlight.has(flightKey)) continue
+        this.inFlight.add(flightKey)
+        void this.copy(from, k, p).finally(() => {
+          this.inFlight.delete(flightKey)
+          if (this.pending.a.size + this.pending.b.size === 0)
+            for (const w of this.waiters.splice(0)) w()
+        })
+      }
+    }
+  }
+
+  /**
+   * Forgets write times no pending copy can be compared with: every pending copy's write time is
+   * at or after its item's first unreplicated write, so an older time would lose to it anyway.
+   */
+  private prune(now: number): void {
+    this.prunedAt = now
+    let horizon = now
+    for (const r of REGIONS)
+      for (const p of this.pending[r].values()) horizon = Math.min(horizon, p.since)
+    horizon -= PRUNE_EVERY_MS
+    for (const r of REGIONS)
+      for (const [k, t] of this.written[r]) if (t < horizon) this.written[r].delete(k)
+  }
+  private prunedAt = 0
+
+  /** Copies one item from `from` to the other replica, unless the other holds a later write. */
+  private async copy(from: Region, k: string, p: Pending): Promise<void> {
+    const to = peerOf(from)
+    // Both replicas' locks, always region a's first.
+    const releaseA = await this.lockWrite('a', [k])
+    const releaseB = await this.lockWrite('b', [k])
+    try {
+      if (this.cut) return
+      // The entry may have been replaced (a retry) while this copy waited for the locks.
+      if (this.pending[from].get(k) !== p) return
+      const stamp = this.written[from].get(k) ?? 0
+      const theirs = this.written[to].get(k) ?? Number.NEGATIVE_INFINITY
+      if (theirs > stamp) {
+        // The destination holds a later write, which travels the other way.
+        this.superseded++
+      } else {
+        const { table, key } = p.item
+        const got = await this.opts.clients[from].send(
+          new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })
+        )
+        if (got.Item)
+          await this.opts.clients[to].send(new PutItemCommand({ TableName: table, Item: got.Item }))
+        else await this.opts.clients[to].send(new DeleteItemCommand({ TableName: table, Key: key }))
+        this.written[to].set(k, stamp)
+        this.applied[dir(from)]++
+        // The destination's own unreplicated write of this item was older: it is gone.
+        if (this.pending[to].delete(k)) this.superseded++
+      }
+      // Pending until done, so that an empty backlog means both replicas agree.
+      this.pending[from].delete(k)
+    } catch (err) {
+      this.errors++
+      this.pending[from].set(k, { ...p, dueAt: this.now() + Math.max(100, this.lagMs) })
+      this.opts.log?.(`copy ${dir(from)} ${k} failed: ${String(err)}`)
+    } finally {
+      releaseB()
+      releaseA()
+    }
+  }
+
+  /**
+   * One replica's TTL process: deletes the items of `table` whose `ttl` (epoch seconds) has
+   * passed by the cloud's clock, each stamped and replicated as a delete. Returns how many.
+   */
+  async sweepExpired(region: Region, table: string): Promise<number> {
+    const client = this.opts.clients[region]
+    const nowS = Math.floor(this.opts.clockNow() / 1000)
+    let deleted = 0
+    let start: Record<string, AttributeValue> | undefined
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':now': { N: String(nowS) } },
+          ProjectionExpression: '#pk, #sk',
+          ExclusiveStartKey: start,
+        })
+      )
+      for (const key of page.Items ?? []) {
+        const item: ItemKey = { table, key }
+        const release = await this.lockWrite(region, [keyString(item)])
+        try {
+          // Only if still expired: a refresh that landed meanwhile keeps the item.
+          await client.send(
+            new DeleteItemCommand({
+              TableName: table,
+              Key: key,
+              ConditionExpression: '#ttl < :now',
+              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: { ':now': { N: String(nowS) } },
+            })
+          )
+          this.committed(region, [item])
+          deleted++
+        } catch (err) {
+          if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err
+        } finally {
+          release()
+        }
+      }
+      start = page.LastEvaluatedKey
+    } while (start)
+    this.ttlDeleted += deleted
+    return deleted
+  }
+}
