@@ -4,7 +4,12 @@
  * (`POST /scheduler/fire`). Each pop (timer id, generation, sequence number) is delivered once
  * across both regions by a conditional write of its pop record in the global table:
  *
- * 1. The definition must still be this generation (else the schedule is stale: drop it).
+ * 1. The definition must still be this generation (else the schedule is stale: drop it). The
+ *    global table replicates item by item after a lag (docs/geo-redundancy.md), so a pop may
+ *    reach a region whose replica has not yet seen the generation it was scheduled for (the
+ *    definition is absent or older). Within REPLICATION_GRACE_MS of the generation's set time
+ *    that pop is answered 503, and the Scheduler retries it once the definition has arrived,
+ *    rather than dropped as stale: a pop is never lost to replication lag.
  * 2. Claim: write the pop record `claimed` with a lease, only if absent. A record that is
  *    `done` means the other region delivered it: do nothing. A live claim means the other
  *    region is delivering right now: answer 503 so the Scheduler retries later (if that
@@ -54,12 +59,19 @@ export const HANDOFF_MIN_MS = 0
 export const DEFAULT_LATE_POP_MS = 60_000
 /** Path of the pop route on the timers function (the precise tier posts handed-off pops here). */
 export const POP_ROUTE = '/scheduler/fire'
+/**
+ * How long after a generation was set (its number is the set time in ms × 1000) a pop that finds
+ * no such generation in this region's replica is retried rather than dropped. It covers the
+ * replication lag and a partition of that length; afterwards the pop is taken as stale (the
+ * timer was deleted), and the other region's schedule, where the definition was written, pops it.
+ */
+export const REPLICATION_GRACE_MS = 10 * 60_000
 
 export type PopOutcome =
   | { status: 'delivered'; callback: CallbackResult }
   | { status: 'callback-failed'; callback: CallbackResult }
   | { status: 'handed-off'; dueInMs: number }
-  | { status: 'duplicate' | 'stale' | 'in-progress' | 'handoff-failed' }
+  | { status: 'duplicate' | 'stale' | 'in-progress' | 'handoff-failed' | 'not-replicated' }
 
 export interface PopDeps {
   table: GlobalTable
@@ -80,11 +92,28 @@ export interface PopDeps {
   random?: () => number
   /** Lateness beyond which a delivered pop is counted late (default {@link DEFAULT_LATE_POP_MS}). */
   latePopMs?: number
+  /** Default {@link REPLICATION_GRACE_MS}. */
+  replicationGraceMs?: number
 }
 
 /** HTTP status for the Scheduler: 503 makes it retry; everything else is final. */
 export function popHttpStatus(o: PopOutcome): number {
-  return o.status === 'in-progress' ? 503 : 200
+  return o.status === 'in-progress' || o.status === 'not-replicated' ? 503 : 200
+}
+
+/**
+ * Whether this region's replica is behind the pop: it holds no definition or an older generation
+ * than the one the pop was scheduled for, and that generation is recent enough for replication
+ * to still bring it.
+ */
+export function replicaBehind(
+  def: TimerDefinition | undefined,
+  input: PopInput,
+  nowMs: number,
+  graceMs: number
+): boolean {
+  if (def && def.generation >= input.generation) return false
+  return nowMs - Math.floor(input.generation / 1000) < graceMs
 }
 
 type Claim = Item | 'duplicate' | 'in-progress'
@@ -184,6 +213,14 @@ export async function handlePop(d: PopDeps, input: PopInput): Promise<PopOutcome
   const def = definitionFromItem(
     await d.table.get(timerDefinitionKey(input.id), { consistent: true })
   )
+  if (replicaBehind(def, input, d.clock.now(), d.replicationGraceMs ?? REPLICATION_GRACE_MS)) {
+    d.log.info('timer pop ahead of this replica: retry once its definition has replicated', {
+      timer: input.id,
+      generation: input.generation,
+      seq: input.seq,
+    })
+    return { status: 'not-replicated' }
+  }
   if (
     !def ||
     def.generation !== input.generation ||
