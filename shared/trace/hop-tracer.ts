@@ -1,0 +1,166 @@
+/**
+ * @module trace/hop-tracer
+ * What one tracing component (a flow at the edge, a Sprout isolate) does with the messages it
+ * passes (docs/operations.md#traces): it files each under its call's trace (trace-context.ts),
+ * holds the notes in its {@link TraceBuffer} until the trace is kept, gives the next hop the
+ * `traceparent` (with the keep decision in its sampled flag) and `tracestate` (`ew=<party>`:
+ * the sender records what it sends), and hands the kept records over for one batched write
+ * per handled message. Pure: clock and randomness are the caller's.
+ */
+
+import { TraceBuffer } from './trace-buffer'
+import type { TraceConfig } from './trace-config'
+import { decideTrace, newSpanId } from './trace-context'
+import {
+  isFailure,
+  recordOf,
+  statusOfText,
+  type TraceNote,
+  type TraceRecord,
+  type TracingComponent,
+} from './trace-record'
+import {
+  formatTraceparent,
+  formatTracestate,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+  tracingSender,
+} from './traceparent'
+
+/** The trace of one message's handling at this hop. */
+export interface HopTrace {
+  traceId: string
+  /** This hop's span for the handling. */
+  spanId: string
+  callId: string
+  /** Kept (sampled, flagged or failed) as far as this hop knows. */
+  sampled: boolean
+  /** The tracing party that sent the message, when one did (its `tracestate`). */
+  sender: string | undefined
+}
+
+export interface HopTracerDeps {
+  component: TracingComponent
+  region: string
+  /** This hop's party name (`edge`, `sprout-a`). */
+  party: string
+  now(): number
+  random(bytes: Uint8Array): void
+}
+
+/** The Call-ID of a SIP message's text (RFC 3261 §20.8, compact form `i`), read without parsing. */
+export function callIdOfText(text: string): string | undefined {
+  const m = /\r?\n(?:call-id|i)[ \t]*:[ \t]*([^\r\n]+)/i.exec(text)
+  return m?.[1]?.trim()
+}
+
+export class HopTracer {
+  readonly buffer: TraceBuffer
+
+  constructor(
+    private readonly cfg: TraceConfig,
+    private readonly deps: HopTracerDeps
+  ) {
+    this.buffer = new TraceBuffer(cfg.buffer)
+  }
+
+  /**
+   * The trace of a message arriving with `headers` (an internal request's `traceparent` and
+   * `tracestate`; none from a client). `flagged`: a subscriber of the call is on full tracing.
+   */
+  begin(
+    callId: string,
+    headers: { traceparent?: string | null; tracestate?: string | null } = {},
+    flagged = false
+  ): HopTrace {
+    const d = decideTrace({
+      callId,
+      traceparent: headers.traceparent,
+      all: this.cfg.all,
+      rate: this.cfg.sampleRate,
+      flagged,
+    })
+    const t: HopTrace = {
+      traceId: d.traceId,
+      spanId: newSpanId(this.deps.random),
+      callId,
+      sampled: d.sampled || this.buffer.isKept(d.traceId),
+      sender: parseTraceparent(headers.traceparent) ? tracingSender(headers.tracestate) : undefined,
+    }
+    if (t.sampled) this.buffer.keep(t.traceId, this.deps.now())
+    return t
+  }
+
+  /** Marks `t` kept from now on (a later hop said so, or a subscriber is flagged). */
+  keep(t: HopTrace): void {
+    t.sampled = true
+    this.buffer.keep(t.traceId, this.deps.now())
+  }
+
+  /** A `traceparent` an answer carried: keeps `t` when it is sampled. */
+  learn(t: HopTrace, traceparent: string | null | undefined): void {
+    const tp = parseTraceparent(traceparent)
+    if (tp?.sampled && tp.traceId === t.traceId) this.keep(t)
+  }
+
+  private note(
+    t: HopTrace,
+    direction: 'in' | 'out',
+    from: string,
+    to: string,
+    text: string,
+    extra: Partial<TraceNote> = {}
+  ): void {
+    const n: TraceNote = {
+      traceId: t.traceId,
+      spanId: t.spanId,
+      at: this.deps.now(),
+      component: this.deps.component,
+      region: this.deps.region,
+      direction,
+      from,
+      to,
+      kind: 'sip',
+      text,
+      callId: t.callId,
+      ...extra,
+    }
+    const failed = n.kind === 'sip' && isFailure(statusOfText(text))
+    if (failed) t.sampled = true
+    this.buffer.add(n, n.at, t.sampled)
+  }
+
+  /** A message received from `from`, recorded unless a tracing party sent (and recorded) it. */
+  received(t: HopTrace, from: string, text: string, extra?: Partial<TraceNote>): void {
+    if (t.sender) return
+    this.note(t, 'in', from, this.deps.party, text, extra)
+  }
+
+  /** A message sent to `to`. */
+  sent(t: HopTrace, to: string, text: string, extra?: Partial<TraceNote>): void {
+    this.note(t, 'out', this.deps.party, to, text, extra)
+  }
+
+  /** An internal HTTP call made for the call (`POST /path 200`). */
+  called(t: HopTrace, to: string, line: string): void {
+    this.note(t, 'out', this.deps.party, to, line, { kind: 'http' })
+  }
+
+  /** The headers that carry `t` to the next hop. */
+  headers(t: HopTrace): Record<string, string> {
+    return {
+      [TRACEPARENT_HEADER]: formatTraceparent({
+        traceId: t.traceId,
+        spanId: t.spanId,
+        sampled: t.sampled,
+      }),
+      [TRACESTATE_HEADER]: formatTracestate(this.deps.party),
+    }
+  }
+
+  /** The records ready to write (kept traces), leaving the buffer. */
+  take(): TraceRecord[] {
+    return this.buffer.take().map((n) => recordOf(n, this.cfg.policy))
+  }
+}
