@@ -19,9 +19,9 @@ import { isRegion } from '../shared/config/regions'
 import { mintFlowToken } from '../shared/hop/flow-token'
 import { createResolver } from '../shared/hop/resolver'
 import { signedFetch } from '../shared/hop/signed-fetch'
-import { metrics } from '../shared/metrics/isolate'
 import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
+import { metrics } from '../shared/metrics/isolate'
 import { CLIENT_ADDRESS_HEADER, GATE_HOST, gateRequest, releaseFlow } from './address-gate'
 import { fromClient, overloaded } from './client-inbound'
 import { fromCore } from './core-inbound'
@@ -29,8 +29,9 @@ import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import type { FlowIo } from './flow-io'
 import { FlowLane } from './flow-queue'
-import { flushEdgeMetrics } from './metrics-export'
 import { type FlowState, newFlowState } from './flow-state'
+import { FlowTrace } from './flow-trace'
+import { flushEdgeMetrics } from './metrics-export'
 import { markProtectedFlow, PROTECTED_FLOW_HEADER } from './protected-flow'
 import { sendUpstream } from './upstream'
 
@@ -73,7 +74,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     }
     if (url.pathname === '/connect') return this.acceptFlow(request)
     if (url.pathname === '/deliver' && request.method === 'POST')
-      return this.deliver(await request.text())
+      return this.deliver(await request.text(), request.headers)
     return new Response('not found', { status: 404 })
   }
 
@@ -115,34 +116,67 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     return io
   }
 
+  /** Each live attachment's call traces (edge/flow-trace.ts). */
+  private readonly traces = new WeakMap<Attachment, FlowTrace>()
+
+  private trace(att: Attachment): FlowTrace {
+    let t = this.traces.get(att)
+    if (!t) {
+      const cfg = edgeConfig(this.env)
+      t = new FlowTrace({
+        env: this.env as unknown as Record<string, unknown>,
+        functionUrls: cfg.functionUrls,
+        edgeUrl: att.edgeUrl,
+        hopSecret: cfg.hopSecret,
+        home: () => att.state.home,
+        flow: att.state.token,
+        identity: () => att.state.aor,
+        waitUntil: (p) => this.ctx.waitUntil(p),
+        log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
+      })
+      this.traces.set(att, t)
+    }
+    return t
+  }
+
   private makeIo(ws: WebSocket, att: Attachment): FlowIo {
     const cfg = edgeConfig(this.env)
     const resolver = createResolver({ functionUrls: cfg.functionUrls, edgeUrl: att.edgeUrl })
+    const trace = this.trace(att)
     return {
       cfg,
       now: () => Date.now(),
       randomHex,
       publicHost: att.publicHost,
       state: att.state,
-      toClient: (text) => ws.send(text),
+      toClient: (text) => {
+        trace.toClient(text)
+        ws.send(text)
+      },
       // The client's address goes to Sprout with each request (its REGISTER failure limits count
       // per source, docs/registrar.md).
       // Sprout answers the flow's own requests inline (docs/internal-hop.md): the flow hands
       // them to the client itself, with no request of their own to the edge.
-      toCore: async (region, text) =>
-        (
-          await sendUpstream(
-            cfg,
-            isRegion(region) ? region : att.state.home,
-            text,
-            'sprout',
-            '/sip',
-            att.address ? { 'x-edgewater-client-ip': att.address } : undefined,
-            true
-          )
-        ).result,
-      toUrl: (url, text) =>
-        postSip(url, text, { secret: cfg.hopSecret, timeoutMs: cfg.upstreamTimeoutMs }),
+      toCore: async (region, text) => {
+        const to = isRegion(region) ? region : att.state.home
+        const t = trace.toCore(`sprout-${to}`, text)
+        const headers = att.address
+          ? { ...t.headers, 'x-edgewater-client-ip': att.address }
+          : t.headers
+        return t.answered(
+          (await sendUpstream(cfg, to, text, 'sprout', '/sip', headers, true)).result
+        )
+      },
+      toUrl: async (url, text) => {
+        const t = trace.toCore(url, text)
+        return t.answered(
+          await postSip(url, text, {
+            secret: cfg.hopSecret,
+            timeoutMs: cfg.upstreamTimeoutMs,
+            headers: t.headers,
+          })
+        )
+      },
       resolve: (host, user) => resolver.resolve(host, user)?.url,
       log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
     }
@@ -187,8 +221,10 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     const att = this.attachment(ws)
     const queued = this.lanes().toCore.offer(async () => {
       try {
+        this.trace(att).fromClient(text)
         await fromClient(this.io(ws, att), text)
         flushEdgeMetrics(this.env)
+        this.trace(att).flush()
       } catch (err) {
         this.log.error('flow failed to handle a message', {
           error: err,
@@ -201,14 +237,16 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     else await queued
   }
 
-  private async deliver(text: string): Promise<Response> {
+  private async deliver(text: string, headers: Headers): Promise<Response> {
     const [ws] = this.ctx.getWebSockets()
     if (!ws || ws.readyState !== WebSocket.OPEN) return new Response('flow closed', { status: 410 })
     const att = this.attachment(ws)
     const queued = this.lanes().toClient.offer(async () => {
       // The socket may have closed while this delivery waited its turn.
       if (ws.readyState !== WebSocket.OPEN) return 'closed' as const
+      this.trace(att).fromCore(text, headers)
       const outcome = await fromCore(this.io(ws, att), text)
+      this.trace(att).flush()
       if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
       return outcome
     })

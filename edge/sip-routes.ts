@@ -86,5 +86,11 @@ export async function deliverToFlow(c: C): Promise<Response> {
   // A token that is not ours names no flow: the same answer as a closed one (430 to the sender).
   if (!objectId) return c.json({ error: 'unknown flow' }, 410)
   const stub = c.env.FLOW.get(c.env.FLOW.idFromString(objectId))
-  return stub.fetch(new Request('https://flow/deliver', { method: 'POST', body }))
+  // The hop's trace headers go along (edge/flow-trace.ts); nothing else of the request does.
+  const trace: Record<string, string> = {}
+  for (const h of ['traceparent', 'tracestate']) {
+    const v = c.req.header(h)
+    if (v) trace[h] = v
+  }
+  return stub.fetch(new Request('https://flow/deliver', { method: 'POST', body, headers: trace }))
 }

@@ -4,7 +4,7 @@
  * WebSocket at `/sip` (one FlowObject per connection), the Ellis API under `/api` and the web UI.
  */
 import { Hono } from 'hono'
-import { mountApiProxy } from './api-proxy'
+import { mountApiProxy, proxyApi } from './api-proxy'
 import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import { functionProxy } from './function-proxy'
@@ -60,6 +60,9 @@ app.get('/internal/metrics', edgeMetricsRoute)
 
 // The Ellis API of the home region, failing over (edge/api-proxy.ts); the web portal at `/`.
 mountApiProxy(app)
+// The operators' call traces (functions/ellis/ops): the same proxy to Ellis, path unchanged.
+app.all('/ops', proxyApi)
+app.all('/ops/*', proxyApi)
 mountStaticAssets(app)
 
 app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404))

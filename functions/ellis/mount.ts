@@ -16,6 +16,7 @@ import { EllisError, errorResponse } from './api-errors'
 import type { DepsResolver } from './ellis-deps'
 import { buildServices } from './ellis-services'
 import { formMode } from './form-mode'
+import { opsRoutes } from './ops/ops-routes'
 import { requestMeta, SERVED_BY_HEADER } from './request-context'
 import { RouteTable } from './routes/route-kit'
 import { accountRoutes } from './routes/routes-accounts'
@@ -30,6 +31,8 @@ import { rebalance, rebalanceDue } from './shard-owner'
 
 export function mountEllis(app: FunctionApp, resolve: DepsResolver): FunctionApp {
   app.route('/', internalRoutes(resolve))
+  // Call traces for operators: /ops (page and API) and the edge's /internal/traces.
+  app.route('/', opsRoutes(resolve))
 
   const t = new RouteTable(resolve)
   t.app.use('/api/*', async (c, next) => {

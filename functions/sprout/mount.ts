@@ -20,6 +20,7 @@ import { sipInbox } from './sip-inbox'
 import type { SproutDepsFactory } from './sprout-deps'
 import { callAsRoutes } from './test-as/call-as'
 import { testAsRoutes } from './test-as/register-as'
+import { traceRoutes } from './trace/trace-routes'
 
 /** Sprout's SIP handlers in dispatch order (the first that accepts a message takes it). */
 export function sproutSipHandlers(): SipHandlers {
@@ -37,6 +38,7 @@ export function mountSprout(app: FunctionApp, factory: SproutDepsFactory): Funct
   app.route('/', registrarRoutes(factory))
   app.route('/', adminRoutes(factory))
   app.route('/', routingRoutes(factory))
+  app.route('/', traceRoutes(factory))
   // The local cloud's application servers (test-as/; off unless SPROUT_TEST_AS=1).
   app.route('/', testAsRoutes(factory))
   app.route('/', callAsRoutes(factory))

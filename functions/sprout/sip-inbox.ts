@@ -39,6 +39,7 @@ import {
 import { noteFinalResponse, noteSipRequest } from './sip-metrics'
 import { type InlineReplies, inlineReplies, type SipSender } from './sip-sender'
 import type { SproutContext, SproutDeps, SproutDepsFactory } from './sprout-deps'
+import { startSipTrace } from './trace/sip-tracing'
 import { recordTransaction } from './transaction-stats'
 
 const utf8 = new TextDecoder()
@@ -47,8 +48,8 @@ const utf8 = new TextDecoder()
 function trackingSender(deps: SproutDeps, req: SipRequest, started: number): SipSender {
   let recorded = false
   return {
-    request: (r) => deps.sender.request(r),
-    respond: (res): Promise<HopResult> => {
+    request: (r, h) => deps.sender.request(r, h),
+    respond: (res, h): Promise<HopResult> => {
       if (!recorded && res.status >= 200 && res.cseq.method === req.method) {
         recorded = true
         const rt = deps.vellum.roundTrips.snapshot()
@@ -72,7 +73,7 @@ function trackingSender(deps: SproutDeps, req: SipRequest, started: number): Sip
           calls: rt.calls,
         })
       }
-      return deps.sender.respond(res)
+      return deps.sender.respond(res, h)
     },
   }
 }
@@ -164,7 +165,7 @@ export function sipInbox(
     const text = utf8.decode(await c.req.arrayBuffer())
     const work = new DeferredWork(c.get('services').log)
     const base = factory(c)
-    const deps: SproutDeps = { ...base, defer: (t) => work.add(t) }
+    let deps: SproutDeps = { ...base, defer: (t) => work.add(t) }
     const parsed = tryParseMessage(text)
     if (!parsed.ok) {
       const answered = await badMessage(text, parsed.error.reason, deps)
@@ -175,15 +176,20 @@ export function sipInbox(
     const msg = parsed.value
     noteSipRequest(msg)
     const started = Date.now()
+    // Call traces (trace/sip-tracing.ts): what is sent for this message is recorded and traced.
+    const trace = startSipTrace(c, deps, msg, text)
+    deps = { ...deps, wrapFetch: (f) => trace.wrapFetch(f) }
     let inline: InlineReplies | undefined
     if (msg.kind === 'request') {
       if (c.req.header(INLINE_REPLIES_HEADER) === INLINE_REPLIES_VALUE)
         inline = inlineReplies(deps.sender, msg, (r) => noteFinalResponse(r, deps.log))
       const sending = inline ? { ...deps, sender: inline.sender } : deps
-      const tracked = { ...sending, sender: trackingSender(sending, msg, started) }
+      const tracked = { ...sending, sender: trace.sender(trackingSender(sending, msg, started)) }
       await onRequest(msg, tracked, handlers.requests, c)
-    } else await onResponse(msg, deps, handlers.responses, c)
+    } else
+      await onResponse(msg, { ...deps, sender: trace.sender(deps.sender) }, handlers.responses, c)
     await settleBeforeAnswer(work, c, deps.config.SIP_SETTLE_MS)
+    await trace.finish()
     const replies = inline?.take() ?? []
     if (replies.length === 0) return c.body(null, 202)
     return c.body(inlineAnswerBody(replies), 200, { 'content-type': SIP_BATCH_CONTENT_TYPE })

@@ -16,12 +16,13 @@ import { type HopResult, postSip } from '../../shared/hop/sip-over-http'
 import type { Logger } from '../../shared/log/logger'
 import type { SipRequest, SipResponse } from '../../shared/sip'
 import { getParam } from '../../shared/sip/params'
-import { noteFinalResponse } from './sip-metrics'
 import type { Via } from '../../shared/sip/via'
+import { noteFinalResponse } from './sip-metrics'
 
 export interface SipSender {
-  respond(res: SipResponse): Promise<HopResult>
-  request(req: SipRequest): Promise<HopResult>
+  /** `headers`: extra hop headers (the trace's `traceparent`/`tracestate`, trace/sip-tracing.ts). */
+  respond(res: SipResponse, headers?: Record<string, string>): Promise<HopResult>
+  request(req: SipRequest, headers?: Record<string, string>): Promise<HopResult>
 }
 
 export interface SenderOptions {
@@ -40,9 +41,10 @@ const unroutable = (what: string): HopResult => ({
 })
 
 export function createSipSender(o: SenderOptions): SipSender {
-  const post = (url: string, text: string) =>
+  const post = (url: string, text: string, headers?: Record<string, string>) =>
     postSip(url, text, {
       secret: o.secret,
+      ...(headers ? { headers } : {}),
       ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.fetch ? { fetch: o.fetch } : {}),
     })
@@ -53,20 +55,20 @@ export function createSipSender(o: SenderOptions): SipSender {
     return out
   }
   return {
-    respond(res) {
+    respond(res, headers) {
       noteFinalResponse(res, o.log)
       const via = res.topVia
       const hop = o.resolver.resolve(via.host, getParam(via.params, FLOW_VIA_PARAM) ?? undefined)
       if (!hop) return Promise.resolve(unroutable(via.host))
-      return log('response', hop.url, post(hop.url, res.toString()))
+      return log('response', hop.url, post(hop.url, res.toString(), headers))
     },
-    request(req) {
+    request(req, headers) {
       const route = req.get('route')
       const uri = route ? route.uri : req.uri
       if (uri.kind !== 'sip') return Promise.resolve(unroutable(String(uri.kind)))
       const hop = o.resolver.resolve(uri.host, uri.user)
       if (!hop) return Promise.resolve(unroutable(uri.host))
-      return log('request', hop.url, post(hop.url, req.toString()))
+      return log('request', hop.url, post(hop.url, req.toString(), headers))
     },
   }
 }
@@ -98,14 +100,14 @@ export function inlineReplies(
   const top = req.topVia
   const flow = flowOf(top)
   let holding = flow !== undefined && flow !== null
-  const held: SipResponse[] = []
+  const held: Array<{ res: SipResponse; headers?: Record<string, string> | undefined }> = []
   let flushing: Promise<void> | undefined
   const flush = (): Promise<void> => {
     holding = false
     if (!flushing) {
       const out = held.splice(0)
       flushing = (async () => {
-        for (const res of out) await base.respond(res)
+        for (const h of out) await base.respond(h.res, h.headers)
       })()
     }
     return flushing
@@ -116,23 +118,23 @@ export function inlineReplies(
   }
   return {
     sender: {
-      async respond(res) {
+      async respond(res, headers) {
         if (holding && ours(res)) {
           if (res.status >= 200) onHeld?.(res)
-          if (res.status !== 100) held.push(res)
+          if (res.status !== 100) held.push({ res, headers })
           return { ok: true }
         }
         await flush()
-        return base.respond(res)
+        return base.respond(res, headers)
       },
-      async request(r) {
+      async request(r, headers) {
         await flush()
-        return base.request(r)
+        return base.request(r, headers)
       },
     },
     take() {
       holding = false
-      return held.splice(0).map((r) => r.toString())
+      return held.splice(0).map((h) => h.res.toString())
     },
   }
 }

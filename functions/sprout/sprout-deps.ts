@@ -9,6 +9,7 @@
 import type { Context } from 'hono'
 import type { Clock } from '../../shared/config/clock'
 import type { Region } from '../../shared/config/regions'
+import type { Fetch } from '../../shared/hop/fetch'
 import { functionHost } from '../../shared/hop/internal-addresses'
 import type { FunctionBindings } from '../../shared/http/function-app'
 import type { Logger } from '../../shared/log/logger'
@@ -42,6 +43,8 @@ export interface SproutDeps {
    * where the runtime allows it (Workers `waitUntil`), else before it. Its failure is only logged.
    */
   defer(task: () => Promise<unknown>): void
+  /** Wraps the outbound fetch of internal HTTP calls made for the message (trace/sip-tracing.ts). */
+  wrapFetch?: (base: Fetch) => Fetch
 }
 
 export type SproutContext = Context<FunctionBindings>

@@ -23,12 +23,24 @@ export const INLINE_REPLIES_VALUE = 'inline'
 export const SIP_BATCH_CONTENT_TYPE = 'application/vnd.edgewater.sip-batch+json'
 /** The most SIP messages a sender takes from one inline answer; more are a broken receiver. */
 export const MAX_INLINE_MESSAGES = 16
+/**
+ * The W3C Trace Context header a hop carries both ways (docs/operations.md#traces): on the
+ * request, the sender's trace and keep decision (with `tracestate`, passed in `headers`); on
+ * the answer, the receiver's. It is not signed: it only labels trace records and can at most
+ * ask for a call to be recorded, and a receiver ignores a value that does not parse.
+ */
+export const TRACEPARENT_ANSWER_HEADER = 'traceparent'
 
 export type HopResult =
   | {
       ok: true
       /** SIP messages the receiver answered inline, in the order it sent them. */
       messages?: string[]
+      /**
+       * The receiver's W3C `traceparent` answer header (docs/operations.md#traces): its sampled
+       * flag tells the sender the call's trace is kept.
+       */
+      traceparent?: string
     }
   | { ok: false; sipStatus: 408 | 430 | 503; reason: string; transport: boolean }
 
@@ -100,12 +112,16 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
       signal: abort.signal,
     })
     const text = await res.text().catch(() => '')
-    if (res.status === 202) return { ok: true }
+    const tp = res.headers.get(TRACEPARENT_ANSWER_HEADER)
+    const traced = tp ? { traceparent: tp } : {}
+    if (res.status === 202) return { ok: true, ...traced }
     if (res.status === 200) {
       const batch = (res.headers.get('content-type') ?? '').startsWith(SIP_BATCH_CONTENT_TYPE)
         ? parseInlineAnswer(text)
         : undefined
-      return batch && batch.length > 0 ? { ok: true, messages: batch } : { ok: true }
+      return batch && batch.length > 0
+        ? { ok: true, messages: batch, ...traced }
+        : { ok: true, ...traced }
     }
     if (res.status === 410)
       return { ok: false, sipStatus: 430, reason: 'Flow Failed', transport: false }
