@@ -52,7 +52,7 @@ function row(c: ListedCall): HTMLTableRowElement {
   const result = c.answered ? 'Answered' : c.outgoing ? 'Not answered' : 'Missed'
   return el(
     'tr',
-    { class: 'call' },
+    { class: 'call-row' },
     el('td', {}, c.outgoing ? 'Outgoing' : 'Incoming'),
     el('td', { class: 'other-party' }, who),
     el('td', { class: 'result' }, result),
