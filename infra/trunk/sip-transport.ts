@@ -21,7 +21,27 @@ export type OnSipMessage = (text: string, source: TrunkPeer) => void
 
 const utf8 = new TextDecoder()
 
+/**
+ * Opens UDP and TCP on `port` (0: a free port both can have; the system picks UDP's, and another
+ * is tried when that one is taken for TCP).
+ */
 export async function openSipTransport(
+  host: string,
+  port: number,
+  onMessage: OnSipMessage,
+  log: (msg: string, fields?: Record<string, unknown>) => void
+): Promise<SipTransport> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await openOnce(host, port, onMessage, log)
+    } catch (err) {
+      const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      if (port !== 0 || !taken || attempt >= 9) throw err
+    }
+  }
+}
+
+async function openOnce(
   host: string,
   port: number,
   onMessage: OnSipMessage,
@@ -65,13 +85,18 @@ export async function openSipTransport(
     sock.on('close', () => conns.delete(key))
   }
   const tcp: Server = createServer((sock) => adopt(sock))
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject)
-    tcp.listen(bound, host, () => {
-      tcp.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject)
+      tcp.listen(bound, host, () => {
+        tcp.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (err) {
+    await new Promise<void>((r) => udp.close(() => r()))
+    throw err
+  }
 
   return {
     port: bound,

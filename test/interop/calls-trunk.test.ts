@@ -8,17 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CountersSnapshot } from '../../infra/local/counters'
-import { localTrunkHopUrl } from '../../infra/local/trunk-bindings'
-import { startTrunkAdapter, type TrunkAdapter } from '../../infra/trunk/trunk-adapter'
+import type { TrunkAdapter } from '../../infra/trunk/trunk-adapter'
 import { endpoints } from '../support/cloud'
+import { startLocalTrunk } from '../support/local-trunk'
 import { PEER_SDP, UdpPeer } from '../support/sip/udp-peer'
 import { established, newLine, Phone, terminated, until } from './calls-support'
 
 let peer: UdpPeer
 let adapter: TrunkAdapter
 const phones: Phone[] = []
-
-const controlPort = () => Number(new URL(endpoints().control).port)
 
 async function counters(): Promise<CountersSnapshot> {
   return (await (await fetch(`${endpoints().control}/counters`)).json()) as CountersSnapshot
@@ -31,29 +29,7 @@ const lirCount = (c: CountersSnapshot) =>
 
 beforeAll(async () => {
   peer = await UdpPeer.open()
-  const e = endpoints()
-  const hopUrl = localTrunkHopUrl(controlPort())
-  adapter = await startTrunkAdapter(
-    {
-      name: 'pstn',
-      hopSecret: e.hopSecret,
-      functionUrls: e.functions,
-      edgeUrl: e.edges.a,
-      homeRegion: 'a',
-      httpHost: '127.0.0.1',
-      httpPort: Number(new URL(hopUrl).port),
-      hopUrl,
-      sipHost: '127.0.0.1',
-      sipPort: 0,
-      publicHost: '127.0.0.1',
-      peer: { host: '127.0.0.1', port: peer.port, transport: 'udp' },
-      trustOrig: true,
-      maxMessageBytes: 65_507,
-      maxTransactions: 1_000,
-      hopTimeoutMs: 4_000,
-    },
-    () => undefined
-  )
+  adapter = await startLocalTrunk(peer.port)
 })
 
 afterAll(async () => {
