@@ -56,6 +56,8 @@ const secret = (
 const sprout = (s: string) => tunable(['sprout'], 'functions/sprout/sprout-config.ts', s)
 const routing = (s: string) => tunable(['sprout'], 'functions/sprout/routing/routing-config.ts', s)
 const ellis = (file: string, s: string) => tunable(['ellis'], `functions/ellis/${file}`, s)
+const MEMENTO_AS = 'functions/sprout/memento/memento-config.ts'
+const MEMENTO_API = 'functions/homer/call-list/call-list-config.ts'
 
 export const FUNCTION_SETTINGS = {
   // shared/config/function-env.ts: the deployment's shape, derived by the stack.
@@ -136,6 +138,12 @@ export const FUNCTION_SETTINGS = {
   // Homer (functions/homer/homer-config.ts).
   HOMER_UT_FAILURES_BEFORE_SLOWDOWN: tunable(['homer'], 'functions/homer/homer-config.ts', '10'),
   HOMER_UT_SLOWDOWN_INTERVAL_S: tunable(['homer'], 'functions/homer/homer-config.ts', '60'),
+  // Memento: the built-in call-list AS in Sprout, the call-list API in Homer (docs/memento.md).
+  MEMENTO_HOST: tunable(['sprout'], MEMENTO_AS, 'memento.example.com'),
+  MEMENTO_TTL_S: tunable(['sprout'], MEMENTO_AS, '604800'),
+  MEMENTO_NOTIFY_URL: tunable(['sprout'], MEMENTO_AS, 'https://notify.example.net/call-lists'),
+  MEMENTO_MAX_CALLS: tunable(['homer'], MEMENTO_API, '200'),
+  MEMENTO_READ_FRAGMENTS: tunable(['homer'], MEMENTO_API, '5000'),
   // Ellis (functions/ellis/*-config.ts).
   ELLIS_NUMBER_POOL: ellis(
     'ellis-config.ts',
