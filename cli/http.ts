@@ -12,6 +12,7 @@ export interface CliResponse {
   status: number
   body: unknown
   text: string
+  headers: Headers
 }
 
 async function read(res: Response): Promise<CliResponse> {
@@ -22,7 +23,7 @@ async function read(res: Response): Promise<CliResponse> {
   } catch {
     // not JSON: keep the text
   }
-  return { status: res.status, body, text }
+  return { status: res.status, body, text, headers: res.headers }
 }
 
 function unreachable(what: string, url: string, e: unknown): CliError {
@@ -42,7 +43,8 @@ export async function callFunction(
   const url = `${t.functions[region][fn]}${path}`
   const headers = { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers }
   try {
-    return await read(await signedFetch(ctx.fetch, t.hopSecret, url, { ...init, headers }))
+    const signed = { ...init, headers, redirect: 'manual' as const }
+    return await read(await signedFetch(ctx.fetch, t.hopSecret, url, signed))
   } catch (e) {
     throw unreachable(`${fn} of region ${region}`, url, e)
   }
