@@ -68,6 +68,21 @@ export const deployConfigSchema = z.object({
     .regex(/^[a-z][a-z0-9-]{1,20}$/)
     .default('edgewater'),
   tableName: z.string().min(3).max(255).default('edgewater'),
+  /**
+   * The global table's multi-Region consistency (docs/geo-redundancy.md): `eventual` (MREC, last
+   * writer wins, both regions writable alone; the default) or `strong` (MRSC), which needs a
+   * third AWS region of the same region set as a witness (`witnessRegion`).
+   */
+  table: z
+    .object({
+      consistency: z.enum(['eventual', 'strong']).default('eventual'),
+      witnessRegion: awsRegion.optional(),
+    })
+    .default({ consistency: 'eventual' })
+    .refine((t) => t.consistency === 'eventual' || t.witnessRegion !== undefined, {
+      message: 'strong consistency (MRSC) needs witnessRegion, a third AWS region of the same set',
+      path: ['witnessRegion'],
+    }),
   schedulerGroup: z.string().min(1).max(64).default('edgewater-timers'),
   homeDomain: z.string().min(1),
   /** The edge's public origin (its route or custom domain, or `<name>.<account>.workers.dev`). */

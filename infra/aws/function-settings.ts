@@ -189,6 +189,7 @@ export const LOCAL_ONLY_SETTINGS = [
   'AWS_SECRET_ACCESS_KEY',
   'TRUST_CLOCK_HEADER',
   'SPROUT_TEST_AS',
+  'FUNCTION_URL_ALIASES',
 ] as const
 
 export const TUNABLE_SETTINGS = (Object.keys(FUNCTION_SETTINGS) as SettingName[]).filter(

@@ -2,8 +2,11 @@
  * @module infra/aws/global-table-stack
  * The DynamoDB global table, deployed from region a with a replica in both regions, from the same
  * physical definition the local cloud creates (shared/vellum/table-schema.ts), so the two cannot
- * drift. Multi-region eventual consistency (last writer wins, docs/global-table.md): both regions
- * stay writable when the other is lost, which the geo-redundancy design relies on.
+ * drift. By default multi-Region eventual consistency (MREC: last writer wins,
+ * docs/geo-redundancy.md): both regions stay writable when the other is lost, which the
+ * geo-redundancy design relies on. `table.consistency: "strong"` deploys it as MRSC with a
+ * witness in a third region instead; MRSC has no TTL deletion (verify against the current AWS
+ * documentation at deploy time), so the stack leaves TTL off in that mode.
  */
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
@@ -19,6 +22,9 @@ export class GlobalTableStack extends Stack {
     super(scope, id, props)
     const c = props.config
     const def = tableDefinition(c.tableName)
+    const strong = c.table.consistency === 'strong'
+    if (strong && Object.values(c.awsRegions).includes(c.table.witnessRegion!))
+      throw new Error('table.witnessRegion must be a third AWS region, not region a or b')
     const table = new dynamodb.CfnGlobalTable(this, 'Table', {
       tableName: c.tableName,
       billingMode: def.BillingMode,
@@ -39,8 +45,15 @@ export class GlobalTableStack extends Stack {
         projection: { projectionType: g.Projection?.ProjectionType },
       })),
       streamSpecification: { streamViewType: def.StreamSpecification!.StreamViewType! },
-      timeToLiveSpecification: { attributeName: TTL_ATTRIBUTE, enabled: true },
-      multiRegionConsistency: 'EVENTUAL',
+      ...(strong
+        ? {
+            multiRegionConsistency: 'STRONG',
+            globalTableWitnesses: [{ region: c.table.witnessRegion }],
+          }
+        : {
+            multiRegionConsistency: 'EVENTUAL',
+            timeToLiveSpecification: { attributeName: TTL_ATTRIBUTE, enabled: true },
+          }),
       replicas: REGIONS.map((r) => ({
         region: c.awsRegions[r],
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

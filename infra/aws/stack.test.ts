@@ -313,4 +313,24 @@ describe('global table stack', () => {
     expect(p.MultiRegionConsistency).toBe('EVENTUAL')
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true })
   })
+
+  it('deploys MRSC with a witness in a third region when table.consistency is strong', () => {
+    const c = fullConfig()
+    c.table = { consistency: 'strong', witnessRegion: 'eu-west-2' }
+    const t = Template.fromStack(buildApp(c, { code: stub }).table)
+    const [[, r]] = resources(t, 'AWS::DynamoDB::GlobalTable') as [[string, Resource]]
+    expect(r.Properties.MultiRegionConsistency).toBe('STRONG')
+    expect(r.Properties.GlobalTableWitnesses).toEqual([{ Region: 'eu-west-2' }])
+    expect(r.Properties.TimeToLiveSpecification).toBeUndefined()
+  }, 120_000)
+
+  it('refuses strong consistency without a witness region, or with one of the two regions', () => {
+    const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>
+    expect(() => parseDeployConfig({ ...raw, table: { consistency: 'strong' } })).toThrow(
+      /witnessRegion/
+    )
+    const c = fullConfig()
+    c.table = { consistency: 'strong', witnessRegion: c.awsRegions.b }
+    expect(() => buildApp(c, { code: stub })).toThrow(/third AWS region/)
+  }, 120_000)
 })
