@@ -13,6 +13,8 @@ export interface IceSettings {
   stunUrls: string
   turnUrls: string
   turnSecret: string
+  /** `ICE_TURN_TTL_S`, passed on when set (Ellis's default otherwise). */
+  turnTtlS?: string
 }
 
 export const LOCAL_ICE_DEFAULTS: IceSettings = {
@@ -26,10 +28,16 @@ export function localIceSettings(env: NodeJS.ProcessEnv = process.env): IceSetti
     stunUrls: env.ICE_STUN_URLS ?? LOCAL_ICE_DEFAULTS.stunUrls,
     turnUrls: env.ICE_TURN_URLS ?? LOCAL_ICE_DEFAULTS.turnUrls,
     turnSecret: env.ICE_TURN_SECRET || LOCAL_ICE_DEFAULTS.turnSecret,
+    ...(env.ICE_TURN_TTL_S ? { turnTtlS: env.ICE_TURN_TTL_S } : {}),
   }
 }
 
 /** The functions' bindings of these settings (only Ellis reads them). */
 export function iceBindings(s: IceSettings): Record<string, string> {
-  return { ICE_STUN_URLS: s.stunUrls, ICE_TURN_URLS: s.turnUrls, ICE_TURN_SECRET: s.turnSecret }
+  return {
+    ICE_STUN_URLS: s.stunUrls,
+    ICE_TURN_URLS: s.turnUrls,
+    ICE_TURN_SECRET: s.turnSecret,
+    ...(s.turnTtlS ? { ICE_TURN_TTL_S: s.turnTtlS } : {}),
+  }
 }
