@@ -122,25 +122,47 @@ describe('Homer: owner-region document writes under MREC', () => {
       }
     })
 
-  it('a write whose home region is cut off is 503 with Retry-After and changes nothing', async () => {
+  it('a conditional write whose home region is cut off is 503 with Retry-After and changes nothing', async () => {
     const h = twoRegions()
     const impu = impuIn('b')
-    expect((await h.send('b', 'PUT', impu, doc('v1'))).status).toBe(200)
+    const v1 = await h.send('b', 'PUT', impu, doc('v1'))
+    expect(v1.status).toBe(200)
+    const tag = v1.headers.get('etag')!
     h.advance(1000)
     h.table.partition()
     h.state.partitioned = true
-    const refused = await h.send('a', 'PUT', impu, doc('from-a'))
+    const refused = await h.send('a', 'PUT', impu, doc('from-a'), { 'if-match': tag })
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('5')
-    const del = await h.send('a', 'DELETE', impu)
-    expect(del.status).toBe(503)
-    // The home region still takes writes.
-    expect((await h.send('b', 'PUT', impu, doc('from-b'))).status).toBe(200)
+    expect((await h.send('a', 'DELETE', impu, undefined, { 'if-match': tag })).status).toBe(503)
+    expect(await (await h.send('a', 'GET', impu)).text()).toContain('v1')
+    // The home region still takes conditional writes.
+    expect((await h.send('b', 'PUT', impu, doc('from-b'), { 'if-match': tag })).status).toBe(200)
     h.table.heal()
     h.state.partitioned = false
     h.advance(1000)
     for (const r of ['a', 'b'] as const)
       expect(await (await h.send(r, 'GET', impu)).text()).toContain('from-b')
+  })
+
+  it('writes without preconditions run where they arrive: the later one wins in both regions', async () => {
+    const h = twoRegions()
+    const impu = impuIn('b')
+    h.table.partition()
+    h.state.partitioned = true
+    expect((await h.send('a', 'PUT', impu, doc('first-in-a'))).status).toBe(200)
+    h.advance(10)
+    expect((await h.send('b', 'PUT', impu, doc('then-in-b'))).status).toBe(200)
+    h.table.heal()
+    h.state.partitioned = false
+    h.advance(1000)
+    const tags = new Set<string | null>()
+    for (const r of ['a', 'b'] as const) {
+      const got = await h.send(r, 'GET', impu)
+      expect(await got.text()).toContain('then-in-b')
+      tags.add(got.headers.get('etag'))
+    }
+    expect(tags.size).toBe(1)
   })
 
   it('the home region refuses a stale If-Match sent from the other region (412 with its ETag)', async () => {

@@ -4,14 +4,18 @@
  * each item on its own, last writer wins, and checks a condition against the local replica only;
  * two regions could both accept a PUT with the same `If-Match` inside the replication window and
  * one of them would vanish without its editor knowing. So every document has a home region, a
- * hash of its XUI (`keys.shardOf`), and only that region writes it: a PUT or DELETE arriving
- * elsewhere is authorised there, then sent on to the home region's Homer as a signed internal
+ * hash of its XUI (`keys.shardOf`), and only that region runs its conditional writes: a PUT or
+ * DELETE with `If-Match` or `If-None-Match` arriving elsewhere is authorised there, then sent on
+ * to the home region's Homer as a signed internal
  * request carrying the same method, path, body and preconditions, and its answer is passed back
  * as it is. The home region evaluates `If-Match` / `If-None-Match` against the only replica that
  * is ever written, so of two editors racing from one ETag, from any regions, exactly one wins and
  * the other gets 412 (RFC 4825 §7.11). When the home region does not answer, the write is 503
- * with Retry-After: nothing is lost and the editor retries. Reads stay local (a reader in the
- * other region may see the previous version for the replication delay).
+ * with Retry-After: nothing is lost and the editor retries. A write without preconditions asks
+ * for last-writer-wins, which the table gives across regions too, so it runs where it arrives
+ * (Ellis's default document for a new number is one: it needs no peer during a partition).
+ * Reads stay local (a reader in the other region may see the previous version for the
+ * replication delay).
  */
 import { type FunctionUrls, REGIONS, type Region } from '../../shared/config/regions'
 import type { Fetch } from '../../shared/hop/fetch'
@@ -43,13 +47,17 @@ export function documentHome(xui: string): Region {
   return REGIONS[shardOf(xui, REGIONS.length)]!
 }
 
-/** Whether this region must send the write on: it is not the home and did not receive it so. */
+/**
+ * Whether this region must send a write on: it is conditional, this region is not the
+ * document's home, and the write did not come from the other region already.
+ */
 export function mustForward(
   o: OwnerWrites | undefined,
   xui: string,
+  conditional: boolean,
   forwardedBy: string | null
 ): o is OwnerWrites {
-  return o !== undefined && forwardedBy === null && documentHome(xui) !== o.region
+  return o !== undefined && conditional && forwardedBy === null && documentHome(xui) !== o.region
 }
 
 const PASSED_HEADERS = ['content-type', 'if-match', 'if-none-match']

@@ -75,13 +75,14 @@ async function handleXcap(c: HomerContext, resolve: DepsResolver): Promise<Respo
         ifNoneMatch: c.req.header('if-none-match'),
       },
     }
-    // Writes run in the document's home region only (xcap-owner.ts); a signed request that the
-    // other region forwarded is never forwarded again.
+    // Conditional writes run in the document's home region only (xcap-owner.ts); a signed
+    // request that the other region forwarded is never forwarded again.
     const forwardedBy =
       access.caller.kind === 'internal' ? (c.req.header(FORWARDED_BY_HEADER) ?? null) : null
+    const conditional = req.conditions.ifMatch != null || req.conditions.ifNoneMatch != null
     if (
       (method === 'PUT' || method === 'DELETE') &&
-      mustForward(deps.owner, target.xui, forwardedBy)
+      mustForward(deps.owner, target.xui, conditional, forwardedBy)
     )
       return await forwardWrite(deps.owner, target.xui, method, url, c.req.raw.headers, body)
     if (method === 'PUT') return await replaceDocument(req, deps)

@@ -80,6 +80,8 @@ export class ReplicatedMemoryTable {
 
   /** Cuts replication both ways (the replicas keep serving their own region). */
   partition(): void {
+    // What was due before the cut has crossed already.
+    this.pump()
     this.partitioned = true
   }
 

@@ -75,11 +75,10 @@ describe('timer pops under replication lag (MREC)', () => {
     const h = setup()
     const d = h.def(T0 * 1000 + 7)
     await h.table.replicas.a.put(definitionItem(d))
-    h.advance(60_000)
-    const pop = popOf(d.id, d.generation)
     // Region a is partitioned away before its definition replicated; b's backup fires.
     h.table.partition()
-    h.table.settle() // nothing crosses while partitioned
+    h.advance(60_000)
+    const pop = popOf(d.id, d.generation)
     const early = await handlePop(h.deps('b'), pop)
     expect(early.status).toBe('not-replicated')
     expect(popHttpStatus(early)).toBe(503)
@@ -98,8 +97,9 @@ describe('timer pops under replication lag (MREC)', () => {
     await h.table.replicas.a.put(definitionItem(older))
     h.advance(1_000)
     await h.table.replicas.a.put(definitionItem(newer))
-    h.advance(600) // b has the older generation; the newer one is on its way
+    // b has the older generation; the newer one is cut off on its way.
     h.table.partition()
+    h.advance(600)
     expect((await handlePop(h.deps('b'), popOf(older.id, newer.generation))).status).toBe(
       'not-replicated'
     )
