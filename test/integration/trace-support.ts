@@ -1,0 +1,65 @@
+/**
+ * Helpers of the call-trace tests: the ops API through an edge with the API key, and waiting
+ * for a call's records to land (they are written after each hop's answer).
+ */
+
+import type { CallTrace } from '../../cli/commands/trace-api'
+import type { Region } from '../../shared/config/regions'
+import { endpoints } from '../support/cloud'
+
+export async function ops(
+  path: string,
+  init: { method?: string; body?: unknown; region?: Region } = {}
+): Promise<{ status: number; body: unknown }> {
+  const e = endpoints()
+  const res = await fetch(`${e.edges[init.region ?? 'a']}/ops/api${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      'NGV-API-Key': e.ellisApiKey,
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  })
+  const text = await res.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body }
+}
+
+/** Full tracing for `impu` (the ops API announces it to both regions' Sprout). */
+export async function flag(impu: string): Promise<void> {
+  const r = await ops(`/flags/${encodeURIComponent(impu)}`, { method: 'PUT', body: { hours: 1 } })
+  if (r.status !== 200) throw new Error(`flag ${impu}: ${r.status} ${JSON.stringify(r.body)}`)
+}
+
+/**
+ * The call's trace once `done(trace)` holds (records land after each hop's answer), or the
+ * last one seen when it never does within `timeoutMs`.
+ */
+export async function traceOf(
+  callId: string,
+  done: (t: CallTrace) => boolean,
+  timeoutMs = 10_000
+): Promise<CallTrace | undefined> {
+  const until = Date.now() + timeoutMs
+  let last: CallTrace | undefined
+  for (;;) {
+    const r = await ops(`/traces/${encodeURIComponent(callId)}`)
+    if (r.status === 200) {
+      last = r.body as CallTrace
+      if (done(last)) return last
+    }
+    if (Date.now() > until) return last
+    await new Promise((res) => setTimeout(res, 250))
+  }
+}
+
+/** `from>to label` of each arrow, in order. */
+export const arrowsOf = (t: CallTrace) =>
+  t.ladder.arrows.map(
+    (a) => `${t.ladder.columns[a.from]!.id}>${t.ladder.columns[a.to]!.id} ${a.label}`
+  )
