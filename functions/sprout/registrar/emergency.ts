@@ -18,7 +18,11 @@ import type { NameAddr } from '../../../shared/sip/name-addr'
 import { hasParam } from '../../../shared/sip/params'
 import type { Binding } from './binding-model'
 import type { BindingKey } from './identities'
-import type { ParsedRegistration } from './parse-registration'
+
+/** What these checks read of a parsed REGISTER (parse-registration.ts). */
+interface ContactsOf {
+  contacts: ReadonlyArray<{ emergency: boolean; expires: number }>
+}
 
 /** Clearwater's prefix of an emergency binding's id. */
 export const EMERGENCY_ID_PREFIX = 'sos'
@@ -36,14 +40,14 @@ export function emergencyKey(key: BindingKey): BindingKey {
 export const isEmergencyBinding = (b: Pick<Binding, 'data'>): boolean => b.data.emergency === true
 
 /** The REGISTER creates or refreshes an emergency binding (no third-party registration). */
-export const isEmergencyRegistration = (reg: ParsedRegistration): boolean =>
+export const isEmergencyRegistration = (reg: ContactsOf): boolean =>
   reg.contacts.some((c) => c.emergency && c.expires > 0)
 
 /**
  * Clearwater answers 501 to a REGISTER that would remove an emergency binding (emergency
  * bindings cannot be shortened or removed; they end at their expiry).
  */
-export function refuseEmergencyRemoval(reg: ParsedRegistration): void {
+export function refuseEmergencyRemoval(reg: ContactsOf): void {
   if (reg.contacts.some((c) => c.emergency && c.expires === 0))
     throw new SipError(501, 'Not Implemented (an emergency registration cannot be removed)')
 }
