@@ -107,6 +107,27 @@ describe('live test 30: Call Forking - Endpoint offline', () => {
   })
 })
 
+describe('live test 30, the binding’s connection gone', () => {
+  it('completes the call on the live binding when the other binding’s WebSocket has closed', async () => {
+    const [la, lb] = await Promise.all([newLine(), newLine()])
+    const a = await phone(la)
+    const [b1, b2] = await Promise.all([phone(lb), phone(lb)])
+    // Binding 2's phone disappears without unregistering: its flow closes, its binding stays.
+    await (b2.ua.transport as unknown as { disconnect(): Promise<void> }).disconnect()
+    const call = a.call(lb.impu)
+    const i1 = await b1.nextCall()
+    await i1.ring()
+    await i1.answer()
+    expect((await call.final).status).toBe(200)
+    await established(call.inviter)
+    // The dead flow's failure stays inside Sprout's fork: the caller sees one final answer.
+    expect([...new Set(call.statuses())]).toEqual([100, 180, 200])
+    expect(b2.incoming).toHaveLength(0)
+    await call.bye()
+    await terminated(i1.invitation)
+  })
+})
+
 describe('live test 32: Call Waiting - Accepted', () => {
   it('rings the busy callee with Alert-Info passed unchanged, holds the first call and accepts the second', async () => {
     const [la, lb, lc] = await Promise.all([newLine(), newLine(), newLine()])
