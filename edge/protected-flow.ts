@@ -78,10 +78,11 @@ export function markProtectedFlow(state: FlowState, header: string | null): void
   if (header === '1') (state as ProtectedState).tls = true
 }
 
-const withoutIntegrity = (a: AuthValue): AuthValue => ({
-  ...a,
-  params: a.params.filter((p) => !eqIgnoreCase(p.name, INTEGRITY)),
-})
+/** The value without `integrity-protected` (the same object when it has none). */
+function withoutIntegrity(a: AuthValue): AuthValue {
+  if (!a.params.some((p) => eqIgnoreCase(p.name, INTEGRITY))) return a
+  return { ...a, params: a.params.filter((p) => !eqIgnoreCase(p.name, INTEGRITY)) }
+}
 
 /**
  * A REGISTER from the client, about to leave with the edge's Via branch `branch`: strips any
