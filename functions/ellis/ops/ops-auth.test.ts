@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { opsCookieHeader, opsToken, opsTokenValid, readOpsCookie } from './ops-auth'
+import { parseSince } from './ops-routes'
+
+describe('the ops session', () => {
+  it('is valid under its secret until it expires, and under no other secret', async () => {
+    const t = await opsToken('cookie-secret-1', 10_000)
+    expect(await opsTokenValid(['cookie-secret-1'], t, 9_999)).toBe(true)
+    expect(await opsTokenValid(['cookie-secret-1'], t, 10_000)).toBe(false)
+    expect(await opsTokenValid(['other'], t, 1)).toBe(false)
+    // A secret being rotated out still verifies.
+    expect(await opsTokenValid(['new', 'cookie-secret-1'], t, 1)).toBe(true)
+  })
+
+  it('refuses a changed expiry, a malformed token and none', async () => {
+    const t = await opsToken('s', 10_000)
+    expect(await opsTokenValid(['s'], t.replace('ops.10000', 'ops.99999'), 1)).toBe(false)
+    expect(await opsTokenValid(['s'], 'ops.1.zz', 1)).toBe(false)
+    expect(await opsTokenValid(['s'], undefined, 1)).toBe(false)
+  })
+
+  it('is its own cookie, HttpOnly and SameSite=Strict, scoped to /ops', () => {
+    const h = opsCookieHeader('ops.1.ab', true, 60)
+    expect(h).toBe(
+      'edgewater_ops=ops.1.ab; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=60; Secure'
+    )
+    expect(readOpsCookie('session=abc; edgewater_ops=ops.1.ab')).toBe('ops.1.ab')
+    expect(readOpsCookie('session=abc')).toBeUndefined()
+  })
+})
+
+describe('the traces search range', () => {
+  it('takes durations back from now, or epoch milliseconds', () => {
+    const now = 1_800_000_000_000
+    expect(parseSince('1h', now)).toBe(now - 3_600_000)
+    expect(parseSince('30m', now)).toBe(now - 1_800_000)
+    expect(parseSince('2d', now)).toBe(now - 172_800_000)
+    expect(parseSince('1700000000000', now)).toBe(1_700_000_000_000)
+    expect(parseSince('soon', now)).toBeUndefined()
+    expect(parseSince('-1h', now)).toBeUndefined()
+  })
+})

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import { callIdOfText, HopTracer } from './hop-tracer'
+import type { TraceConfig } from './trace-config'
+import { traceIdForCallId } from './trace-context'
+import { parseTraceparent } from './traceparent'
+
+const cfg = (over: Partial<TraceConfig> = {}): TraceConfig => ({
+  all: false,
+  sampleRate: 0,
+  ttlSeconds: 86_400,
+  policy: { body: 'full', maxMessageChars: 16_384 },
+  buffer: { maxTraces: 16, maxNotes: 16, keepMs: 60_000 },
+  flagsRefreshMs: 0,
+  otlpUrl: undefined,
+  ...over,
+})
+
+const msg = (start: string, callId = 'c1') =>
+  `${start}\r\nVia: SIP/2.0/HTTP x;branch=z9hG4bK1\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`
+
+function tracer(c = cfg()) {
+  let now = 1_000
+  let seq = 0
+  return new HopTracer(c, {
+    component: 'sprout',
+    region: 'a',
+    party: 'sprout-a',
+    now: () => now++,
+    random: (b) => b.fill(++seq),
+  })
+}
+
+describe('a hop’s tracer', () => {
+  it('reads the Call-ID from text, in full or compact form', () => {
+    expect(callIdOfText(msg('INVITE sip:x SIP/2.0', 'abc@h'))).toBe('abc@h')
+    expect(callIdOfText('OPTIONS sip:x SIP/2.0\r\ni: short\r\n\r\n')).toBe('short')
+    expect(callIdOfText('garbage')).toBeUndefined()
+  })
+
+  it('writes nothing for an unkept call, everything once a failure arrives', () => {
+    const h = tracer()
+    const t = h.begin('c1')
+    h.received(t, 'as:x', msg('INVITE sip:b SIP/2.0'))
+    h.sent(t, 'edge', msg('INVITE sip:b SIP/2.0'))
+    expect(h.take()).toEqual([])
+    const t2 = h.begin('c1')
+    h.received(t2, 'as:x', msg('SIP/2.0 503 Service Unavailable'))
+    const records = h.take()
+    expect(records.map((r) => `${r.direction} ${r.from}>${r.to} ${r.summary}`)).toEqual([
+      'in as:x>sprout-a INVITE sip:b SIP/2.0',
+      'out sprout-a>edge INVITE sip:b SIP/2.0',
+      'in as:x>sprout-a SIP/2.0 503 Service Unavailable',
+    ])
+    expect(new Set(records.map((r) => r.traceId))).toEqual(new Set([traceIdForCallId('c1')]))
+  })
+
+  it('does not record what a tracing sender recorded already', () => {
+    const h = tracer(cfg({ all: true }))
+    const sent = tracer(cfg({ all: true }))
+    const t0 = sent.begin('c1')
+    const t = h.begin('c1', sent.headers(t0))
+    expect(t.sender).toBe('sprout-a')
+    h.received(t, 'edge', msg('INVITE sip:b SIP/2.0'))
+    expect(h.take()).toEqual([])
+  })
+
+  it('passes the keep decision on in traceparent and learns it from an answer', () => {
+    const h = tracer()
+    const t = h.begin('c1')
+    expect(parseTraceparent(h.headers(t).traceparent)).toMatchObject({
+      traceId: traceIdForCallId('c1'),
+      sampled: false,
+    })
+    h.sent(t, 'edge', msg('INVITE sip:b SIP/2.0'))
+    // An answer for another trace changes nothing; a sampled one for this trace keeps it.
+    h.learn(t, `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`)
+    expect(h.take()).toEqual([])
+    h.learn(t, `00-${t.traceId}-${'2'.repeat(16)}-01`)
+    expect(h.take()).toHaveLength(1)
+    expect(parseTraceparent(h.headers(t).traceparent)?.sampled).toBe(true)
+    // Later messages of the call are kept without being told again.
+    expect(h.begin('c1').sampled).toBe(true)
+  })
+
+  it('keeps a flagged subscriber’s call from its first message', () => {
+    const h = tracer()
+    const t = h.begin('c2', {}, true)
+    h.called(t, 'ralf-a', 'POST /call-id/c2 200')
+    expect(h.take()).toMatchObject([{ kind: 'http', to: 'ralf-a', status: 200, callId: 'c2' }])
+  })
+})

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { TraceBuffer } from './trace-buffer'
+import type { TraceNote } from './trace-record'
+
+const n = (traceId: string, at: number, text = 'x'): TraceNote => ({
+  traceId,
+  spanId: 'b'.repeat(16),
+  at,
+  component: 'sprout',
+  region: 'a',
+  direction: 'out',
+  from: 'sprout-a',
+  to: 'edge',
+  kind: 'sip',
+  text,
+})
+
+const limits = { maxTraces: 3, maxNotes: 4, keepMs: 1_000 }
+
+describe('the trace buffer', () => {
+  it('hands over nothing of a trace that is not kept', () => {
+    const b = new TraceBuffer(limits)
+    b.add(n('t1', 1), 1)
+    b.add(n('t1', 2), 2)
+    expect(b.take()).toEqual([])
+    expect(b.size).toBe(1)
+  })
+
+  it('hands over a kept trace’s held notes, oldest first, once', () => {
+    const b = new TraceBuffer(limits)
+    b.add(n('t1', 5, 'second'), 5)
+    b.add(n('t1', 3, 'first'), 6)
+    b.add(n('t2', 4), 6)
+    b.keep('t1', 7)
+    expect(b.take().map((x) => x.text)).toEqual(['first', 'second'])
+    expect(b.take()).toEqual([])
+    // Later notes of a kept trace go with the next take.
+    b.add(n('t1', 8, 'third'), 8)
+    expect(b.take().map((x) => x.text)).toEqual(['third'])
+  })
+
+  it('keeps a trace when a note says so (a failure, a sampled trace)', () => {
+    const b = new TraceBuffer(limits)
+    b.add(n('t1', 1, 'INVITE'), 1)
+    b.add(n('t1', 2, '486'), 2, true)
+    expect(b.take().map((x) => x.text)).toEqual(['INVITE', '486'])
+    expect(b.isKept('t1')).toBe(true)
+  })
+
+  it('holds at most maxNotes of an undecided trace, all of a kept one', () => {
+    const b = new TraceBuffer(limits)
+    for (let i = 0; i < 6; i++) b.add(n('t1', i), i)
+    b.keep('t1', 7)
+    expect(b.take()).toHaveLength(4)
+    for (let i = 0; i < 6; i++) b.add(n('t1', 10 + i), 10 + i)
+    expect(b.take()).toHaveLength(6)
+  })
+
+  it('lets the least recently used trace go when full, and any after keepMs', () => {
+    const b = new TraceBuffer(limits)
+    b.add(n('t1', 1), 1)
+    b.add(n('t2', 2), 2)
+    b.add(n('t3', 3), 3)
+    b.add(n('t1', 4), 4) // t1 used again: t2 is now the oldest
+    b.add(n('t4', 5), 5)
+    expect(b.size).toBe(3)
+    b.keep('t2', 6) // t2 was let go: kept from now, its old note is gone
+    expect(b.take()).toEqual([])
+    b.add(n('t9', 5_000), 5_000)
+    expect(b.size).toBe(1)
+  })
+})
