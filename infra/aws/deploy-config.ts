@@ -124,8 +124,28 @@ export const deployConfigSchema = z.object({
       timerPopLagSeconds: z.number().int().min(60).default(300),
       /** DynamoDB ReplicationLatency (ms, maximum over 5 minutes) before its alarm fires. */
       replicationLatencyMs: z.number().int().min(100).default(5_000),
+      /** Digest authentication failures per region per 5 minutes (infra/aws/observability.ts). */
+      authFailuresPer5Min: z.number().int().min(1).default(100),
+      /** INVITEs answered 5xx per region per 5 minutes. */
+      invite5xxPer5Min: z.number().int().min(1).default(10),
+      /** Call setup time p99 over 5 minutes, ms (ringing included). */
+      setupP99Ms: z.number().int().min(100).default(30_000),
+      /** KV reads answered from the other region's copy per 5 minutes. */
+      kvFallbacksPer5Min: z.number().int().min(1).default(50),
+      /** Timer pops delivered late per 5 minutes. */
+      latePopsPer5Min: z.number().int().min(1).default(10),
     })
-    .default({ email: [], errorsPer5Min: 5, timerPopLagSeconds: 300, replicationLatencyMs: 5_000 }),
+    .default({
+      email: [],
+      errorsPer5Min: 5,
+      timerPopLagSeconds: 300,
+      replicationLatencyMs: 5_000,
+      authFailuresPer5Min: 100,
+      invite5xxPer5Min: 10,
+      setupP99Ms: 30_000,
+      kvFallbacksPer5Min: 50,
+      latePopsPer5Min: 10,
+    }),
   /** Overrides of the functions' tunable settings (function-settings.ts); strings, as in env. */
   settings: z
     .record(z.string(), z.string())

@@ -3,7 +3,8 @@
  * One region's stack: the five functions (Node 22, arm64) behind function URLs, one
  * least-privilege role each, the EventBridge Scheduler group with its role and dead-letter queue,
  * the region's secrets (read once per cold start, never plain environment variables), log
- * groups with retention, reserved concurrency, and CloudWatch alarms.
+ * groups with retention, reserved concurrency, CloudWatch alarms, and the dashboard with the
+ * alarms on Edgewater's own metrics (observability.ts).
  *
  * Function URLs use AuthType NONE: the edge runs on Cloudflare, where SigV4 would need a
  * long-lived IAM access key stored in the worker. Instead every internal endpoint checks the
@@ -33,6 +34,7 @@ import {
 } from '../../shared/config/regions'
 import { type DeployConfig, functionUrlsOf } from './deploy-config'
 import { readsSetting, type SettingName } from './function-settings'
+import { Observability } from './observability'
 
 /** Functions that create and delete schedules (Vellum's timer service). */
 export const SCHEDULER_USERS: readonly FunctionName[] = ['sprout', 'dime', 'timers']
@@ -249,6 +251,9 @@ export class RegionalStack extends Stack {
         })
       )
     }
+
+    // The dashboard and the alarms on Edgewater's own metrics (EMF; infra/aws/observability.ts).
+    new Observability(this, 'Observability', { config: c, region: r, notify: alarm })
 
     // Timer-pop lag: a pop the Scheduler could not deliver waits in the DLQ; its age is the lag.
     alarm(
