@@ -8,7 +8,8 @@ import { createResolver } from '../../shared/hop/resolver'
 import type { HopResult } from '../../shared/hop/sip-over-http'
 import { parseMessage, type SipRequest, type SipResponse, tryParseMessage } from '../../shared/sip'
 import type { TrunkConfig } from './trunk-config'
-import { type PeerTarget, TrunkProxy } from './trunk-proxy'
+import { TrunkProxy } from './trunk-proxy'
+import type { PeerTarget } from './trunk-state'
 
 const urls = (r: string): FunctionUrls[keyof FunctionUrls] => ({
   sprout: `http://sprout-${r}`,

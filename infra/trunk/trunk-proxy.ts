@@ -44,64 +44,27 @@ import {
 } from '../../shared/sip'
 import { DIALOG_CREATING } from '../../shared/sip/dialog-methods'
 import { getParam, hasParam } from '../../shared/sip/params'
-import { T1, T2, TIMER_B, TIMER_F } from '../../shared/sip/timers'
+import { TIMER_B, TIMER_F } from '../../shared/sip/timers'
 import type { Uri } from '../../shared/sip/uri'
-import { serializeVia, type Via, viaWithParams } from '../../shared/sip/via'
-import type { TrunkConfig, TrunkPeer } from './trunk-config'
-
-/** Where the adapter sends on the peer side. */
-export type PeerTarget = TrunkPeer
-
-export interface TrunkIo {
-  /** Sends SIP text to the peer side. */
-  toPeer(text: string, to: PeerTarget): void
-  /** Posts SIP text over the signed hop. */
-  toCore(url: string, text: string): Promise<HopResult>
-  now(): number
-  setTimer(ms: number, fn: () => void): unknown
-  clearTimer(handle: unknown): void
-  log(msg: string, fields?: Record<string, unknown>): void
-}
-
-interface Retransmit {
-  timer: unknown
-  interval: number
-  deadline: number
-}
-
-interface ClientTx {
-  text: string
-  to: PeerTarget
-  invite: boolean
-  answered: boolean
-  retransmit?: Retransmit
-  expires: number
-}
-
-interface ServerTx {
-  last?: string
-  to: PeerTarget
-  expires: number
-}
-
-/** How long a finished transaction's state is kept for retransmissions (64·T1, RFC 3261 §17). */
-const LINGER_MS = 64 * T1
-const SWEEP_MS = 5_000
-
-const peerTargetOfVia = (v: Via): PeerTarget => ({
-  host: v.received ?? v.host,
-  port: typeof v.rport === 'number' ? v.rport : (v.port ?? 5060),
-  transport: v.transport.toLowerCase() === 'tcp' ? 'tcp' : 'udp',
-})
-
-const viaKey = (v: Via, method: string) =>
-  `${v.branch}|${v.host}:${v.port ?? 5060}|${method === 'ACK' ? 'ACK' : method === 'CANCEL' ? 'CANCEL' : 'TX'}`
+import { serializeVia, viaWithParams } from '../../shared/sip/via'
+import { Retransmissions } from './retransmissions'
+import type { TrunkConfig } from './trunk-config'
+import {
+  type ClientTx,
+  LINGER_MS,
+  type PeerTarget,
+  peerTargetOfVia,
+  type ServerTx,
+  SWEEP_MS,
+  type TrunkIo,
+  viaKey,
+} from './trunk-state'
 
 export class TrunkProxy {
   private readonly clientTxs = new Map<string, ClientTx>()
   private readonly serverTxs = new Map<string, ServerTx>()
-  /** 2xx responses being retransmitted to the peer, by Call-ID and CSeq number. */
-  private readonly okRetransmits = new Map<string, Retransmit & { expires: number }>()
+  /** Requests to the peer (by branch) and 2xx to it (`ok|<Call-ID>|<CSeq>`) being resent. */
+  private readonly resend: Retransmissions
   /** ACKs relayed to the peer, by Call-ID and CSeq number, and the finals they acknowledged. */
   private readonly acks = new Map<string, { text: string; to: PeerTarget; expires: number }>()
   private readonly finals = new Map<string, number>()
@@ -116,16 +79,14 @@ export class TrunkProxy {
     private readonly sipPort: number
   ) {
     this.hopHost = trunkHost(cfg.name)
+    this.resend = new Retransmissions(io)
     this.sweeper = io.setTimer(SWEEP_MS, () => this.sweep())
   }
 
   close(): void {
     this.io.clearTimer(this.sweeper)
-    for (const t of this.clientTxs.values())
-      if (t.retransmit) this.io.clearTimer(t.retransmit.timer)
-    for (const r of this.okRetransmits.values()) this.io.clearTimer(r.timer)
+    this.resend.stopAll()
     this.clientTxs.clear()
-    this.okRetransmits.clear()
   }
 
   /** Transactions held in memory (tests and the limit). */
@@ -141,11 +102,6 @@ export class TrunkProxy {
     >[])
       for (const [k, v] of m) if (v.expires < now) m.delete(k)
     for (const [k, v] of this.finals) if (v < now) this.finals.delete(k)
-    for (const [k, v] of this.okRetransmits)
-      if (v.expires < now) {
-        this.io.clearTimer(v.timer)
-        this.okRetransmits.delete(k)
-      }
     this.sweeper = this.io.setTimer(SWEEP_MS, () => this.sweep())
   }
 
@@ -233,11 +189,7 @@ export class TrunkProxy {
       return
     }
     if (req.method === 'ACK') {
-      const r = this.okRetransmits.get(`${req.callId}|${req.cseq.seq}`)
-      if (r) {
-        this.io.clearTimer(r.timer)
-        this.okRetransmits.delete(`${req.callId}|${req.cseq.seq}`)
-      }
+      this.resend.stop(`ok|${req.callId}|${req.cseq.seq}`)
     } else {
       if (this.full()) return this.answerPeer(req, 503, 'Service Unavailable (trunk busy)')
       this.serverTxs.set(key, { to: peerTargetOfVia(via), expires: this.io.now() + LINGER_MS })
@@ -305,7 +257,7 @@ export class TrunkProxy {
       }
     }
     if (tx) {
-      if (res.status >= 200 || tx.invite) this.stopRetransmit(tx)
+      if (res.status >= 200 || tx.invite) this.resend.stop(top.branch!)
       if (res.status >= 200) tx.answered = true
     }
     if (res.cseq.method === 'INVITE' && res.status >= 200) {
@@ -351,29 +303,10 @@ export class TrunkProxy {
       res.status < 300 &&
       to.transport === 'udp'
     )
-      this.retransmitOk(`${res.callId}|${res.cseq.seq}`, text, to)
-  }
-
-  private retransmitOk(key: string, text: string, to: PeerTarget): void {
-    const old = this.okRetransmits.get(key)
-    if (old) this.io.clearTimer(old.timer)
-    const r = {
-      timer: undefined as unknown,
-      interval: T1,
-      deadline: this.io.now() + TIMER_B,
-      expires: this.io.now() + TIMER_B,
-    }
-    const fire = () => {
-      if (this.io.now() >= r.deadline) {
-        this.okRetransmits.delete(key)
-        return
-      }
-      this.io.toPeer(text, to)
-      r.interval = Math.min(r.interval * 2, T2)
-      r.timer = this.io.setTimer(r.interval, fire)
-    }
-    r.timer = this.io.setTimer(r.interval, fire)
-    this.okRetransmits.set(key, r)
+      this.resend.start(`ok|${res.callId}|${res.cseq.seq}`, () => this.io.toPeer(text, to), {
+        capAtT2: true,
+        deadlineMs: TIMER_B,
+      })
   }
 
   // ---- core side ------------------------------------------------------------------------------
@@ -446,7 +379,7 @@ export class TrunkProxy {
       expires: this.io.now() + LINGER_MS + TIMER_B,
     }
     this.clientTxs.set(branch, tx)
-    if (to.transport === 'udp') this.startRetransmit(tx, req)
+    if (to.transport === 'udp') this.startRetransmit(branch, tx, req)
   }
 
   private targetOfUri(u: Uri & { kind: 'sip' }): PeerTarget {
@@ -454,34 +387,17 @@ export class TrunkProxy {
     return { host: u.host, port: u.port ?? 5060, transport: t === 'tcp' ? 'tcp' : 'udp' }
   }
 
-  private startRetransmit(tx: ClientTx, req: SipRequest): void {
-    const r: Retransmit = {
-      timer: undefined,
-      interval: T1,
-      deadline: this.io.now() + (tx.invite ? TIMER_B : TIMER_F),
-    }
-    const fire = () => {
-      if (this.io.now() >= r.deadline) {
-        tx.retransmit = undefined
-        // Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): the peer never answered.
-        if (!tx.answered) {
-          tx.answered = true
-          req.shift('via')
-          void this.answerCore(req, 408, 'Request Timeout (trunk peer)')
-        }
-        return
-      }
-      this.io.toPeer(tx.text, tx.to)
-      r.interval = tx.invite ? r.interval * 2 : Math.min(r.interval * 2, T2)
-      r.timer = this.io.setTimer(Math.min(r.interval, r.deadline - this.io.now()), fire)
-    }
-    r.timer = this.io.setTimer(r.interval, fire)
-    tx.retransmit = r
-  }
-
-  private stopRetransmit(tx: ClientTx): void {
-    if (!tx.retransmit) return
-    this.io.clearTimer(tx.retransmit.timer)
-    tx.retransmit = undefined
+  private startRetransmit(branch: string, tx: ClientTx, req: SipRequest): void {
+    this.resend.start(branch, () => this.io.toPeer(tx.text, tx.to), {
+      capAtT2: !tx.invite,
+      deadlineMs: tx.invite ? TIMER_B : TIMER_F,
+      // Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): the peer never answered.
+      onTimeout: () => {
+        if (tx.answered) return
+        tx.answered = true
+        req.shift('via')
+        void this.answerCore(req, 408, 'Request Timeout (trunk peer)')
+      },
+    })
   }
 }
