@@ -62,8 +62,9 @@ function utNonceKey(hop: HomerParts['hopSecret']): string {
 /** Wires the handlers' dependencies from stores, clock, logger and the subscriber directory. */
 export function buildHomerDeps(p: HomerParts): HomerDeps {
   const stores = { table: p.table, kv: p.kv, clock: p.clock, log: p.log }
+  const documents = new SimservsDocuments(stores)
   return {
-    documents: new SimservsDocuments(stores),
+    documents,
     reader: createSimservsReader(stores),
     access: {
       hopSecret: p.hopSecret,
@@ -75,6 +76,9 @@ export function buildHomerDeps(p: HomerParts): HomerDeps {
     },
     log: p.log,
     roundTrips: p.roundTrips,
-    owner: p.owner,
+    owner: p.owner && {
+      localEtag: async (xui: string) => (await documents.get(xui))?.etag,
+      ...p.owner,
+    },
   }
 }

@@ -46,7 +46,8 @@ function twoRegions() {
       directory: { digestSecret: async () => undefined, publicIds: async () => [] },
       hopSecret: SECRET,
       realm: 'example.com',
-      owner: { region, urls, hopSecret: SECRET, log, fetch: fetchFrom },
+      // The replicas here move with the test's clock, not real time: no read-your-writes wait.
+      owner: { region, urls, hopSecret: SECRET, log, fetch: fetchFrom, readYourWritesMs: 0 },
     })
     const app = new Hono<FunctionBindings>()
     app.use(async (c, next) => {

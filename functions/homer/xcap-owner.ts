@@ -14,8 +14,9 @@
  * with Retry-After: nothing is lost and the editor retries. A write without preconditions asks
  * for last-writer-wins, which the table gives across regions too, so it runs where it arrives
  * (Ellis's default document for a new number is one: it needs no peer during a partition).
- * Reads stay local (a reader in the other region may see the previous version for the
- * replication delay).
+ * Reads stay local. Before answering a forwarded write, this region waits (up to 2 s) until its
+ * replica shows the write, so an editor reading back from the region it wrote through sees its
+ * own write; a reader elsewhere may see the previous version for the replication delay.
  */
 import { type FunctionUrls, REGIONS, type Region } from '../../shared/config/regions'
 import type { Fetch } from '../../shared/hop/fetch'
@@ -32,6 +33,12 @@ export const FORWARDED_BY_HEADER = 'x-edgewater-forwarded-by'
 export const DEFAULT_OWNER_TIMEOUT_MS = 3_000
 /** Retry-After (s) of the 503 when the home region does not answer. */
 export const OWNER_RETRY_AFTER_S = 5
+/**
+ * Default longest wait (ms), after the home region accepted a forwarded write, for the write to
+ * replicate here before answering, so an editor who reads back from this region sees it.
+ */
+export const DEFAULT_READ_YOUR_WRITES_MS = 2_000
+const POLL_MS = 100
 
 export interface OwnerWrites {
   region: Region
@@ -40,6 +47,13 @@ export interface OwnerWrites {
   log: Logger
   fetch?: Fetch
   timeoutMs?: number
+  /**
+   * This region's current ETag of a document (undefined: absent), to wait for a forwarded write
+   * to replicate here; without it the answer is passed back at once.
+   */
+  localEtag?: (xui: string) => Promise<string | undefined>
+  /** Longest such wait (default {@link DEFAULT_READ_YOUR_WRITES_MS}; 0 does not wait). */
+  readYourWritesMs?: number
 }
 
 /** The region that writes `xui`'s documents. */
@@ -107,5 +121,29 @@ export async function forwardWrite(
   }
   const text = res.status === 204 || res.status === 304 ? null : await res.text()
   o.log.info('XCAP write done by the home region', { xui, home, status: res.status })
+  if (res.ok) await untilReplicated(o, xui, method === 'DELETE' ? undefined : back.get('etag'))
   return new Response(text, { status: res.status, headers: back })
+}
+
+/**
+ * Waits (bounded) until this region's replica shows the home region's write, so the editor's
+ * next read here returns what it just wrote. Past the bound the answer goes anyway: the write is
+ * done, only this replica is late.
+ */
+async function untilReplicated(
+  o: OwnerWrites,
+  xui: string,
+  etag: string | null | undefined
+): Promise<void> {
+  const limit = o.readYourWritesMs ?? DEFAULT_READ_YOUR_WRITES_MS
+  if (!o.localEtag || limit <= 0 || etag === null) return
+  const deadline = Date.now() + limit
+  for (;;) {
+    if ((await o.localEtag(xui)) === etag) return
+    if (Date.now() >= deadline) {
+      o.log.info('XCAP write not yet replicated here; answering anyway', { xui })
+      return
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS))
+  }
 }
