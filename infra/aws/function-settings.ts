@@ -24,6 +24,11 @@ export interface SettingSpec {
   optional?: boolean
   /** A valid value (tunable settings), for the tests and the example configuration. */
   sample?: string
+  /**
+   * Tunable settings the edge worker reads too: `npm run deploy` passes an overridden value to
+   * `wrangler deploy` as a `--var` (infra/deploy/deploy.ts), so the edge and the functions agree.
+   */
+  edge?: boolean
 }
 
 const ALL: readonly FunctionName[] = ['sprout', 'dime', 'homer', 'ellis', 'timers']
@@ -57,6 +62,12 @@ const sprout = (s: string) => tunable(['sprout'], 'functions/sprout/sprout-confi
 const routing = (s: string) => tunable(['sprout'], 'functions/sprout/routing/routing-config.ts', s)
 const ellis = (file: string, s: string) => tunable(['ellis'], `functions/ellis/${file}`, s)
 const MEMENTO_AS = 'functions/sprout/memento/memento-config.ts'
+const TRACE = 'shared/trace/trace-config.ts'
+/** Call traces: recorded by the edge and Sprout, stored and exported by Ellis (docs/operations.md). */
+const trace = (s: string): SettingSpec => ({
+  ...tunable(['sprout', 'ellis'], TRACE, s),
+  edge: true,
+})
 const MEMENTO_API = 'functions/homer/call-list/call-list-config.ts'
 
 export const FUNCTION_SETTINGS = {
@@ -89,6 +100,7 @@ export const FUNCTION_SETTINGS = {
   ELLIS_API_KEY: secret('core', ALL, FN_ENV),
   // Sprout (functions/sprout/sprout-config.ts).
   REG_MAX_EXPIRES: sprout('300'),
+  REG_EMERGENCY_MAX_EXPIRES: sprout('300'),
   REG_MIN_EXPIRES: sprout('0'),
   REG_MAX_BINDINGS: sprout('20'),
   SUB_MAX_EXPIRES: sprout('3761'),
@@ -124,6 +136,11 @@ export const FUNCTION_SETTINGS = {
   CHARGING_RETRY_MS: routing('1000'),
   CDF_IDENTITY: routing('cdf.example.com'),
   TX_TTL_S: routing('300'),
+  SCSCF_JSON: routing(
+    '{"s-cscfs":[{"server":"sip:scscf.example.com;transport=tcp","priority":0,"weight":100,"capabilities":[1,2]}]}'
+  ),
+  ICSCF_MAX_ATTEMPTS: routing('3'),
+  TRUNK_URLS: routing('{"carrier":"https://trunk.example.net/sip"}'),
   // Homestead, in Dime and in process in Sprout (shared/homestead/homestead-config.ts).
   DIME_MAX_IDENTITY_BYTES: tunable(HSS, 'shared/homestead/homestead-config.ts', '512'),
   SCSCF_URI: tunable(HSS, 'shared/homestead/homestead-config.ts', 'sip:scscf.example.com'),
@@ -144,6 +161,17 @@ export const FUNCTION_SETTINGS = {
   MEMENTO_NOTIFY_URL: tunable(['sprout'], MEMENTO_AS, 'https://notify.example.net/call-lists'),
   MEMENTO_MAX_CALLS: tunable(['homer'], MEMENTO_API, '200'),
   MEMENTO_READ_FRAGMENTS: tunable(['homer'], MEMENTO_API, '5000'),
+  // Call traces (shared/trace/trace-config.ts); the edge reads them too (`edge`).
+  TRACE_ALL: trace('0'),
+  TRACE_SAMPLE_RATE: trace('0.01'),
+  TRACE_TTL_S: trace('86400'),
+  TRACE_BODY_POLICY: trace('headers'),
+  TRACE_MAX_MESSAGE_BYTES: trace('16384'),
+  TRACE_BUFFER_TRACES: trace('512'),
+  TRACE_BUFFER_NOTES: trace('64'),
+  TRACE_BUFFER_MS: trace('300000'),
+  TRACE_FLAGS_REFRESH_S: trace('0'),
+  OTLP_URL: trace('https://otel.example.net/v1/traces'),
   // Ellis (functions/ellis/*-config.ts).
   ELLIS_NUMBER_POOL: ellis(
     'ellis-config.ts',

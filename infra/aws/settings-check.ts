@@ -11,6 +11,7 @@ import { ellisConfig } from '../../functions/ellis/ellis-config'
 import { iceConfig } from '../../functions/ellis/ice-config'
 import { mailSetup } from '../../functions/ellis/mail-config'
 import { throttleConfig } from '../../functions/ellis/throttle-config'
+import { callListLimits } from '../../functions/homer/call-list/call-list-config'
 import { utLimits } from '../../functions/homer/homer-config'
 import { parseRoutingConfig } from '../../functions/sprout/routing/routing-config'
 import { parseSproutConfig } from '../../functions/sprout/sprout-config'
@@ -18,6 +19,7 @@ import { chronosLimits } from '../../functions/timers/timers-config'
 import { parseFunctionEnv } from '../../shared/config/function-env'
 import { FUNCTIONS, type FunctionName } from '../../shared/config/regions'
 import { homesteadConfig } from '../../shared/homestead/homestead-config'
+import { traceConfig } from '../../shared/trace/trace-config'
 import { type DeployConfig, DeployConfigError } from './deploy-config'
 import { FUNCTION_SETTINGS, type SettingName } from './function-settings'
 import { functionEnvironment } from './regional-stack'
@@ -51,6 +53,7 @@ const PARSERS: Record<FunctionName, (raw: Record<string, string>) => void> = {
     parseSproutConfig(raw)
     parseRoutingConfig(raw)
     homesteadConfig(raw, raw.HOME_DOMAIN ?? '')
+    traceConfig(raw)
   },
   dime: (raw) => {
     dimeConfig(parseFunctionEnv(raw), raw)
@@ -58,12 +61,14 @@ const PARSERS: Record<FunctionName, (raw: Record<string, string>) => void> = {
   },
   homer: (raw) => {
     utLimits(raw)
+    callListLimits(raw)
   },
   ellis: (raw) => {
     ellisConfig(parseFunctionEnv(raw), raw)
     mailSetup(raw)
     throttleConfig(raw)
     iceConfig(raw)
+    traceConfig(raw)
   },
   timers: (raw) => {
     chronosLimits(raw)

@@ -222,7 +222,11 @@ describe('function settings', () => {
     return [...keys, ...named]
   }
   const configModules = () => {
-    const found = ['shared/config/function-env.ts', 'shared/homestead/homestead-config.ts']
+    const found = [
+      'shared/config/function-env.ts',
+      'shared/homestead/homestead-config.ts',
+      'shared/trace/trace-config.ts',
+    ]
     const walk = (dir: string) => {
       for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
         const rel = `${dir}/${e.name}`

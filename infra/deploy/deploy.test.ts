@@ -65,6 +65,28 @@ describe('npm run deploy', () => {
     expect(args).toContain('HOME_DOMAIN:example.com')
     expect(args.slice(args.indexOf('--domain'))).toEqual(['--domain', 'sip.example.com'])
     expect(args).not.toContain('--dry-run')
+    expect(args).toContain('EDGE_LOOPBACK_TLS:0')
+    expect(args.some((a) => a.startsWith('TRACE_'))).toBe(false)
+  })
+
+  it('passes the settings the edge reads too (the trace settings) to wrangler, and no function-only one', () => {
+    const c = loadDeployConfig(EXAMPLE_CONFIG)
+    c.settings = { TRACE_SAMPLE_RATE: '0.05', OTLP_URL: 'https://otel.example.net/v1/traces' }
+    c.settings.REG_MAX_EXPIRES = '600'
+    const args = wranglerArgs(c, parseArgs(['--env', 'production']))
+    expect(args).toContain('TRACE_SAMPLE_RATE:0.05')
+    expect(args).toContain('OTLP_URL:https://otel.example.net/v1/traces')
+    expect(args.some((a) => a.startsWith('REG_MAX_EXPIRES'))).toBe(false)
+  })
+
+  it('keeps loopback TLS off in every deployed environment', () => {
+    const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
+    expect(toml).not.toMatch(/^\s*EDGE_LOOPBACK_TLS\s*=/m)
+    expect(toml).not.toMatch(/^\s*EDGEWATER_ENV\s*=/m)
+    for (const env of ['staging', 'production'])
+      expect(wranglerArgs(loadDeployConfig(EXAMPLE_CONFIG), parseArgs(['--env', env]))).toEqual(
+        expect.arrayContaining(['--var', 'EDGE_LOOPBACK_TLS:0'])
+      )
   })
 
   it('puts each region its own Upstash token and the other region’s as the remote one; Ellis’s secrets only in its secret', () => {

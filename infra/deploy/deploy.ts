@@ -24,7 +24,12 @@ import { z } from 'zod'
 import { FUNCTIONS, type FunctionName, REGIONS, type Region } from '../../shared/config/regions'
 import { buildApp } from '../aws/app'
 import { type DeployConfig, functionUrlsOf, parseDeployConfig } from '../aws/deploy-config'
-import { FUNCTION_SETTINGS, type SettingSpec, secretNames } from '../aws/function-settings'
+import {
+  FUNCTION_SETTINGS,
+  type SettingName,
+  type SettingSpec,
+  secretNames,
+} from '../aws/function-settings'
 import { globalTableStackName } from '../aws/global-table-stack'
 import { secretName, stackName, urlOutput } from '../aws/regional-stack'
 import { buildAll, DIST, ROOT } from '../local/build'
@@ -106,11 +111,24 @@ export function functionUrlsFromOutputs(
   return urls
 }
 
-/** `wrangler deploy` arguments for the edge (dry run: bundle into `outdir` only). */
+/**
+ * Edge variables a deployment always pins, whatever wrangler.toml says: loopback connections
+ * never claim TLS outside the local cloud (edge/protected-flow.ts, docs/edge.md).
+ */
+export const EDGE_PINNED_VARS = { EDGE_LOOPBACK_TLS: '0' } as const
+
+/**
+ * `wrangler deploy` arguments for the edge (dry run: bundle into `outdir` only): FUNCTION_URLS
+ * and HOME_DOMAIN from the configuration, the overridden settings the edge reads too
+ * (`edge` in function-settings.ts, e.g. the trace settings), and the pinned variables.
+ */
 export function wranglerArgs(c: DeployConfig, o: DeployOptions): string[] {
   const args = ['wrangler', 'deploy', '--env', o.env]
   args.push('--var', `FUNCTION_URLS:${JSON.stringify(functionUrlsOf(c))}`)
   args.push('--var', `HOME_DOMAIN:${c.homeDomain}`)
+  for (const [k, v] of Object.entries(c.settings) as [SettingName, string][])
+    if ((FUNCTION_SETTINGS[k] as SettingSpec).edge) args.push('--var', `${k}:${v}`)
+  for (const [k, v] of Object.entries(EDGE_PINNED_VARS)) args.push('--var', `${k}:${v}`)
   const host = new URL(c.edgeUrl).host
   if (!host.endsWith('.workers.dev')) args.push('--domain', host)
   if (o.dryRun) args.push('--dry-run', '--outdir', path.join(o.outdir, 'edge'))
