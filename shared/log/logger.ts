@@ -1,7 +1,10 @@
 /**
  * @module logger
  * Structured logs: one JSON object per line with the component, region and whatever the caller
- * names (Call-ID, AoR, flow…), so a line can be found by the SIP identifiers it concerns.
+ * names (Call-ID, AoR, flow…), so a line can be found by the SIP identifiers it concerns. Each
+ * component logs at its own level (`LOG_LEVEL` in its own settings: a function's environment,
+ * docs/operations.md#logs); Error values carry their stack. Per SIP transaction, one line
+ * (transaction-log.ts).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type LogFields = Record<string, unknown>
@@ -34,7 +37,13 @@ export function createLogger(
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < min) return
     const rec: LogFields = { t: new Date(now()).toISOString(), level, msg, ...base, ...fields }
-    for (const [k, v] of Object.entries(rec)) if (v instanceof Error) rec[k] = v.message
+    // An error field keeps its message and carries its stack beside it (`<field>Stack`), so a
+    // failure can be traced to its line; stacks go to logs only, never to a client.
+    for (const [k, v] of Object.entries(rec))
+      if (v instanceof Error) {
+        rec[k] = v.message
+        if (v.stack) rec[`${k}Stack`] = v.stack
+      }
     sink(JSON.stringify(rec), level)
   }
   return {

@@ -31,6 +31,7 @@ import { requestMeta } from '../request-context'
 import { secretsEqual } from '../secrets'
 import { isOperator, OPS_COOKIE, OPS_SESSION_S, opsCookieHeader, opsToken } from './ops-auth'
 import { announceFlags } from './ops-flags'
+import { mountOpsMetrics } from './ops-metrics'
 import { opsPage } from './ops-page'
 
 /** Most records one intake request may carry (a flow's batch is a handful). */
@@ -186,5 +187,7 @@ export function opsRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
     return c.json({ impu: impu.data, cleared: true, announced: told })
   })
 
+  // The metrics dashboard and its JSON (ops-metrics.ts), behind the same operator check.
+  mountOpsMetrics(app, resolve)
   return app
 }
