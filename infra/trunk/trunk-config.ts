@@ -12,7 +12,7 @@
  * | `TRUNK_HOME_REGION`       | `a`                     | the region whose I-CSCF gets inbound requests first              |
  * | `TRUNK_HTTP_HOST`/`_PORT` | `127.0.0.1` / `8796`    | where the signed hop side listens (`POST /sip`)                  |
  * | `TRUNK_HOP_URL`           | `http://<http>/sip`     | the URL Sprout posts to (its `TRUNK_URLS` entry): signatures name it |
- * | `TRUNK_SIP_HOST`/`_PORT`  | `127.0.0.1` / `5060`    | where SIP over UDP and TCP is received                           |
+ * | `TRUNK_SIP_HOST`/`_PORT`  | `127.0.0.1` / `5060`    | where SIP over UDP and TCP is received (port 0: any free one)    |
  * | `TRUNK_PUBLIC_HOST`       | `TRUNK_SIP_HOST`        | the address in the adapter's Via and Record-Route on the SIP side |
  * | `TRUNK_PEER`              | (required)              | the SBC or gateway: `host:port[;transport=udp\|tcp]`             |
  * | `TRUNK_TRUST_ORIG`        | `0`                     | `1`: a Route with `orig` from the peer asks for originating handling (an IBCF in the trusted zone) |
@@ -24,7 +24,7 @@ import { z } from 'zod'
 import type { FunctionUrls, Region } from '../../shared/config/regions'
 import { firstSecretProblem } from '../../shared/config/secrets'
 
-const port = (def: number) => z.coerce.number().int().min(1).max(65_535).default(def)
+const port = (def: number) => z.coerce.number().int().min(0).max(65_535).default(def)
 const urlMap = z.object({
   sprout: z.string().url(),
   dime: z.string().url(),
