@@ -24,7 +24,6 @@ import type { HopSecret } from '../../shared/hop/signature'
 import { type SignedRequestInit, signedFetch } from '../../shared/hop/signed-fetch'
 import type { Logger } from '../../shared/log/logger'
 import { shardOf } from '../../shared/vellum/keys'
-import { errorResponse } from './xcap-handlers'
 
 /** The header a region's Homer adds to a write it sends to the document's home region. */
 export const FORWARDED_BY_HEADER = 'x-edgewater-forwarded-by'
@@ -108,10 +107,16 @@ export async function forwardWrite(
       home,
       error: err instanceof Error ? err.message : String(err),
     })
-    return errorResponse(
-      503,
-      `region ${home}, which writes this user's documents, is unreachable; retry later`,
-      { 'retry-after': String(OWNER_RETRY_AFTER_S) }
+    // The same JSON error body as xcap-handlers.ts's errorResponse.
+    return new Response(
+      JSON.stringify({
+        error: 'unavailable',
+        reason: `region ${home}, which writes this user's documents, is unreachable; retry later`,
+      }),
+      {
+        status: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': String(OWNER_RETRY_AFTER_S) },
+      }
     )
   }
   const back = new Headers()
