@@ -7,11 +7,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { callIdOf, established, newLine, Phone, terminated, until } from '../interop/calls-support'
-import { arrowsOf, flag, ops, traceOf } from './trace-support'
+import { arrowsOf, flag, ops, traceOf, unflagAll } from './trace-support'
 
 const phones: Phone[] = []
 afterAll(async () => {
   await Promise.all(phones.splice(0).map((p) => p.stop()))
+  await unflagAll()
 })
 
 const has = (arrows: string[], ...wanted: string[]) => wanted.every((w) => arrows.includes(w))

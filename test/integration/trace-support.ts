@@ -30,8 +30,12 @@ export async function ops(
   return { status: res.status, body }
 }
 
+/** IMPUs a test put on full tracing, to clear when it ends ({@link unflagAll}). */
+const flagged = new Set<string>()
+
 /** Full tracing for `impu` (the ops API announces it to both regions' Sprout). */
 export async function flag(impu: string): Promise<void> {
+  flagged.add(impu)
   const r = await ops(`/flags/${encodeURIComponent(impu)}`, { method: 'PUT', body: { hours: 1 } })
   if (r.status !== 200) throw new Error(`flag ${impu}: ${r.status} ${JSON.stringify(r.body)}`)
 }
@@ -63,3 +67,14 @@ export const arrowsOf = (t: CallTrace) =>
   t.ladder.arrows.map(
     (a) => `${t.ladder.columns[a.from]!.id}>${t.ladder.columns[a.to]!.id} ${a.label}`
   )
+
+/** Notes an IMPU flagged another way (the ops page) for {@link unflagAll}. */
+export function noteFlagged(impu: string): void {
+  flagged.add(impu)
+}
+
+/** Takes every IMPU a test flagged back to sampling. */
+export async function unflagAll(): Promise<void> {
+  for (const impu of flagged) await ops(`/flags/${encodeURIComponent(impu)}`, { method: 'DELETE' })
+  flagged.clear()
+}

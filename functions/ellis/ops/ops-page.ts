@@ -52,7 +52,7 @@ function drawLadder(data) {
   const height = top + arrows.length * rowH + 30
   const svg = el('svg', { width, height, id: 'ladder-svg', 'data-columns': columns.length, 'data-arrows': arrows.length })
   const defs = el('defs', {})
-  const marker = el('marker', { id: 'head', markerWidth: 10, markerHeight: 8, refX: 9, refY: 4, orient: 'auto' })
+  const marker = el('marker', { id: 'head', markerWidth: 10, markerHeight: 8, refX: 9, refY: 4, orient: 'auto', markerUnits: 'userSpaceOnUse' })
   marker.appendChild(el('path', { d: 'M0,0 L10,4 L0,8 z', fill: 'currentColor' }))
   defs.appendChild(marker)
   svg.appendChild(defs)
