@@ -7,39 +7,9 @@
  * counted in test/integration/store-counts.test.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CountersSnapshot } from '../../infra/local/counters'
-import { established, newLine, Phone, terminated, until } from '../interop/calls-support'
-import { endpoints } from '../support/cloud'
-
-async function control(path: string, method = 'GET'): Promise<CountersSnapshot> {
-  const r = await fetch(`${endpoints().control}${path}`, { method })
-  if (!r.ok) throw new Error(`${path}: ${r.status}`)
-  return (await r.json()) as CountersSnapshot
-}
-
-/** Counters once nothing more arrives for three reads in a row (deferred work has landed). */
-async function settled(): Promise<CountersSnapshot> {
-  let last = ''
-  let same = 0
-  for (;;) {
-    const now = await control('/counters')
-    const text = JSON.stringify(now.regions)
-    same = text === last ? same + 1 : 0
-    if (same >= 3) return now
-    last = text
-    await new Promise((r) => setTimeout(r, 400))
-  }
-}
-
-const both = (
-  s: CountersSnapshot,
-  pick: (r: CountersSnapshot['regions']['a']) => Record<string, number>
-) => {
-  const out: Record<string, number> = {}
-  for (const r of [s.regions.a, s.regions.b])
-    for (const [k, v] of Object.entries(pick(r))) out[k] = (out[k] ?? 0) + v
-  return out
-}
+import { newLine, Phone } from '../interop/calls-support'
+import { onNetCall } from '../support/on-net-call'
+import { both, counted } from '../support/store-counting'
 
 const phones: Phone[] = []
 afterAll(async () => {
@@ -51,29 +21,11 @@ describe('routing and charging operations per on-net call', () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
-    const oneCall = async () => {
-      const call = a.call(lb.impu)
-      const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-      b.incoming.length = 0
-      await inc.answer()
-      expect((await call.final).status).toBe(200)
-      await established(call.inviter)
-      await established(inc.invitation)
-      await call.bye()
-      await terminated(inc.invitation)
-      await terminated(call.inviter)
-    }
+    const oneCall = () => onNetCall(a, b, lb.impu)
     // The first call warms caches and isolates; the second is counted.
     await oneCall()
-    let s: CountersSnapshot
-    for (let attempt = 0; ; attempt++) {
-      await settled()
-      await control('/counters/reset', 'POST')
-      await oneCall()
-      s = await settled()
-      // A Scheduler pop of an earlier suite's timer would add its own work: count again.
-      if (s.regions.a.scheduler.fired + s.regions.b.scheduler.fired === 0 || attempt >= 4) break
-    }
+    // A Scheduler pop of an earlier suite's timer would add its own work: `counted` counts again.
+    const s = await counted(oneCall)
     const kv = both(s, (r) => r.kv.commands.by)
     // The transaction record: created at the INVITE, appended at the 2xx, in region a only.
     expect(kv).toMatchObject({ EVAL: 2, RPUSH: 1, EXPIRE: 1, RPUSHX: 1, LRANGE: 1 })

@@ -8,54 +8,10 @@
  * the dual write) and no table operation or schedule.
  */
 import { describe, expect, it } from 'vitest'
-import type { CountersSnapshot, RegionCounters } from '../../infra/local/counters'
 import { endpoints } from '../support/cloud'
 import { RawSipSocket } from '../support/sip-ua'
+import { counted, fired, shape } from '../support/store-counting'
 import { rawRegister, rawRegisterFlow, statusOf, subscriber } from './registrar-helpers'
-
-async function control(path: string, method = 'GET'): Promise<CountersSnapshot> {
-  const r = await fetch(`${endpoints().control}${path}`, { method })
-  if (!r.ok) throw new Error(`${path}: ${r.status}`)
-  return (await r.json()) as CountersSnapshot
-}
-
-function shape(s: CountersSnapshot) {
-  const one = (c: RegionCounters) => ({
-    kv: c.kv.commands.by,
-    table: c.table.by,
-    scheduler: c.scheduler.api.by,
-    functions: c.functions.routes.by,
-    edge: c.edge.requests.by,
-  })
-  return { a: one(s.regions.a), b: one(s.regions.b) }
-}
-
-const fired = (s: CountersSnapshot) => s.regions.a.scheduler.fired + s.regions.b.scheduler.fired
-
-/** Counters once three reads in a row agree (asynchronous work has landed). */
-async function settled(): Promise<CountersSnapshot> {
-  let last = JSON.stringify(shape(await control('/counters')))
-  let same = 0
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 500))
-    const now = await control('/counters')
-    const text = JSON.stringify(shape(now))
-    same = text === last ? same + 1 : 0
-    if (same >= 3) return now
-    last = text
-  }
-}
-
-/** Counts what `run` causes, measuring again when a Scheduler pop of another suite interfered. */
-async function counted(run: () => Promise<void>): Promise<CountersSnapshot> {
-  for (let attempt = 0; ; attempt++) {
-    await settled()
-    await control('/counters/reset', 'POST')
-    await run()
-    const s = await settled()
-    if (fired(s) === 0 || attempt >= 4) return s
-  }
-}
 
 /** One protected re-registration: REGISTER → 200. */
 const PROTECTED_REGISTRATION = {

@@ -11,65 +11,12 @@
  * - on-net call (INVITE/100/180/200/ACK/BYE/200): ≤ 20 KV commands over both regions.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CountersSnapshot, RegionCounters } from '../../infra/local/counters'
-import { established, newLine, Phone, terminated, until } from '../interop/calls-support'
+import { newLine, Phone } from '../interop/calls-support'
 import { endpoints } from '../support/cloud'
+import { onNetCall } from '../support/on-net-call'
 import { RawSipSocket } from '../support/sip-ua'
+import { counted, fired, shape, totalKv, totalTable } from '../support/store-counting'
 import { rawRegisterFlow, statusOf, subscriber } from './registrar-helpers'
-
-async function control(path: string, method = 'GET'): Promise<CountersSnapshot> {
-  const r = await fetch(`${endpoints().control}${path}`, { method })
-  if (!r.ok) throw new Error(`${path}: ${r.status}`)
-  return (await r.json()) as CountersSnapshot
-}
-
-/** What a test compares: per region, each counted service by name. */
-function shape(s: CountersSnapshot) {
-  const one = (c: RegionCounters) => ({
-    kv: c.kv.commands.by,
-    table: c.table.by,
-    scheduler: c.scheduler.api.by,
-    functions: c.functions.routes.by,
-    edge: c.edge.requests.by,
-  })
-  return { a: one(s.regions.a), b: one(s.regions.b) }
-}
-
-const totalKv = (s: CountersSnapshot) =>
-  s.regions.a.kv.commands.total + s.regions.b.kv.commands.total
-const totalTable = (s: CountersSnapshot) => s.regions.a.table.total + s.regions.b.table.total
-const fired = (s: CountersSnapshot) => s.regions.a.scheduler.fired + s.regions.b.scheduler.fired
-
-/**
- * Counters once nothing more arrives for three reads in a row (asynchronous work such as
- * charging records has landed).
- */
-async function settled(): Promise<CountersSnapshot> {
-  let last = JSON.stringify(shape(await control('/counters')))
-  let same = 0
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 500))
-    const now = await control('/counters')
-    const text = JSON.stringify(shape(now))
-    same = text === last ? same + 1 : 0
-    if (same >= 3) return now
-    last = text
-  }
-}
-
-/**
- * Counts what `run` causes. A Scheduler invocation left over from an earlier suite (a timer of
- * its own falling due) would add operations of its own; the window is measured again then.
- */
-async function counted(run: () => Promise<void>): Promise<CountersSnapshot> {
-  for (let attempt = 0; ; attempt++) {
-    await settled()
-    await control('/counters/reset', 'POST')
-    await run()
-    const s = await settled()
-    if (fired(s) === 0 || attempt >= 4) return s
-  }
-}
 
 const phones: Phone[] = []
 afterAll(async () => {
@@ -105,19 +52,8 @@ describe('store operations per transaction (issue 13)', () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
-    const oneCall = async () => {
-      const call = a.call(lb.impu)
-      const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-      b.incoming.length = 0
-      // sip.js has already sent its own 180 on the INVITE; answer at once.
-      await inc.answer()
-      expect((await call.final).status).toBe(200)
-      await established(call.inviter)
-      await established(inc.invitation)
-      await call.bye()
-      await terminated(inc.invitation)
-      await terminated(call.inviter)
-    }
+    // sip.js has already sent its own 180 on the INVITE; the callee answers at once.
+    const oneCall = () => onNetCall(a, b, lb.impu)
     // The first call warms what a steady state has warm (isolates, connections); the second counts.
     await oneCall()
     const s = await counted(oneCall)
