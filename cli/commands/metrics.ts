@@ -59,7 +59,7 @@ export const metricsCommand: Command = {
       ctx.out(toPrometheus(snap).trimEnd())
       return
     }
-    const summary = summarize(snap)
+    const summary = summarize(snap, REGIONS)
     emit(ctx, { regions: summary, snapshot: snap }, () =>
       Object.entries(summary).flatMap(([region, s]) => [
         `region ${region}`,

@@ -52,9 +52,12 @@ function setup(snap: MetricsSnapshot, region: string): RegionSummary['setupMs'] 
   }
 }
 
-/** The summary of each region named in the snapshot's `region` labels. */
-export function summarize(snap: MetricsSnapshot): Record<string, RegionSummary> {
-  const regions = new Set<string>()
+/** The summary of each region named in `always` or in the snapshot's `region` labels. */
+export function summarize(
+  snap: MetricsSnapshot,
+  always: readonly string[] = []
+): Record<string, RegionSummary> {
+  const regions = new Set<string>(always)
   for (const f of snap.families)
     for (const s of f.series) if (s.labels.region) regions.add(s.labels.region)
   const out: Record<string, RegionSummary> = {}

@@ -104,4 +104,24 @@ describe('metrics on the control port', () => {
     expect(text).toMatch(/^# TYPE edgewater_call_setup_ms histogram$/m)
     expect(text).toMatch(/^edgewater_scrape_up\{component="sprout",region="a"\} 1$/m)
   })
+
+  it('serves the ops dashboard and its JSON only to an operator', async () => {
+    const edge = endpoints().edges.a
+    const refused = await fetch(`${edge}/ops/api/metrics`)
+    expect(refused.status).toBe(403)
+    const page = await fetch(`${edge}/ops/metrics`, { redirect: 'manual' })
+    expect(page.status).toBe(303)
+    expect(page.headers.get('location')).toBe('/ops')
+    const res = await fetch(`${edge}/ops/api/metrics`, {
+      headers: { 'NGV-API-Key': endpoints().ellisApiKey },
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      regions: Record<string, { registrations: Record<string, number> }>
+      up: Record<string, boolean>
+    }
+    expect(Object.keys(body.regions).sort()).toEqual(['a', 'b'])
+    expect(body.regions.a?.registrations.initial).toBeGreaterThan(0)
+    expect(body.up['sprout-a']).toBe(true)
+  })
 })

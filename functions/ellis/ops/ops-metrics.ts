@@ -60,6 +60,6 @@ export function mountOpsMetrics(app: Hono<FunctionBindings>, resolve: DepsResolv
     )
     const up = Object.fromEntries(jobs.map((j, i) => [`${j.fn}-${j.region}`, got[i] !== undefined]))
     const sum = sumSnapshots(got.filter((s): s is MetricsSnapshot => s !== undefined))
-    return c.json({ at: d.clock.now(), regions: summarize(sum), up })
+    return c.json({ at: d.clock.now(), regions: summarize(sum, REGIONS), up })
   })
 }
