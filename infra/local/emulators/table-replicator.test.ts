@@ -1,0 +1,129 @@
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb'
+import { describe, expect, it } from 'vitest'
+import type { Region } from '../../../shared/config/regions'
+import { type ItemKey, keyString, TableReplicator } from './table-replicator'
+
+type Item = Record<string, { S: string }>
+
+/** One replica as a map, answering the three commands the replicator sends. */
+function fakeReplica(): { items: Map<string, Item>; client: DynamoDBClient } {
+  const items = new Map<string, Item>()
+  const id = (k: Record<string, unknown>) => JSON.stringify([k.pk, k.sk])
+  const client = {
+    send: async (cmd: unknown) => {
+      if (cmd instanceof GetItemCommand) return { Item: items.get(id(cmd.input.Key!)) }
+      if (cmd instanceof PutItemCommand) items.set(id(cmd.input.Item!), cmd.input.Item as Item)
+      else if (cmd instanceof DeleteItemCommand) items.delete(id(cmd.input.Key!))
+      return {}
+    },
+  } as unknown as DynamoDBClient
+  return { items, client }
+}
+
+function setUp(lagMs = 100) {
+  const replicas = { a: fakeReplica(), b: fakeReplica() }
+  let now = 1_000
+  const rep = new TableReplicator({
+    clients: { a: replicas.a.client, b: replicas.b.client },
+    lagMs,
+    jitterMs: 0,
+    clockNow: () => now,
+    now: () => now,
+    random: () => 0,
+  })
+  const k: ItemKey = { table: 't', key: { pk: { S: 'P' }, sk: { S: 'S' } } }
+  const id = JSON.stringify([k.key.pk, k.key.sk])
+  /** A caller's write to one replica, as the proxy reports it. */
+  const write = async (r: Region, v: string | undefined) => {
+    const release = await rep.lockWrite(r, [keyString(k)])
+    if (v === undefined) replicas[r].items.delete(id)
+    else replicas[r].items.set(id, { ...(k.key as Item), v: { S: v } })
+    rep.committed(r, [k])
+    release()
+  }
+  const value = (r: Region) => replicas[r].items.get(id)?.v?.S
+  const settle = async () => {
+    rep.start()
+    expect(await rep.drained(2_000)).toBe(true)
+    rep.stop()
+  }
+  return {
+    rep,
+    write,
+    value,
+    settle,
+    advance: (ms: number) => {
+      now += ms
+    },
+  }
+}
+
+describe('TableReplicator', () => {
+  it('copies nothing before the lag has passed, then the item', async () => {
+    const t = setUp(100)
+    await t.write('a', 'one')
+    t.rep.start()
+    await new Promise((r) => setTimeout(r, 60))
+    expect(t.value('b')).toBeUndefined()
+    expect(t.rep.report().pending['a->b']).toBe(1)
+    t.advance(100)
+    await t.settle()
+    expect(t.value('b')).toBe('one')
+  })
+
+  it('lets the later of two concurrent writes win in both replicas, whichever copy runs first', async () => {
+    const t = setUp(0)
+    t.rep.setPartitioned(true)
+    await t.write('b', 'early')
+    t.advance(1)
+    await t.write('a', 'late')
+    t.rep.setPartitioned(false)
+    await t.settle()
+    expect([t.value('a'), t.value('b')]).toEqual(['late', 'late'])
+    expect(t.rep.report().superseded).toBe(1)
+  })
+
+  it('stamps two writes in the same millisecond apart, the second winning', async () => {
+    const t = setUp(0)
+    t.rep.setPartitioned(true)
+    await t.write('a', 'first')
+    await t.write('b', 'second')
+    t.rep.setPartitioned(false)
+    await t.settle()
+    expect([t.value('a'), t.value('b')]).toEqual(['second', 'second'])
+  })
+
+  it('replicates a delete, and a delete loses to a later write', async () => {
+    const t = setUp(0)
+    await t.write('a', 'x')
+    await t.settle()
+    t.rep.setPartitioned(true)
+    await t.write('a', undefined)
+    t.advance(1)
+    await t.write('b', 'revived')
+    t.rep.setPartitioned(false)
+    await t.settle()
+    expect([t.value('a'), t.value('b')]).toEqual(['revived', 'revived'])
+    await t.write('b', undefined)
+    await t.settle()
+    expect([t.value('a'), t.value('b')]).toEqual([undefined, undefined])
+  })
+
+  it('holds writes while a region is down and copies them when it is back', async () => {
+    const t = setUp(0)
+    t.rep.setRegionUp('b', false)
+    await t.write('a', 'while-down')
+    t.rep.start()
+    await new Promise((r) => setTimeout(r, 60))
+    expect(t.value('b')).toBeUndefined()
+    expect(t.rep.report()).toMatchObject({ paused: true, pending: { 'a->b': 1 } })
+    t.rep.setRegionUp('b', true)
+    await t.settle()
+    expect(t.value('b')).toBe('while-down')
+  })
+})
