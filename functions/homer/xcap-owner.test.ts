@@ -146,7 +146,7 @@ describe('Homer: owner-region document writes under MREC', () => {
       expect(await (await h.send(r, 'GET', impu)).text()).toContain('from-b')
   })
 
-  it('writes without preconditions run where they arrive: the later one wins in both regions', async () => {
+  it('writes without preconditions run where they arrive when the home is cut off: the later one wins in both regions', async () => {
     const h = twoRegions()
     const impu = impuIn('b')
     h.table.partition()

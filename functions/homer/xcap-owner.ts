@@ -4,16 +4,16 @@
  * each item on its own, last writer wins, and checks a condition against the local replica only;
  * two regions could both accept a PUT with the same `If-Match` inside the replication window and
  * one of them would vanish without its editor knowing. So every document has a home region, a
- * hash of its XUI (`keys.shardOf`), and only that region runs its conditional writes: a PUT or
- * DELETE with `If-Match` or `If-None-Match` arriving elsewhere is authorised there, then sent on
- * to the home region's Homer as a signed internal
+ * hash of its XUI (`keys.shardOf`), and that region runs its writes: a PUT or DELETE arriving
+ * elsewhere is authorised there, then sent on to the home region's Homer as a signed internal
  * request carrying the same method, path, body and preconditions, and its answer is passed back
  * as it is. The home region evaluates `If-Match` / `If-None-Match` against the only replica that
  * is ever written, so of two editors racing from one ETag, from any regions, exactly one wins and
  * the other gets 412 (RFC 4825 §7.11). When the home region does not answer, the write is 503
- * with Retry-After: nothing is lost and the editor retries. A write without preconditions asks
- * for last-writer-wins, which the table gives across regions too, so it runs where it arrives
- * (Ellis's default document for a new number is one: it needs no peer during a partition).
+ * with Retry-After for a conditional write: nothing is lost and the editor retries. A write
+ * without preconditions asks for last writer wins, which the table gives across regions too, so
+ * when the home region does not answer it runs where it arrives (Ellis's default document for a
+ * new number is one: it needs no peer during a partition).
  * Reads stay local. Before answering a forwarded write, this region waits (up to 2 s) until its
  * replica shows the write, so an editor reading back from the region it wrote through sees its
  * own write; a reader elsewhere may see the previous version for the replication delay.
@@ -61,30 +61,34 @@ export function documentHome(xui: string): Region {
 }
 
 /**
- * Whether this region must send a write on: it is conditional, this region is not the
- * document's home, and the write did not come from the other region already.
+ * Whether this region must send a write on: this region is not the document's home, and the
+ * write did not come from the other region already.
  */
 export function mustForward(
   o: OwnerWrites | undefined,
   xui: string,
-  conditional: boolean,
   forwardedBy: string | null
 ): o is OwnerWrites {
-  return o !== undefined && conditional && forwardedBy === null && documentHome(xui) !== o.region
+  return o !== undefined && forwardedBy === null && documentHome(xui) !== o.region
 }
 
 const PASSED_HEADERS = ['content-type', 'if-match', 'if-none-match']
 const PASSED_BACK = ['content-type', 'etag', 'retry-after']
 
-/** Sends a document write to its home region and returns that region's answer. */
+/**
+ * Sends a document write to its home region and returns that region's answer. When the home
+ * region does not answer: 503 for a conditional write, undefined for one without preconditions
+ * (the caller then writes it here, last writer wins).
+ */
 export async function forwardWrite(
   o: OwnerWrites,
   xui: string,
   method: string,
   url: URL,
   headers: Headers,
-  body: Uint8Array
-): Promise<Response> {
+  body: Uint8Array,
+  conditional: boolean
+): Promise<Response | undefined> {
   const home = documentHome(xui)
   const target = `${o.urls[home].homer.replace(/\/+$/, '')}${url.pathname}${url.search}`
   const out: Record<string, string> = { [FORWARDED_BY_HEADER]: o.region }
@@ -107,6 +111,7 @@ export async function forwardWrite(
       home,
       error: err instanceof Error ? err.message : String(err),
     })
+    if (!conditional) return undefined
     // The same JSON error body as xcap-handlers.ts's errorResponse.
     return new Response(
       JSON.stringify({

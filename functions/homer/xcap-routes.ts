@@ -75,16 +75,26 @@ async function handleXcap(c: HomerContext, resolve: DepsResolver): Promise<Respo
         ifNoneMatch: c.req.header('if-none-match'),
       },
     }
-    // Conditional writes run in the document's home region only (xcap-owner.ts); a signed
-    // request that the other region forwarded is never forwarded again.
+    // Writes run in the document's home region (xcap-owner.ts); a signed request that the other
+    // region forwarded is never forwarded again.
     const forwardedBy =
       access.caller.kind === 'internal' ? (c.req.header(FORWARDED_BY_HEADER) ?? null) : null
     const conditional = req.conditions.ifMatch != null || req.conditions.ifNoneMatch != null
     if (
       (method === 'PUT' || method === 'DELETE') &&
-      mustForward(deps.owner, target.xui, conditional, forwardedBy)
-    )
-      return await forwardWrite(deps.owner, target.xui, method, url, c.req.raw.headers, body)
+      mustForward(deps.owner, target.xui, forwardedBy)
+    ) {
+      const answer = await forwardWrite(
+        deps.owner,
+        target.xui,
+        method,
+        url,
+        c.req.raw.headers,
+        body,
+        conditional
+      )
+      if (answer) return answer
+    }
     if (method === 'PUT') return await replaceDocument(req, deps)
     if (method === 'DELETE') return await removeDocument(req, deps)
     return await fetchDocument(req, deps)
