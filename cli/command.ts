@@ -39,13 +39,4 @@ export interface Command {
   run(args: readonly string[], ctx: CommandContext): Promise<void>
 }
 
-/** A failure the CLI reports as one sentence and exit status 1 (2 for bad usage). */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2 = 1
-  ) {
-    super(message)
-    this.name = 'CliError'
-  }
-}
+export { CliError } from './cli-error'

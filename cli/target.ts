@@ -17,7 +17,7 @@
 import { z } from 'zod'
 import { FUNCTIONS, type FunctionUrls, REGIONS } from '../shared/config/regions'
 import type { Fetch } from '../shared/hop/fetch'
-import { CliError } from './command'
+import { CliError } from './cli-error'
 
 /** The deployment and secrets a command uses. */
 export interface CliTarget {
