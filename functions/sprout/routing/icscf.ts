@@ -24,22 +24,21 @@
  *    `ICSCF_MAX_ATTEMPTS` in all (§5.7 "Non-REGISTER: retry to an alternate S-CSCF only on
  *    transport error or timeout"). None left: 504.
  *
- * {@link otherPoolRoute} serves the on-net case: when `SCSCF_JSON` names S-CSCFs outside this
+ * The on-net case (scscf-location.ts `otherPoolRoute`): when `SCSCF_JSON` names S-CSCFs outside this
  * deployment, the end of originating handling asks the LIR for the callee and sends the request
  * to its S-CSCF when that is another pool's. Without such entries no LIR is made, so an ordinary
  * on-net call costs what it did.
  */
-import { classifyInternal } from '../../../shared/hop/internal-addresses'
 import { translateRequestUri } from '../../../shared/ims/number-translation'
 import type { NameAddr, SipRequest } from '../../../shared/sip'
 import { getParam, hasParam } from '../../../shared/sip/params'
 import { parseUri } from '../../../shared/sip/uri'
-import { HssError } from '../hss-client'
 import { canonicalImpu } from '../registrar/identities'
 import { transitRoute } from './bgcf'
-import { type LirAnswer, locationInfo } from './icscf-hss'
+import type { LirAnswer } from './icscf-hss'
 import type { PipelineOutcome } from './pipeline'
 import type { RoutingDeps } from './routing-deps'
+import { isOwnScscf, lir } from './scscf-location'
 import { rankScscfs, scscfKey } from './scscf-selection'
 import { looseRoute, sproutVia } from './sip-ops'
 import { statelessBranch } from './tx-keys'
@@ -53,23 +52,6 @@ export const routeIsIcscf = (r: NameAddr | undefined): boolean =>
   r !== undefined &&
   r.uri.kind === 'sip' &&
   getParam(r.uri.params, 'service')?.toLowerCase() === ICSCF_SERVICE
-
-/**
- * Whether an S-CSCF URI names this deployment's S-CSCF: a Sprout of either region, or the name
- * Homestead gives when none was assigned (`SCSCF_URI`).
- */
-export function isOwnScscf(d: Pick<RoutingDeps, 'defaultScscf'>, server: string): boolean {
-  const key = scscfKey(server)
-  if (key !== undefined && key === scscfKey(d.defaultScscf)) return true
-  try {
-    const u = parseUri(server.trim().replace(/^<(.*)>$/, '$1'))
-    if (u.kind !== 'sip') return false
-    const a = classifyInternal(u.host)
-    return a?.kind === 'function' && a.fn === 'sprout'
-  } catch {
-    return false
-  }
-}
 
 /** What the I-CSCF decided for a request. */
 export type IcscfResult =
@@ -99,21 +81,6 @@ function translate(d: RoutingDeps, req: SipRequest) {
     enforceUserPhone: d.routing.enforceUserPhone,
     enforceGlobalOnly: d.routing.enforceGlobalOnly,
   })
-}
-
-async function lir(
-  d: RoutingDeps,
-  impu: string,
-  originating: boolean,
-  capab = false
-): Promise<LirAnswer | { kind: 'error'; status: number; reason: string }> {
-  try {
-    return await locationInfo(d, impu, { originating, capab })
-  } catch (err) {
-    if (!(err instanceof HssError)) throw err
-    d.log.warn('I-CSCF: LIR failed', { impu, error: err.message })
-    return { kind: 'error', status: err.sipStatus, reason: 'Server Time-out (HSS)' }
-  }
 }
 
 /** Offers `req` to S-CSCFs in turn until one takes it (see the module comment, step 4). */
@@ -223,18 +190,4 @@ export async function icscfEntry(
     return reject(404, 'Not Found')
   }
   return offer(d, req, a, served, 'term')
-}
-
-/**
- * The Route to another pool's S-CSCF for an on-net callee, or undefined to terminate here (no
- * other pool configured, the callee unknown, or served by this deployment). An unanswered LIR
- * terminates here too: this deployment's stores hold every subscriber it can serve.
- */
-export async function otherPoolRoute(d: RoutingDeps, callee: string): Promise<string | undefined> {
-  if (!d.routing.scscfs.some((s) => !isOwnScscf(d, s.server))) return undefined
-  const a = await lir(d, callee, false)
-  if (a.kind === 'scscf') return isOwnScscf(d, a.server) ? undefined : looseRoute(a.server)
-  if (a.kind !== 'capabilities') return undefined
-  const best = rankScscfs(d.routing.scscfs, a.caps, new Set(), d.random)[0]
-  return best && !isOwnScscf(d, best) ? looseRoute(best) : undefined
 }

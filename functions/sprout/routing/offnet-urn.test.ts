@@ -2,7 +2,7 @@
  * Off-net and service-URN routing over the routing harness: the BGCF's off-net and transit routes
  * to a SIP trunk (bgcf.ts, docs/trunk.md), service URNs routed by iFC or answered 480 (urn.ts;
  * clearwater-interfaces §10 tests 95–96), and the on-net LIR made only when another S-CSCF pool
- * is configured (icscf.ts `otherPoolRoute`).
+ * is configured (scscf-location.ts `otherPoolRoute`).
  */
 import { describe, expect, it } from 'vitest'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
@@ -116,7 +116,7 @@ describe('service URNs (RFC 5031; live tests 95, 96)', () => {
   })
 })
 
-describe('on-net calls and other S-CSCF pools (icscf.ts otherPoolRoute)', () => {
+describe('on-net calls and other S-CSCF pools (scscf-location.ts otherPoolRoute)', () => {
   it('makes no LIR when SCSCF_JSON names no other pool', async () => {
     const t = harness()
     await t.h.provision(A)

@@ -51,9 +51,9 @@ import { callDiversionAs, mmtelOriginating, mmtelTerminating } from '../mmtel/mm
 import { canonicalImpu } from '../registrar/identities'
 import { transitRoute } from './bgcf'
 import { planDelivery } from './deliver'
-import { otherPoolRoute } from './icscf'
 import type { Lookups } from './lookups'
 import type { RoutingDeps } from './routing-deps'
+import { otherPoolRoute } from './scscf-location'
 import { looseRoute, sproutRecordRoute, topRecordRouteIsOurs } from './sip-ops'
 import { ifcViewOf } from './subscriber'
 import type { AsContinuation, CdivArm, ChargingInfo, ForkInfo, PipelineStep } from './tx-model'
@@ -234,7 +234,7 @@ async function originating(
   if (u.kind === 'sip' && !isOffNetSip(u, [d.homeDomain])) {
     const impu = canonicalImpu(u)
     if (impu) {
-      // Another S-CSCF pool may serve the callee (icscf.ts; no LIR unless SCSCF_JSON names one).
+      // Another pool's S-CSCF may serve the callee (scscf-location.ts: a LIR only if one exists).
       const elsewhere = await otherPoolRoute(d, impu)
       if (elsewhere) return forwardTo(p, [elsewhere])
       return { phase: 'term', servedUser: impu, ifc: 0 }
