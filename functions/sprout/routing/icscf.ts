@@ -24,10 +24,10 @@
  *    `ICSCF_MAX_ATTEMPTS` in all (§5.7 "Non-REGISTER: retry to an alternate S-CSCF only on
  *    transport error or timeout"). None left: 504.
  *
- * The on-net case (scscf-location.ts `otherPoolRoute`): when `SCSCF_JSON` names S-CSCFs outside this
- * deployment, the end of originating handling asks the LIR for the callee and sends the request
- * to its S-CSCF when that is another pool's. Without such entries no LIR is made, so an ordinary
- * on-net call costs what it did.
+ * The on-net case is scscf-location.ts `otherPoolRoute`: when `SCSCF_JSON` names S-CSCFs outside
+ * this deployment, the end of originating handling asks the LIR for the callee and sends the
+ * request to its S-CSCF when that is another pool's. Without such entries no LIR is made, so an
+ * ordinary on-net call costs what it did.
  */
 import { translateRequestUri } from '../../../shared/ims/number-translation'
 import type { NameAddr, SipRequest } from '../../../shared/sip'
