@@ -9,30 +9,20 @@
  */
 
 import { SimservsDocuments } from '../../../functions/homer/simservs-documents'
-import { createHssClient } from '../../../functions/sprout/hss-client'
-import { mountSprout } from '../../../functions/sprout/mount'
 import { AorStore } from '../../../functions/sprout/registrar/aor-store'
 import { parseRoutingConfig } from '../../../functions/sprout/routing/routing-config'
 import { setRoutingFetch } from '../../../functions/sprout/routing/routing-deps'
 import { memoryTxScript, TX_SCRIPT } from '../../../functions/sprout/routing/tx-log'
-import { createSipSender } from '../../../functions/sprout/sip-sender'
-import { parseSproutConfig } from '../../../functions/sprout/sprout-config'
-import { type SproutDeps, scscfUri } from '../../../functions/sprout/sprout-deps'
-import { parseFunctionEnv } from '../../../shared/config/function-env'
-import { createResolver } from '../../../shared/hop/resolver'
-import { signRequest } from '../../../shared/hop/signature'
-import { createFunctionApp } from '../../../shared/http/function-app'
 import { parseSimservs } from '../../../shared/ims/simservs'
-import { createLogger } from '../../../shared/log/logger'
 import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
 import { buildResponse } from '../../../shared/sip/builders'
 import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
 import { unitTestEnv } from '../unit-env'
-import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from './dime-kit'
+import { provisionLikeEllis, type TestDime, testDime } from './dime-kit'
+import { DOMAIN, SPROUT_A, sproutCore } from './sprout-core'
 
-export const DOMAIN = 'example.com'
-export const SPROUT_A = 'http://127.0.0.1:9800'
-const EDGE = 'http://127.0.0.1:9787'
+export { DOMAIN, SPROUT_A }
+
 const AS_NAMES = [
   'proxy',
   'proxy2',
@@ -62,21 +52,12 @@ export function routingHarness(extra: Record<string, string> = {}) {
     ...extra,
   }
   const dime: TestDime = testDime()
-  const clock = dime.clock
-  const vellum: MemoryVellum = memoryVellum(clock)
+  const vellum: MemoryVellum = memoryVellum(dime.clock)
   vellum.kv.registerScript(TX_SCRIPT, memoryTxScript)
-  const logs: string[] = []
-  const log = createLogger(
-    { component: 'routing-test' },
-    { level: 'warn', sink: (l) => logs.push(l) }
-  )
-  const env = parseFunctionEnv(raw)
-  const config = parseSproutConfig(raw)
   const sent: Sent[] = []
   const acrs: Array<{ callId: string; body: Record<string, unknown> }> = []
   const closedFlows = new Set<string>()
   const pending: Promise<unknown>[] = []
-  let app: ReturnType<typeof createFunctionApp>
 
   const toDime = async (url: string, init: RequestInit): Promise<Response> => {
     const u = new URL(url)
@@ -89,60 +70,32 @@ export function routingHarness(extra: Record<string, string> = {}) {
   }
   setRoutingFetch(raw, (u, i) => toDime(u, i))
 
-  const hopFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = String(input)
-    const text = typeof init?.body === 'string' ? init.body : ''
-    if (url.startsWith(`${SPROUT_A}/`)) {
-      // Asynchronous like the real hop: the sender gets its 202 before the receiver is done.
-      const p = Promise.resolve(app.request(url, init, raw))
-      pending.push(p)
-      return new Response(null, { status: 202 })
-    }
-    const m = /\/internal\/flows\/([^/]+)\/sip$/.exec(url)
-    if (!m) return new Response('no such endpoint', { status: 404 })
-    const token = decodeURIComponent(m[1]!)
-    if (closedFlows.has(token)) return new Response('gone', { status: 410 })
-    sent.push({ token, msg: parseMessage(text) })
-    return new Response(null, { status: 202 })
-  }
-
-  const deps = (): SproutDeps => ({
-    region: 'a',
-    homeDomain: DOMAIN,
-    config,
-    clock,
-    log,
+  const core = sproutCore({
+    raw,
+    component: 'routing-test',
+    dime,
     vellum,
-    hss: createHssClient({
-      region: 'a',
-      urls: env.FUNCTION_URLS,
-      hopSecret: HOP_SECRET,
-      serverName: scscfUri('a'),
-      log,
-      timeoutMs: 1000,
-      fetch: toDime,
-    }),
-    sender: createSipSender({
-      resolver: createResolver({
-        functionUrls: env.FUNCTION_URLS,
-        edgeUrl: EDGE,
-        applicationServers: config.AS_URLS,
-        trunks: parseRoutingConfig(raw).trunkUrls,
-      }),
-      secret: HOP_SECRET,
-      log,
-      fetch: hopFetch as typeof fetch,
-    }),
-    sproutUrl: SPROUT_A,
-    nonceSecret: HOP_SECRET,
+    dimeFetch: toDime,
+    hop: async (url, init, self) => {
+      const text = typeof init?.body === 'string' ? init.body : ''
+      if (url.startsWith(`${SPROUT_A}/`)) {
+        // Asynchronous like the real hop: the sender gets its 202 before the receiver is done.
+        pending.push(self())
+        return new Response(null, { status: 202 })
+      }
+      const m = /\/internal\/flows\/([^/]+)\/sip$/.exec(url)
+      if (!m) return new Response('no such endpoint', { status: 404 })
+      const token = decodeURIComponent(m[1]!)
+      if (closedFlows.has(token)) return new Response('gone', { status: 410 })
+      sent.push({ token, msg: parseMessage(text) })
+      return new Response(null, { status: 202 })
+    },
     defer: (t) => {
       pending.push(t().catch(() => undefined))
     },
+    trunks: parseRoutingConfig(raw).trunkUrls,
   })
-  app = mountSprout(createFunctionApp('sprout'), () => {
-    vellum.roundTrips.reset()
-    return deps()
-  })
+  const { clock, logs, log } = core
 
   /** Waits until every message in flight inside the harness has been handled. */
   const settle = async () => {
@@ -150,29 +103,13 @@ export function routingHarness(extra: Record<string, string> = {}) {
   }
 
   const post = async (text: string) => {
-    const url = `${SPROUT_A}/sip`
-    const sig = await signRequest(HOP_SECRET, 'POST', url, text)
-    const res = await app.request(
-      url,
-      { method: 'POST', headers: { ...sig, 'content-type': 'message/sip' }, body: text },
-      raw
-    )
+    const res = await core.post(text)
     await settle()
     return res
   }
 
   const request = async (method: string, path: string, body?: string) => {
-    const url = `${SPROUT_A}${path}`
-    const sig = await signRequest(HOP_SECRET, method, url, body ?? null)
-    const res = await app.request(
-      url,
-      {
-        method,
-        headers: { ...sig, 'content-type': 'application/json' },
-        ...(body !== undefined ? { body } : {}),
-      },
-      raw
-    )
+    const res = await core.request(method, path, body)
     await settle()
     return res
   }

@@ -8,16 +8,7 @@
  * the edge would forward and answer digest challenges. Used only by tests.
  */
 
-import { createHssClient } from '../../../functions/sprout/hss-client'
-import { mountSprout } from '../../../functions/sprout/mount'
-import { createSipSender } from '../../../functions/sprout/sip-sender'
-import { parseSproutConfig } from '../../../functions/sprout/sprout-config'
-import { type SproutDeps, scscfUri } from '../../../functions/sprout/sprout-deps'
-import { parseFunctionEnv } from '../../../shared/config/function-env'
-import { createResolver } from '../../../shared/hop/resolver'
-import { signRequest } from '../../../shared/hop/signature'
-import { createFunctionApp } from '../../../shared/http/function-app'
-import { createLogger } from '../../../shared/log/logger'
+import type { SproutDeps } from '../../../functions/sprout/sprout-deps'
 import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
 import { digestParams } from '../../../shared/sip/auth-header'
 import {
@@ -28,11 +19,10 @@ import {
 } from '../../../shared/sip/digest'
 import { type MemoryVellum, memoryVellum } from '../../../shared/vellum'
 import { unitTestEnv } from '../unit-env'
-import { HOP_SECRET, provisionLikeEllis, type TestDime, testDime } from './dime-kit'
+import { provisionLikeEllis, type TestDime, testDime } from './dime-kit'
+import { DOMAIN, EDGE, SPROUT_A, sproutCore } from './sprout-core'
 
-export const EDGE = 'http://127.0.0.1:9787'
-export const SPROUT_A = 'http://127.0.0.1:9800'
-export const DOMAIN = 'example.com'
+export { DOMAIN, EDGE, SPROUT_A }
 
 export interface Posted {
   url: string
@@ -67,105 +57,44 @@ export function testSprout(extra: Record<string, string> = {}): TestSprout {
     ...extra,
   }
   const dime = testDime()
-  const clock = dime.clock
-  const vellum = memoryVellum(clock)
-  const logs: string[] = []
-  const log = createLogger(
-    { component: 'sprout-test' },
-    { level: 'warn', sink: (l) => logs.push(l) }
-  )
-  const env = parseFunctionEnv(raw)
-  const config = parseSproutConfig(raw)
+  const vellum = memoryVellum(dime.clock)
   const posted: Posted[] = []
   const closedFlows = new Set<string>()
-  let app: ReturnType<typeof createFunctionApp>
-
-  const hopFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = String(input)
-    const text = typeof init?.body === 'string' ? init.body : ''
-    if (url.startsWith(`${SPROUT_A}/`)) return app.request(url, init, raw)
-    const m = /\/internal\/flows\/([^/]+)\/sip$/.exec(url)
-    const token = m ? decodeURIComponent(m[1]!) : undefined
-    posted.push({ url, ...(token ? { token } : {}), text, msg: parseMessage(text) })
-    if (token && closedFlows.has(token)) return new Response('gone', { status: 410 })
-    return new Response(null, { status: 202 })
-  }
-  const dimeFetch = async (url: string, init: RequestInit): Promise<Response> => {
-    const u = new URL(url)
-    return dime.request(
-      init.method ?? 'GET',
-      u.pathname + u.search,
-      typeof init.body === 'string' ? init.body : undefined
-    )
-  }
-
-  const deps = (): SproutDeps => ({
-    region: 'a',
-    homeDomain: DOMAIN,
-    config,
-    clock,
-    log,
+  const core = sproutCore({
+    raw,
+    component: 'sprout-test',
+    dime,
     vellum,
-    hss: createHssClient({
-      region: 'a',
-      urls: env.FUNCTION_URLS,
-      hopSecret: HOP_SECRET,
-      serverName: scscfUri('a'),
-      log,
-      timeoutMs: 1000,
-      fetch: dimeFetch,
-    }),
-    sender: createSipSender({
-      resolver: createResolver({
-        functionUrls: env.FUNCTION_URLS,
-        edgeUrl: EDGE,
-        applicationServers: config.AS_URLS,
-      }),
-      secret: HOP_SECRET,
-      log,
-      fetch: hopFetch as typeof fetch,
-    }),
-    sproutUrl: SPROUT_A,
-    nonceSecret: HOP_SECRET,
-    defer: (t) => void t(),
-  })
-  app = mountSprout(createFunctionApp('sprout'), () => {
-    vellum.roundTrips.reset()
-    return deps()
-  })
-
-  const request = async (method: string, path: string, body?: string) => {
-    const url = `${SPROUT_A}${path}`
-    const sig = await signRequest(HOP_SECRET, method, url, body ?? null)
-    return app.request(
-      url,
-      {
-        method,
-        headers: { ...sig, 'content-type': 'application/json' },
-        ...(body !== undefined ? { body } : {}),
-      },
-      raw
-    )
-  }
-  return {
-    post: async (text) => {
-      const url = `${SPROUT_A}/sip`
-      const sig = await signRequest(HOP_SECRET, 'POST', url, text)
-      return app.request(
-        url,
-        { method: 'POST', headers: { ...sig, 'content-type': 'message/sip' }, body: text },
-        raw
+    dimeFetch: async (url, init) => {
+      const u = new URL(url)
+      return dime.request(
+        init.method ?? 'GET',
+        u.pathname + u.search,
+        typeof init.body === 'string' ? init.body : undefined
       )
     },
-    request,
+    hop: async (url, init, self) => {
+      const text = typeof init?.body === 'string' ? init.body : ''
+      if (url.startsWith(`${SPROUT_A}/`)) return self()
+      const m = /\/internal\/flows\/([^/]+)\/sip$/.exec(url)
+      const token = m ? decodeURIComponent(m[1]!) : undefined
+      posted.push({ url, ...(token ? { token } : {}), text, msg: parseMessage(text) })
+      if (token && closedFlows.has(token)) return new Response('gone', { status: 410 })
+      return new Response(null, { status: 202 })
+    },
+    defer: (t) => void t(),
+  })
+  return {
+    post: core.post,
+    request: core.request,
     vellum,
     dime,
-    clock,
+    clock: core.clock,
     posted,
     closedFlows,
     toFlow: (token) => posted.filter((p) => p.token === token),
-    logs,
-    deps,
+    logs: core.logs,
+    deps: core.deps,
   }
 }
 
