@@ -4,25 +4,18 @@
  * rejected, cancelled, to an unknown number, barred and anonymous, then each party's list through
  * the edge's call-list API with HTTP Digest, the API key, and the statuses of §8.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { endpoints } from '../support/cloud'
-import { established, newLine, Phone, terminated } from './calls-support'
+import { established, newLine, terminated } from './calls-support'
 import { callListUrl, digestGet, listOf, mementoIfcs, parseCallList } from './memento-support'
+import { phonesForEachTest } from './phone-pool'
 
 const NS =
   'xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap" xmlns:cp="urn:ietf:params:xml:ns:common-policy"'
 const simservs = (body: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><simservs ${NS}>${body}</simservs>`
 
-const phones: Phone[] = []
-afterEach(async () => {
-  await Promise.all(phones.splice(0).map((p) => p.stop()))
-})
-async function phone(...args: Parameters<typeof Phone.start>) {
-  const p = await Phone.start(...args)
-  phones.push(p)
-  return p
-}
+const phone = phonesForEachTest()
 const line = (simservsXml?: string) =>
   newLine({ ifcs: mementoIfcs(), ...(simservsXml ? { simservs: simservsXml } : {}) })
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/

@@ -10,26 +10,11 @@
  *   unchanged), holds the first call and accepts the waiting one.
  */
 import { SessionState } from 'sip.js'
-import { afterEach, describe, expect, it } from 'vitest'
-import {
-  AUDIO_SDP,
-  callIdOf,
-  established,
-  newLine,
-  Phone,
-  terminated,
-  until,
-} from './calls-support'
+import { describe, expect, it } from 'vitest'
+import { AUDIO_SDP, callIdOf, established, newLine, terminated, until } from './calls-support'
+import { phonesForEachTest } from './phone-pool'
 
-const phones: Phone[] = []
-afterEach(async () => {
-  await Promise.all(phones.splice(0).map((p) => p.stop()))
-})
-async function phone(...args: Parameters<typeof Phone.start>) {
-  const p = await Phone.start(...args)
-  phones.push(p)
-  return p
-}
+const phone = phonesForEachTest()
 
 const startLine = (m: string) => m.slice(0, m.indexOf('\r\n'))
 const header = (m: string, name: string) =>
