@@ -8,30 +8,16 @@
  * `mem=<base64url(JSON [startMs, [user…]])>.<base64url(HMAC-SHA-256 truncated to 12 bytes)>`.
  */
 import { fromBase64Url, toBase64Url } from '../../../shared/hop/base64url'
+import { hmacSha256 } from '../../../shared/hop/hmac-key'
+import { constantTimeEqual } from '../../../shared/sip/digest'
 
 export const MEMENTO_ROUTE_PARAM = 'mem'
 const MAC_BYTES = 12
 const encoder = new TextEncoder()
 
-const keys = new Map<string, Promise<CryptoKey>>()
-function keyFor(secret: string): Promise<CryptoKey> {
-  let k = keys.get(secret)
-  if (!k) {
-    k = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(`edgewater-memento-dialog:${secret}`),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign']
-    )
-    keys.set(secret, k)
-  }
-  return k
-}
-
 async function mac(secret: string, payload: string): Promise<string> {
-  const sig = await crypto.subtle.sign('HMAC', await keyFor(secret), encoder.encode(payload))
-  return toBase64Url(new Uint8Array(sig).slice(0, MAC_BYTES))
+  const sig = await hmacSha256(`edgewater-memento-dialog:${secret}`, payload)
+  return toBase64Url(sig.slice(0, MAC_BYTES))
 }
 
 export interface DialogToken {
@@ -51,11 +37,7 @@ export async function openDialogToken(
 ): Promise<DialogToken | undefined> {
   const [payload, m, extra] = token.split('.')
   if (!payload || !m || extra !== undefined) return undefined
-  const expected = await mac(secret, payload)
-  if (expected.length !== m.length) return undefined
-  let diff = 0
-  for (let i = 0; i < m.length; i++) diff |= expected.charCodeAt(i) ^ m.charCodeAt(i)
-  if (diff !== 0) return undefined
+  if (!constantTimeEqual(await mac(secret, payload), m)) return undefined
   const bytes = fromBase64Url(payload)
   if (!bytes) return undefined
   try {
