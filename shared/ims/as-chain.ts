@@ -67,16 +67,24 @@ export function odiTokenOf(user: string | null | undefined): string | undefined 
   return /^[A-Za-z0-9._-]{4,128}$/.test(t) ? t : undefined
 }
 
+/** The lower-cased user (if any) and host of an iFC ServerName SIP or SIPS URI. */
+export function serverNameParts(
+  serverName: string
+): { user: string | undefined; host: string } | undefined {
+  const m = /^sips?:(?:([^@;>]+)@)?([^;:?>]+)/i.exec(serverName.trim())
+  if (!m) return undefined
+  return { user: m[1]?.toLowerCase(), host: m[2]!.toLowerCase() }
+}
+
 /** True when the ServerName names the built-in MMTEL service of the home domain. */
 export function isBuiltInMmtel(
   serverName: string,
   homeDomain: string,
   mmtelHost = `mmtel.${homeDomain}`
 ): boolean {
-  const m = /^sips?:(?:([^@;>]+)@)?([^;:?>]+)/i.exec(serverName.trim())
-  if (!m) return false
-  const user = m[1]?.toLowerCase()
-  const host = m[2]!.toLowerCase()
+  const parts = serverNameParts(serverName)
+  if (!parts) return false
+  const { user, host } = parts
   if (user === undefined) return host === mmtelHost.toLowerCase()
   return user === 'mmtel' && host === homeDomain.toLowerCase()
 }

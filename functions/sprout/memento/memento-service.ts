@@ -20,6 +20,8 @@
  * set (memento-notify.ts). A failed write is logged; the call is not affected. Only INVITE is
  * recorded: other requests pass Memento untouched, as in Clearwater.
  */
+
+import { serverNameParts } from '../../../shared/ims/as-chain'
 import { ANONYMOUS_PARTY, type CallFragment, type CallParty } from '../../../shared/ims/call-list'
 import { type NameAddr, parseMessage, type SipRequest } from '../../../shared/sip'
 import { getParam } from '../../../shared/sip/params'
@@ -37,10 +39,9 @@ export function isBuiltInMemento(
   homeDomain: string,
   mementoHost = `memento.${homeDomain}`
 ): boolean {
-  const m = /^sips?:(?:([^@;>]+)@)?([^;:?>]+)/i.exec(serverName.trim())
-  if (!m) return false
-  const user = m[1]?.toLowerCase()
-  const host = m[2]!.toLowerCase()
+  const parts = serverNameParts(serverName)
+  if (!parts) return false
+  const { user, host } = parts
   if (host === mementoHost.toLowerCase()) return true
   return user === 'memento' && host === homeDomain.toLowerCase()
 }
