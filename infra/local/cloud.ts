@@ -28,6 +28,7 @@ import {
   tableEndpoint,
 } from './function-bindings'
 import { RegionGateway } from './gateway'
+import { scrapeMetrics } from './metrics-scrape'
 import { checkCommands, checkPorts, freePort, type PortUse } from './prerequisites'
 import { type LineSink, stopChildren, waitFor } from './processes'
 import { startRedis } from './redis'
@@ -359,6 +360,7 @@ export async function startLocalCloud(
         endpoints,
         counters,
         resetCounters,
+        metrics: () => scrapeMetrics(endpoints()),
       })
       await control.listen(s.controlPort)
       closers.push(() => control.close())

@@ -12,6 +12,8 @@
  * - `GET /counters`: operations counted per region since the last reset (KV commands as Upstash
  *   bills them, table operations and units, Scheduler API calls, function invocations, requests
  *   to the edge; see counters); `POST /counters/reset` starts a new window.
+ * - `GET /metrics`: every component's metrics of both regions, summed, as Prometheus text;
+ *   `GET /metrics.json` the same as JSON (metrics-scrape.ts).
  * - `POST /partition`: both regions keep running but every path between them is cut (table
  *   replication, KV dual-writes and cross-region reads, cross-region function calls, each
  *   Scheduler's calls from and invocations into the other region); `POST /heal` restores them.
@@ -24,6 +26,8 @@
 import type http from 'node:http'
 import { z } from 'zod'
 import { isRegion, type Region } from '../../shared/config/regions'
+import { PROMETHEUS_CONTENT_TYPE, toPrometheus } from '../../shared/metrics/prometheus'
+import type { MetricsSnapshot } from '../../shared/metrics/snapshot'
 import { readBody, SwitchableServer, sendJson } from './emulators/switchable-server'
 
 export interface ControlTarget {
@@ -43,6 +47,8 @@ export interface ControlTarget {
   mapTarget(arn: string, url: string): void
   endpoints(): unknown
   counters(): Promise<unknown>
+  /** Every component's metrics, summed (metrics-scrape.ts). */
+  metrics(): Promise<MetricsSnapshot>
   resetCounters(): Promise<void>
 }
 
@@ -91,6 +97,13 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
           return sendJson(res, 400, { error: 'body must be {} or {"region": "a"|"b"}' })
         return sendJson(res, 200, { deleted: await target.sweepExpired(body.data.region) })
       }
+      if (method === 'GET' && url.pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE })
+        res.end(toPrometheus(await target.metrics()))
+        return
+      }
+      if (method === 'GET' && url.pathname === '/metrics.json')
+        return sendJson(res, 200, await target.metrics())
       if (method === 'GET' && url.pathname === '/counters')
         return sendJson(res, 200, await target.counters())
       if (method === 'POST' && url.pathname === '/counters/reset') {
