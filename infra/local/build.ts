@@ -58,7 +58,7 @@ export async function buildAll(opts: { lambda?: boolean } = {}): Promise<BuildRe
           bundle: true,
           format: 'esm',
           platform: 'node',
-          target: 'node20',
+          target: 'node22',
           entryPoints: [path.join(ROOT, 'functions', fn, 'lambda.ts')],
           outfile: path.join(DIST, 'lambda', fn, 'index.mjs'),
           logLevel: 'warning',
