@@ -88,6 +88,7 @@ export async function fromClient(io: FlowIo, text: string): Promise<void> {
     return responseFromClient(io, msg)
   }
   const req = msg
+  io.transactions?.request(req, io.now())
   try {
     if (bytes > io.cfg.maxMessageBytes) throw new SipError(513, 'Message Too Large')
     if (!takeToken(io.state, io.now(), io.cfg.ratePerSecond, io.cfg.rateBurst)) {
@@ -132,6 +133,7 @@ function reply(
   reason: string,
   headers: [string, string][] = []
 ): string {
+  io.transactions?.answered(req, status, io.now())
   return buildResponse(req, status, { reason, toTag: io.randomHex(6), headers }).toString()
 }
 
@@ -285,6 +287,7 @@ async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
     io.log('dropping a response not sent through this flow', { callId: res.callId })
     return
   }
+  io.transactions?.response(res, io.now())
   res.shift('via')
   stripFromClient(res)
   const next = vias[1]!

@@ -53,6 +53,7 @@ async function requestToClient(
   const popped = popOwnRoutes(io, req)
   const refusal = await inDialogRefusal(io, req, popped)
   if (refusal) return () => refuse(io, req, refusal)
+  io.transactions?.request(req, io.now())
   if (!req.toTag && DIALOG_CREATING.has(req.method)) {
     // RFC 5658: the core-facing entry first, then the client-facing one on top, so the client's
     // route set starts at the address it can reach. Both carry the dialog-scoped token.
@@ -102,6 +103,7 @@ function responseToClient(io: FlowIo, res: SipResponse): boolean {
     return true
   }
   if (branch && res.status >= 200) noteAnswered(io.state, branch)
+  io.transactions?.response(res, io.now())
   res.shift('via')
   // Only the final response to a REGISTER this flow forwarded (the edge's own branch) says
   // anything about the flow's registration; a 2xx with any other branch is relayed, not learnt.

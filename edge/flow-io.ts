@@ -6,6 +6,7 @@
 import type { HopResult } from '../shared/hop/sip-over-http'
 import type { EdgeConfig } from './edge-config'
 import type { FlowState } from './flow-state'
+import type { FlowTransactions } from './flow-transactions'
 
 export interface FlowIo {
   cfg: EdgeConfig
@@ -24,4 +25,6 @@ export interface FlowIo {
   /** The internal resolver (shared/hop/resolver.ts) configured for this edge. */
   resolve(host: string, user?: string | null): string | undefined
   log(msg: string, fields?: Record<string, unknown>): void
+  /** The flow's transaction log lines (flow-transactions.ts); absent in fakes that skip them. */
+  transactions?: FlowTransactions
 }

@@ -5,12 +5,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { HopResult } from '../shared/hop/sip-over-http'
+import { createLogger } from '../shared/log/logger'
 import { parseMessage, type SipRequest, type SipResponse } from '../shared/sip'
 import { fromClient } from './client-inbound'
 import { fromCore } from './core-inbound'
 import type { EdgeConfig } from './edge-config'
 import type { FlowIo } from './flow-io'
 import { newFlowState } from './flow-state'
+import { FlowTransactions } from './flow-transactions'
 
 const TOKEN = `${'ab'.repeat(32)}.${'cd'.repeat(12)}`
 const urls = (r: string) =>
@@ -45,6 +47,11 @@ function harness(opts: { core?: (region: string, text: string) => HopResult } = 
   const toClient: string[] = []
   const toCore: { region: string; text: string }[] = []
   const toUrl: { url: string; text: string }[] = []
+  const logged: Record<string, unknown>[] = []
+  const txLog = createLogger(
+    { component: 'edge' },
+    { sink: (line) => logged.push(JSON.parse(line) as Record<string, unknown>) }
+  )
   const io: FlowIo = {
     cfg,
     now: () => now,
@@ -67,8 +74,9 @@ function harness(opts: { core?: (region: string, text: string) => HopResult } = 
           ? `http://edge/internal/flows/${user}/sip`
           : undefined,
     log: () => {},
+    transactions: new FlowTransactions(txLog, 'flow-1'),
   }
-  return { io, toClient, toCore, toUrl, advance: (ms: number) => (now += ms) }
+  return { io, toClient, toCore, toUrl, logged, advance: (ms: number) => (now += ms) }
 }
 
 const req = (lines: string[], body = '') =>
@@ -546,5 +554,59 @@ describe('the trust boundary against forged responses and borrowed tokens', () =
     if (late.status === 202) await late.followUp?.()
     expect(h.toClient).toHaveLength(before + 1)
     expect((parsed(h.toUrl.at(-1)!.text) as SipResponse).status).toBe(403)
+  })
+})
+
+describe('one log line per transaction (docs/operations.md#logs)', () => {
+  const lines = (h: ReturnType<typeof harness>) =>
+    h.logged.filter((l) => l.msg === 'sip transaction')
+
+  it('logs the core’s final answer to a client request, with the time since the request', async () => {
+    const h = harness()
+    await fromClient(h.io, register())
+    h.advance(42)
+    const fwd = parsed(h.toCore.at(-1)!.text) as SipRequest
+    const unauthorized = req([
+      'SIP/2.0 401 Unauthorized',
+      ...fwd.getAllRaw('via').map((v) => `Via: ${v}`),
+      'From: <sip:alice@example.com>;tag=f1',
+      'To: <sip:alice@example.com>;tag=t1',
+      'Call-ID: reg-call',
+      'CSeq: 1 REGISTER',
+      'WWW-Authenticate: Digest realm="example.com", nonce="n1"',
+    ])
+    expect(await fromCore(h.io, unauthorized)).toEqual({ status: 202 })
+    expect(lines(h)).toEqual([
+      expect.objectContaining({
+        component: 'edge',
+        callId: 'reg-call',
+        cseq: 1,
+        method: 'REGISTER',
+        status: 401,
+        flow: 'flow-1',
+        ms: 42,
+      }),
+    ])
+  })
+
+  it('logs the edge’s own final answer, and nothing for a provisional or an ACK', async () => {
+    const h = harness()
+    await fromClient(h.io, invite())
+    expect(lines(h)).toEqual([
+      expect.objectContaining({ callId: 'inv-call', method: 'INVITE', status: 403, ms: 0 }),
+    ])
+    await fromClient(
+      h.io,
+      req([
+        'ACK sip:bob@example.com SIP/2.0',
+        'Via: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKinv1',
+        'Max-Forwards: 70',
+        'From: <sip:alice@example.com>;tag=f2',
+        'To: <sip:bob@example.com>;tag=x',
+        'Call-ID: inv-call',
+        'CSeq: 1 ACK',
+      ])
+    )
+    expect(lines(h)).toHaveLength(1)
   })
 })

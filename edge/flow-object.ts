@@ -31,6 +31,7 @@ import type { FlowIo } from './flow-io'
 import { FlowLane } from './flow-queue'
 import { type FlowState, newFlowState } from './flow-state'
 import { FlowTrace } from './flow-trace'
+import { FlowTransactions } from './flow-transactions'
 import { flushEdgeMetrics } from './metrics-export'
 import { markProtectedFlow, PROTECTED_FLOW_HEADER } from './protected-flow'
 import { sendUpstream } from './upstream'
@@ -118,6 +119,16 @@ export class FlowObject extends DurableObject<EdgeEnv> {
 
   /** Each live attachment's call traces (edge/flow-trace.ts). */
   private readonly traces = new WeakMap<Attachment, FlowTrace>()
+  private readonly transactions = new WeakMap<Attachment, FlowTransactions>()
+
+  private transactionsOf(att: Attachment): FlowTransactions {
+    let t = this.transactions.get(att)
+    if (!t) {
+      t = new FlowTransactions(this.log, att.state.token.slice(0, 12))
+      this.transactions.set(att, t)
+    }
+    return t
+  }
 
   private trace(att: Attachment): FlowTrace {
     let t = this.traces.get(att)
@@ -179,6 +190,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       },
       resolve: (host, user) => resolver.resolve(host, user)?.url,
       log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
+      transactions: this.transactionsOf(att),
     }
   }
 
