@@ -27,7 +27,10 @@ const clientKey = (client: string) => `ellis:login-fail:client:${client}`
 const knownKey = (email: string, client: string) =>
   `ellis:login-known:${normalEmail(email)}:${client}`
 const slotKey = (email: string, slot: number) => `ellis:login-slot:${normalEmail(email)}:${slot}`
-const signupKey = (client: string) => `ellis:signup-fail:${client}`
+/** Secrets a source may guess wrong only so often per window: the signup code, the operator key. */
+type GuessedSecret = 'signup' | 'ops'
+const guessKey = (what: GuessedSecret, client: string) =>
+  what === 'signup' ? `ellis:signup-fail:${client}` : `ellis:ops-login-fail:${client}`
 
 async function count(kv: RegionalKv, key: string, log: Logger): Promise<number> {
   try {
@@ -149,15 +152,44 @@ export async function checkSignupAllowed(
   limits: ThrottleConfig,
   client: string
 ): Promise<void> {
-  if ((await count(kv, signupKey(client), log)) >= limits.signupCodeFailures)
-    throw tooMany(
-      'too many wrong signup codes from your address; try again later',
-      THROTTLE_WINDOWS.signupWindowS
-    )
+  await checkGuesses(kv, log, limits, 'signup', client)
 }
 
 export async function recordSignupFailure(kv: RegionalKv, log: Logger, client: string) {
-  await bump(kv, signupKey(client), THROTTLE_WINDOWS.signupWindowS, log)
+  await bump(kv, guessKey('signup', client), THROTTLE_WINDOWS.signupWindowS, log)
+}
+
+/**
+ * 429 when this source has sent too many wrong API keys to the operator login (`/ops/login`) in
+ * the window: the same budget as signup codes, counted apart.
+ */
+export async function checkOpsLoginAllowed(
+  kv: RegionalKv,
+  log: Logger,
+  limits: ThrottleConfig,
+  client: string
+): Promise<void> {
+  await checkGuesses(kv, log, limits, 'ops', client)
+}
+
+export async function recordOpsLoginFailure(kv: RegionalKv, log: Logger, client: string) {
+  await bump(kv, guessKey('ops', client), THROTTLE_WINDOWS.signupWindowS, log)
+}
+
+async function checkGuesses(
+  kv: RegionalKv,
+  log: Logger,
+  limits: ThrottleConfig,
+  what: GuessedSecret,
+  client: string
+): Promise<void> {
+  if ((await count(kv, guessKey(what, client), log)) >= limits.signupCodeFailures)
+    throw tooMany(
+      what === 'signup'
+        ? 'too many wrong signup codes from your address; try again later'
+        : 'too many wrong operator keys from your address; try again later',
+      THROTTLE_WINDOWS.signupWindowS
+    )
 }
 
 /** Recovery mail: `mailBurstPerAddress` per hour per address and `mailPerDay` in all (503). */

@@ -26,7 +26,9 @@ import { layoutLadder } from '../../../shared/trace/ladder'
 import { traceConfig } from '../../../shared/trace/trace-config'
 import { traceRecordSchema } from '../../../shared/trace/trace-record'
 import { TableTraceStore } from '../../../shared/vellum/trace-store'
+import { EllisError, errorResponse } from '../api-errors'
 import type { DepsResolver, EllisContext } from '../ellis-deps'
+import { checkOpsLoginAllowed, recordOpsLoginFailure } from '../rate-limit'
 import { requestMeta } from '../request-context'
 import { secretsEqual } from '../secrets'
 import { isOperator, OPS_COOKIE, OPS_SESSION_S, opsCookieHeader, opsToken } from './ops-auth'
@@ -97,6 +99,13 @@ export function opsRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
   app.post('/ops/login', async (c) => {
     const d = resolve(c)
     const meta = await requestMeta(c, d.config.hopSecret)
+    // Wrong keys are limited per source, checked before the key is (as signup codes are).
+    try {
+      await checkOpsLoginAllowed(d.kv, d.log, d.throttle, meta.clientId)
+    } catch (err) {
+      if (err instanceof EllisError) return errorResponse(err)
+      throw err
+    }
     const text = new TextDecoder().decode(meta.body)
     const json = (c.req.header('content-type') ?? '').includes('json')
     let key: string | undefined
@@ -109,6 +118,7 @@ export function opsRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
     }
     const ok = typeof key === 'string' && (await secretsEqual(key, d.config.apiKey))
     if (!ok) {
+      await recordOpsLoginFailure(d.kv, d.log, meta.clientId)
       d.log.warn('ops login refused', { client: meta.clientId })
       return json ? c.json({ error: 'forbidden' }, 403) : c.redirect('/ops?login=failed', 303)
     }
