@@ -10,8 +10,9 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { noteFlagged, unflagAll } from '../integration/trace-support'
-import { callIdOf, established, newLine, Phone, terminated, until } from '../interop/calls-support'
+import { callIdOf, newLine, Phone } from '../interop/calls-support'
 import { endpoints } from '../support/cloud'
+import { onNetCall } from '../support/on-net-call'
 import { type Browser, openBrowser } from './browser'
 
 const SHOTS = path.resolve('test-results', 'ops-ladder')
@@ -82,15 +83,7 @@ describe('the ops page', () => {
 
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
-    const call = a.call(lb.impu)
-    const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-    await inc.answer()
-    expect((await call.final).status).toBe(200)
-    await established(call.inviter)
-    await established(inc.invitation)
-    await call.bye()
-    await terminated(inc.invitation)
-    await terminated(call.inviter)
+    const call = await onNetCall(a, b, lb.impu)
     const callId = callIdOf(call)
     const ua = `ua:${la.impu}`
     const ub = `ua:${lb.impu}`

@@ -7,8 +7,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { CallTrace } from '../../cli/commands/trace-api'
 import { runCli } from '../../cli/main'
-import { callIdOf, established, newLine, Phone, terminated, until } from '../interop/calls-support'
+import { callIdOf, newLine, Phone } from '../interop/calls-support'
 import { endpoints } from '../support/cloud'
+import { onNetCall } from '../support/on-net-call'
 import { flag, traceOf, unflagAll } from './trace-support'
 
 async function cli(...argv: string[]) {
@@ -34,13 +35,7 @@ describe('edgewater trace / traces', () => {
     await flag(lb.impu)
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
-    const call = a.call(lb.impu)
-    const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-    await inc.answer()
-    expect((await call.final).status).toBe(200)
-    await established(call.inviter)
-    await call.bye()
-    await terminated(inc.invitation)
+    const call = await onNetCall(a, b, lb.impu)
     const callId = callIdOf(call)
     const landed = await traceOf(callId, (t) =>
       t.records.some((r) => r.method === 'BYE' && r.status === 200 && r.to === `ua:${la.impu}`)

@@ -13,8 +13,9 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { COMMANDS } from '../../cli/commands/index'
 import { runCli } from '../../cli/main'
-import { callIdOf, established, newLine, Phone, terminated, until } from '../interop/calls-support'
+import { callIdOf, newLine, Phone } from '../interop/calls-support'
 import { endpoints, eventually } from '../support/cloud'
+import { onNetCall } from '../support/on-net-call'
 
 async function cli(...argv: string[]) {
   const out: string[] = []
@@ -100,13 +101,7 @@ describe('edgewater CLI', () => {
     const text = await cli('bindings', la.impu)
     expect(text.out).toMatch(new RegExp(`^${la.impu}: 1 binding \\(region a\\)`))
 
-    const call = a.call(lb.impu)
-    const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-    await inc.answer()
-    expect((await call.final).status).toBe(200)
-    await established(call.inviter)
-    await call.bye()
-    await terminated(inc.invitation)
+    const call = await onNetCall(a, b, lb.impu)
     const callId = callIdOf(call)
     // Charging records land after the call; the command fails with a sentence until then.
     const cdrs = await eventually(async () => {

@@ -9,8 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { METRICS } from '../../shared/metrics/catalogue'
 import { diffSnapshots, type MetricsSnapshot, total } from '../../shared/metrics/snapshot'
 import { summarize } from '../../shared/metrics/summary'
-import { established, newLine, Phone, terminated, until } from '../interop/calls-support'
+import { newLine, Phone } from '../interop/calls-support'
 import { endpoints } from '../support/cloud'
+import { onNetCall } from '../support/on-net-call'
 import { RawSipSocket } from '../support/sip-ua'
 import {
   answerChallenge,
@@ -81,13 +82,7 @@ describe('metrics on the control port', () => {
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
     const before = await settled()
-    const call = a.call(lb.impu)
-    const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-    await inc.answer()
-    expect((await call.final).status).toBe(200)
-    await established(call.inviter)
-    await call.bye()
-    await terminated(inc.invitation)
+    await onNetCall(a, b, lb.impu)
     const after = await settled()
     const s = summarize(diffSnapshots(before, after)).a
     expect(s?.invites).toEqual({ '2xx': 1 })

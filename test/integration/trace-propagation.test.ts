@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { callIdOf, established, newLine, Phone, terminated, until } from '../interop/calls-support'
+import { onNetCall } from '../support/on-net-call'
 import { arrowsOf, flag, ops, traceOf, unflagAll } from './trace-support'
 
 const phones: Phone[] = []
@@ -23,13 +24,7 @@ describe('call traces', () => {
     await flag(la.impu)
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
-    const call = a.call(lb.impu)
-    const inc = await until(() => b.incoming.at(-1), 10_000, 'no INVITE at the callee')
-    await inc.answer()
-    expect((await call.final).status).toBe(200)
-    await established(call.inviter)
-    await call.bye()
-    await terminated(inc.invitation)
+    const call = await onNetCall(a, b, lb.impu)
     const callId = callIdOf(call)
     const ua = `ua:${la.impu}`
     const ub = `ua:${lb.impu}`

@@ -4,10 +4,23 @@
  * already sent its own 180), the caller hanging up.
  */
 import { expect } from 'vitest'
-import { established, type Phone, terminated, until } from '../interop/calls-support'
+import {
+  established,
+  type OutgoingCall,
+  type Phone,
+  terminated,
+  until,
+} from '../interop/calls-support'
 
-/** Places a call from `caller` to `calleeImpu` (registered on `callee`), answers it and ends it. */
-export async function onNetCall(caller: Phone, callee: Phone, calleeImpu: string): Promise<void> {
+/**
+ * Places a call from `caller` to `calleeImpu` (registered on `callee`), answers it and ends it;
+ * the caller's side of the ended call (its Call-ID, its dialog) is returned.
+ */
+export async function onNetCall(
+  caller: Phone,
+  callee: Phone,
+  calleeImpu: string
+): Promise<OutgoingCall> {
   const call = caller.call(calleeImpu)
   const inc = await until(() => callee.incoming.at(-1), 10_000, 'no INVITE at the callee')
   callee.incoming.length = 0
@@ -18,4 +31,5 @@ export async function onNetCall(caller: Phone, callee: Phone, calleeImpu: string
   await call.bye()
   await terminated(inc.invitation)
   await terminated(call.inviter)
+  return call
 }

@@ -76,7 +76,7 @@ export async function settled(): Promise<CountersSnapshot> {
  * its own falling due) would add operations of its own; the window is measured again then, up
  * to five windows in all.
  */
-export async function counted(run: () => Promise<void>): Promise<CountersSnapshot> {
+export async function counted(run: () => Promise<unknown>): Promise<CountersSnapshot> {
   for (let attempt = 0; ; attempt++) {
     await settled()
     await control('/counters/reset', 'POST')
