@@ -111,10 +111,14 @@ describe('the ops page', () => {
         count: Number(await svg.getAttribute('data-arrows')),
       }
     }
+    // …and until no more land (two draws in a row with the same arrows).
     let seen = await drawn()
-    for (let i = 0; i < 20 && seen.count < wanted.length; i++) {
+    for (let i = 0; i < 30; i++) {
       await new Promise((r) => setTimeout(r, 500))
-      seen = await drawn()
+      const again = await drawn()
+      const steady = again.count === seen.count
+      seen = again
+      if (steady && seen.count >= wanted.length) break
     }
     expect(seen.columns).toEqual([`UA ${la.impu}`, 'Edge', 'Sprout a', `UA ${lb.impu}`])
     // One arrow per recorded message, the same as the API's ladder.

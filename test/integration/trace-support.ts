@@ -41,8 +41,9 @@ export async function flag(impu: string): Promise<void> {
 }
 
 /**
- * The call's trace once `done(trace)` holds (records land after each hop's answer), or the
- * last one seen when it never does within `timeoutMs`.
+ * The call's trace once `done(trace)` holds and no more records are landing (each hop writes its
+ * batch after its answer, in no set order: three reads 250 ms apart with the same record count),
+ * or the last one seen when that never happens within `timeoutMs`.
  */
 export async function traceOf(
   callId: string,
@@ -51,11 +52,14 @@ export async function traceOf(
 ): Promise<CallTrace | undefined> {
   const until = Date.now() + timeoutMs
   let last: CallTrace | undefined
+  let steady = 0
   for (;;) {
     const r = await ops(`/traces/${encodeURIComponent(callId)}`)
     if (r.status === 200) {
-      last = r.body as CallTrace
-      if (done(last)) return last
+      const seen = r.body as CallTrace
+      steady = last && seen.records.length === last.records.length ? steady + 1 : 0
+      last = seen
+      if (done(last) && steady >= 2) return last
     }
     if (Date.now() > until) return last
     await new Promise((res) => setTimeout(res, 250))
