@@ -7,23 +7,11 @@
  * Tokens are minted under the current secret and opened under it or the previous one, so the
  * secret can be rotated without dropping live flows.
  */
-const encoder = new TextEncoder()
-const keys = new Map<string, Promise<CryptoKey>>()
+import { hmacSha256Key } from './hmac-key'
 
-function key(secret: string): Promise<CryptoKey> {
-  let k = keys.get(secret)
-  if (!k) {
-    k = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(`flow-token:${secret}`),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign']
-    )
-    keys.set(secret, k)
-  }
-  return k
-}
+const encoder = new TextEncoder()
+/** The key is derived for this use only (`flow-token:` prefix), so it signs nothing else. */
+const key = (secret: string): Promise<CryptoKey> => hmacSha256Key(`flow-token:${secret}`)
 
 /**
  * MACs already computed in this isolate, by key and text (least recently used leaving first):

@@ -17,6 +17,8 @@
  * WebCrypto only, so the same code runs in workerd, Lambda and Node. Imported keys and the parts
  * of the URLs a component signs for are kept per isolate.
  */
+
+import { hmacSha256Key } from './hmac-key'
 import { createReplayGuard, type ReplayGuard } from './replay-guard'
 
 export const SIGNATURE_HEADER = 'x-edgewater-signature'
@@ -62,25 +64,9 @@ export interface HopKeys {
 export type HopSecret = string | HopKeys
 
 const encoder = new TextEncoder()
-const keyCache = new Map<string, Promise<CryptoKey>>()
 const isolateReplay = createReplayGuard()
 /** A request verified twice in one isolate (two middlewares) is one request, not a replay. */
 const verified = new WeakMap<Headers, VerifyResult>()
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret)
-  if (!key) {
-    key = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify']
-    )
-    keyCache.set(secret, key)
-  }
-  return key
-}
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
@@ -231,7 +217,7 @@ export async function signRequest(
   }
   const sig = await crypto.subtle.sign(
     'HMAC',
-    await hmacKey(keysOf(secret).secret),
+    await hmacSha256Key(keysOf(secret).secret),
     canonical(signed)
   )
   return {
@@ -307,14 +293,14 @@ async function verifyOnce(
   let good = false
   const data = canonical(signed)
   for (const secret of secrets) {
-    good = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, data)
+    good = await crypto.subtle.verify('HMAC', await hmacSha256Key(secret), sig, data)
     if (good) break
   }
   // A sender still on the previous format (a deployment rolling out) signs `edgewater-hop-2`.
   if (!good) {
     const v2 = await canonicalV2(signed)
     for (const secret of secrets) {
-      good = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, v2)
+      good = await crypto.subtle.verify('HMAC', await hmacSha256Key(secret), sig, v2)
       if (good) break
     }
   }
