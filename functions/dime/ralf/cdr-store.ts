@@ -1,16 +1,27 @@
 /**
  * @module dime/ralf/cdr-store
  * Charging Data Records in the global table: one item per accounting record Ralf handles (where
- * Clearwater's Ralf would send a Diameter ACR), keyed by Call-ID and time (`CDR#<call id>`),
+ * Clearwater's Ralf would send a Diameter ACR), in the call's partition (`CDR#<call id>`),
  * listed per day on gsi1 (shared key builders) and per served user on gsi2 — the calling party
  * for an originating node, the called party for a terminating one (TS 32.260 role of node).
+ * A session's record (START, INTERIM, STOP) is keyed by what identifies it in Diameter
+ * accounting (RFC 6733 §9.8.3: Session-Id and Accounting-Record-Number), with the role, the
+ * node functionality and whether the interim timer produced it: a record written twice (a timer
+ * pop delivered in both regions) is one item, both regions' writes converging on it under last
+ * writer wins. An EVENT is keyed by time and a nonce (each is a record of its own).
  * The queries also read Sprout's call items (shared/ralf/call-record.ts), one per call with
  * every record of both sides, in the same partition and indexes.
  */
 import { cdrsOfCallRecord, cdrUserPk, isCallRecord } from '../../../shared/ralf/call-record'
 import type { Cdr } from '../../../shared/ralf/cdr'
 import { StoreError } from '../../../shared/vellum/errors'
-import type { AttrValue, GlobalTable, Item, QueryPage } from '../../../shared/vellum/global-table'
+import type {
+  AttrValue,
+  GlobalTable,
+  Item,
+  QueryPage,
+  TableKey,
+} from '../../../shared/vellum/global-table'
 import { cdrDayIndex, cdrKey } from '../../../shared/vellum/keys'
 import { cdrItemKey, cdrTimeSk, cdrUserIndex, cdrUserIndexPk } from '../dime-keys'
 
@@ -48,6 +59,28 @@ const nonce = () => {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
 }
 
+/**
+ * The item key of one CDR (module header): a session's record by Session-Id, role, node
+ * functionality, Accounting-Record-Number and origin (`t` for the interim timer, `s` for an ACR
+ * Sprout sent); an EVENT by time and a nonce.
+ */
+export function cdrRecordKey(cdr: Cdr): TableKey {
+  if (cdr.record_type === 'EVENT')
+    return cdrItemKey(
+      cdr.call_id,
+      cdr.recorded_at,
+      cdr.accounting_record_number,
+      cdr.role_of_node,
+      cdr.node_functionality,
+      nonce()
+    )
+  const origin = cdr.timer_interim ? 't' : 's'
+  return {
+    pk: cdrKey(cdr.call_id, 0, 0).pk,
+    sk: `ARN#${cdr.role_of_node}-${cdr.node_functionality}#${cdr.session_id}#${String(cdr.accounting_record_number).padStart(6, '0')}#${origin}`,
+  }
+}
+
 export interface CdrPage {
   cdrs: Cdr[]
   cursor?: string
@@ -58,14 +91,7 @@ export class CdrStore {
 
   async write(cdr: Cdr): Promise<void> {
     const item: Item = {
-      ...cdrItemKey(
-        cdr.call_id,
-        cdr.recorded_at,
-        cdr.accounting_record_number,
-        cdr.role_of_node,
-        cdr.node_functionality,
-        nonce()
-      ),
+      ...cdrRecordKey(cdr),
       ...cdrDayIndex(cdr.recorded_at, cdr.call_id),
       ...(cdr.served_user ? cdrUserIndex(cdr.served_user, cdr.recorded_at, cdr.call_id) : {}),
       ...(cdr as unknown as Record<string, AttrValue>),

@@ -135,8 +135,18 @@ export function parseAcr(text: string): AcrParse {
   return { kind: 'ok', acr }
 }
 
-/** The body of Ralf's interim timer: a minimal INTERIM (ralf session_manager create_opaque_data). */
-export function timerInterimBody(role: number, functionality: number, armedAt: number): string {
+/**
+ * The body of Ralf's interim timer: a minimal INTERIM (ralf session_manager create_opaque_data),
+ * plus which arming popped (`timer-armed-at`) and the Accounting-Record-Number the session had
+ * when it was armed (`timer-armed-arn`): pop `seq` (0-based) is record `armed-arn + seq + 1`, the
+ * same number whichever region delivers it.
+ */
+export function timerInterimBody(
+  role: number,
+  functionality: number,
+  armedAt: number,
+  armedArn: number
+): string {
   return JSON.stringify({
     event: {
       'Service-Information': {
@@ -146,15 +156,25 @@ export function timerInterimBody(role: number, functionality: number, armedAt: n
     },
     // Which arming of the timer popped: with X-Sequence-Number it makes a pop idempotent.
     'timer-armed-at': armedAt,
+    'timer-armed-arn': armedArn,
   })
+}
+
+function timerField(text: string, field: string): number | undefined {
+  try {
+    const v = (JSON.parse(text) as Record<string, unknown>)[field]
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Reads the arming stamp back from a timer body (undefined for Sprout's own ACRs). */
 export function timerArmedAt(text: string): number | undefined {
-  try {
-    const v = (JSON.parse(text) as Record<string, unknown>)['timer-armed-at']
-    return typeof v === 'number' ? v : undefined
-  } catch {
-    return undefined
-  }
+  return timerField(text, 'timer-armed-at')
+}
+
+/** The record number at arming, from a timer body (undefined for Sprout's and older bodies). */
+export function timerArmedArn(text: string): number | undefined {
+  return timerField(text, 'timer-armed-arn')
 }

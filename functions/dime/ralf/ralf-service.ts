@@ -8,9 +8,15 @@
  *   the refresh time exceeds the interim interval an interim timer is set (interval = interim
  *   interval, repeat-for = refresh time, callback `/call-id/<id>?timer-interim=true`). A START
  *   the CDF refuses leaves no session.
- * - INTERIM from Sprout: next number; the timer is re-armed. INTERIM from the timer: next number,
- *   no re-arm, so a call whose BYE was lost stops after one refresh period. A duplicate pop (same
- *   arming, same X-Sequence-Number) is recognised and dropped. CDF result 5002 ends the session.
+ * - INTERIM from Sprout: next number; the timer is re-armed. INTERIM from the timer: no re-arm,
+ *   so a call whose BYE was lost stops after one refresh period. Its number is derived from the
+ *   pop, not counted: the number at arming (carried in the timer's body) plus the pop's sequence
+ *   number plus one, and the counter is raised to it. A duplicate pop (same arming, same
+ *   X-Sequence-Number) in this region is recognised by a KV claim and dropped; one delivered in
+ *   both regions while they are cut off (each claim is region-local) gets the same number, so
+ *   its CDR is the same item (cdr-store.ts) and the CDF sees the same Session-Id and
+ *   Accounting-Record-Number twice (RFC 6733 §9.8.3 duplicate detection). CDF result 5002 ends
+ *   the session.
  * - STOP: next number; session, counter and timer are deleted.
  * INTERIM and STOP without a session are ignored (200), as Ralf does. The number is a KV
  * counter, so concurrent records of one session never share a number.
@@ -28,6 +34,7 @@ import {
   parseAcr,
   RECORD_TYPE,
   RECORD_TYPE_NAMES,
+  timerArmedArn,
   timerArmedAt,
   timerInterimBody,
 } from './ralf-acr'
@@ -74,13 +81,18 @@ export class RalfService {
     return `${this.config.dimeUrl}/call-id/${encodeURIComponent(callId)}?timer-interim=true`
   }
 
-  private async armTimer(callId: string, acr: Acr, s: RalfSession): Promise<RalfSession> {
+  private async armTimer(
+    callId: string,
+    acr: Acr,
+    s: RalfSession,
+    armedArn: number
+  ): Promise<RalfSession> {
     const armedAt = this.clock.now()
     const spec = {
       intervalMs: s.interim_interval * 1000,
       repeatForMs: s.refresh_time * 1000,
       callbackUri: this.callbackUri(callId),
-      opaque: timerInterimBody(acr.role, acr.functionality, armedAt),
+      opaque: timerInterimBody(acr.role, acr.functionality, armedAt, armedArn),
     }
     try {
       const id =
@@ -186,7 +198,7 @@ export class RalfService {
         called_party: parties.called,
       }
       if (session.refresh_time > session.interim_interval)
-        session = await this.armTimer(callId, acr, session)
+        session = await this.armTimer(callId, acr, session, 1)
       const ttlSeconds = this.ttl(session.refresh_time)
       await Promise.all([
         this.kv.set(sKey, session, { ttlSeconds }),
@@ -225,16 +237,24 @@ export class RalfService {
     }
 
     // INTERIM
+    const ttlSeconds = this.ttl(session.refresh_time)
+    let n: number | undefined
     if (timerInterim && popSeq !== undefined) {
       const armedAt = timerArmedAt(body) ?? session.armed_at
       const first = await this.kv.set(`${sKey}:pop:${armedAt}:${popSeq}`, 1, {
-        ttlSeconds: this.ttl(session.refresh_time),
+        ttlSeconds,
         nx: true,
       })
       if (!first) return { status: 200, note: 'duplicate timer pop: ignored' }
+      const armedArn = timerArmedArn(body)
+      if (armedArn !== undefined) {
+        n = armedArn + popSeq + 1
+        // Raised only by a pop of the current arming: a late pop of an earlier one must not
+        // lower the counter below numbers Sprout's records have taken since.
+        if (armedAt === session.armed_at) await this.kv.set(nKey, n, { ttlSeconds })
+      }
     }
-    const ttlSeconds = this.ttl(session.refresh_time)
-    const n = await this.kv.incr(nKey, { ttlSeconds })
+    n ??= await this.kv.incr(nKey, { ttlSeconds })
     const { cdr, answer } = await this.charge(
       callId,
       acr,
@@ -259,7 +279,7 @@ export class RalfService {
         interim_interval: answer.interimInterval ?? session.interim_interval,
       }
       if (session.refresh_time > session.interim_interval)
-        session = await this.armTimer(callId, acr, session)
+        session = await this.armTimer(callId, acr, session, n)
       await this.kv.set(sKey, session, { ttlSeconds: this.ttl(session.refresh_time) })
     }
     return { status: 200, note: timerInterim ? 'timer interim charged' : 'interim charged', cdr }

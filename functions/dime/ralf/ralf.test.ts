@@ -157,6 +157,35 @@ describe('sessions, record numbers, interim timers, CDRs', () => {
     expect(await cdrs(kit)).toHaveLength(4)
   })
 
+  it('a timer pop delivered in both regions (each claiming it in its own KV) is one CDR with one Accounting-Record-Number', async () => {
+    const kit = testDime()
+    const timers = kit.vellum.timers
+    expect((await post(kit, acr(2, { 'Acct-Interim-Interval': 900 }))).status).toBe(200)
+    kit.clock.advance(300_000)
+    const [pop] = timers.takeDue()
+    expect(pop?.seq).toBe(0)
+    const deliver = () =>
+      post(kit, pop!.opaque, '?timer-interim=true', { 'x-sequence-number': String(pop!.seq) })
+    const first = (await (await deliver()).json()) as Record<string, unknown>
+    expect(first).toMatchObject({ result: 'timer interim charged', accounting_record_number: 2 })
+    // The other region's KV never saw this region's claim (a partition): it charges the pop too.
+    const armedAt = (JSON.parse(pop!.opaque) as Record<string, number>)['timer-armed-at']
+    const claim = `ralf:session:${CALL}:0:0:pop:${armedAt}:0`
+    expect(await kit.vellum.kv.get(claim)).toBe(1)
+    await kit.vellum.kv.del(claim)
+    const second = (await (await deliver()).json()) as Record<string, unknown>
+    expect(second).toMatchObject({ result: 'timer interim charged', accounting_record_number: 2 })
+    // One record of the pop; Sprout's next record is numbered after it.
+    kit.clock.advance(1_000)
+    expect((await post(kit, acr(4))).status).toBe(200)
+    const trail = await cdrs(kit)
+    expect(trail.map((c) => [c.record_type, c.accounting_record_number, c.timer_interim])).toEqual([
+      ['START', 1, false],
+      ['INTERIM', 2, true],
+      ['STOP', 3, false],
+    ])
+  })
+
   it('keeps the originating and terminating sessions of one Call-ID apart', async () => {
     const kit = testDime()
     for (const [type, role] of [
