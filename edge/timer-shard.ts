@@ -4,9 +4,10 @@
  * service puts intervals under 60 s here; call routing puts its own timers here whatever their
  * length (Timer C, no-answer, AS liveness, the call record's interim; docs/timers.md).
  * Each TimerShard (one per `idFromName(shard)`, shard chosen by shared/vellum/timer-precise-
- * client.ts) keeps many timers in its storage, indexed by due time, and keeps its single alarm
- * armed for the earliest. On the alarm it POSTs each due timer's callback (Chronos pop: opaque
- * body, `X-Sequence-Number`, trusted-zone signature with HOP_SECRET) and re-arms repeats.
+ * client.ts) keeps many timers in its storage (one item each) and in memory, and keeps its
+ * single alarm armed for the earliest. On the alarm it POSTs each due timer's callback (Chronos
+ * pop: opaque body, `X-Sequence-Number`, trusted-zone signature with HOP_SECRET) and re-arms
+ * repeats.
  *
  * A pop whose callback fails is retried once 2 s later (as Chronos's second replica would pop
  * it), and a transport failure is retried at once against the other region's copy of the
@@ -44,8 +45,6 @@ const RETRY_AFTER_MS = 2_000
 const SHARD_RE = /^timers-\d{2}$/
 
 const timerKey = (id: string) => `t:${id}`
-const dueKey = (dueAt: number, id: string) =>
-  `d:${String(Math.floor(dueAt)).padStart(15, '0')}:${id}`
 
 function parseCommand(v: unknown): PreciseCommand | undefined {
   const o = v as Record<string, unknown> | null
@@ -79,21 +78,35 @@ function parseCommand(v: unknown): PreciseCommand | undefined {
 
 export class TimerShard extends DurableObject<EdgeEnv> {
   /**
+   * Every timer the shard holds, by id: its storage (one item per timer, `t:<id>`) read once
+   * when the object starts, then kept in step with each write. A command costs one storage
+   * write and no read, and the earliest due time is found here, not by a storage listing.
+   */
+  private timers = new Map<string, HeldTimer>()
+  /** Timers whose callback is in flight: not due again until their pop has settled. */
+  private readonly popping = new Set<string>()
+  /**
    * When the shard's alarm is set for (null: none), as this object last set or read it; undefined
-   * until read. Kept in memory so a command costs no alarm read, and re-arms only when the
-   * earliest timer changes.
+   * when it must be read again. An alarm is set only when the earliest due time changes.
    */
   private alarmAt: number | null | undefined
+
+  constructor(ctx: DurableObjectState, env: EdgeEnv) {
+    super(ctx, env)
+    void ctx.blockConcurrencyWhile(async () => {
+      const held = await ctx.storage.list<HeldTimer>({ prefix: 't:' })
+      for (const t of held.values()) this.timers.set(t.id, t)
+      this.alarmAt = await ctx.storage.getAlarm()
+    })
+  }
 
   private get storage() {
     return this.ctx.storage
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.method === 'GET') {
-      const held = await this.storage.list({ prefix: 't:' })
-      return Response.json({ timers: held.size, alarm: await this.storage.getAlarm() })
-    }
+    if (request.method === 'GET')
+      return Response.json({ timers: this.timers.size, alarm: await this.storage.getAlarm() })
     const cmd = parseCommand(await request.json().catch(() => null))
     if (!cmd)
       return Response.json(
@@ -101,20 +114,12 @@ export class TimerShard extends DurableObject<EdgeEnv> {
         { status: 400 }
       )
     // Generations only grow: a command about an older generation than the one held is late.
-    const held = await this.storage.get<HeldTimer>(timerKey(cmd.id))
+    const held = this.timers.get(cmd.id)
     const stale =
       held !== undefined && cmd.generation !== undefined && held.generation >= cmd.generation
     if (stale && (cmd.op === 'delete' || held.generation > cmd.generation))
       return Response.json({ ok: true, ignored: 'a newer generation is held' })
-    let alarm = this.alarmAt
-    if (alarm === undefined) alarm = this.alarmAt = await this.storage.getAlarm()
-    // The alarm stands for the earliest timer: it moves only when that one goes or comes.
-    let rearm = false
     const writes: Promise<unknown>[] = []
-    if (held) {
-      writes.push(this.storage.delete([timerKey(cmd.id), dueKey(held.dueAt, cmd.id)]))
-      rearm = Math.floor(held.dueAt) === alarm
-    }
     if (cmd.op === 'set' && Math.floor(cmd.repeatForMs / cmd.intervalMs) > 0) {
       const now = Date.now()
       const timer: HeldTimer = {
@@ -124,63 +129,65 @@ export class TimerShard extends DurableObject<EdgeEnv> {
         dueAt: now + cmd.intervalMs,
         attempt: 0,
       }
-      writes.push(
-        this.storage.put({ [timerKey(cmd.id)]: timer, [dueKey(timer.dueAt, cmd.id)]: cmd.id })
-      )
-      const due = Math.floor(timer.dueAt)
-      if (!rearm && (alarm === null || due < alarm)) {
-        this.alarmAt = due
-        writes.push(this.storage.setAlarm(due))
-      }
+      this.timers.set(cmd.id, timer)
+      writes.push(this.storage.put(timerKey(cmd.id), timer))
+    } else if (held) {
+      this.timers.delete(cmd.id)
+      writes.push(this.storage.delete(timerKey(cmd.id)))
     }
+    writes.push(this.syncAlarm())
     await Promise.all(writes)
-    if (rearm) await this.rearm()
     return Response.json({ ok: true })
   }
 
-  /** Sets the alarm for the earliest timer held, or deletes it when none is. */
-  private async rearm(): Promise<void> {
-    const first = await this.storage.list<string>({ prefix: 'd:', limit: 1 })
-    const key = [...first.keys()][0]
-    if (!key) {
-      this.alarmAt = null
-      await this.storage.deleteAlarm()
-      return
+  /** The earliest due time of a timer not being popped; null when there is none. */
+  private earliest(): number | null {
+    let first: number | null = null
+    for (const t of this.timers.values()) {
+      if (this.popping.has(t.id)) continue
+      const due = Math.floor(t.dueAt)
+      if (first === null || due < first) first = due
     }
-    const due = Number(key.slice(2, 17))
-    if (this.alarmAt !== due) {
-      this.alarmAt = due
-      await this.storage.setAlarm(due)
-    }
+    return first
+  }
+
+  /** Keeps the alarm at the earliest due time: set, moved or deleted only when that changes. */
+  private async syncAlarm(): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.storage.getAlarm()
+    const due = this.earliest()
+    if (due === this.alarmAt) return
+    this.alarmAt = due
+    if (due === null) await this.storage.deleteAlarm()
+    else await this.storage.setAlarm(due)
   }
 
   override async alarm(): Promise<void> {
     // The runtime has cleared the alarm that fired; whatever runs meanwhile reads it again.
     this.alarmAt = undefined
     const now = Date.now()
-    const due = await this.storage.list<string>({ prefix: 'd:', end: dueKey(now + 1, '') })
-    await Promise.all([...due].map(([key, id]) => this.pop(key, id).catch(() => undefined)))
-    await this.rearm()
+    const due = [...this.timers.values()].filter((t) => t.dueAt <= now && !this.popping.has(t.id))
+    await Promise.all(due.map((t) => this.pop(t).catch(() => undefined)))
+    await this.syncAlarm()
   }
 
-  private async pop(key: string, id: string): Promise<void> {
-    const held = await this.storage.get<HeldTimer>(timerKey(id))
-    if (!held || dueKey(held.dueAt, id) !== key) {
-      await this.storage.delete(key)
-      return
-    }
-    const urls = JSON.parse(this.env.FUNCTION_URLS) as FunctionUrls
-    const send = (uri: string) =>
-      deliverPop({ uri, opaque: held.opaque, seq: held.seq, secret: this.env.HOP_SECRET })
-    let result = await send(held.callbackUri)
-    if (!result.ok && result.error) {
-      const alt = peerUri(held.callbackUri, urls)
-      if (alt) result = await send(alt)
+  private async pop(held: HeldTimer): Promise<void> {
+    const id = held.id
+    this.popping.add(id)
+    let result: Awaited<ReturnType<typeof deliverPop>>
+    try {
+      const urls = JSON.parse(this.env.FUNCTION_URLS) as FunctionUrls
+      const send = (uri: string) =>
+        deliverPop({ uri, opaque: held.opaque, seq: held.seq, secret: this.env.HOP_SECRET })
+      result = await send(held.callbackUri)
+      if (!result.ok && result.error) {
+        const alt = peerUri(held.callbackUri, urls)
+        if (alt) result = await send(alt)
+      }
+    } finally {
+      this.popping.delete(id)
     }
     // The timer may have been replaced or deleted while the callback ran.
-    const now = await this.storage.get<HeldTimer>(timerKey(id))
-    if (!now || now.generation !== held.generation || now.dueAt !== held.dueAt) return
-    await this.storage.delete(key)
+    if (this.timers.get(id) !== held) return
     let next: HeldTimer | undefined
     if (!result.ok && held.attempt === 0) {
       next = { ...held, dueAt: Date.now() + RETRY_AFTER_MS, attempt: 1 }
@@ -188,8 +195,13 @@ export class TimerShard extends DurableObject<EdgeEnv> {
       const seq = held.seq + 1
       next = { ...held, seq, attempt: 0, dueAt: held.startMs + (seq + 1) * held.intervalMs }
     }
-    if (next) await this.storage.put({ [timerKey(id)]: next, [dueKey(next.dueAt, id)]: id })
-    else await this.storage.delete(timerKey(id))
+    if (next) {
+      this.timers.set(id, next)
+      await this.storage.put(timerKey(id), next)
+    } else {
+      this.timers.delete(id)
+      await this.storage.delete(timerKey(id))
+    }
   }
 }
 
