@@ -78,29 +78,6 @@ export function deleteAccountOps(email: string): TransactOp[] {
   return [{ delete: keys.accountKey(email) }, { delete: keys.recoveryTokenKey(email) }]
 }
 
-/** Replaces the password hash; with `endSessions`, every existing session cookie stops working. */
-export async function setPasswordHash(
-  table: GlobalTable,
-  email: string,
-  hash: string,
-  endSessions: boolean
-): Promise<void> {
-  await table.update(
-    keys.accountKey(email),
-    { set: { password_hash: hash }, ...(endSessions ? { add: { session_version: 1 } } : {}) },
-    { condition: { ifExists: true } }
-  )
-}
-
-/** Ends every session of the account (logout everywhere). */
-export async function bumpSessionVersion(table: GlobalTable, email: string): Promise<void> {
-  await table.update(
-    keys.accountKey(email),
-    { add: { session_version: 1 } },
-    { condition: { ifExists: true } }
-  )
-}
-
 export async function putRecoveryToken(
   table: GlobalTable,
   email: string,

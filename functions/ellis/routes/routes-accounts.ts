@@ -5,13 +5,15 @@
  * taken), deletion with every number the account
  * holds (204), and password recovery: an empty request mails a 24-hour link (always 200, even for
  * unknown addresses; 503 when throttled), a request with the token sets the new password (422 for
- * a bad token or unknown address) and ends every session. Creating and deleting an account are
- * writes to the account's e-mail shard, so they run in the region that owns it (architecture §5).
+ * a bad token or unknown address) and ends every session. Creating and deleting an account, and
+ * setting its password, are writes to the account's e-mail shard, so they run in the region that
+ * owns it (architecture §5; accounts-owner-writes.ts).
  */
 
 import { createRoute, z } from '@hono/zod-openapi'
 import { metrics } from '../../../shared/metrics/isolate'
 import { ConditionFailed } from '../../../shared/vellum'
+import { passwordChanges, updateOwnedAccount } from '../accounts-owner-writes'
 import {
   createAccountOp,
   deleteAccountOps,
@@ -21,7 +23,6 @@ import {
   listAccountNumbers,
   normalEmail,
   putRecoveryToken,
-  setPasswordHash,
 } from '../accounts-store'
 import { badRequest, conflict, EllisError, forbidden } from '../api-errors'
 import {
@@ -46,6 +47,7 @@ import {
   takeRecoveryMail,
   takeTokenAttempt,
 } from '../rate-limit'
+import { afterForwardedAccountWrite } from '../read-your-writes'
 import { parseArgs, requestMeta } from '../request-context'
 import { randomToken, secretsEqual, sha256Hex } from '../secrets'
 import { sessionCookieHeader, signSession } from '../session-cookie'
@@ -107,7 +109,9 @@ async function createAccount(c: EllisContext, deps: EllisDeps): Promise<Response
       }
       return c.json({ username: email, full_name: fullName }, 201)
     },
-    (owner) => s.peer.forward(c, meta, owner)
+    // Read-your-writes: the user logs in through this region next (read-your-writes.ts).
+    async (owner) =>
+      afterForwardedAccountWrite(deps, email, 'present', await s.peer.forward(c, meta, owner))
   )
 }
 
@@ -127,7 +131,8 @@ async function deleteAccount(c: EllisContext, deps: EllisDeps): Promise<Response
       deps.log.info('account deleted', { email })
       return c.body(null, 204)
     },
-    (owner) => s.peer.forward(c, meta, owner)
+    async (owner) =>
+      afterForwardedAccountWrite(deps, email, 'absent', await s.peer.forward(c, meta, owner))
   )
 }
 
@@ -169,28 +174,35 @@ async function recoverPassword(c: EllisContext, deps: EllisDeps): Promise<Respon
     return c.json({}, 200)
   }
 
-  await takeTokenAttempt(deps.kv, deps.log, email)
   const type = c.req.header('content-type') ?? ''
   const password = type.startsWith('text/plain') ? args.text : args.field('password')
   const pw = check(passwordField, password)
   if (!pw.ok) throw badRequest(`password: ${pw.reason.replace(/^\(body\): /, '')}`)
-  const [account, stored] = await Promise.all([
-    getAccount(deps.table, email),
-    getRecoveryTokenHash(deps.table, email),
-  ])
-  const given = await sha256Hex(token)
-  const match = stored !== undefined && (await secretsEqual(given, stored))
-  if (!account || !match)
-    throw new EllisError(422, 'the recovery token is not valid for this address')
-  await setPasswordHash(
-    deps.table,
-    email,
-    await hashPassword(pw.value, deps.config.pbkdf2Iterations),
-    true
+  const s = buildServices(deps, meta.forwardedBy)
+  return asShardOwner(
+    s.routing,
+    'accounts',
+    accountShard(email),
+    async (rec) => {
+      await takeTokenAttempt(deps.kv, deps.log, email)
+      const [account, stored] = await Promise.all([
+        getAccount(deps.table, email),
+        getRecoveryTokenHash(deps.table, email),
+      ])
+      const given = await sha256Hex(token)
+      const match = stored !== undefined && (await secretsEqual(given, stored))
+      const invalid = () => new EllisError(422, 'the recovery token is not valid for this address')
+      if (!account || !match) throw invalid()
+      const hash = await hashPassword(pw.value, deps.config.pbkdf2Iterations)
+      // A deletion that got here first wins: the update finds no account (accounts-owner-writes.ts).
+      if (!(await updateOwnedAccount(s.shards, rec, email, passwordChanges(hash, true))))
+        throw invalid()
+      await deleteRecoveryToken(deps.table, email)
+      deps.log.info('password reset by recovery token', { email })
+      return c.json({}, 200)
+    },
+    (owner) => s.peer.forward(c, meta, owner)
   )
-  await deleteRecoveryToken(deps.table, email)
-  deps.log.info('password reset by recovery token', { email })
-  return c.json({}, 200)
 }
 
 export function accountRoutes(t: RouteTable): void {
@@ -258,7 +270,7 @@ export function accountRoutes(t: RouteTable): void {
         ...errorAnswers({
           400: 'Invalid password',
           422: 'Bad recovery token or unknown address',
-          503: 'Throttled (Retry-After), or no mail path is configured',
+          503: 'Throttled (Retry-After), no mail path is configured, or the region owning the address is unreachable (Retry-After)',
         }),
       },
     }),

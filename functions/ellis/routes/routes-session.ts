@@ -6,18 +6,25 @@
  * source, and an account many sources fail against is slowed down (429 with Retry-After;
  * rate-limit.ts). Edgewater adds `GET /api/session` (who is logged in, for the portal) and
  * `DELETE /api/session` (logout: the cookie is cleared and every session of the account ends).
+ * Both write the account only in the region that owns its e-mail shard (accounts-owner-writes.ts):
+ * a login elsewhere leaves an outdated hash to the next login there, and a logout elsewhere is
+ * forwarded there (503 with Retry-After while that region is unreachable).
  */
 import { createRoute } from '@hono/zod-openapi'
-import { bumpSessionVersion, getAccount, normalEmail, setPasswordHash } from '../accounts-store'
+import { endSessionsChanges, passwordChanges, updateOwnedAccount } from '../accounts-owner-writes'
+import { getAccount, normalEmail } from '../accounts-store'
 import { badRequest, forbidden } from '../api-errors'
 import { AccountAnswer, check, SessionCreate } from '../api-schemas'
 import { identify } from '../auth'
 import { SESSION } from '../ellis-config'
 import type { EllisContext, EllisDeps } from '../ellis-deps'
+import { buildServices } from '../ellis-services'
 import { dummyVerify, hashPassword, needsRehash, verifyPassword } from '../password-hash'
 import { checkLoginAllowed, recordLoginFailure, recordLoginSuccess } from '../rate-limit'
 import { parseArgs, requestMeta } from '../request-context'
 import { clearedCookieHeader, sessionCookieHeader, signSession } from '../session-cookie'
+import { accountShard, FenceLost } from '../shard-directory'
+import { asShardOwner } from '../shard-owner'
 import { errorAnswers, formOrJson, jsonAnswer, type RouteTable } from './route-kit'
 
 const BAD_LOGIN = 'Incorrect username or password'
@@ -45,13 +52,19 @@ async function login(c: EllisContext, deps: EllisDeps): Promise<Response> {
     throw forbidden(BAD_LOGIN)
   }
   await recordLoginSuccess(deps.kv, deps.log, attempt)
-  if (needsRehash(account.passwordHash, deps.config.pbkdf2Iterations))
-    await setPasswordHash(
-      deps.table,
-      email,
-      await hashPassword(body.value.password, deps.config.pbkdf2Iterations),
-      false
-    )
+  if (needsRehash(account.passwordHash, deps.config.pbkdf2Iterations)) {
+    // Only the owner region writes the account; elsewhere the next login there rehashes.
+    const s = buildServices(deps, meta.forwardedBy)
+    const rec = await s.shards.record('accounts', accountShard(email))
+    if (rec.owner === deps.config.region) {
+      const hash = await hashPassword(body.value.password, deps.config.pbkdf2Iterations)
+      try {
+        await updateOwnedAccount(s.shards, rec, email, passwordChanges(hash, false))
+      } catch (err) {
+        if (!(err instanceof FenceLost)) throw err
+      }
+    }
+  }
   const value = await signSession(deps.config.cookieSecret, {
     email,
     expiresMs: now + SESSION.lifetimeS * 1000,
@@ -74,8 +87,20 @@ async function logout(c: EllisContext, deps: EllisDeps): Promise<Response> {
   const caller = await identify(c, deps)
   if (caller.session) {
     const account = await getAccount(deps.table, caller.session.email)
-    if (account && account.sessionVersion === caller.session.sessionVersion)
-      await bumpSessionVersion(deps.table, account.email)
+    if (account && account.sessionVersion === caller.session.sessionVersion) {
+      const s = buildServices(deps, meta.forwardedBy)
+      const forwarded = await asShardOwner(
+        s.routing,
+        'accounts',
+        accountShard(account.email),
+        async (rec) => {
+          await updateOwnedAccount(s.shards, rec, account.email, endSessionsChanges)
+          return undefined
+        },
+        (owner) => s.peer.forward(c, meta, owner)
+      )
+      if (forwarded) return forwarded
+    }
   }
   c.header('set-cookie', clearedCookieHeader(meta.secure))
   return c.body(null, 204)
@@ -119,7 +144,12 @@ export function sessionRoutes(t: RouteTable): void {
       path: '/api/session',
       tags: ['session'],
       summary: 'Log out: clears the cookie and ends every session of the account',
-      responses: { 204: { description: 'Logged out' } },
+      responses: {
+        204: { description: 'Logged out' },
+        ...errorAnswers({
+          503: 'The region owning the address is unreachable (Retry-After); nothing changed',
+        }),
+      },
     }),
     logout
   )
