@@ -15,7 +15,7 @@
  * | `TRUNK_SIP_HOST`/`_PORT`  | `127.0.0.1` / `5060`    | where SIP over UDP and TCP is received (port 0: any free one)    |
  * | `TRUNK_PUBLIC_HOST`       | `TRUNK_SIP_HOST`        | the address in the adapter's Via and Record-Route on the SIP side |
  * | `TRUNK_PEER`              | (required)              | the SBC or gateway: `host:port[;transport=udp\|tcp]`             |
- * | `TRUNK_TRUST_ORIG`        | `0`                     | `1`: a Route with `orig` from the peer asks for originating handling (an IBCF in the trusted zone) |
+ * | `TRUNK_TRUST_ORIG`        | `0`                     | `1`: a Route with `orig` from the peer asks for originating handling, and its `P-Asserted-Identity` is kept (an IBCF in the trusted zone); `0`: both are refused |
  * | `TRUNK_MAX_MESSAGE_BYTES` | `65507`                 | larger SIP messages are refused (UDP's largest datagram)         |
  * | `TRUNK_MAX_TRANSACTIONS`  | `10000`                 | transactions remembered at once; beyond it new requests get 503  |
  * | `TRUNK_HOP_TIMEOUT_MS`    | `4000`                  | how long a hop to Sprout or the edge may take                    |

@@ -214,6 +214,32 @@ describe('trunk proxy: peer to core', () => {
     )
   })
 
+  it('removes the identity and charging headers of a peer not trusted with originating handling', async () => {
+    const claims = [
+      'P-Asserted-Identity: <sip:6505550001@example.com>',
+      'P-Served-User: <sip:6505550001@example.com>',
+      'P-Charging-Vector: icid-value=forged',
+      'P-Charging-Function-Addresses: ccf=evil.example.net',
+    ]
+    const r = rig()
+    await r.proxy.fromPeer(fromGateway('INVITE', 'z9hG4bKp1', claims), GW)
+    const up = r.toCore[0]!.msg as SipRequest
+    for (const h of [
+      'p-asserted-identity',
+      'p-served-user',
+      'p-charging-vector',
+      'p-charging-function-addresses',
+    ])
+      expect(up.has(h), h).toBe(false)
+    expect(up.from.uri).toMatchObject({ user: '+12125550123' })
+    // A peer trusted as an IBCF (TRUNK_TRUST_ORIG=1) asserts identities as it places calls.
+    const trusted = rig({ trustOrig: true })
+    await trusted.proxy.fromPeer(fromGateway('INVITE', 'z9hG4bKp2', claims), GW)
+    expect((trusted.toCore[0]!.msg as SipRequest).getRaw('p-asserted-identity')).toBe(
+      '<sip:6505550001@example.com>'
+    )
+  })
+
   it('answers a retransmitted request with the last response and sends nothing upstream', async () => {
     const r = rig()
     await r.proxy.fromPeer(fromGateway('MESSAGE'), GW)

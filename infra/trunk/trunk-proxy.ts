@@ -27,6 +27,14 @@
  *   retransmitted to the peer until its ACK comes (§13.3.1.4); a repeated final response from the
  *   peer gets the ACK the adapter last relayed for it, and goes no further.
  *
+ * - **Identities.** The adapter is the trust boundary towards the SIP network, as the edge is
+ *   towards clients. A peer not trusted with originating handling (`TRUNK_TRUST_ORIG=0`) is not
+ *   trusted to assert identities either: `P-Asserted-Identity`, `P-Served-User` and the charging
+ *   headers are removed from its requests (RFC 3325 §5: a request from outside the trust domain
+ *   loses its asserted identity; TS 24.229 §5.2.6.3), so a number on the SIP network cannot pass
+ *   itself off as a subscriber to Sprout's services (reg-event watchers, MMTEL, Memento) or to
+ *   the callee.
+ *
  * Messages over `TRUNK_MAX_MESSAGE_BYTES` are refused (513 to a request); a malformed request
  * from the peer gets 400; at `TRUNK_MAX_TRANSACTIONS` transactions in memory, new ones get 503.
  */
@@ -59,6 +67,14 @@ import {
   type TrunkIo,
   viaKey,
 } from './trunk-state'
+
+/** Headers only the trusted zone may set, removed from an untrusted peer's requests (RFC 3325 §5). */
+const UNTRUSTED_PEER_HEADERS = [
+  'p-asserted-identity',
+  'p-served-user',
+  'p-charging-vector',
+  'p-charging-function-addresses',
+] as const
 
 export class TrunkProxy {
   private readonly clientTxs = new Map<string, ClientTx>()
@@ -197,6 +213,7 @@ export class TrunkProxy {
     if (req.method === 'REGISTER') return this.answerPeer(req, 405, 'Method Not Allowed')
     if (req.maxForwards === 0) return this.answerPeer(req, 483, 'Too Many Hops')
     req.decrementMaxForwards()
+    if (!this.cfg.trustOrig) for (const h of UNTRUSTED_PEER_HEADERS) req.remove(h)
     if (req.method === 'INVITE') this.answerPeer(req, 100, 'Trying')
     const first = req.get('route')?.uri
     const asksOrig = first?.kind === 'sip' && hasParam(first.params, 'orig')
