@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
 import {
   ANONYMOUS_PARTY,
+  boundedParty,
   type CallFragment,
   callListXml,
   isoTime,
@@ -124,5 +125,39 @@ describe('call-list.xml (clearwater-interfaces §8)', () => {
       253_402_300_799_000,
     ])
       expect(isoTime(ms)).toBe(new Date(ms).toISOString())
+  })
+})
+
+describe('what a caller writes into the list', () => {
+  const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
+
+  it('call-list.xml never carries a character XML 1.0 forbids, whatever the stored name holds', () => {
+    const from = { uri: 'sip:mallory@example.com', name: 'Mal\u0000lo\u0001ry\u001b\uFFFE\uD800' }
+    const xml = callListXml(
+      mergeFragments([
+        { ...begin('c1', T0, T0 + 1), from },
+        { kind: 'END', callId: 'c1', startMs: T0, endMs: T0 + 2 },
+      ])
+    )
+    expect(xml).not.toMatch(NOT_XML_CHAR)
+    const doc = new XMLParser({ parseTagValue: false }).parse(xml)
+    expect(doc['call-list'].calls.call.from).toEqual({
+      URI: 'sip:mallory@example.com',
+      name: 'Mallory',
+    })
+  })
+
+  it('boundedParty cuts name and URI to the limit, keeps text and pairs whole, and drops what XML cannot carry', () => {
+    const p = boundedParty(
+      { uri: `sip:${'u'.repeat(500)}@example.com`, name: `A\u0001${'é'.repeat(400)}` },
+      64
+    )
+    expect(p.uri).toHaveLength(64)
+    expect(p.name).toBe(`A${'é'.repeat(63)}`)
+    // An astral character (a surrogate pair) is never cut in half.
+    expect(boundedParty({ uri: 'sip:a@b', name: `${'x'.repeat(63)}😀` }, 64).name).toBe(
+      'x'.repeat(63)
+    )
+    expect(boundedParty(ALICE, 64)).toEqual(ALICE)
   })
 })

@@ -102,6 +102,35 @@ export function mergeFragments(
   return maxCalls !== undefined ? out.slice(0, maxCalls) : out
 }
 
+/** Characters outside XML 1.0's `Char` production (§2.2): C0 controls but tab, LF and CR, lone surrogates, U+FFFE, U+FFFF. */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
+
+/**
+ * `text` with the characters XML 1.0 cannot carry removed. A SIP display name may hold any of
+ * them (RFC 3261 §25.1 `quoted-pair` escapes `%x00-09`, `%x0B-0C`, `%x0E-7F`), and a single one
+ * makes an XML parser refuse the whole list.
+ */
+export function xmlChars(text: string): string {
+  return text.replace(NOT_XML_CHAR, '')
+}
+
+/** `text` cut to at most `max` UTF-16 units, never between the halves of a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text
+  const head = text.slice(0, max)
+  const last = head.charCodeAt(head.length - 1)
+  return last >= 0xd800 && last <= 0xdbff ? head.slice(0, -1) : head
+}
+
+/**
+ * A party as a call list keeps it: characters XML cannot carry removed, then the display name and
+ * the URI each cut to `maxChars`. Both come from the caller's request, which may be as large as
+ * the edge lets a message be; a list read holds many of them in memory at once.
+ */
+export function boundedParty(p: CallParty, maxChars: number): CallParty {
+  return { uri: cut(xmlChars(p.uri), maxChars), name: cut(xmlChars(p.name), maxChars) }
+}
+
 const two = (n: number) => String(n).padStart(2, '0')
 
 /**
@@ -131,7 +160,7 @@ export function isoTime(ms: number): string {
 }
 
 const partyXml = (tag: 'to' | 'from', p: CallParty) =>
-  `<${tag}><URI>${escapeXml(p.uri)}</URI><name>${escapeXml(p.name)}</name></${tag}>`
+  `<${tag}><URI>${escapeXml(xmlChars(p.uri))}</URI><name>${escapeXml(xmlChars(p.name))}</name></${tag}>`
 
 function callXml(r: CallRecord): string {
   let s = `<call>${partyXml('to', r.to)}${partyXml('from', r.from)}`

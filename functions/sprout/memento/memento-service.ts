@@ -22,7 +22,12 @@
  */
 
 import { serverNameParts } from '../../../shared/ims/as-chain'
-import { ANONYMOUS_PARTY, type CallFragment, type CallParty } from '../../../shared/ims/call-list'
+import {
+  ANONYMOUS_PARTY,
+  boundedParty,
+  type CallFragment,
+  type CallParty,
+} from '../../../shared/ims/call-list'
 import { type NameAddr, parseMessage, type SipRequest } from '../../../shared/sip'
 import { getParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
@@ -103,12 +108,24 @@ export async function markDialog(
   }
 }
 
+/**
+ * The fragment as stored: each party's name and URI without characters XML cannot carry and cut
+ * to `MEMENTO_MAX_PARTY_CHARS`, since the caller writes them into the callee's list.
+ */
+export function storedFragment(fragment: CallFragment, maxChars: number): CallFragment {
+  return {
+    ...fragment,
+    ...(fragment.from ? { from: boundedParty(fragment.from, maxChars) } : {}),
+    ...(fragment.to ? { to: boundedParty(fragment.to, maxChars) } : {}),
+  }
+}
+
 function write(d: RoutingDeps, user: string, fragment: CallFragment): void {
   d.defer(async () => {
     try {
       await new TableCallListStore(d.vellum.table).write(
         user,
-        fragment,
+        storedFragment(fragment, d.config.MEMENTO_MAX_PARTY_CHARS),
         d.clock.now(),
         d.config.MEMENTO_TTL_S
       )
