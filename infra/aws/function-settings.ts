@@ -159,6 +159,7 @@ export const FUNCTION_SETTINGS = {
   MEMENTO_HOST: tunable(['sprout'], MEMENTO_AS, 'memento.example.com'),
   MEMENTO_TTL_S: tunable(['sprout'], MEMENTO_AS, '604800'),
   MEMENTO_NOTIFY_URL: tunable(['sprout'], MEMENTO_AS, 'https://notify.example.net/call-lists'),
+  MEMENTO_MAX_PARTY_CHARS: tunable(['sprout'], MEMENTO_AS, '256'),
   MEMENTO_MAX_CALLS: tunable(['homer'], MEMENTO_API, '200'),
   MEMENTO_READ_FRAGMENTS: tunable(['homer'], MEMENTO_API, '5000'),
   // Call traces (shared/trace/trace-config.ts); the edge reads them too (`edge`).
