@@ -13,7 +13,10 @@
  *   cloud it defaults to a key derived from `HOP_SECRET`;
  * - mail: `ELLIS_MAIL_WEBHOOK` and `ELLIS_MAIL_WEBHOOK_SECRET` (mail-config.ts);
  * - abuse limits of logins and sign-ups (throttle-config.ts);
- * - `ELLIS_PORTAL_URL`: the portal's base URL for links in mail (default: the request's origin).
+ * - `ELLIS_PORTAL_URL`: the portal's base URL for links in mail (default: the request's origin);
+ * - `ELLIS_READ_YOUR_WRITES_MS`: longest wait, after the owner region created or deleted an
+ *   account this region forwarded, for this region's replica to show it (default 2000, 0 to
+ *   10 000; read-your-writes.ts).
  */
 import { z } from 'zod'
 import { parseCachedConfig } from '../../shared/config/cached-config'
@@ -56,6 +59,12 @@ export const RECOVERY = {
   tokenAttempts: 20,
   tokenWindowS: 60,
 } as const
+
+/**
+ * Default longest wait (ms), after the owner region created or deleted an account this region
+ * forwarded, for this region's replica to show it (`ELLIS_READ_YOUR_WRITES_MS`).
+ */
+export const DEFAULT_READ_YOUR_WRITES_MS = 2_000
 
 /** Shards per number pool kind (PSTN and not) and for account e-mail uniqueness. */
 export const SHARD_COUNTS = { numbers: 16, accounts: 16 } as const
@@ -138,6 +147,7 @@ const ellisSchema = z.object({
     .optional()
     .transform((v) => v || undefined),
   ELLIS_PORTAL_URL: z.url('must be an absolute URL').optional(),
+  ELLIS_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(10_000).optional(),
 })
 
 export interface EllisConfig {
@@ -153,6 +163,8 @@ export interface EllisConfig {
   pbkdf2Iterations: number
   pool: NumberRange[]
   portalUrl: string | undefined
+  /** Longest wait for a forwarded account write to show in this region's replica (ms). */
+  readYourWritesMs: number
 }
 
 const parseEllisConfig = parseCachedConfig(
@@ -174,6 +186,7 @@ const parseEllisConfig = parseCachedConfig(
       pbkdf2Iterations: o.ELLIS_PBKDF2_ITERATIONS ?? DEFAULT_PBKDF2_ITERATIONS,
       pool: o.ELLIS_NUMBER_POOL ?? DEFAULT_NUMBER_POOL,
       portalUrl: o.ELLIS_PORTAL_URL,
+      readYourWritesMs: o.ELLIS_READ_YOUR_WRITES_MS ?? DEFAULT_READ_YOUR_WRITES_MS,
     }
     return config
   },

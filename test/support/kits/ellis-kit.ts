@@ -104,6 +104,11 @@ export function ellisKit(
     iterations?: number
     /** Per-region replicas of the global table (replication lag and partitions), for Ellis and Dime. */
     replicated?: ReplicatedMemoryTable
+    /**
+     * `ELLIS_READ_YOUR_WRITES_MS`. Default: 0 with `replicated` (its replication follows the
+     * kit's hand-driven clock, so a wait in real time would only time out), else Ellis's default.
+     */
+    readYourWritesMs?: number
   } = {}
 ): EllisKit {
   let t = Date.UTC(2026, 10, 21, 12, 0, 0)
@@ -115,9 +120,13 @@ export function ellisKit(
   const down = new Set<Region>()
   const pending: Promise<unknown>[] = []
   const homer = homerHarness()
-  const extra: Record<string, string> = opts.pool
-    ? { ELLIS_NUMBER_POOL: JSON.stringify(opts.pool) }
-    : {}
+  const readYourWritesMs = opts.readYourWritesMs ?? (opts.replicated ? 0 : undefined)
+  const extra: Record<string, string> = {
+    ...(opts.pool ? { ELLIS_NUMBER_POOL: JSON.stringify(opts.pool) } : {}),
+    ...(readYourWritesMs !== undefined
+      ? { ELLIS_READ_YOUR_WRITES_MS: String(readYourWritesMs) }
+      : {}),
+  }
   const raws = { a: rawEnv('a', extra), b: rawEnv('b', extra) }
 
   const apps = new Map<string, { fetch: (req: Request) => Promise<Response> | Response }>()
