@@ -115,7 +115,7 @@ describe('number pool and shard ownership', () => {
       listed.push(...list.numbers.map((n) => n.sip_uri))
     }
     expect(listed.sort()).toEqual([...ok].sort())
-  })
+  }, 20_000)
 
   it('never takes over the shards of a region that is down: its e-mails get 503, ours still sign up', async () => {
     const kit = ellisKit()

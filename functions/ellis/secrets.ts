@@ -43,28 +43,8 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(await sha256(text))
 }
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>()
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let k = hmacKeys.get(secret)
-  if (!k) {
-    k = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign']
-    )
-    hmacKeys.set(secret, k)
-  }
-  return k
-}
-
-export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
-  return new Uint8Array(
-    await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message))
-  )
-}
+/** HMAC-SHA-256 of a message under a secret, one imported key per secret and isolate. */
+export { hmacSha256 } from '../../shared/hop/hmac-key'
 
 /** Equal-length byte arrays compared without an early exit. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -13,6 +13,7 @@
  */
 import type { Clock } from '../../shared/config/clock'
 import { fromBase64Url, toBase64Url } from '../../shared/hop/base64url'
+import { hmacSha256Key } from '../../shared/hop/hmac-key'
 import type { RegionalKv } from '../../shared/vellum/regional-kv'
 import { UT_NONCE_GRACE_S, UT_NONCE_LIFETIME_S } from './homer-config'
 
@@ -28,25 +29,8 @@ const RANDOM_BYTES = 12
 const MAC_BYTES = 16
 const NONCE_BYTES = 8 + RANDOM_BYTES + MAC_BYTES
 
-const keys = new Map<string, Promise<CryptoKey>>()
-
-function macKey(secret: string): Promise<CryptoKey> {
-  let k = keys.get(secret)
-  if (!k) {
-    k = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign']
-    )
-    keys.set(secret, k)
-  }
-  return k
-}
-
 async function mac(secret: string, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  const sig = await crypto.subtle.sign('HMAC', await macKey(secret), data)
+  const sig = await crypto.subtle.sign('HMAC', await hmacSha256Key(secret), data)
   return new Uint8Array(sig).slice(0, MAC_BYTES)
 }
 
