@@ -44,12 +44,22 @@ export function dynamoClient(port: number, region = 'local-a'): DynamoDBClient {
   })
 }
 
+/**
+ * The emulator's JVM: the client compiler only (no C2: an emulator never runs long enough to repay
+ * C2's compilation, which otherwise costs the JVM several seconds of CPU after each start and
+ * most of its CPU per request in a short run) and the serial collector (no parallel GC threads).
+ * Measured from a start through 1,800 pairs of a call record's PutItem and UpdateItem: 18 s of
+ * the JVM's CPU instead of 39 s (start 4.6 s instead of 11.6 s), and a tenth of the idle CPU.
+ */
+export const DYNAMO_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']
+
 export async function startDynamo(port: number, sink: LineSink, name = 'dynamodb'): Promise<void> {
   const cwd = jarDir()
   spawnChild(
     name,
     'java',
     [
+      ...DYNAMO_JVM_OPTIONS,
       '-Djava.library.path=./DynamoDBLocal_lib',
       '-jar',
       'DynamoDBLocal.jar',
