@@ -13,6 +13,7 @@ import { trustedZone } from '../../shared/http/trusted-zone'
 import { adminRoutes } from './admin'
 import { registrarRoutes } from './registrar/registrar-routes'
 import { registrarSipHandlers } from './registrar/registrar-sip'
+import { icscfRegisterResponses } from './routing/icscf-register'
 import { routingRoutes } from './routing/routing-routes'
 import { routingRequests, routingResponses } from './routing/routing-sip'
 import type { SipHandlers } from './sip-handlers'
@@ -27,7 +28,7 @@ export function sproutSipHandlers(): SipHandlers {
   const reg = registrarSipHandlers()
   return {
     requests: [...reg.requests, routingRequests],
-    responses: [routingResponses, ...reg.responses],
+    responses: [icscfRegisterResponses, routingResponses, ...reg.responses],
   }
 }
 

@@ -1,13 +1,16 @@
 /**
  * @module sprout/registrar/registrar-sip
  * The registrar's SIP handlers for Sprout's inbox: REGISTER addressed to the home domain or to
- * this S-CSCF (clearwater-interfaces §5.3: anything else is proxied, which is routing's job),
+ * this S-CSCF (clearwater-interfaces §5.3: anything else is proxied, which is routing's job), or
+ * to the I-CSCF (`service=icscf`, which finds the S-CSCF first: routing/icscf-register.ts),
  * reg-event SUBSCRIBE (§5.4), OPTIONS to the system (200 without authentication, §5.1), and the
  * answers to the NOTIFYs and third-party REGISTERs the registrar sends.
  */
 import { classifyInternal } from '../../../shared/hop/internal-addresses'
 import type { SipRequest } from '../../../shared/sip'
 import { handleRegSubscribe, isRegEventSubscribe } from '../reg-event/subscribe-handler'
+import { routeIsIcscf } from '../routing/icscf'
+import { icscfRegister } from '../routing/icscf-register'
 import { respondTo } from '../sip-build'
 import type { SipHandlers, SipRequestHandler } from '../sip-handlers'
 import type { SproutDeps } from '../sprout-deps'
@@ -26,7 +29,9 @@ function toUs(req: SipRequest, deps: SproutDeps): boolean {
 export const registerHandler: SipRequestHandler = {
   name: 'registrar',
   accepts: (req, deps) => req.method === 'REGISTER' && !req.has('route') && toUs(req, deps),
-  handle: async (req, deps) => {
+  handle: async (req, deps, at) => {
+    // Addressed to the I-CSCF (`service=icscf`): the S-CSCF is found first (icscf-register.ts).
+    if (routeIsIcscf(at.ownRoutes[0])) return icscfRegister(deps, req, at)
     await handleRegister(new RegistrarServices(deps), req)
   },
 }
