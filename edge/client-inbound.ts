@@ -8,6 +8,8 @@
  * answers inline to a request (docs/internal-hop.md) goes to the client as a delivery from the
  * core would, before the flow's next message leaves.
  */
+
+import { FLOW_EXPIRY_VIA_PARAM, FLOW_EXPIRY_VIA_VALUE } from '../shared/hop/flow-expiry'
 import {
   classifyInternal,
   EDGE_HOST,
@@ -26,7 +28,7 @@ import {
 import { contactInstance } from '../shared/sip/contact'
 import { DIALOG_CREATING } from '../shared/sip/dialog-methods'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
-import type { NameAddr } from '../shared/sip/name-addr'
+import { type NameAddr, parseNameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
 import { fromCore } from './core-inbound'
 import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
@@ -198,9 +200,14 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
     notePendingRegister(s, branch)
     markRegister(io, req, branch)
   }
+  // A flow that keeps its bindings' expiry says so on its REGISTERs (edge/flow-expiry.ts).
+  const keeps =
+    req.method === 'REGISTER' && io.keepsExpiry
+      ? `;${FLOW_EXPIRY_VIA_PARAM}=${FLOW_EXPIRY_VIA_VALUE}`
+      : ''
   req.prepend(
     'via',
-    `SIP/2.0/${HOP_TRANSPORT} ${EDGE_HOST};branch=${branch};${FLOW_VIA_PARAM}=${s.token}`
+    `SIP/2.0/${HOP_TRANSPORT} ${EDGE_HOST};branch=${branch};${FLOW_VIA_PARAM}=${s.token}${keeps}`
   )
 
   const next = req.get('route') as NameAddr | undefined
@@ -217,9 +224,25 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
   } else if (req.method !== 'REGISTER' && !initial) {
     throw new SipError(403, 'Forbidden: in-dialog request without a route set')
   } else if (req.method === 'REGISTER') {
-    req.set('route', `<sip:${functionHost('sprout', s.home)};lr>`)
+    // TS 24.229 §5.2.2: REGISTER goes to the I-CSCF, which finds the S-CSCF (UAR), until a 200
+    // has taught the flow a Service-Route naming this deployment's S-CSCF (docs/routing.md).
+    const direct = knowsOwnScscf(s.serviceRoutes)
+    req.set('route', `<sip:${functionHost('sprout', s.home)};lr${direct ? '' : ';service=icscf'}>`)
   }
   await deliver(io, req, io.toCore(region, req.toString()))
+}
+
+/** True when the flow's Service-Route (from its last REGISTER 200) names a Sprout of ours. */
+function knowsOwnScscf(serviceRoutes: readonly string[]): boolean {
+  const first = serviceRoutes[0]
+  if (!first) return false
+  try {
+    const u = parseNameAddr(first).uri
+    const where = u.kind === 'sip' ? classifyInternal(u.host) : undefined
+    return where?.kind === 'function' && where.fn === 'sprout'
+  } catch {
+    return false
+  }
 }
 
 /** Notes what this REGISTER binds, so the 200 can be matched to this flow (core-inbound.ts). */
@@ -291,6 +314,9 @@ async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
   res.shift('via')
   stripFromClient(res)
   const next = vias[1]!
+  // RFC 3261 §16.7 step 3: a 100 is hop by hop and stops at the edge, unless the next hop's Via
+  // asks for it (`lv`: Sprout watches an application server's liveness, which a 100 proves).
+  if (res.status === 100 && !next.params.some((p) => p.name.toLowerCase() === 'lv')) return
   const flow = next.params.find((p) => p.name.toLowerCase() === FLOW_VIA_PARAM)?.value ?? null
   const target = io.resolve(next.host, flow)
   if (!target) {
