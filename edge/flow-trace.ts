@@ -39,7 +39,10 @@ export class FlowTrace {
   private readonly tracer: HopTracer
 
   constructor(private readonly d: FlowTraceDeps) {
-    this.tracer = new HopTracer(traceConfig(d.env), {
+    const cfg = traceConfig(d.env)
+    // Each flow holds its own buffer, so its text is bounded per flow (TRACE_FLOW_BUFFER_BYTES).
+    const perFlow = { ...cfg, buffer: { ...cfg.buffer, maxBytes: cfg.flowBufferBytes } }
+    this.tracer = new HopTracer(perFlow, {
       component: 'edge',
       region: d.home(),
       party: 'edge',

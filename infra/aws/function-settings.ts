@@ -171,6 +171,8 @@ export const FUNCTION_SETTINGS = {
   TRACE_BUFFER_TRACES: trace('512'),
   TRACE_BUFFER_NOTES: trace('64'),
   TRACE_BUFFER_MS: trace('300000'),
+  TRACE_BUFFER_BYTES: trace('8388608'),
+  TRACE_FLOW_BUFFER_BYTES: trace('262144'),
   TRACE_FLAGS_REFRESH_S: trace('0'),
   OTLP_URL: trace('https://otel.example.net/v1/traces'),
   // Ellis (functions/ellis/*-config.ts).

@@ -11,6 +11,7 @@ const cfg = (over: Partial<TraceConfig> = {}): TraceConfig => ({
   policy: { body: 'full', maxMessageChars: 16_384 },
   buffer: { maxTraces: 16, maxNotes: 16, keepMs: 60_000 },
   flagsRefreshMs: 0,
+  flowBufferBytes: 262_144,
   otlpUrl: undefined,
   ...over,
 })

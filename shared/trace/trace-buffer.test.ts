@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TraceBuffer } from './trace-buffer'
+import { DEFAULT_TRACE_BUFFER_BYTES, TraceBuffer } from './trace-buffer'
 import type { TraceNote } from './trace-record'
 
 const n = (traceId: string, at: number, text = 'x'): TraceNote => ({
@@ -68,5 +68,28 @@ describe('the trace buffer', () => {
     expect(b.take()).toEqual([])
     b.add(n('t9', 5_000), 5_000)
     expect(b.size).toBe(1)
+  })
+})
+
+describe('the trace buffer under messages as large as a client may send', () => {
+  const big = 'x'.repeat(65_536)
+
+  it('holds at most maxBytes of message text, dropping the least recently used traces first', () => {
+    const b = new TraceBuffer({ maxTraces: 512, maxNotes: 64, keepMs: 300_000, maxBytes: 200_000 })
+    for (let i = 0; i < 50; i++) b.add(n(`t${i}`, i, big), i)
+    expect(b.bytes).toBeLessThanOrEqual(200_000)
+    expect(b.size).toBe(3)
+    // The newest trace is whole, and a later keep still hands it over.
+    b.keep('t49', 60)
+    expect(b.take()).toHaveLength(1)
+    expect(b.bytes).toBeLessThanOrEqual(2 * 65_536)
+  })
+
+  it('is bounded by DEFAULT_TRACE_BUFFER_BYTES when no byte limit is given', () => {
+    const b = new TraceBuffer({ maxTraces: 512, maxNotes: 64, keepMs: 300_000 })
+    // One Call-ID per request, every request noted on its way in and out: no trace is kept.
+    for (let i = 0; i < 2_000; i++) b.add(n(`t${i % 600}`, i, big), i)
+    expect(b.bytes).toBeLessThanOrEqual(DEFAULT_TRACE_BUFFER_BYTES)
+    expect(b.bytes).toBeGreaterThan(DEFAULT_TRACE_BUFFER_BYTES / 2)
   })
 })

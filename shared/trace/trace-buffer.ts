@@ -5,8 +5,11 @@
  * its messages is a failure (trace-record.ts `isFailure`); from then on its notes are handed to
  * the writer, which puts what one message's handling produced in one batched write. A trace
  * that is never kept costs no store operation: its notes leave the buffer when it is full (the
- * least recently used trace first) or after `keepMs`. Bounded in traces and notes per trace.
- * Pure: the clock is the caller's.
+ * least recently used trace first) or after `keepMs`. Bounded in traces, in notes per trace and
+ * in the message text held (`maxBytes`, counted in UTF-16 code units: bytes for ASCII SIP): a
+ * client may send messages of up to the edge's size limit, each with a Call-ID of its own, and
+ * the buffer lives as long as the isolate (Sprout) or the flow (edge). Pure: the clock is the
+ * caller's.
  */
 import type { TraceNote } from './trace-record'
 
@@ -17,18 +20,34 @@ export interface TraceBufferLimits {
   maxNotes: number
   /** How long an unkept trace's notes are held after its last note (TRACE_BUFFER_MS). */
   keepMs: number
+  /** Message text held at once (TRACE_BUFFER_BYTES); {@link DEFAULT_TRACE_BUFFER_BYTES} if unset. */
+  maxBytes?: number
 }
+
+/** The default bound of the message text a buffer holds: 8 MiB. */
+export const DEFAULT_TRACE_BUFFER_BYTES = 8 * 1024 * 1024
 
 interface Entry {
   notes: TraceNote[]
   kept: boolean
   last: number
+  /** Text length of `notes`. */
+  bytes: number
 }
 
 export class TraceBuffer {
   private readonly traces = new Map<string, Entry>()
+  private readonly maxBytes: number
+  private held = 0
 
-  constructor(private readonly limits: TraceBufferLimits) {}
+  constructor(private readonly limits: TraceBufferLimits) {
+    this.maxBytes = limits.maxBytes ?? DEFAULT_TRACE_BUFFER_BYTES
+  }
+
+  /** Message text held, in UTF-16 code units. */
+  get bytes(): number {
+    return this.held
+  }
 
   /** Traces held (kept or not). */
   get size(): number {
@@ -39,12 +58,16 @@ export class TraceBuffer {
   add(note: TraceNote, now: number, keep = false): void {
     let e = this.traces.get(note.traceId)
     if (e) this.traces.delete(note.traceId)
-    else e = { notes: [], kept: false, last: now }
+    else e = { notes: [], kept: false, last: now, bytes: 0 }
     // Most recently used last: eviction takes the first.
     this.traces.set(note.traceId, e)
     e.last = now
     if (keep) e.kept = true
-    if (e.kept || e.notes.length < this.limits.maxNotes) e.notes.push(note)
+    if (e.kept || e.notes.length < this.limits.maxNotes) {
+      e.notes.push(note)
+      e.bytes += note.text.length
+      this.held += note.text.length
+    }
     this.evict(now)
   }
 
@@ -54,7 +77,7 @@ export class TraceBuffer {
     if (e) {
       e.kept = true
       e.last = now
-    } else this.traces.set(traceId, { notes: [], kept: true, last: now })
+    } else this.traces.set(traceId, { notes: [], kept: true, last: now, bytes: 0 })
     this.evict(now)
   }
 
@@ -69,15 +92,19 @@ export class TraceBuffer {
     for (const e of this.traces.values()) {
       if (!e.kept || e.notes.length === 0) continue
       out.push(...e.notes)
+      this.held -= e.bytes
       e.notes = []
+      e.bytes = 0
     }
     return out.sort((a, b) => a.at - b.at)
   }
 
   private evict(now: number): void {
     for (const [id, e] of this.traces) {
-      if (this.traces.size <= this.limits.maxTraces && now - e.last <= this.limits.keepMs) break
+      const full = this.traces.size > this.limits.maxTraces || this.held > this.maxBytes
+      if (!full && now - e.last <= this.limits.keepMs) break
       this.traces.delete(id)
+      this.held -= e.bytes
     }
   }
 }

@@ -13,12 +13,18 @@
  * | `TRACE_BUFFER_TRACES`     | `512`     | calls a hop holds in memory until it knows whether to keep them |
  * | `TRACE_BUFFER_NOTES`      | `64`      | messages held per call                                          |
  * | `TRACE_BUFFER_MS`         | `300000`  | how long an undecided call is held after its last message       |
+ * | `TRACE_BUFFER_BYTES`      | `8388608` | message text one Sprout isolate holds for undecided calls (8 MiB) |
+ * | `TRACE_FLOW_BUFFER_BYTES` | `262144`  | message text one edge flow holds for undecided calls (256 KiB)  |
  * | `TRACE_FLAGS_REFRESH_S`   | `0`       | Sprout re-reads the per-IMPU flags this often (0: at start and when the ops API changes them) |
  * | `OTLP_URL`                | unset     | an OpenTelemetry collector's OTLP/HTTP traces URL; unset: no export |
  */
 import { z } from 'zod'
 import { parseCachedConfig } from '../config/cached-config'
-import type { TraceBufferLimits } from './trace-buffer'
+import { DEFAULT_TRACE_BUFFER_BYTES, type TraceBufferLimits } from './trace-buffer'
+
+/** One edge flow's share: a client's own calls, while many flows may share an isolate. */
+export const DEFAULT_FLOW_TRACE_BUFFER_BYTES = 256 * 1024
+
 import { BODY_POLICIES, type RecordPolicy } from './trace-record'
 
 const flag = z
@@ -40,6 +46,18 @@ const schema = z.object({
   TRACE_BUFFER_TRACES: z.coerce.number().int().min(1).max(100_000).default(512),
   TRACE_BUFFER_NOTES: z.coerce.number().int().min(1).max(1_000).default(64),
   TRACE_BUFFER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  TRACE_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(1_073_741_824)
+    .default(DEFAULT_TRACE_BUFFER_BYTES),
+  TRACE_FLOW_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(67_108_864)
+    .default(DEFAULT_FLOW_TRACE_BUFFER_BYTES),
   TRACE_FLAGS_REFRESH_S: z.coerce.number().int().min(0).max(86_400).default(0),
   OTLP_URL: z
     .string()
@@ -54,6 +72,8 @@ export interface TraceConfig {
   ttlSeconds: number
   policy: RecordPolicy
   buffer: TraceBufferLimits
+  /** The byte bound of one edge flow's buffer (TRACE_FLOW_BUFFER_BYTES). */
+  flowBufferBytes: number
   flagsRefreshMs: number
   otlpUrl: string | undefined
 }
@@ -71,7 +91,9 @@ export const traceConfig = parseCachedConfig(
       maxTraces: d.TRACE_BUFFER_TRACES,
       maxNotes: d.TRACE_BUFFER_NOTES,
       keepMs: d.TRACE_BUFFER_MS,
+      maxBytes: d.TRACE_BUFFER_BYTES,
     },
+    flowBufferBytes: d.TRACE_FLOW_BUFFER_BYTES,
     flagsRefreshMs: d.TRACE_FLAGS_REFRESH_S * 1000,
     otlpUrl: d.OTLP_URL,
   })
