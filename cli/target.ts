@@ -12,7 +12,10 @@
  * | `HOME_DOMAIN`            | the home domain (default realm)                                      |
  *
  * Anything not set is taken from the running local cloud's `GET /endpoints` on its control port
- * (127.0.0.1:8790 shifted by `EDGEWATER_PORT_OFFSET`, or `LOCAL_CONTROL_PORT`).
+ * (127.0.0.1:8790 shifted by `EDGEWATER_PORT_OFFSET`, or `LOCAL_CONTROL_PORT`). Secrets set in
+ * the environment are a deployment's: then `EDGEWATER_URL`, `EDGEWATER_FUNCTION_URLS`,
+ * `HOP_SECRET` and `ELLIS_API_KEY` must all be set (exit status 2 naming the rest), so the API key,
+ * which travels as a plain header, never goes to addresses whatever answers on 127.0.0.1 names.
  */
 import { z } from 'zod'
 import { FUNCTIONS, type FunctionUrls, REGIONS } from '../shared/config/regions'
@@ -32,6 +35,13 @@ export interface CliTarget {
 }
 
 const DEFAULT_CONTROL_PORT = 8790
+/** What a deployment's target is made of, all from the environment. */
+const DEPLOYMENT_VARIABLES = [
+  'EDGEWATER_URL',
+  'EDGEWATER_FUNCTION_URLS',
+  'HOP_SECRET',
+  'ELLIS_API_KEY',
+] as const
 
 const functionUrlsSchema = z.object(
   Object.fromEntries(
@@ -72,6 +82,13 @@ export async function resolveTarget(
 ): Promise<CliTarget> {
   const fromEnvComplete =
     env.EDGEWATER_URL && env.EDGEWATER_FUNCTION_URLS && env.HOP_SECRET && env.ELLIS_API_KEY
+  if (!fromEnvComplete && (env.HOP_SECRET || env.ELLIS_API_KEY)) {
+    const missing = DEPLOYMENT_VARIABLES.filter((v) => !env[v])
+    throw new CliError(
+      `With HOP_SECRET or ELLIS_API_KEY set, ${missing.join(', ')} must be set too (a deployment's secrets are not mixed with a local cloud's addresses).`,
+      2
+    )
+  }
   let local: z.infer<typeof endpointsSchema> | undefined
   if (!fromEnvComplete) {
     const control = controlUrlFromEnv(env)
