@@ -13,6 +13,7 @@ import type { SipRequest, SipResponse } from '../shared/sip/message'
 import { type NameAddr, serializeNameAddr } from '../shared/sip/name-addr'
 import { getParam } from '../shared/sip/params'
 import { serializeUri } from '../shared/sip/uri'
+import { forgetExpiry, noteExpiry } from './flow-expiry'
 import { branchToClient, dialogToken, inDialogRefusal, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
 import {
@@ -145,6 +146,7 @@ function learnRegistration(io: FlowIo, res: SipResponse): void {
   if (expires <= 0) {
     s.identities = []
     s.authUntil = 0
+    forgetExpiry(s, identityKey(res.to.uri))
     return
   }
   const ids: string[] = []
@@ -158,4 +160,6 @@ function learnRegistration(io: FlowIo, res: SipResponse): void {
     .map(serializeNameAddr)
   s.aor = identityKey(res.to.uri)
   s.authUntil = io.now() + expires * 1000 + io.cfg.identityGraceMs
+  // The flow keeps this binding's expiry (flow-expiry.ts).
+  noteExpiry(s, s.aor, io.now() + expires * 1000)
 }

@@ -51,6 +51,13 @@ export interface EdgeEnv {
    * without a fresh challenge (edge/protected-flow.ts). Refused outside `EDGEWATER_ENV=local`.
    */
   EDGE_LOOPBACK_TLS?: string
+  /**
+   * Binding expiry kept by the flow objects (edge/flow-expiry.ts): `on` (default) or `off`; the
+   * alarm's grace after an expiry, seconds (default 2); the retry of an undelivered notice (30).
+   */
+  FLOW_EXPIRY?: string
+  FLOW_EXPIRY_GRACE_SECONDS?: string
+  FLOW_EXPIRY_RETRY_SECONDS?: string
   /** Workers Analytics Engine dataset for metrics (optional; edge/metrics-export.ts). */
   METRICS?: AnalyticsEngineDataset
   /** Seconds between metric flushes per isolate (default 10) and points per flush (default 20). */

@@ -25,6 +25,8 @@ export interface FlowIo {
   /** The internal resolver (shared/hop/resolver.ts) configured for this edge. */
   resolve(host: string, user?: string | null): string | undefined
   log(msg: string, fields?: Record<string, unknown>): void
+  /** The flow keeps its bindings' expiry with its alarm (flow-expiry.ts); absent: it does not. */
+  keepsExpiry?: boolean
   /** The flow's transaction log lines (flow-transactions.ts); absent in fakes that skip them. */
   transactions?: FlowTransactions
 }

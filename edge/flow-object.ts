@@ -27,6 +27,17 @@ import { fromClient, overloaded } from './client-inbound'
 import { fromCore } from './core-inbound'
 import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
+import {
+  type AlarmContext,
+  afterClose,
+  alarmWithoutSocket,
+  alarmWithSocket,
+  type ExpiryStorage,
+  expiryStorageOf,
+  flowExpirySettings,
+  sproutPost,
+  syncAlarm,
+} from './flow-expiry'
 import type { FlowIo } from './flow-io'
 import { FlowLane } from './flow-queue'
 import { type FlowState, newFlowState } from './flow-state'
@@ -191,7 +202,55 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       resolve: (host, user) => resolver.resolve(host, user)?.url,
       log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
       transactions: this.transactionsOf(att),
+      keepsExpiry: this.keepsExpiry(),
     }
+  }
+
+  /** Whether this flow keeps its bindings' expiry with its alarm (edge/flow-expiry.ts). */
+  private keepsExpiry(): boolean {
+    return flowExpirySettings(this.env).enabled && typeof this.ctx.storage?.setAlarm === 'function'
+  }
+
+  private expiryStore(): ExpiryStorage {
+    return expiryStorageOf(this.ctx.storage)
+  }
+
+  /** After a message: the alarm covers every expiry the flow knows (no write on a refresh). */
+  private async syncExpiry(att: Attachment): Promise<void> {
+    if (!this.keepsExpiry()) return
+    try {
+      await syncAlarm(this.expiryStore(), att.state, flowExpirySettings(this.env))
+    } catch (error) {
+      this.log.error('flow expiry alarm not set', { error, flow: att.state.token.slice(0, 12) })
+    }
+  }
+
+  private alarmContext(): AlarmContext {
+    return {
+      now: Date.now(),
+      settings: flowExpirySettings(this.env),
+      store: this.expiryStore(),
+      post: sproutPost(edgeConfig(this.env)),
+      log: (msg, fields) => this.log.info(msg, fields),
+    }
+  }
+
+  /**
+   * The expiry alarm (edge/flow-expiry.ts): with the socket open, lapsed bindings are reported
+   * and refreshed ones re-arm; with it gone, the closure notice goes from the stored record. A
+   * throw here makes the runtime retry the alarm.
+   */
+  override async alarm(): Promise<void> {
+    const c = this.alarmContext()
+    const [ws] = this.ctx.getWebSockets()
+    let outcome: string
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      const att = this.attachment(ws)
+      outcome = await alarmWithSocket(att.state, c)
+      if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
+    } else outcome = await alarmWithoutSocket(c)
+    metrics.flowExpiryAlarms.inc({ outcome })
+    flushEdgeMetrics(this.env)
   }
 
   /**
@@ -235,6 +294,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       try {
         this.trace(att).fromClient(text)
         await fromClient(this.io(ws, att), text)
+        await this.syncExpiry(att)
         flushEdgeMetrics(this.env)
         this.trace(att).flush()
       } catch (err) {
@@ -258,6 +318,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       if (ws.readyState !== WebSocket.OPEN) return 'closed' as const
       this.trace(att).fromCore(text, headers)
       const outcome = await fromCore(this.io(ws, att), text)
+      await this.syncExpiry(att)
       this.trace(att).flush()
       if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
       return outcome
@@ -299,7 +360,17 @@ export class FlowObject extends DurableObject<EdgeEnv> {
         this.log.error('address gate release failed', { error })
       )
     }
-    if (!att.state.aor) return
+    const delivered = await this.closureNotice(att)
+    // The expiry keeper's storage goes with the flow, or keeps the notice for its alarm to retry.
+    await afterClose(this.expiryStore(), att.state, delivered, {
+      now: Date.now(),
+      settings: flowExpirySettings(this.env),
+    }).catch((error) => this.log.error('flow expiry storage not updated', { error }))
+  }
+
+  /** The flow-closure notice to the home region's Sprout, else the other's: true once one took it. */
+  private async closureNotice(att: Attachment): Promise<boolean> {
+    if (!att.state.aor) return true
     const cfg = edgeConfig(this.env)
     const body = JSON.stringify({ aor: att.state.aor, instance: att.state.instance })
     const path = `/flows/${att.state.token}/closed`
@@ -317,7 +388,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
             signal: abort.signal,
           })
           await res.arrayBuffer()
-          return
+          return true
         } finally {
           clearTimeout(timer)
         }
@@ -325,5 +396,6 @@ export class FlowObject extends DurableObject<EdgeEnv> {
         // transport failure: try the other region
       }
     }
+    return false
   }
 }

@@ -72,6 +72,16 @@ export const METRICS = {
     help: 'SIP-over-WebSocket flows open at the edge.',
     labels: [],
   },
+  flowExpiryAlarms: {
+    name: 'edgewater_flow_expiry_alarms_total',
+    help: "Flow objects' expiry alarms run, by outcome: rearmed, lapsed, retry, gone, idle.",
+    labels: ['outcome'],
+  },
+  flowExpiryWrites: {
+    name: 'edgewater_flow_expiry_writes_total',
+    help: "Flow objects' storage writes for binding expiry, by op: set_alarm, put, delete.",
+    labels: ['op'],
+  },
   ellisSignups: {
     name: 'edgewater_ellis_signups_total',
     help: 'Ellis accounts created.',

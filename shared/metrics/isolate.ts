@@ -19,6 +19,8 @@ export const metrics = {
   breakerChanges: isolateRegistry.counter(METRICS.breakerChanges),
   timerPops: isolateRegistry.counter(METRICS.timerPops),
   flowsOpen: isolateRegistry.gauge(METRICS.flowsOpen),
+  flowExpiryAlarms: isolateRegistry.counter(METRICS.flowExpiryAlarms),
+  flowExpiryWrites: isolateRegistry.counter(METRICS.flowExpiryWrites),
   ellisSignups: isolateRegistry.counter(METRICS.ellisSignups),
   ellisAllocations: isolateRegistry.counter(METRICS.ellisAllocations),
   transactions: isolateRegistry.counter(METRICS.transactions),

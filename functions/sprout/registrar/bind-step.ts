@@ -25,6 +25,7 @@ import type { AorState } from './aor-store'
 import { type Binding, FLOW_INDEX_TTL_SECONDS } from './binding-model'
 import { type BindingChange, planBindings } from './binding-plan'
 import { isEmergencyBinding, refuseEmergencyRemoval } from './emergency'
+import { flowKeepsExpiry, keepExpiryOnFlow } from './flow-expiry'
 import { irsOf } from './irs'
 import { need, type RegisterStep } from './register-context'
 import type { BindingPop } from './registrar-timers'
@@ -41,10 +42,19 @@ export function bindingPop(aor: string, b: Binding): BindingPop {
   }
 }
 
-/** A change that must (re-)arm its binding's expiry timer. */
+/**
+ * A change that must (re-)arm its binding's expiry timer: none when the binding's flow keeps its
+ * expiry (flow-expiry.ts); else a new binding, one whose expiry came forward, or one whose flow
+ * kept it until now.
+ */
 export function needsTimer(c: BindingChange): boolean {
-  if (c.event === 'unregistered') return false
-  return c.event === 'registered' || !c.before || c.after.expires < c.before.expires
+  if (c.event === 'unregistered' || c.after.data.flowExpiry) return false
+  return (
+    c.event === 'registered' ||
+    !c.before ||
+    c.after.expires < c.before.expires ||
+    c.before.data.flowExpiry === true
+  )
 }
 
 export const bind: RegisterStep = async (ctx, next) => {
@@ -71,6 +81,7 @@ export const bind: RegisterStep = async (ctx, next) => {
 
   const now = svc.nowMs
   const plan = planBindings(reg, state.bindings, now, config.REG_MAX_BINDINGS)
+  keepExpiryOnFlow(plan.changes, flowKeepsExpiry(ctx.req, reg))
   ctx.plan = plan
 
   const live = state.subscriptions.filter((s) => isLive(s, now))
@@ -115,8 +126,8 @@ export const bind: RegisterStep = async (ctx, next) => {
   const timerWrites: Array<Promise<unknown>> = []
   if (nonceField && aor !== reg.impu)
     timerWrites.push(svc.aors.write(reg.impu, { fields: nonceField }))
-  // Expiry timers are lazy (timer-pops.ts): only a new binding, or a refresh that brings its
-  // expiry forward, arms one; a refresh that extends the binding leaves the armed timer, whose
+  // Expiry timers are lazy (timer-pops.ts), and none is armed for a binding its flow keeps
+  // (flow-expiry.ts): only a new binding, or a refresh that brings its expiry forward, arms one; a refresh that extends the binding leaves the armed timer, whose
   // pop finds the later expiry and re-arms. A removal leaves it too: its pop finds the tombstone.
   for (const c of plan.changes)
     if (needsTimer(c))

@@ -49,6 +49,8 @@ export interface BindingData {
   flow?: string
   /** An emergency binding (a Contact with `sos`, registrar/emergency.ts). */
   emergency?: true
+  /** Its expiry is kept by the edge flow it was registered over, not a timer (flow-expiry.ts). */
+  flowExpiry?: true
   /** When the binding was created (ms), for reginfo duration-registered. */
   registeredAt: number
   /** A tombstone: the binding was removed (its expiry pop has nothing left to do). */

@@ -3,15 +3,18 @@
  * The registrar's HTTP entrances besides `/sip`, all in the trusted zone: the timer callbacks
  * (`POST /timers/registrar` for binding and subscription expiry, `POST /authentication-timeout`,
  * clearwater-interfaces §5.10, Chronos pop format §4.1: opaque body, answered within 2 s) and
- * the edge's flow-closure notice (`POST /flows/<token>/closed`, JSON `{aor?, instance?}`).
+ * the edge's flow-closure notice (`POST /flows/<token>/closed`, JSON `{aor?, instance?}`) and
+ * lapse notice (`POST /flows/<token>/expired`, JSON `{aor}`, flow-expiry.ts).
  * Bodies are validated with zod; a bad one is 400 with the reason.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { flowExpiredRequest } from '../../../shared/hop/flow-expiry'
 import type { FunctionBindings } from '../../../shared/http/function-app'
 import { DeferredWork } from '../deferred-work'
 import type { SproutDepsFactory } from '../sprout-deps'
 import { onFlowClosed } from './flow-closure'
+import { onFlowExpired } from './flow-expiry'
 import { RegistrarServices } from './registrar-services'
 import { AUTH_TIMEOUT_PATH, BINDING_TIMER_PATH } from './registrar-timers'
 import { onBindingPop, onSubscriptionPop, onSweep } from './timer-pops'
@@ -110,6 +113,17 @@ export function registrarRoutes(factory: SproutDepsFactory): Hono<FunctionBindin
     const removed = await onFlowClosed(svc, c.req.param('token'), body.value.aor)
     await work.settle(waitUntilOf(c))
     return c.json({ removed })
+  })
+
+  // A flow that keeps its bindings' expiry says one lapsed (flow-expiry.ts).
+  app.post('/flows/:token/expired', async (c) => {
+    const body = parse(flowExpiredRequest, await c.req.text())
+    if (!body.ok) return c.json({ error: 'bad flow-expiry body', reason: body.reason }, 400)
+    const work = new DeferredWork(c.get('services').log)
+    const svc = new RegistrarServices({ ...factory(c), defer: (t) => work.add(t) })
+    const answer = await onFlowExpired(svc, c.req.param('token'), body.value.aor)
+    await work.settle(waitUntilOf(c))
+    return c.json(answer)
   })
 
   return app

@@ -9,7 +9,8 @@
  *   lands meanwhile always wins (its version is at least as high and its expiry later) and is
  *   never lost (Clearwater sprout#1200); a pop that finds a tombstone (removed already, or a
  *   repeated pop) does nothing. A removal is followed by NOTIFYs with `event="expired"`, and
- *   when it was the last binding by `dereg-timeout` to the HSS and third-party de-REGISTERs;
+ *   when it was the last binding by `dereg-timeout` to the HSS and third-party de-REGISTERs.
+ *   A live binding whose edge flow now keeps its expiry (flow-expiry.ts) is not re-armed;
  * - a subscription's expiry: the final NOTIFY `terminated;reason=timeout` (live test 92) and
  *   the subscription's end, unless it was refreshed meanwhile (then the timer is re-armed).
  * Removed records are dropped from the AoR once their linger ends (aor-store.ts), so nothing is
@@ -24,7 +25,8 @@ import type { RegistrarServices } from './registrar-services'
 import type { BindingPop, SubscriptionPop, SweepPop } from './registrar-timers'
 import { afterBindingsRemoved } from './registration-effects'
 
-export type PopOutcome = 'removed' | 'kept' | 'rearmed' | 'absent'
+/** `flow`: the binding is live and its edge flow keeps its expiry now (flow-expiry.ts). */
+export type PopOutcome = 'removed' | 'kept' | 'rearmed' | 'absent' | 'flow'
 
 export async function onBindingPop(svc: RegistrarServices, pop: BindingPop): Promise<PopOutcome> {
   const rec = (await svc.aors.records(pop.aor))[BINDING_PREFIX + pop.id] as
@@ -32,6 +34,8 @@ export async function onBindingPop(svc: RegistrarServices, pop: BindingPop): Pro
     | undefined
   if (!rec || isRemoved(rec)) return 'absent'
   if (rec.expires * 1000 > svc.nowMs) {
+    // Refreshed over a flow that keeps its expiry: the timer retires (flow-expiry.ts).
+    if (rec.data.flowExpiry) return 'flow'
     // Refreshed since the timer was armed, or an early pop: try again at its expiry.
     await svc.timers.armBinding(bindingPop(pop.aor, { ...rec, id: pop.id }), rec.expires)
     return 'rearmed'
