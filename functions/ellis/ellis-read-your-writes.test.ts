@@ -127,6 +127,25 @@ describe('Ellis: read-your-writes after a forwarded account write', () => {
     expect((await login(kit, 'a', email)).status).toBe(403)
   })
 
+  it('answers a forwarded logout once the cookie no longer works in this region', async () => {
+    const { kit, advance } = setup(5000)
+    const email = emailOwnedBy('b', 'logout')
+    expect((await whileTimePasses(signUp(kit, 'a', email), advance)).status).toBe(201)
+    const session = await login(kit, 'a', email)
+    const cookie = session.headers.getSetCookie()[0]!.split(';')[0]!
+    expect((await kit.request('a', 'GET', '/api/session', { headers: { cookie } })).status).toBe(
+      200
+    )
+    const out = await whileTimePasses(
+      kit.request('a', 'DELETE', '/api/session', { headers: { cookie } }),
+      advance
+    )
+    expect(out.status).toBe(204)
+    expect((await kit.request('a', 'GET', '/api/session', { headers: { cookie } })).status).toBe(
+      403
+    )
+  })
+
   it('answers a sign-up in the owner region itself without waiting', async () => {
     const { kit, advanced } = setup(5000)
     const email = emailOwnedBy('a', 'local')

@@ -1,16 +1,18 @@
 /**
  * @module ellis/read-your-writes
- * Read-your-writes for requests this region forwarded to an e-mail shard's owner region
- * (docs/geo-redundancy.md, "Ellis: e-mail addresses"). The owner writes the account in its own
- * replica; this region reads its own replica, which shows the write only after the global
- * table's replication delay. A user who signed up through this region logs in through it next,
- * so before passing the owner's success back, this region waits (bounded by
- * `ELLIS_READ_YOUR_WRITES_MS`, default 2000 ms, ellis-config.ts) until its replica
- * shows the account (or, for a deletion, no longer shows it). Past the bound the answer goes
- * anyway: the write is done, only this replica is late. A reader in the other region may still
- * see the previous state for the replication delay.
+ * Read-your-writes for account writes this region forwarded to the e-mail shard's owner region
+ * (docs/geo-redundancy.md, "Ellis: e-mail addresses"): sign-up, deletion, logout and password
+ * reset. The owner writes the account in its own replica; this region reads its own replica,
+ * which shows the write only after the global table's replication delay. A user's next request
+ * goes through the same region (the edge keeps a client on its home region), so before passing
+ * the owner's success back, this region waits (bounded by `ELLIS_READ_YOUR_WRITES_MS`, default
+ * 2000 ms, ellis-config.ts) until its replica shows the change: the account after a sign-up, no
+ * account after a deletion, a new session version after a logout or a password reset (so the
+ * old cookie stops working here at once). Past the bound the answer goes anyway: the write is
+ * done, only this replica is late. A reader in the other region may still see the previous
+ * state for the replication delay.
  */
-import { getAccount } from './accounts-store'
+import { type Account, getAccount } from './accounts-store'
 import type { EllisDeps } from './ellis-deps'
 /** How often the replica is read while waiting. */
 export const READ_YOUR_WRITES_POLL_MS = 100
@@ -42,26 +44,36 @@ export async function waitUntil(probe: () => Promise<boolean>, o: WaitOptions): 
   }
 }
 
+/** What this region's copy of the account shows once a forwarded write has reached it. */
+export type AccountShows = (account: Account | undefined) => boolean
+
+/** A sign-up has arrived. */
+export const accountPresent: AccountShows = (a) => a !== undefined
+/** A deletion has arrived. */
+export const accountAbsent: AccountShows = (a) => a === undefined
+/** A logout or password reset (session version bumped from `version`) has arrived. */
+export const sessionsEndedSince =
+  (version: number): AccountShows =>
+  (a) =>
+    a === undefined || a.sessionVersion !== version
+
 /**
  * After the owner region answered a forwarded account write with success: waits until this
- * region's replica agrees (`present` for a sign-up, `absent` for a deletion), then returns the
- * owner's answer unchanged.
+ * region's replica `shows` it, then returns the owner's answer unchanged.
  */
 export async function afterForwardedAccountWrite(
   deps: EllisDeps,
   email: string,
-  expect: 'present' | 'absent',
+  shows: AccountShows,
   answer: Response
 ): Promise<Response> {
   if (!answer.ok) return answer
-  const seen = await waitUntil(
-    async () => ((await getAccount(deps.table, email)) !== undefined) === (expect === 'present'),
-    { limitMs: deps.config.readYourWritesMs }
-  )
+  const seen = await waitUntil(async () => shows(await getAccount(deps.table, email)), {
+    limitMs: deps.config.readYourWritesMs,
+  })
   if (!seen)
     deps.log.info('account write not yet replicated here; answering anyway', {
       email,
-      expect,
       waitedMs: deps.config.readYourWritesMs,
     })
   return answer

@@ -47,7 +47,12 @@ import {
   takeRecoveryMail,
   takeTokenAttempt,
 } from '../rate-limit'
-import { afterForwardedAccountWrite } from '../read-your-writes'
+import {
+  accountAbsent,
+  accountPresent,
+  afterForwardedAccountWrite,
+  sessionsEndedSince,
+} from '../read-your-writes'
 import { parseArgs, requestMeta } from '../request-context'
 import { randomToken, secretsEqual, sha256Hex } from '../secrets'
 import { sessionCookieHeader, signSession } from '../session-cookie'
@@ -111,7 +116,7 @@ async function createAccount(c: EllisContext, deps: EllisDeps): Promise<Response
     },
     // Read-your-writes: the user logs in through this region next (read-your-writes.ts).
     async (owner) =>
-      afterForwardedAccountWrite(deps, email, 'present', await s.peer.forward(c, meta, owner))
+      afterForwardedAccountWrite(deps, email, accountPresent, await s.peer.forward(c, meta, owner))
   )
 }
 
@@ -132,7 +137,7 @@ async function deleteAccount(c: EllisContext, deps: EllisDeps): Promise<Response
       return c.body(null, 204)
     },
     async (owner) =>
-      afterForwardedAccountWrite(deps, email, 'absent', await s.peer.forward(c, meta, owner))
+      afterForwardedAccountWrite(deps, email, accountAbsent, await s.peer.forward(c, meta, owner))
   )
 }
 
@@ -201,7 +206,14 @@ async function recoverPassword(c: EllisContext, deps: EllisDeps): Promise<Respon
       deps.log.info('password reset by recovery token', { email })
       return c.json({}, 200)
     },
-    (owner) => s.peer.forward(c, meta, owner)
+    async (owner) => {
+      const before = await getAccount(deps.table, email)
+      const answer = await s.peer.forward(c, meta, owner)
+      // The old cookies stop working here before the answer (read-your-writes.ts).
+      return before
+        ? afterForwardedAccountWrite(deps, email, sessionsEndedSince(before.sessionVersion), answer)
+        : answer
+    }
   )
 }
 

@@ -21,6 +21,7 @@ import type { EllisContext, EllisDeps } from '../ellis-deps'
 import { buildServices } from '../ellis-services'
 import { dummyVerify, hashPassword, needsRehash, verifyPassword } from '../password-hash'
 import { checkLoginAllowed, recordLoginFailure, recordLoginSuccess } from '../rate-limit'
+import { afterForwardedAccountWrite, sessionsEndedSince } from '../read-your-writes'
 import { parseArgs, requestMeta } from '../request-context'
 import { clearedCookieHeader, sessionCookieHeader, signSession } from '../session-cookie'
 import { accountShard, FenceLost } from '../shard-directory'
@@ -97,7 +98,14 @@ async function logout(c: EllisContext, deps: EllisDeps): Promise<Response> {
           await updateOwnedAccount(s.shards, rec, account.email, endSessionsChanges)
           return undefined
         },
-        (owner) => s.peer.forward(c, meta, owner)
+        // The cookie stops working here before the answer (read-your-writes.ts).
+        async (owner) =>
+          afterForwardedAccountWrite(
+            deps,
+            account.email,
+            sessionsEndedSince(account.sessionVersion),
+            await s.peer.forward(c, meta, owner)
+          )
       )
       if (forwarded) return forwarded
     }
