@@ -6,7 +6,8 @@
  * one above the target interval, is set to the target (never below the request's Min-SE, RFC 4028
  * §8.1). On the 2xx, if the UAS chose not to run timers (no Session-Expires) but the UAC said it
  * supports them, the proxy asks the UAC to refresh: `Session-Expires: <n>;refresher=uac` and
- * `Require: timer` (§8.2).
+ * `Require: timer` (§8.2). A Session-Expires below the proxy's Min-SE is refused with 422 and the
+ * proxy's Min-SE when the UAC supports timers, and raised to that Min-SE when it does not (§8.1).
  */
 
 export interface SessionTimerConfig {
@@ -53,4 +54,27 @@ export function responseSessionTimer(opts: {
     ['Session-Expires', `${opts.requestSessionExpires};refresher=uac`],
     ['Require', 'timer'],
   ]
+}
+
+/** What a proxy does with a request's session interval against its Min-SE (RFC 4028 §8.1). */
+export type IntervalCheck =
+  | { kind: 'ok' }
+  /** 422 Session Interval Too Small with `Min-SE: minSe`. */
+  | { kind: 'reject'; minSe: number }
+  /** Forward with `Session-Expires` and `Min-SE` both set to `minSe`. */
+  | { kind: 'raise'; minSe: number }
+
+/**
+ * RFC 4028 §8.1: a Session-Expires below the proxy's minimum (its Min-SE, or the request's when
+ * larger) is rejected with 422 when the request's Supported lists `timer`. Otherwise the UAC
+ * could not act on a 422, so the proxy raises the interval to the minimum and says so in Min-SE.
+ */
+export function checkInterval(
+  r: RequestTimers & { uacSupportsTimer: boolean },
+  cfg: SessionTimerConfig
+): IntervalCheck {
+  if (r.sessionExpires === undefined) return { kind: 'ok' }
+  const minSe = Math.max(r.minSe ?? cfg.minSeSeconds, cfg.minSeSeconds)
+  if (r.sessionExpires >= minSe) return { kind: 'ok' }
+  return r.uacSupportsTimer ? { kind: 'reject', minSe } : { kind: 'raise', minSe }
 }

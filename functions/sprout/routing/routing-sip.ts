@@ -16,6 +16,7 @@ import { forwardStateless, hasNextHop } from './in-dialog'
 import { routeInitial } from './initial-request'
 import { routeResponse } from './responses'
 import { routingDepsFor } from './routing-deps'
+import { refusedInterval } from './session-interval'
 import { parseForkBranch } from './tx-keys'
 
 export const routingRequests: SipRequestHandler = {
@@ -29,6 +30,8 @@ export const routingRequests: SipRequestHandler = {
       if (req.toTag && hasNextHop(d, req)) await forwardStateless(d, req)
       return
     }
+    // RFC 4028 §8.1: a session interval below Min-SE (session-interval.ts).
+    if (await refusedInterval(d, req)) return
     if (req.toTag) {
       // A BYE on a dialog the built-in Memento marked ends its calls (memento-service.ts).
       if (req.method === 'BYE') await recordEnd(d, req, ownRoutes)
