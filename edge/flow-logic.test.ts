@@ -351,6 +351,47 @@ describe('messages from the core', () => {
     ])
   })
 
+  it('keeps the client’s 100 Trying at the edge unless the next Via asks for it (lv)', async () => {
+    const relayed = async (via: string) => {
+      const h = harness()
+      await authenticate(h)
+      h.toClient.length = 0
+      await fromCore(
+        h.io,
+        req([
+          'INVITE sip:a1@x.invalid SIP/2.0',
+          `Via: ${via}`,
+          'Max-Forwards: 68',
+          'From: <sip:bob@example.com>;tag=b1',
+          'To: <sip:alice@example.com>',
+          'Call-ID: i100',
+          'CSeq: 1 INVITE',
+          'Contact: <sip:bob@192.0.2.9>',
+        ])
+      )
+      const delivered = parsed(h.toClient[0]!) as SipRequest
+      for (const status of ['100 Trying', '180 Ringing'])
+        await fromClient(
+          h.io,
+          req([
+            `SIP/2.0 ${status}`,
+            ...delivered.getAllRaw('via').map((v) => `Via: ${v}`),
+            'From: <sip:bob@example.com>;tag=b1',
+            `To: <sip:alice@example.com>${status.startsWith('100') ? '' : ';tag=a9'}`,
+            'Call-ID: i100',
+            'CSeq: 1 INVITE',
+          ])
+        )
+      return h.toUrl.map((u) => (parsed(u.text) as SipResponse).status)
+    }
+    expect(await relayed('SIP/2.0/HTTP sprout.a.edgewater.internal;branch=z9hG4bKs3')).toEqual([
+      180,
+    ])
+    expect(await relayed('SIP/2.0/HTTP sprout.a.edgewater.internal;branch=z9hG4bKs4;lv')).toEqual([
+      100, 180,
+    ])
+  })
+
   it('refuses a response that does not carry this flow’s Via', async () => {
     const h = harness()
     const out = await fromCore(

@@ -91,8 +91,8 @@ const REGISTRATION = {
 }
 
 /**
- * One on-net call: 7 function invocations (Sprout `/sip`: the INVITE, the callee's 100, 180 and
- * 200, the ACK, the BYE and its 200), 9 KV commands, all in
+ * One on-net call: 6 function invocations (Sprout `/sip`: the INVITE, the callee's 180 and 200,
+ * the ACK, the BYE and its 200; the callee's 100 Trying stops at the edge), 9 KV commands, all in
  * region a (the INVITE's one MGET of the callee's AoR and both users' Homestead entries, the two
  * MMTEL settings hashes, and the proxy transaction record's scripts: EVAL + RPUSH + EXPIRE to
  * create, EVAL + RPUSHX + LRANGE to append), 2 table operations (the call's one charging item:
@@ -104,7 +104,7 @@ const CALL = {
     kv: { EVAL: 2, EXPIRE: 1, HGETALL: 2, LRANGE: 1, MGET: 1, RPUSH: 1, RPUSHX: 1 },
     table: { PutItem: 1, UpdateItem: 1 },
     scheduler: {},
-    functions: { 'sprout POST /sip': 7 },
+    functions: { 'sprout POST /sip': 6 },
     edge: { 'POST /internal/flows/*/sip': 6, 'POST /internal/timers/*': 3 },
   },
   b: {
