@@ -157,6 +157,17 @@ describe('trunk adapter settings (trunk-config.ts)', () => {
     expect(c).toMatchObject({ name: 'pstn', httpPort: 8796, sipPort: 5060, trustOrig: false })
   })
 
+  it('reads the addresses the peer may send from, or * for any', () => {
+    expect(trunkConfigFromEnv(base).peerSources).toBeUndefined()
+    expect(
+      trunkConfigFromEnv({ ...base, TRUNK_PEER_SOURCES: '198.51.100.7, 2001:db8::7' }).peerSources
+    ).toEqual(['198.51.100.7', '2001:db8::7'])
+    expect(trunkConfigFromEnv({ ...base, TRUNK_PEER_SOURCES: '*' }).peerSources).toEqual(['*'])
+    expect(() => trunkConfigFromEnv({ ...base, TRUNK_PEER_SOURCES: 'gw.example.net' })).toThrow(
+      /TRUNK_PEER_SOURCES/
+    )
+  })
+
   it('names the bad setting, and refuses the development hop key outside the local cloud', () => {
     expect(() => trunkConfigFromEnv({ ...base, TRUNK_PEER: 'nowhere' })).toThrow(/TRUNK_PEER/)
     expect(() => trunkConfigFromEnv({ ...base, TRUNK_SIP_PORT: '70000' })).toThrow(/TRUNK_SIP_PORT/)

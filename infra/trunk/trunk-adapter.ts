@@ -3,11 +3,14 @@
  * Starts the SIP trunk adapter (docs/trunk.md): the SIP side (sip-transport.ts, UDP and TCP on
  * one port), the signed hop side (an HTTP server taking `POST /sip` only with a valid hop
  * signature addressed to `TRUNK_HOP_URL`, shared/hop/signature.ts; `GET /healthz` answers 200),
- * and the proxy between them (trunk-proxy.ts). Requests to the core are signed and posted with
- * `postSip`; the resolver maps internal addresses (Sprout of either region, the edge's flows)
- * to URLs as every component does.
+ * and the proxy between them (trunk-proxy.ts), which takes SIP only from the peer's addresses
+ * (`TRUNK_PEER_SOURCES`, else what `TRUNK_PEER` names, resolved once at start-up). Requests to
+ * the core are signed and posted with `postSip`; the resolver maps internal addresses (Sprout of
+ * either region, the edge's flows) to URLs as every component does.
  */
+import { lookup } from 'node:dns/promises'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { isIP } from 'node:net'
 import { createResolver } from '../../shared/hop/resolver'
 import { type HopKeys, verifySignature } from '../../shared/hop/signature'
 import { postSip } from '../../shared/hop/sip-over-http'
@@ -36,6 +39,18 @@ async function bodyOf(req: IncomingMessage, limit: number): Promise<Uint8Array |
   return new Uint8Array(Buffer.concat(chunks))
 }
 
+/** The addresses `host` stands for: itself when it is one, else what it resolves to now. */
+async function addressesOf(host: string): Promise<string[]> {
+  if (isIP(host) !== 0) return [host]
+  try {
+    return (await lookup(host, { all: true })).map((a) => a.address)
+  } catch {
+    throw new Error(
+      `TRUNK_PEER: ${host} does not resolve; set TRUNK_PEER_SOURCES to the addresses it sends from`
+    )
+  }
+}
+
 export async function startTrunkAdapter(cfg: TrunkConfig, log: TrunkLog): Promise<TrunkAdapter> {
   let proxy: TrunkProxy | undefined
   const sip = await openSipTransport(
@@ -61,8 +76,9 @@ export async function startTrunkAdapter(cfg: TrunkConfig, log: TrunkLog): Promis
   const hopUrl = cfg.hopUrl ?? `http://${cfg.httpHost}:${httpPort}/sip`
   const keys: HopKeys = { secret: cfg.hopSecret, previous: cfg.hopSecretPrevious, self: [hopUrl] }
   const resolver = createResolver({ functionUrls: cfg.functionUrls, edgeUrl: cfg.edgeUrl })
+  const peerSources = cfg.peerSources ?? (await addressesOf(cfg.peer.host))
   proxy = new TrunkProxy(
-    cfg,
+    { ...cfg, peerSources },
     resolver,
     {
       toPeer: (text, to) => sip.send(text, to),

@@ -15,11 +15,13 @@
  * | `TRUNK_SIP_HOST`/`_PORT`  | `127.0.0.1` / `5060`    | where SIP over UDP and TCP is received (port 0: any free one)    |
  * | `TRUNK_PUBLIC_HOST`       | `TRUNK_SIP_HOST`        | the address in the adapter's Via and Record-Route on the SIP side |
  * | `TRUNK_PEER`              | (required)              | the SBC or gateway: `host:port[;transport=udp\|tcp]`             |
+ * | `TRUNK_PEER_SOURCES`      | `TRUNK_PEER`'s addresses | comma-separated IP addresses SIP is taken from (`*`: any); others are dropped |
  * | `TRUNK_TRUST_ORIG`        | `0`                     | `1`: a Route with `orig` from the peer asks for originating handling, and its `P-Asserted-Identity` is kept (an IBCF in the trusted zone); `0`: both are refused |
  * | `TRUNK_MAX_MESSAGE_BYTES` | `65507`                 | larger SIP messages are refused (UDP's largest datagram)         |
  * | `TRUNK_MAX_TRANSACTIONS`  | `10000`                 | transactions remembered at once; beyond it new requests get 503  |
  * | `TRUNK_HOP_TIMEOUT_MS`    | `4000`                  | how long a hop to Sprout or the edge may take                    |
  */
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import type { FunctionUrls, Region } from '../../shared/config/regions'
 import { firstSecretProblem } from '../../shared/config/secrets'
@@ -76,6 +78,14 @@ const schema = z.object({
   TRUNK_SIP_PORT: port(5060),
   TRUNK_PUBLIC_HOST: z.string().min(1).optional(),
   TRUNK_PEER: peerShape,
+  TRUNK_PEER_SOURCES: z
+    .string()
+    .transform((s) => s.split(',').map((a) => a.trim()))
+    .refine(
+      (list) => list.every((a) => a === '*' || isIP(a) !== 0),
+      'TRUNK_PEER_SOURCES must list IP addresses separated by commas, or be *'
+    )
+    .optional(),
   TRUNK_TRUST_ORIG: z.enum(['0', '1']).default('0'),
   TRUNK_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1_024).max(65_507).default(65_507),
   TRUNK_MAX_TRANSACTIONS: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
@@ -105,6 +115,11 @@ export interface TrunkConfig {
   sipPort: number
   publicHost: string
   peer: TrunkPeer
+  /**
+   * Addresses SIP is taken from (`*`: any); unset, those `peer.host` stands for (trunk-adapter.ts
+   * resolves a host name at start-up).
+   */
+  peerSources?: readonly string[]
   trustOrig: boolean
   maxMessageBytes: number
   maxTransactions: number
@@ -135,6 +150,7 @@ export function trunkConfigFromEnv(env: Record<string, string | undefined>): Tru
     sipPort: c.TRUNK_SIP_PORT,
     publicHost: c.TRUNK_PUBLIC_HOST ?? c.TRUNK_SIP_HOST,
     peer: c.TRUNK_PEER,
+    ...(c.TRUNK_PEER_SOURCES ? { peerSources: c.TRUNK_PEER_SOURCES } : {}),
     trustOrig: c.TRUNK_TRUST_ORIG === '1',
     maxMessageBytes: c.TRUNK_MAX_MESSAGE_BYTES,
     maxTransactions: c.TRUNK_MAX_TRANSACTIONS,

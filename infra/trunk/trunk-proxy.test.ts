@@ -240,6 +240,25 @@ describe('trunk proxy: peer to core', () => {
     )
   })
 
+  it('takes SIP only from the peer’s addresses (TRUNK_PEER_SOURCES, else TRUNK_PEER)', async () => {
+    const stranger: PeerTarget = { host: '203.0.113.66', port: 5060, transport: 'udp' }
+    // An INVITE to a PSTN number from anyone would come back out through the BGCF's transit route.
+    const r = rig()
+    await r.proxy.fromPeer(fromGateway('INVITE', 'z9hG4bKs1'), stranger)
+    await r.proxy.fromPeer(fromGateway('OPTIONS', 'z9hG4bKs2'), { ...stranger, transport: 'tcp' })
+    expect(r.toCore).toEqual([])
+    expect(r.toPeer).toEqual([])
+    await r.proxy.fromPeer(fromGateway('INVITE', 'z9hG4bKs3'), GW)
+    expect(r.toCore).toHaveLength(1)
+    const listed = rig({ peerSources: ['203.0.113.66'] })
+    await listed.proxy.fromPeer(fromGateway('OPTIONS', 'z9hG4bKs4'), stranger)
+    await listed.proxy.fromPeer(fromGateway('OPTIONS', 'z9hG4bKs5'), GW)
+    expect(listed.toCore).toHaveLength(1)
+    const any = rig({ peerSources: ['*'] })
+    await any.proxy.fromPeer(fromGateway('OPTIONS', 'z9hG4bKs6'), stranger)
+    expect(any.toCore).toHaveLength(1)
+  })
+
   it('answers a retransmitted request with the last response and sends nothing upstream', async () => {
     const r = rig()
     await r.proxy.fromPeer(fromGateway('MESSAGE'), GW)

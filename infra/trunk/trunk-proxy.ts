@@ -27,6 +27,10 @@
  *   retransmitted to the peer until its ACK comes (§13.3.1.4); a repeated final response from the
  *   peer gets the ACK the adapter last relayed for it, and goes no further.
  *
+ * - **Sources.** SIP is taken only from the peer's addresses (`TRUNK_PEER_SOURCES`, else the
+ *   addresses `TRUNK_PEER` names); anything else is dropped unanswered. Otherwise anyone who
+ *   reaches the port could place calls in, and through the BGCF's transit route back out to the
+ *   peer at the operator's cost.
  * - **Identities.** The adapter is the trust boundary towards the SIP network, as the edge is
  *   towards clients. A peer not trusted with originating handling (`TRUNK_TRUST_ORIG=0`) is not
  *   trusted to assert identities either: `P-Asserted-Identity`, `P-Served-User` and the charging
@@ -156,6 +160,10 @@ export class TrunkProxy {
 
   /** A datagram or framed stream message from the peer. */
   async fromPeer(text: string, source: PeerTarget): Promise<void> {
+    if (!this.fromPeerAddress(source.host)) {
+      this.io.log('message from an address that is not the peer dropped', { from: source.host })
+      return
+    }
     if (text.length > this.cfg.maxMessageBytes) {
       this.io.log('message from the peer over the size limit dropped', { bytes: text.length })
       return
@@ -179,6 +187,13 @@ export class TrunkProxy {
       if (answer) this.io.toPeer(answer, source)
       this.io.log('malformed message from the peer', { reason: err.reason })
     }
+  }
+
+  /** Whether SIP from `host` is the peer's (`TRUNK_PEER_SOURCES`, else `TRUNK_PEER`'s host). */
+  private fromPeerAddress(host: string): boolean {
+    const allowed = this.cfg.peerSources ?? [this.cfg.peer.host]
+    const plain = host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
+    return allowed.some((a) => a === '*' || a === plain || a === host)
   }
 
   private answerPeer(req: SipRequest, status: number, reason?: string): void {

@@ -5,8 +5,12 @@
  * real local cloud, with the adapter and a UDP peer in front of it,
  * - a reg-event SUBSCRIBE to a subscriber's registration, asserting that subscriber, is refused
  *   and no NOTIFY with its contacts reaches the peer (Sprout lets a subscriber watch itself);
- * - an INVITE asserting an on-net subscriber reaches the callee without that assertion.
+ * - an INVITE asserting an on-net subscriber reaches the callee without that assertion;
+ * - SIP from an address that is not the peer's is dropped: an INVITE to a PSTN number from a
+ *   stranger would otherwise enter through the I-CSCF and leave again through the BGCF's
+ *   transit route to the peer, a call placed at the operator's cost.
  */
+import { createSocket } from 'node:dgram'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TrunkAdapter } from '../../infra/trunk/trunk-adapter'
 import { newLine, Phone, until } from '../interop/calls-support'
@@ -109,5 +113,38 @@ describe('identities asserted by an untrusted trunk peer', () => {
       10_000,
       '486 at the peer'
     )
+  })
+})
+
+describe('SIP from addresses that are not the peer', () => {
+  it('is dropped unanswered, so the adapter relays no stranger’s call to the PSTN', async () => {
+    const stranger = createSocket('udp4')
+    const answers: string[] = []
+    stranger.on('message', (b) => answers.push(b.toString()))
+    await new Promise<void>((r) => stranger.bind(0, '127.0.0.2', () => r()))
+    try {
+      const { port } = stranger.address()
+      const callId = `stranger-${uniq()}@127.0.0.2`
+      const target = `sip:+12125550177@${endpoints().homeDomain}`
+      const invite = fromPeer('INVITE', target, callId, [], PEER_SDP).replaceAll(
+        `127.0.0.1:${peer.port}`,
+        `127.0.0.2:${port}`
+      )
+      stranger.send(invite, adapter.sipPort, '127.0.0.1')
+      // Neither a 100 Trying nor the transit call reaching the peer.
+      await new Promise((r) => setTimeout(r, 2_000))
+      expect(peer.requests('INVITE').filter((m) => m.callId === callId)).toEqual([])
+      expect(answers).toEqual([])
+      // The peer's own request for the same number takes that route.
+      const own = `peer-${uniq()}@127.0.0.1`
+      peer.send(fromPeer('INVITE', target, own, [], PEER_SDP), adapter.sipPort)
+      await until(
+        () => peer.requests('INVITE').find((m) => m.callId === own),
+        10_000,
+        'the transit INVITE back at the peer'
+      )
+    } finally {
+      stranger.close()
+    }
   })
 })
