@@ -250,6 +250,7 @@ export async function alarmWithSocket(
   let outcome: 'rearmed' | 'lapsed' | 'retry' | 'idle' = 'rearmed'
   let retry = false
   for (const [aor, at] of Object.entries(s.expiries ?? {})) {
+    // At or past its expiry plus grace: a lapse (or a notice to retry).
     if (at + c.settings.graceMs > c.now) continue
     outcome = 'lapsed'
     const answer = await expired(c.post, s, aor)
@@ -261,11 +262,12 @@ export async function alarmWithSocket(
     if (answer.next !== undefined) noteExpiry(s, aor, c.now + answer.next)
     else forgetExpiry(s, aor)
   }
-  let want = wantedAlarm(s, c.settings.graceMs)
-  if (retry) {
-    outcome = 'retry'
-    want = Math.min(want ?? Number.POSITIVE_INFINITY, c.now + c.settings.retryMs)
-  }
+  // An AoR whose notice no region took is due again after the retry delay, not at its expiry.
+  const due = Object.values(s.expiries ?? {})
+    .map((at) => at + c.settings.graceMs)
+    .map((at) => (at <= c.now ? c.now + c.settings.retryMs : at))
+  const want = due.length > 0 ? Math.min(...due) : undefined
+  if (retry) outcome = 'retry'
   if (want === undefined) return outcome === 'rearmed' ? 'idle' : outcome
   await arm(c.store, s, want)
   return outcome

@@ -1,8 +1,9 @@
 /**
- * Registration state over time on the local cloud: a nonce-count replay, expiry on both timer
- * tiers (the precise tier in real time, the Scheduler tier with the cloud's driven clock), and a
- * re-REGISTER racing its expiry pop (Clearwater sprout#1200): the refresh lands just before the
- * expiry, and the old registration's pop, delivered late and again, must not remove it.
+ * Registration state over time on the local cloud: a nonce-count replay, expiry kept by the
+ * binding's edge flow (its Durable Object alarm, real time), expiry on both timer tiers for a
+ * binding whose flow does not keep it (the precise tier in real time, the Scheduler tier with
+ * the cloud's driven clock), and a re-REGISTER racing its expiry (Clearwater sprout#1200): the
+ * refresh lands just before the expiry, and an old timer pop, delivered late, must not remove it.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { advanceClock, endpoints, eventually } from '../support/cloud'
@@ -16,6 +17,7 @@ import {
   statusOf,
   subscriber,
 } from './registrar-helpers'
+import { hopFlowToken, hopRegister } from './registrar-hop'
 
 const sockets: RawSipSocket[] = []
 afterEach(() => {
@@ -58,7 +60,7 @@ describe('registrar over time', () => {
     expect(statusOf(next)).toBe(200)
   })
 
-  it('removes a binding when its expiry pops (precise tier, real time)', async () => {
+  it("removes a binding when its flow's alarm finds it lapsed, and tells the HSS", async () => {
     const sub = await subscriber('short')
     const ws = await socket()
     const { ok } = await rawRegisterFlow(ws, {
@@ -71,15 +73,29 @@ describe('registrar over time', () => {
     expect(statusOf(ok)).toBe(200)
     expect(Object.keys(await bindingsOf(sub.impu))).toHaveLength(1)
     await eventually(async () => Object.keys(await bindingsOf(sub.impu)).length === 0, 10_000, 200)
+    await eventually(async () => (await fetchRegState(sub.impu)) === 'NOT_REGISTERED', 10_000, 200)
   })
 
-  it('removes a binding when its expiry pops (Scheduler tier, driven clock)', async () => {
-    const sub = await subscriber('long')
-    const ws = await socket()
-    const { ok } = await rawRegisterFlow(ws, {
+  it('removes a binding whose flow does not keep its expiry when its timer pops (precise tier, real time)', async () => {
+    const sub = await subscriber('hopshort')
+    const ok = await hopRegister({
       sub,
+      token: hopFlowToken(),
+      callId: `hs-${Date.now()}`,
+      contact: '<sip:hs@raw.invalid;transport=ws>',
+      expires: 2,
+    })
+    expect(statusOf(ok)).toBe(200)
+    expect(Object.keys(await bindingsOf(sub.impu))).toHaveLength(1)
+    await eventually(async () => Object.keys(await bindingsOf(sub.impu)).length === 0, 10_000, 200)
+  })
+
+  it('removes a binding whose flow does not keep its expiry when its timer pops (Scheduler tier, driven clock)', async () => {
+    const sub = await subscriber('long')
+    const ok = await hopRegister({
+      sub,
+      token: hopFlowToken(),
       callId: `l-${Date.now()}`,
-      cseq: 1,
       contact: '<sip:l@raw.invalid;transport=ws>',
       expires: 120,
     })
@@ -126,9 +142,9 @@ describe('registrar over time', () => {
       })
     )
     expect(statusOf(refresh)).toBe(200)
-    // The old registration's pop, delivered late (at-least-once) after the old expiry. The
-    // refresh armed no timer (binding timers are lazy): the pop finds the binding live and
-    // re-arms it for its new expiry.
+    // A timer pop for the old registration, delivered late (at-least-once) after the old
+    // expiry: the binding is live and its flow keeps its expiry, so the pop re-arms nothing.
+    // The flow's own alarm, at the old expiry plus its grace, finds it refreshed on the flow.
     await new Promise((r) => setTimeout(r, 800))
     const stale = {
       k: 'binding',
@@ -139,10 +155,10 @@ describe('registrar over time', () => {
       params: [],
     }
     const res = await sprout('POST', '/timers/registrar', JSON.stringify(stale))
-    expect(await res.json()).toEqual({ outcome: 'rearmed' })
+    expect(await res.json()).toEqual({ outcome: 'flow' })
     const after = Object.values(await bindingsOf(sub.impu))[0]
     expect(after?.version).toBeGreaterThan(before.version)
-    await new Promise((r) => setTimeout(r, 1_500))
+    await new Promise((r) => setTimeout(r, 3_500))
     expect(Object.keys(await bindingsOf(sub.impu))).toHaveLength(1)
   })
 })
