@@ -1,0 +1,74 @@
+/**
+ * REGISTER through the I-CSCF on the local cloud (clearwater-interfaces §5.7 "REGISTER"; TS 24.229
+ * §5.3.1): a flow that has no Service-Route yet sends its REGISTER to `service=icscf`, so Sprout
+ * asks Dime's UAR (`GET /impi/<impi>/registration-status`) before the registrar challenges it;
+ * once the 200 has taught the flow its Service-Route, re-registrations go straight to the S-CSCF
+ * and ask no UAR (their counts are store-counts.test.ts's). A user Homestead does not know is 403
+ * from the I-CSCF, without a challenge.
+ */
+import { describe, expect, it } from 'vitest'
+import { endpoints } from '../support/cloud'
+import { RawSipSocket } from '../support/sip-ua'
+import { counted } from '../support/store-counting'
+import { rawRegister, rawRegisterFlow, statusOf, subscriber } from './registrar-helpers'
+
+/** Invocations of one function's routes in region a, by route. */
+function invocations(s: Awaited<ReturnType<typeof counted>>, fn: string): Record<string, number> {
+  const all = (s.regions.a as { functions: { routes: { by: Record<string, number> } } }).functions
+    .routes.by
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(`${fn} `)))
+}
+
+describe('REGISTER through the I-CSCF', () => {
+  it('asks the UAR for a flow’s first registration, and none for its re-registration', async () => {
+    const sub = await subscriber('icscf')
+    const ws = await RawSipSocket.open(endpoints().sip.a)
+    const callId = `icscf-${crypto.randomUUID()}`
+    const contact = `<sip:icscf@icscf.invalid;transport=ws>;+sip.instance="<urn:uuid:${crypto.randomUUID()}>";reg-id=1`
+    try {
+      let first = ''
+      const initial = await counted(async () => {
+        first = (await rawRegisterFlow(ws, { sub, callId, cseq: 1, contact, expires: 300 })).ok
+      })
+      expect(statusOf(first)).toBe(200)
+      expect(first).toMatch(/\r\nService-Route: <sip:sprout\.a\.edgewater\.internal;lr;orig>/i)
+      // One UAR per REGISTER of the challenge cycle (the 401's and the 200's).
+      expect(invocations(initial, 'dime')).toEqual({
+        'dime GET /impi/*/registration-status': 2,
+      })
+      let again = ''
+      const refresh = await counted(async () => {
+        again = (await rawRegisterFlow(ws, { sub, callId, cseq: 3, contact, expires: 300 })).ok
+      })
+      expect(statusOf(again)).toBe(200)
+      expect(invocations(refresh, 'dime')).toEqual({})
+    } finally {
+      ws.close()
+    }
+  })
+
+  it('answers 403 without a challenge for a user Homestead does not know', async () => {
+    const sub = await subscriber('icscf-unknown')
+    const ws = await RawSipSocket.open(endpoints().sip.a)
+    try {
+      const stranger = {
+        ...sub,
+        impu: sub.impu.replace('sip:', 'sip:nobody-'),
+        impi: `nobody-${sub.impi}`,
+      }
+      const r = await ws.request(
+        rawRegister({
+          sub: stranger,
+          callId: `icscf-x-${crypto.randomUUID()}`,
+          cseq: 1,
+          contact: '<sip:x@icscf.invalid;transport=ws>',
+          expires: 300,
+        })
+      )
+      expect(statusOf(r)).toBe(403)
+      expect(r).not.toMatch(/\r\nWWW-Authenticate:/i)
+    } finally {
+      ws.close()
+    }
+  })
+})
