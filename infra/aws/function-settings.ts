@@ -182,6 +182,7 @@ export const FUNCTION_SETTINGS = {
   ),
   ELLIS_PBKDF2_ITERATIONS: ellis('ellis-config.ts', '600000'),
   ELLIS_PORTAL_URL: ellis('ellis-config.ts', 'https://sip.example.com/'),
+  ELLIS_READ_YOUR_WRITES_MS: ellis('ellis-config.ts', '2000'),
   ELLIS_COOKIE_SECRET: secret('ellis', ['ellis'], 'functions/ellis/ellis-config.ts'),
   ELLIS_COOKIE_SECRET_PREVIOUS: secret('ellis', ['ellis'], 'functions/ellis/ellis-config.ts', true),
   // Required in a deployment (deploy-config.ts `mailWebhook`): without it Ellis has no mailer.
