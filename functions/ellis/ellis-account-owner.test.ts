@@ -49,7 +49,12 @@ async function signUpAndLogin(kit: Kit, email: string): Promise<string> {
 }
 
 async function recoveryToken(kit: Kit, email: string): Promise<string> {
-  const ask = await kit.request(homeOf(accountShard(email)), 'POST', `/api/accounts/${email}/password`, {})
+  const ask = await kit.request(
+    homeOf(accountShard(email)),
+    'POST',
+    `/api/accounts/${email}/password`,
+    {}
+  )
   expect(ask.status).toBe(200)
   const box = await kit.request('a', 'GET', `/api/outbox/${email}`, { headers: admin })
   const { messages } = (await box.json()) as { messages: Array<{ link: string }> }

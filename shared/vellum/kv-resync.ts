@@ -10,21 +10,23 @@
  *   and records the target missed (or has older) are brought up to date;
  * - another plain value: copied with its remaining TTL only if the target lacks the key (plain
  *   values carry no version, so an existing target value is kept).
- * Deletions of plain keys made while the target was unreachable are not replayed; guarded
- * records are removed by tombstones (expired records), which the merge does carry over.
- * Read-repair (kv-upstash.ts) covers the keys touched before the job reaches them.
+ * This full scan is the operator's tool (`POST /admin/resync`), for a database that lost its
+ * data. It does not replay deletions of plain keys; guarded records are removed by tombstones
+ * (expired records), which the merge carries over.
+ *
+ * {@link replayHints} is the automatic one (kv-resync-trigger.ts): it replays only the keys the
+ * target missed, as the dual-writer recorded them, deletions included.
  */
 import type { Redis } from '@upstash/redis/cloudflare'
 import type { Clock } from '../config/clock'
-import { HSET_IF_NEWER } from './kv-scripts'
-import { parseRecord } from './kv-upstash'
+import { HSET_IF_NEWER, RESYNC_HINT_DONE } from './kv-scripts'
 import {
   DEFAULT_LINGER_SECONDS,
   decodeRecordMap,
   isStoredRecordMap,
   mergeRecords,
 } from './record-map'
-import { encodeRecord } from './regional-kv'
+import { encodeRecord, type VersionedRecord } from './regional-kv'
 import type { RoundTrips } from './round-trips'
 
 export interface ResyncReport {
@@ -150,4 +152,133 @@ async function copyKey(
     return
   }
   report.skipped++
+}
+
+/**
+ * A stored hash field as a record (the client may have parsed the JSON already); the same
+ * reading as kv-upstash.ts `parseRecord`, kept here so the trigger, this job and the adapter
+ * import one another in one direction only.
+ */
+function parseRecord(v: unknown): VersionedRecord | undefined {
+  let r = v
+  if (typeof r === 'string') {
+    try {
+      r = JSON.parse(r)
+    } catch {
+      return undefined
+    }
+  }
+  const o = r as Partial<VersionedRecord> | null
+  if (!o || typeof o !== 'object') return undefined
+  if (typeof o.cseq !== 'number' || typeof o.expires !== 'number') return undefined
+  return { cseq: o.cseq, expires: o.expires, data: o.data }
+}
+
+/** The hash of hints; the same name as kv-resync-trigger.ts exports (no import cycle). */
+const HINTS_KEY = 'kv:resync:hints'
+
+export interface ReplayReport {
+  /** Hints handled in this run. */
+  replayed: number
+  /** Guarded hashes and record maps merged into the target. */
+  merged: number
+  /** Plain values copied over the target's. */
+  copied: number
+  /** Plain values deleted in the target, as in the source. */
+  deleted: number
+  /** Hints whose key the target wrote later itself (that write is replayed the other way). */
+  superseded: number
+  errors: number
+  /** Hints left in the source after the run. */
+  remaining: number
+}
+
+/**
+ * Replays the source's hints (keys the target missed while it could not be written) into the
+ * target, then removes each hint unless it moved on meanwhile (kv-resync-trigger.ts):
+ * - a guarded hash or a record map: merged newest-wins (records and tombstones), as {@link resyncKv};
+ * - a plain value: copied with its remaining TTL, replacing the target's, unless the target
+ *   holds a later hint for that key (it wrote the key after, and that write travels back);
+ * - a key the source no longer holds: deleted in the target on the same condition, unless the
+ *   target's value is guarded (its records expire by themselves and merge by version).
+ */
+export async function replayHints(
+  from: Redis,
+  to: Redis,
+  clock: Clock,
+  rt: RoundTrips,
+  opts: { maxKeys?: number; lingerSeconds?: number; graceSeconds?: number } = {}
+): Promise<ReplayReport> {
+  const report: ReplayReport = {
+    replayed: 0,
+    merged: 0,
+    copied: 0,
+    deleted: 0,
+    superseded: 0,
+    errors: 0,
+    remaining: 0,
+  }
+  const hints =
+    (await rt.track('kv-remote', 'hgetall', () =>
+      from.hgetall<Record<string, unknown>>(HINTS_KEY)
+    )) ?? {}
+  const scratch: ResyncReport = {
+    scanned: 0,
+    hashesMerged: 0,
+    mapsMerged: 0,
+    fieldsWritten: 0,
+    valuesCopied: 0,
+    skipped: 0,
+    errors: 0,
+    ms: 0,
+  }
+  const limits = {
+    grace: opts.graceSeconds ?? 10,
+    linger: opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS,
+  }
+  for (const [key, at] of Object.entries(hints).slice(0, opts.maxKeys ?? 500)) {
+    const atMs = Number(at)
+    try {
+      const theirs = Number(
+        (await rt.track('kv-local', 'hget', () => to.hget<unknown>(HINTS_KEY, key))) ?? 0
+      )
+      const type = await rt.track('kv-remote', 'type', () => from.type(key))
+      if (type === 'hash' || (type === 'string' && (await isMapIn(from, key, rt)))) {
+        await copyKey(from, to, key, clock, rt, scratch, limits)
+        report.merged++
+      } else if (theirs > atMs) {
+        report.superseded++
+      } else if (type === 'string') {
+        const [value, pttl] = await rt.track('kv-remote', 'get+pttl', () =>
+          from.pipeline().get(key).pttl(key).exec<[unknown, number]>()
+        )
+        if (value !== null && pttl !== -2) {
+          await rt.track('kv-local', 'set', () =>
+            to.set(key, value, pttl > 0 ? { px: pttl } : undefined)
+          )
+          report.copied++
+        }
+      } else if (type === 'none') {
+        const targetType = await rt.track('kv-local', 'type', () => to.type(key))
+        const guarded =
+          targetType === 'hash' || (targetType === 'string' && (await isMapIn(to, key, rt)))
+        if (!guarded && targetType !== 'none') {
+          await rt.track('kv-local', 'del', () => to.del(key))
+          report.deleted++
+        }
+      }
+      await rt.track('kv-remote', 'hint-done', () =>
+        from.eval(RESYNC_HINT_DONE.source, [HINTS_KEY], [key, String(at)])
+      )
+      report.replayed++
+    } catch {
+      report.errors++
+    }
+  }
+  report.remaining = await rt.track('kv-remote', 'hlen', () => from.hlen(HINTS_KEY))
+  return report
+}
+
+async function isMapIn(db: Redis, key: string, rt: RoundTrips): Promise<boolean> {
+  return isStoredRecordMap(await rt.track('kv-remote', 'get', () => db.get(key)))
 }

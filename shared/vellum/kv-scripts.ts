@@ -75,3 +75,25 @@ local ttl = tonumber(ARGV[1])
 if ttl > 0 and redis.call('PTTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return n
 `)
+
+/**
+ * KEYS[1] the resync hints hash, KEYS[2] the stale marker; ARGV[1] the key a database missed,
+ * ARGV[2] now (ms), ARGV[3] hints TTL (ms), ARGV[4] `1` to mark this database stale too.
+ * Records (or moves forward) the key's hint, keeps the hash alive for the TTL and, when asked,
+ * sets the marker that makes this region's reads consult the other region (kv-resync-trigger.ts).
+ */
+export const RESYNC_HINT = defineScript(`
+local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > cur then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[4] == '1' then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+return 1
+`)
+
+/** KEYS[1] the hints hash; ARGV[1] key, ARGV[2] the hint's time: removed only if unchanged. */
+export const RESYNC_HINT_DONE = defineScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+`)

@@ -11,20 +11,27 @@
  *   data, repair the local copy with the same commuting write (guarded script, or SET NX with
  *   the remaining TTL), so a repair can never overwrite something newer.
  * - Each call has a deadline, so a hung region costs a bounded wait, not the request.
+ * - A write one database missed is hinted, and the resync starts by itself once both answer
+ *   again; while this region's database is marked stale, reads consult the peer
+ *   (kv-resync-trigger.ts).
  */
 import type { Redis } from '@upstash/redis/cloudflare'
 import type { Clock } from '../config/clock'
 import type { Logger } from '../log/logger'
 import { StoreError, Unavailable } from './errors'
+import { KvResyncTrigger, RESYNC_HINTS_KEY, RESYNC_STALE_KEY } from './kv-resync-trigger'
 import { HDEL_IF_CSEQ, HSET_IF_NEWER, INCR_WITH_TTL } from './kv-scripts'
 import {
+  covers,
   DEFAULT_LINGER_SECONDS,
   decodeRecordMap,
+  joinRecords,
   MergeContention,
   mergeRecords,
   pruneRecords,
 } from './record-map'
 import {
+  compareRecords,
   encodeRecord,
   type GuardedDeleteOutcome,
   type HashWriteOptions,
@@ -81,6 +88,8 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 
 export class UpstashRegionalKv implements RegionalKv {
   private readonly timeoutMs: number
+  /** Hints, recovery and the stale mark (kv-resync-trigger.ts). */
+  readonly resync: KvResyncTrigger
 
   constructor(
     private readonly local: Redis,
@@ -92,6 +101,20 @@ export class UpstashRegionalKv implements RegionalKv {
     opts: UpstashKvOptions = {}
   ) {
     this.timeoutMs = opts.callTimeoutMs ?? 1_500
+    this.resync = new KvResyncTrigger(local, remote, clock, log)
+  }
+
+  /** After a dual write: hints for the database that missed it, or recovery (module header). */
+  private async settled(
+    key: string,
+    l: PromiseSettledResult<unknown>,
+    r: PromiseSettledResult<unknown>
+  ): Promise<void> {
+    if (l.status === 'fulfilled' && r.status === 'fulfilled') return await this.resync.bothReached()
+    if (r.status === 'rejected') this.resync.remoteFailed()
+    if (l.status === 'rejected') this.resync.localFailed()
+    if (l.status === 'fulfilled') await this.resync.missed('remote', key)
+    else if (r.status === 'fulfilled') await this.resync.missed('local', key)
   }
 
   private call<T>(where: 'local' | 'remote', op: string, fn: (r: Redis) => Promise<T>): Promise<T> {
@@ -108,6 +131,7 @@ export class UpstashRegionalKv implements RegionalKv {
       this.call('local', op, fn),
       this.call('remote', op, fn),
     ])
+    await this.settled(key, l, r)
     if (r.status === 'rejected') {
       this.counters.remoteWriteFailures++
       this.log.warn('remote KV write failed; the resync job repairs it', {
@@ -171,14 +195,22 @@ export class UpstashRegionalKv implements RegionalKv {
       this.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
     }
     let live = this.liveRecords<T>(raw)
-    if (Object.keys(live).length > 0) return live
+    // While this region's database is marked stale, the peer's records are joined in.
+    const consultPeer = localOk && this.resync.localStale && this.resync.peerConsultable()
+    if (Object.keys(live).length > 0 && !consultPeer) return live
     let remote: Record<string, unknown> | null
     try {
       remote = await this.call('remote', 'hgetall', (r) => r.hgetall<Record<string, unknown>>(key))
       this.counters.remoteFallbackReads++
     } catch (err) {
+      this.resync.remoteFailed()
       if (localOk) return live // a clean local miss; the remote is just unreachable
       throw new Unavailable(`KV hgetall ${key}: both regions failed`, 'kv', { cause: err })
+    }
+    if (consultPeer) {
+      const joined = joinFields(raw ?? {}, remote ?? {})
+      if (joined.changed) await this.repairHash(key, remote ?? {})
+      return this.liveRecords<T>(joined.fields)
     }
     live = this.liveRecords<T>(remote)
     if (Object.keys(live).length > 0) await this.repairHash(key, remote ?? {})
@@ -227,25 +259,37 @@ export class UpstashRegionalKv implements RegionalKv {
 
   async readMap(key: string, opts: RecordMapReadOptions = {}): Promise<RecordMapRead> {
     const linger = opts.lingerSeconds ?? DEFAULT_LINGER_SECONDS
-    const keys = [key, ...(opts.localKeys ?? [])]
+    const extra = opts.localKeys ?? []
+    // The stale mark rides in the same MGET (kv-resync-trigger.ts): no extra command.
+    const keys = [key, ...extra, RESYNC_STALE_KEY]
     const mget = (where: 'local' | 'remote') =>
-      this.call(where, keys.length > 1 ? 'mget' : 'get', async (r) =>
-        keys.length > 1 ? await r.mget<unknown[]>(...keys) : [await r.get<unknown>(key)]
-      )
+      this.call(where, 'mget', (r) => r.mget<unknown[]>(...keys))
     let got: unknown[] | undefined
     try {
       got = await mget('local')
     } catch (err) {
       this.counters.localReadFailures++
+      this.resync.localFailed()
       this.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
     }
-    const values = (v: unknown[]) => v.slice(1).map((x) => (x === null ? undefined : x))
+    const values = (v: unknown[]) =>
+      v.slice(1, 1 + extra.length).map((x) => (x === null ? undefined : x))
     const now = this.clock.now()
+    let local: RecordMap = {}
+    let consultPeer = false
     if (got) {
-      const records = pruneRecords(decodeRecordMap(got[0]), now, linger)
-      if (Object.keys(records).length > 0) return { records, values: values(got), nowMs: now }
+      local = pruneRecords(decodeRecordMap(got[0]), now, linger)
+      const mark = got[keys.length - 1]
+      const marked = mark !== null && mark !== undefined
+      await this.resync.sawLocalMark(marked)
+      // This read's copy was taken under the mark: joined with the peer's even if the run that
+      // the mark started has repaired the database since.
+      consultPeer = marked && this.resync.peerConsultable()
+      if (Object.keys(local).length > 0 && !consultPeer)
+        return { records: local, values: values(got), nowMs: now }
     }
-    // A miss (or a failed local region): the remote region's copy, which repairs the local one.
+    // A miss, a failed local region, or a local copy marked stale: the remote region's copy,
+    // joined with the local one, which it repairs.
     let remote: unknown[]
     try {
       remote = got
@@ -253,14 +297,15 @@ export class UpstashRegionalKv implements RegionalKv {
         : await mget('remote')
       this.counters.remoteFallbackReads++
     } catch (err) {
-      if (got) return { records: {}, values: values(got), nowMs: now }
+      this.resync.remoteFailed()
+      if (got) return { records: local, values: values(got), nowMs: now }
       throw new Unavailable(`KV get ${key}: both regions failed`, 'kv', { cause: err })
     }
-    const records = pruneRecords(decodeRecordMap(remote[0]), now, linger)
-    if (got && Object.keys(records).length > 0) {
+    const theirs = pruneRecords(decodeRecordMap(remote[0]), now, linger)
+    if (got && !covers(local, theirs)) {
       try {
-        await mergeRecords(this.setGet('local', key), records, {
-          base: {},
+        await mergeRecords(this.setGet('local', key), theirs, {
+          base: local,
           nowMs: now,
           lingerSeconds: linger,
         })
@@ -269,7 +314,7 @@ export class UpstashRegionalKv implements RegionalKv {
         this.log.warn('local KV repair failed', { key, error: errText(err) })
       }
     }
-    return { records, values: values(got ?? remote), nowMs: now }
+    return { records: joinRecords(local, theirs), values: values(got ?? remote), nowMs: now }
   }
 
   private setGet(where: 'local' | 'remote', key: string) {
@@ -295,6 +340,7 @@ export class UpstashRegionalKv implements RegionalKv {
       mergeRecords(this.setGet('local', key), changes, o),
       mergeRecords(this.setGet('remote', key), changes, o),
     ])
+    await this.settled(key, l, r)
     if (r.status === 'rejected') {
       this.counters.remoteWriteFailures++
       this.log.warn('remote KV write failed; the resync job repairs it', {
@@ -312,6 +358,10 @@ export class UpstashRegionalKv implements RegionalKv {
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
+    if (this.resync.localStale && this.resync.peerConsultable()) {
+      const peer = await this.peerHinted<T>(key)
+      if (peer) return peer.value
+    }
     let localOk = false
     try {
       const v = await this.call('local', 'get', (r) => r.get<T>(key))
@@ -344,6 +394,44 @@ export class UpstashRegionalKv implements RegionalKv {
       }
     }
     return value as T
+  }
+
+  /**
+   * While this region's database is marked stale: when the peer holds a hint for `key` (it took
+   * a write of the key this database missed), the peer's state of the key (its value, or its
+   * absence), which also repairs the local copy; undefined when the local copy stands.
+   */
+  private async peerHinted<T>(key: string): Promise<{ value: T | undefined } | undefined> {
+    let value: unknown
+    let pttl: number
+    let hint: unknown
+    try {
+      ;[value, pttl, hint] = await this.call('remote', 'get+pttl+hint', (r) =>
+        r
+          .pipeline()
+          .get(key)
+          .pttl(key)
+          .hget(RESYNC_HINTS_KEY, key)
+          .exec<[unknown, number, unknown]>()
+      )
+    } catch {
+      this.resync.remoteFailed()
+      return undefined
+    }
+    if (hint === null || hint === undefined) return undefined
+    this.counters.remoteFallbackReads++
+    try {
+      if (value === null || value === undefined || pttl === -2)
+        await this.call('local', 'repair-del', (r) => r.del(key))
+      else
+        await this.call('local', 'repair-value', (r) =>
+          r.set(key, value, pttl > 0 ? { px: pttl } : undefined)
+        )
+      this.counters.localRepairs++
+    } catch (err) {
+      this.log.warn('local KV repair failed', { key, error: errText(err) })
+    }
+    return { value: value === null || value === undefined ? undefined : (value as T) }
   }
 
   async set(key: string, value: unknown, opts: SetOptions = {}): Promise<boolean> {
@@ -384,6 +472,28 @@ export class UpstashRegionalKv implements RegionalKv {
       throw kvError('eval', err)
     }
   }
+}
+
+/** Per field, the newer of two raw hashes' records; `changed` when the second had a newer one. */
+function joinFields(
+  mine: Record<string, unknown>,
+  theirs: Record<string, unknown>
+): { fields: Record<string, VersionedRecord>; changed: boolean } {
+  const fields: Record<string, VersionedRecord> = {}
+  for (const [f, v] of Object.entries(mine)) {
+    const rec = parseRecord(v)
+    if (rec) fields[f] = rec
+  }
+  let changed = false
+  for (const [f, v] of Object.entries(theirs)) {
+    const rec = parseRecord(v)
+    const cur = fields[f]
+    if (rec && (!cur || compareRecords(rec, cur) > 0)) {
+      fields[f] = rec
+      changed = true
+    }
+  }
+  return { fields, changed }
 }
 
 function errText(err: unknown): string {
