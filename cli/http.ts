@@ -7,6 +7,7 @@
 import type { FunctionName, Region } from '../shared/config/regions'
 import { signedFetch } from '../shared/hop/signed-fetch'
 import { CliError, type CommandContext } from './command'
+import { terminalSafe } from './terminal-text'
 
 export interface CliResponse {
   status: number
@@ -95,8 +96,11 @@ export async function callControl(
   }
 }
 
-/** Prints `value` as JSON under `--json`, else the text lines `text` makes of it. */
+/**
+ * Prints `value` as JSON under `--json`, else the text lines `text` makes of it, with every
+ * control character shown as an escape (cli/terminal-text.ts: the lines carry subscribers' text).
+ */
 export function emit(ctx: CommandContext, value: unknown, text: () => string[]): void {
   if (ctx.json) ctx.out(JSON.stringify(value, null, 2))
-  else for (const line of text()) ctx.out(line)
+  else for (const line of text()) ctx.out(terminalSafe(line))
 }

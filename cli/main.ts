@@ -8,6 +8,7 @@
 import { CliError, type Command, type CommandContext } from './command'
 import { COMMANDS } from './commands/index'
 import { resolveTarget } from './target'
+import { terminalSafe } from './terminal-text'
 
 const GLOBAL_FLAGS = new Set(['--json', '--help', '-h'])
 
@@ -75,11 +76,12 @@ export async function runCli(argv: readonly string[], opts: RunOptions = {}): Pr
     )
     return 0
   } catch (e) {
+    // An error may quote what a server answered (cli/terminal-text.ts).
     if (e instanceof CliError) {
-      err(`edgewater ${name}: ${e.message}`)
+      err(terminalSafe(`edgewater ${name}: ${e.message}`))
       return e.exitCode
     }
-    err(`edgewater ${name}: ${(e as Error).message ?? String(e)}`)
+    err(terminalSafe(`edgewater ${name}: ${(e as Error).message ?? String(e)}`))
     return 1
   }
 }
