@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { callIdOfText, HopTracer } from './hop-tracer'
+import { callIdOfText, HopTracer, TRACE_ID_CACHE } from './hop-tracer'
 import type { TraceConfig } from './trace-config'
-import { traceIdForCallId } from './trace-context'
+import { spanIdOfBytes, traceIdForCallId } from './trace-context'
 import { parseTraceparent } from './traceparent'
 
 const cfg = (over: Partial<TraceConfig> = {}): TraceConfig => ({
@@ -88,5 +88,37 @@ describe('a hop’s tracer', () => {
     const t = h.begin('c2', {}, true)
     h.called(t, 'ralf-a', 'POST /call-id/c2 200')
     expect(h.take()).toMatchObject([{ kind: 'http', to: 'ralf-a', status: 200, callId: 'c2' }])
+  })
+
+  it('gives every message of a call its Call-ID’s trace id and a span id of its own', () => {
+    const h = new HopTracer(cfg(), {
+      component: 'edge',
+      region: 'a',
+      party: 'edge',
+      now: () => 1,
+      random: (b) => crypto.getRandomValues(b),
+    })
+    const spans = new Set<string>()
+    // More calls than the tracer remembers trace ids of, each seen twice.
+    for (let i = 0; i < TRACE_ID_CACHE + 10; i++)
+      for (const _ of [1, 2]) {
+        const t = h.begin(`call-${i % (TRACE_ID_CACHE + 5)}`)
+        expect(t.traceId).toBe(traceIdForCallId(`call-${i % (TRACE_ID_CACHE + 5)}`))
+        expect(t.spanId).toMatch(/^[0-9a-f]{16}$/)
+        spans.add(t.spanId)
+      }
+    expect(spans.size).toBe(2 * (TRACE_ID_CACHE + 10))
+  })
+
+  it('never gives an all-zero span id (W3C Trace Context §3.2.2.4)', () => {
+    const h = new HopTracer(cfg(), {
+      component: 'edge',
+      region: 'a',
+      party: 'edge',
+      now: () => 1,
+      random: (b) => b.fill(0),
+    })
+    expect(h.begin('c1').spanId).toBe('0000000000000001')
+    expect(spanIdOfBytes(new Uint8Array([0, 1, 2, 3, 255, 16, 15, 0]))).toBe('00010203ff100f00')
   })
 })

@@ -8,9 +8,10 @@
  * per handled message. Pure: clock and randomness are the caller's.
  */
 
+import { detached } from '../sip/detached'
 import { TraceBuffer } from './trace-buffer'
 import type { TraceConfig } from './trace-config'
-import { decideTrace, newSpanId } from './trace-context'
+import { decideTrace, spanIdOfBytes, traceIdForCallId } from './trace-context'
 import {
   isFailure,
   recordOf,
@@ -55,8 +56,37 @@ export function callIdOfText(text: string): string | undefined {
   return m?.[1]?.trim()
 }
 
+/** Call-IDs whose trace id a tracer remembers (a flow's or an isolate's recent calls). */
+export const TRACE_ID_CACHE = 1_024
+/** Span ids drawn from one call of the random source. */
+const SPAN_IDS_PER_DRAW = 32
+
 export class HopTracer {
   readonly buffer: TraceBuffer
+  /** Trace ids of recent Call-IDs: each message of a call would hash its Call-ID again. */
+  private readonly traceIds = new Map<string, string>()
+  private readonly traceIdOf = (callId: string): string => {
+    let id = this.traceIds.get(callId)
+    if (id === undefined) {
+      if (this.traceIds.size >= TRACE_ID_CACHE) this.traceIds.clear()
+      id = traceIdForCallId(callId)
+      this.traceIds.set(callId, id)
+    }
+    return id
+  }
+  /** Random bytes for span ids, drawn {@link SPAN_IDS_PER_DRAW} ids at a time. */
+  private readonly spanBytes = new Uint8Array(8 * SPAN_IDS_PER_DRAW)
+  private spanAt = this.spanBytes.length
+
+  private newSpanId(): string {
+    if (this.spanAt >= this.spanBytes.length) {
+      this.deps.random(this.spanBytes)
+      this.spanAt = 0
+    }
+    const id = spanIdOfBytes(this.spanBytes, this.spanAt)
+    this.spanAt += 8
+    return id
+  }
 
   constructor(
     private readonly cfg: TraceConfig,
@@ -74,16 +104,19 @@ export class HopTracer {
     headers: { traceparent?: string | null; tracestate?: string | null } = {},
     flagged = false
   ): HopTrace {
+    // Held in the buffer's notes and the trace id cache: not as a slice of the message.
+    callId = detached(callId)
     const d = decideTrace({
       callId,
       traceparent: headers.traceparent,
       all: this.cfg.all,
       rate: this.cfg.sampleRate,
       flagged,
+      traceIdOf: this.traceIdOf,
     })
     const t: HopTrace = {
       traceId: d.traceId,
-      spanId: newSpanId(this.deps.random),
+      spanId: this.newSpanId(),
       callId,
       sampled: d.sampled || this.buffer.isKept(d.traceId),
       sender: parseTraceparent(headers.traceparent) ? tracingSender(headers.tracestate) : undefined,

@@ -56,6 +56,38 @@ describe('the trace buffer', () => {
     expect(b.take()).toHaveLength(6)
   })
 
+  it('hands over the notes of every kept trace in one take, oldest first', () => {
+    const b = new TraceBuffer({ ...limits, maxTraces: 8 })
+    b.add(n('t1', 1, 'a1'), 1, true)
+    b.add(n('t2', 2, 'b2'), 2)
+    b.add(n('t3', 3, 'c3'), 3)
+    b.add(n('t1', 4, 'a4'), 4)
+    b.keep('t2', 5)
+    b.keep('t3', 5)
+    expect(b.take().map((x) => x.text)).toEqual(['a1', 'b2', 'c3', 'a4'])
+    expect(b.take()).toEqual([])
+  })
+
+  it('keeps a trace noted again, after itself or after others, as the most recently used', () => {
+    const b = new TraceBuffer(limits)
+    b.add(n('t1', 1), 1)
+    b.add(n('t1', 2), 2)
+    b.add(n('t2', 3), 3)
+    b.add(n('t3', 4), 4)
+    b.add(n('t1', 5), 5)
+    b.add(n('t1', 6), 6)
+    b.add(n('t4', 7), 7) // t2 is the least recently used
+    b.keep('t1', 8)
+    b.keep('t2', 8)
+    expect(b.take().map((x) => x.at)).toEqual([1, 2, 5, 6])
+    // A trace let go as soon as it was noted (its text alone is over the limit) comes back whole.
+    const small = new TraceBuffer({ ...limits, maxBytes: 4 })
+    small.add(n('t1', 1, 'too long'), 1)
+    expect(small.size).toBe(0)
+    small.add(n('t1', 2, 'ok'), 2, true)
+    expect(small.take().map((x) => x.text)).toEqual(['ok'])
+  })
+
   it('lets the least recently used trace go when full, and any after keepMs', () => {
     const b = new TraceBuffer(limits)
     b.add(n('t1', 1), 1)

@@ -39,6 +39,10 @@ export class TraceBuffer {
   private readonly traces = new Map<string, Entry>()
   private readonly maxBytes: number
   private held = 0
+  /** The last trace of {@link traces} (the most recently used), when known. */
+  private newest: string | undefined
+  /** Kept traces with notes not yet taken. */
+  private readonly due = new Set<string>()
 
   constructor(private readonly limits: TraceBufferLimits) {
     this.maxBytes = limits.maxBytes ?? DEFAULT_TRACE_BUFFER_BYTES
@@ -56,17 +60,26 @@ export class TraceBuffer {
 
   /** Adds a note at `now`; `keep` marks its trace kept (sampled, or a failure). */
   add(note: TraceNote, now: number, keep = false): void {
-    let e = this.traces.get(note.traceId)
-    if (e) this.traces.delete(note.traceId)
-    else e = { notes: [], kept: false, last: now, bytes: 0 }
-    // Most recently used last: eviction takes the first.
-    this.traces.set(note.traceId, e)
+    const id = note.traceId
+    let e = this.traces.get(id)
+    // Most recently used last: eviction takes the first. A message's notes mostly follow a note
+    // of the same trace, which is last already.
+    if (!e) {
+      e = { notes: [], kept: false, last: now, bytes: 0 }
+      this.traces.set(id, e)
+      this.newest = id
+    } else if (id !== this.newest) {
+      this.traces.delete(id)
+      this.traces.set(id, e)
+      this.newest = id
+    }
     e.last = now
     if (keep) e.kept = true
     if (e.kept || e.notes.length < this.limits.maxNotes) {
       e.notes.push(note)
       e.bytes += note.text.length
       this.held += note.text.length
+      if (e.kept) this.due.add(id)
     }
     this.evict(now)
   }
@@ -77,7 +90,11 @@ export class TraceBuffer {
     if (e) {
       e.kept = true
       e.last = now
-    } else this.traces.set(traceId, { notes: [], kept: true, last: now, bytes: 0 })
+      if (e.notes.length > 0) this.due.add(traceId)
+    } else {
+      this.traces.set(traceId, { notes: [], kept: true, last: now, bytes: 0 })
+      this.newest = traceId
+    }
     this.evict(now)
   }
 
@@ -88,8 +105,13 @@ export class TraceBuffer {
 
   /** The notes of kept traces, oldest first; they leave the buffer (the traces stay kept). */
   take(): TraceNote[] {
+    if (this.due.size === 0) return []
     const out: TraceNote[] = []
-    for (const e of this.traces.values()) {
+    // One kept trace with notes (the usual case) is read directly; several in the buffer's order.
+    const [only] = this.due
+    const one = this.due.size === 1 && only !== undefined ? this.traces.get(only) : undefined
+    this.due.clear()
+    for (const e of one ? [one] : this.traces.values()) {
       if (!e.kept || e.notes.length === 0) continue
       out.push(...e.notes)
       this.held -= e.bytes
@@ -104,6 +126,8 @@ export class TraceBuffer {
       const full = this.traces.size > this.limits.maxTraces || this.held > this.maxBytes
       if (!full && now - e.last <= this.limits.keepMs) break
       this.traces.delete(id)
+      this.due.delete(id)
+      if (id === this.newest) this.newest = undefined
       this.held -= e.bytes
     }
   }

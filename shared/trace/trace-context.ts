@@ -39,23 +39,36 @@ export interface TraceDecisionInput {
   rate: number
   /** A subscriber of the call is flagged for full tracing. */
   flagged?: boolean
+  /** The trace id of a Call-ID ({@link traceIdForCallId}, or a cache of it). */
+  traceIdOf?: (callId: string) => string
 }
 
 /** The trace a message belongs to and whether it is kept. */
 export function decideTrace(i: TraceDecisionInput): Pick<TraceParent, 'traceId' | 'sampled'> {
   const tp = parseTraceparent(i.traceparent)
-  const traceId = tp?.traceId ?? traceIdForCallId(i.callId)
+  const traceId = tp?.traceId ?? (i.traceIdOf ?? traceIdForCallId)(i.callId)
   const sampled =
     i.all || (tp?.sampled ?? false) || (i.flagged ?? false) || sampledByRate(traceId, i.rate)
   return { traceId, sampled }
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** The span id of the 8 bytes of `b` from `at` (a last byte of 1 when all are zero, §3.2.2.4). */
+export function spanIdOfBytes(b: Uint8Array, at = 0): string {
+  let s = ''
+  let any = 0
+  for (let i = at; i < at + 8; i++) {
+    const x = b[i] ?? 0
+    any |= x
+    s += HEX_BYTE[x]
+  }
+  return any === 0 ? `${s.slice(0, 14)}01` : s
 }
 
 /** A fresh span id from 8 random bytes (never all zero, §3.2.2.4). */
 export function newSpanId(random: (bytes: Uint8Array) => void): string {
   const b = new Uint8Array(8)
   random(b)
-  if (b.every((x) => x === 0)) b[7] = 1
-  let s = ''
-  for (const x of b) s += x.toString(16).padStart(2, '0')
-  return s
+  return spanIdOfBytes(b)
 }
