@@ -26,6 +26,23 @@ describe('MetricRegistry', () => {
     expect(total(r.snapshot(), 'c_total')).toBe(1)
   })
 
+  it('keeps label sets apart however their values are split, and one set in any key order together', () => {
+    const r = new MetricRegistry()
+    const c = r.counter({ name: 't_total', help: 't', labels: ['method', 'class'] } as const)
+    c.inc({ method: 'a:1', class: '' })
+    c.inc({ method: 'a', class: ':1' })
+    c.inc({ class: '2xx', method: 'INVITE' })
+    c.inc({ method: 'INVITE', class: '2xx' })
+    const series = r
+      .snapshot()
+      .families[0]?.series.map((x) => [x.labels, 'value' in x ? x.value : 0])
+    expect(series).toEqual([
+      [{ method: 'a:1', class: '' }, 1],
+      [{ method: 'a', class: ':1' }, 1],
+      [{ method: 'INVITE', class: '2xx' }, 2],
+    ])
+  })
+
   it('folds label sets beyond the series limit into "other"', () => {
     const r = new MetricRegistry({ maxSeries: 2 })
     const c = r.counter(counterDef)

@@ -36,15 +36,25 @@ abstract class Metric<L extends string, S> {
     private readonly maxSeries: number
   ) {}
 
+  /** The series key of label values in the metric's label order (length-prefixed: unambiguous). */
+  private key(labels: Partial<Record<L, string>> | undefined): string {
+    let key = ''
+    for (const l of this.def.labels) {
+      const v = labels?.[l] ?? ''
+      key += `${v.length}:${v}`
+    }
+    return key
+  }
+
   protected slot(labels: Partial<Record<L, string>> | undefined, fresh: () => S): S {
-    const clean: Record<string, string> = {}
-    for (const l of this.def.labels) clean[l] = labels?.[l] ?? ''
-    let key = seriesKey(clean)
+    let key = this.key(labels)
     let entry = this.series.get(key)
     if (!entry) {
+      const clean: Record<string, string> = {}
+      for (const l of this.def.labels) clean[l] = labels?.[l] ?? ''
       if (this.series.size >= this.maxSeries) {
         for (const l of this.def.labels) clean[l] = 'other'
-        key = seriesKey(clean)
+        key = this.key(clean as Partial<Record<L, string>>)
         entry = this.series.get(key)
       }
       if (!entry) {
