@@ -12,8 +12,30 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 const t0 = Date.now()
 const tagWidth = 12
+/**
+ * Lines from the components, written together once per turn of the event loop: one write for
+ * what a burst of SIP traffic logs, not one per line.
+ */
+let pending: string[] = []
+let flushing = false
+function flushLines(): void {
+  flushing = false
+  if (pending.length === 0) return
+  const out = pending.join('')
+  pending = []
+  process.stdout.write(out)
+}
 const sink = (component: string, line: string) => {
-  process.stdout.write(`[${component}]`.padEnd(tagWidth + 2) + line + '\n')
+  pending.push(`${`[${component}]`.padEnd(tagWidth + 2)}${line}\n`)
+  if (!flushing) {
+    flushing = true
+    setImmediate(flushLines)
+  }
+}
+/** Progress and notices, after any component lines still waiting. */
+function say(text: string): void {
+  flushLines()
+  console.log(text)
 }
 
 let cloud: LocalCloud | undefined
@@ -21,26 +43,29 @@ let stopping = false
 async function shutdown(code: number) {
   if (stopping) return
   stopping = true
-  console.log('\nstopping the local cloud…')
+  say('\nstopping the local cloud…')
   await cloud?.stop()
   process.exit(code)
 }
 process.on('SIGINT', () => void shutdown(0))
 process.on('SIGTERM', () => void shutdown(0))
-process.on('exit', () => killChildrenSync())
+process.on('exit', () => {
+  flushLines()
+  killChildrenSync()
+})
 
 try {
   const settings = settingsFromEnv()
-  console.log('Edgewater local cloud: starting two regions on loopback')
+  say('Edgewater local cloud: starting two regions on loopback')
   cloud = await startLocalCloud(settings, {
     sink,
     progress: (step, done) => {
-      if (done) console.log(`  ✓ ${step} (${(done.ms / 1000).toFixed(1)} s)`)
-      else console.log(`  … ${step}`)
+      if (done) say(`  ✓ ${step} (${(done.ms / 1000).toFixed(1)} s)`)
+      else say(`  … ${step}`)
     },
   })
   const e = cloud.endpoints()
-  console.log(`
+  say(`
 Edgewater is up in ${((Date.now() - t0) / 1000).toFixed(1)} s.
 
   Region a edge   ${e.edges.a}     SIP over WebSocket: ${e.sip.a}  (subprotocol "sip")
@@ -60,6 +85,7 @@ Dev settings (override with environment variables):
 Press Ctrl-C to stop.
 `)
 } catch (err) {
+  flushLines()
   if (err instanceof PrerequisiteError) console.error(`\n${err.message}`)
   else
     console.error(

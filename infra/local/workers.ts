@@ -3,9 +3,8 @@
  * miniflare running the edge (one entry per region on the contract ports, sharing one Durable
  * Object namespace, as one Cloudflare edge would) and every function of every region as its own
  * worker with that region's bindings. Worker console output is re-printed with a
- * `[component-region]` prefix.
+ * `[component-region]` prefix (log-lines.ts).
  */
-import readline from 'node:readline'
 import type { Readable } from 'node:stream'
 import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare'
 import { FUNCTIONS, type FunctionName, REGIONS, type Region } from '../../shared/config/regions'
@@ -13,6 +12,7 @@ import type { BuildResult } from './build'
 import type { LocalCloudSettings } from './contract'
 import { edgeBindings, functionBindings } from './function-bindings'
 import { iceBindings, localIceSettings } from './ice-settings'
+import { lineSplitter, printedLine } from './log-lines'
 import type { LineSink } from './processes'
 
 export const COMPATIBILITY_DATE = '2026-04-01'
@@ -22,25 +22,12 @@ export function workerName(fn: FunctionName | 'edge', region: Region): string {
 }
 
 function prefixLines(stream: Readable, sink: LineSink): void {
-  readline.createInterface({ input: stream }).on('line', (line) => {
-    if (!line.trim()) return
-    try {
-      const rec = JSON.parse(line) as Record<string, unknown>
-      if (typeof rec.component === 'string') {
-        const { component, region, msg, t: _t, level, ...rest } = rec
-        const tag = region ? `${component}-${region}` : component
-        const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''
-        sink(
-          tag,
-          `${level === 'info' ? '' : `${String(level).toUpperCase()} `}${String(msg)}${extra}`
-        )
-        return
-      }
-    } catch {
-      // not one of ours: print as is
-    }
-    sink('workerd', line)
+  const lines = lineSplitter((line) => {
+    const p = printedLine(line)
+    sink(p.tag, p.text)
   })
+  stream.on('data', (chunk: Buffer | string) => lines.push(chunk))
+  stream.on('end', () => lines.end())
 }
 
 export async function startWorkers(
