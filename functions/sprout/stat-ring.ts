@@ -3,6 +3,7 @@
  * A per-isolate ring of the last few cost records (transaction-stats.ts, routing/routing-stats.ts)
  * for the admin API, tests and the benchmark, searchable by Call-ID and method.
  */
+import { detached } from '../../shared/sip/detached'
 
 /** Records a ring keeps before dropping the oldest. */
 export const STAT_RING_SIZE = 2_000
@@ -26,7 +27,8 @@ export function createStatRing<T extends { callId: string; method: string }>(
   const ring: T[] = []
   return {
     record(s) {
-      ring.push(s)
+      // The Call-ID as a string of its own, not a slice that keeps the message alive.
+      ring.push({ ...s, callId: detached(s.callId) })
       if (ring.length > size) ring.splice(0, ring.length - size)
     },
     find(filter) {
