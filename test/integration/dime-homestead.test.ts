@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { defaultPublicIdentity } from '../../shared/ims/ims-subscription'
 import { parseRegDataXml } from '../../shared/ims/reg-data-xml'
 import { endpoints, regionDown, regionUp } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import { dime, enc, freshNumber, provision } from './dime-helpers'
 
 const SCSCF = 'sip:scscf.sprout.example.com:5054;transport=tcp'
@@ -162,6 +163,9 @@ describe('geographic redundancy', () => {
     const { impu, impi } = freshNumber()
     await provision(impu, impi)
     await putRegData(impu, 'reg', `?private_id=${enc(impi)}`)
+    // The registration reached region b's table replica before the outage (a write made less
+    // than the replication delay before a region fails reaches the other region on its return).
+    await waitForReplication()
     await regionDown('a')
     try {
       const b = await regData(

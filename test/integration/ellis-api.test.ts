@@ -1,11 +1,15 @@
 /**
  * Ellis's provisioning API through the local cloud: every route and status of
  * clearwater-interfaces §1.3 through the edges (`/api` proxied to the home region's Ellis) and
- * straight to a region's Ellis function, with the real Dime and Homer behind it.
+ * straight to a region's Ellis function, with the real Dime and Homer behind it. The tests use
+ * both edges; where a step goes through the other region right after a write, it first waits
+ * for the global table to replicate (`waitForReplication`), as a user who switched regions would
+ * see it (docs/geo-redundancy.md).
  */
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_THROTTLE } from '../../functions/ellis/throttle-config'
 import { endpoints } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import {
   admin,
   allocate,
@@ -99,6 +103,7 @@ describe('Ellis API through the local cloud', () => {
     expect(loc.pathname).toBe('/lines.html')
     expect(loc.searchParams.get('success')).toBe('true')
     const cookie = cookieOf(r)
+    await waitForReplication()
     const who = await call(edgeApi('b', '/session'), { headers: { cookie } })
     expect(await who.json()).toEqual({ username: email, full_name: 'Form User' })
     const again = await call(
@@ -117,6 +122,7 @@ describe('Ellis API through the local cloud', () => {
   it('logs in (201, HttpOnly cookie), refuses bad passwords (403), throttles (429), logs out (204)', async () => {
     const email = uniqueEmail('login')
     await signUp(email)
+    await waitForReplication()
     const ok = await call(edgeApi('b', '/session'), {
       method: 'POST',
       headers: json,
@@ -148,12 +154,14 @@ describe('Ellis API through the local cloud', () => {
     const out = await call(edgeApi('a', '/session'), { method: 'DELETE', headers: { cookie } })
     expect(out.status).toBe(204)
     expect(out.headers.getSetCookie()[0]).toContain('Max-Age=0')
+    await waitForReplication()
     expect((await call(edgeApi('b', '/session'), { headers: { cookie } })).status).toBe(403)
   })
 
   it('allocates, lists, configures and deletes numbers with Clearwater shapes and statuses', async () => {
     const email = uniqueEmail('lines')
     const cookie = await signUp(email, 'b')
+    await waitForReplication()
     const created = await allocate('a', email, cookie)
     expect(created.status).toBe(200)
     const n = (await created.json()) as NumberJson
@@ -162,6 +170,7 @@ describe('Ellis API through the local cloud', () => {
     expect(n.sip_password).toMatch(/^[a-zA-Z3-9]{9}$/)
     const base = `/accounts/${email}/numbers/${enc(n.sip_uri)}`
 
+    await waitForReplication()
     const list = (await (
       await call(edgeApi('b', `/accounts/${email}/numbers`), { headers: { cookie } })
     ).json()) as { numbers: NumberJson[] }
@@ -191,6 +200,7 @@ describe('Ellis API through the local cloud', () => {
     })
     expect(put.status).toBe(200)
     expect(await put.text()).toBe('')
+    await waitForReplication()
     expect(await (await signedTo('a', 'homer', 'GET', simservsPath(n.sip_uri))).text()).toContain(
       '<NoReplyTimer>25</NoReplyTimer>'
     )
@@ -231,6 +241,7 @@ describe('Ellis API through the local cloud', () => {
       (await call(edgeApi('b', `${base}/ifcs`), { method: 'PUT', headers: { cookie }, body: ifc }))
         .status
     ).toBe(200)
+    await waitForReplication()
     expect(
       await (await call(edgeApi('a', `${base}/ifcs`), { headers: { cookie } })).text()
     ).toContain('sip:as.example.com')
@@ -285,6 +296,7 @@ describe('Ellis API through the local cloud', () => {
     const del = await call(edgeApi('b', base), { method: 'DELETE', headers: { cookie } })
     expect(del.status).toBe(200)
     expect(await del.json()).toEqual({})
+    await waitForReplication()
     expect((await signedTo('a', 'homer', 'GET', simservsPath(n.sip_uri))).status).toBe(404)
     expect(
       (await signedTo('a', 'dime', 'GET', `/public/${enc(n.sip_uri)}/associated_private_ids`))
@@ -317,6 +329,7 @@ describe('Ellis API through the local cloud', () => {
     const f = (await first.json()) as NumberJson
     expect(f).toMatchObject({ sip_uri: desk, sip_username: impi, private_id: impi })
     expect(f.sip_password).toHaveLength(9)
+    await waitForReplication()
     const second = await call(
       edgeApi(
         'b',
@@ -333,6 +346,7 @@ describe('Ellis API through the local cloud', () => {
       await signedTo('b', 'dime', 'GET', `/private/${enc(impi)}/associated_public_ids`)
     ).json()) as { associated_public_ids: string[] }
     expect(ids.associated_public_ids.sort()).toEqual([desk, mobile].sort())
+    await waitForReplication()
     const dup = await call(edgeApi('a', `/accounts/${email}/numbers/${enc(desk)}`), {
       method: 'POST',
       headers: { ...admin(), ...json },
@@ -391,6 +405,7 @@ describe('Ellis API through the local cloud', () => {
       await call(edgeApi('a', `/accounts/${email}/numbers`), { headers: { cookie } })
     ).json()) as { numbers: unknown[] }
     expect(list.numbers).toEqual([])
+    await waitForReplication()
     // The number was released: provisioning it properly now succeeds (not 409).
     const retry = await call(edgeApi('b', `/accounts/${email}/numbers/${enc(uri)}`), {
       method: 'POST',
@@ -423,6 +438,7 @@ describe('Ellis API through the local cloud', () => {
         .status
     ).toBe(200)
     expect((await call(edgeApi('a', `/outbox/${email}`), { headers: { cookie } })).status).toBe(403)
+    await waitForReplication()
     const box = (await (
       await call(edgeApi('b', `/outbox/${email}`), { headers: admin() })
     ).json()) as { messages: Array<{ link: string }> }
@@ -436,21 +452,25 @@ describe('Ellis API through the local cloud', () => {
       body: 'new-password',
     })
     expect(bad.status).toBe(422)
+    await waitForReplication()
     const good = await call(edgeApi('b', `/accounts/${email}/password`), {
       method: 'POST',
       headers: { 'ngv-recovery-token': token, 'content-type': 'text/plain' },
       body: 'new-password',
     })
     expect(good.status).toBe(200)
+    await waitForReplication()
     expect((await call(edgeApi('a', '/session'), { headers: { cookie } })).status).toBe(403)
     const fresh = await logIn(email, 'a', 'new-password')
 
     const n = (await (await allocate('a', email, fresh)).json()) as NumberJson
+    await waitForReplication()
     const del = await call(edgeApi('b', `/accounts/${email}`), {
       method: 'DELETE',
       headers: { cookie: fresh },
     })
     expect(del.status).toBe(204)
+    await waitForReplication()
     expect(
       (await call(edgeApi('a', `/accounts/${email}/numbers`), { headers: admin() })).status
     ).toBe(404)

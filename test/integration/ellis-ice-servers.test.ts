@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { localIceSettings } from '../../infra/local/ice-settings'
 import { clockNow } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import { admin, call, edgeApi, signUp, uniqueEmail } from './ellis-support'
 
 interface Answer {
@@ -49,7 +50,9 @@ describe('Ellis ICE servers', () => {
       { urls: list(ice.stunUrls) },
       { urls: list(ice.turnUrls), username: a.username, credential: expected },
     ])
-    // The other region issues the same user id (one secret, both regions).
+    // The other region issues the same user id (one secret, both regions), once it has the
+    // account (the global table's replication delay).
+    await waitForReplication()
     const b = (await (await call(edgeApi('b', '/ice-servers'), { headers: { cookie } })).json()) as
       | Answer
       | undefined

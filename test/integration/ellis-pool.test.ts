@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { accountShard, homeOf } from '../../functions/ellis/shard-directory'
 import type { Region } from '../../shared/config/regions'
 import { endpoints, regionDown, regionUp } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import {
   admin,
   allocate,
@@ -57,6 +58,8 @@ describe('Ellis number pool and shards across regions', () => {
         return { email, cookie: await signUp(email, i % 2 ? 'b' : 'a') }
       })
     )
+    // Every account allocates through both regions: both must have it.
+    await waitForReplication()
     const PER_REGION = 12
     const t0 = Date.now()
     const results = await Promise.all(
@@ -82,7 +85,9 @@ describe('Ellis number pool and shards across regions', () => {
     )
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200))
     expect(new Set(uris).size).toBe(uris.length)
-    // Each account's list holds exactly the numbers it was given, and the table agrees.
+    // Each account's list holds exactly the numbers it was given, and the table agrees (once
+    // the numbers given in region b have reached region a's replica).
+    await waitForReplication()
     const listed: string[] = []
     for (const u of users) {
       const l = (await (

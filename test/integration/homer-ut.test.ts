@@ -16,6 +16,7 @@ import { signRequest } from '../../shared/hop/signature'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { md5Hex } from '../../shared/sip'
 import { advanceClock, endpoints } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import { cdivDocument, homerUrl, mmtelRead, signedHomer, simservsPath } from './homer-support'
 
 async function dime(method: string, path: string, body?: string): Promise<Response> {
@@ -150,6 +151,8 @@ describe('Ut digest access', () => {
     })
     expect(put.res.status).toBe(200)
     expect(put.res.headers.get('etag')).toMatch(/^"/)
+    // Read back through the other region once the global table has replicated the write.
+    await waitForReplication()
     const get = await ue('b', a, 'GET', path)
     expect(get.res.status).toBe(200)
     expect(await get.res.text()).toContain('<target>sip:voicemail@example.com</target>')

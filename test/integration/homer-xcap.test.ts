@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { endpoints } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import {
   CP_NS,
   cdivDocument,
@@ -27,7 +28,8 @@ describe('simservs document API', () => {
     expect(await put.json()).toEqual({})
     const etag = put.headers.get('etag')
     expect(etag).toMatch(/^"[\w-]+"$/)
-    // Written in region a, read in region b: one global table.
+    // Written through region a, read in region b once the global table has replicated it.
+    await waitForReplication()
     const get = await signedHomer('b', 'GET', p)
     expect(get.status).toBe(200)
     expect(await get.text()).toBe(DEFAULT_SIMSERVS_XML)
@@ -189,6 +191,7 @@ describe('node selectors', () => {
     const etag = (
       await signedHomer('a', 'PUT', simservsPath(impu), DEFAULT_SIMSERVS_XML)
     ).headers.get('etag')
+    await waitForReplication()
     const r = await signedHomer(
       'b',
       'GET',

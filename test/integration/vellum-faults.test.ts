@@ -26,6 +26,7 @@ import {
   timerService,
 } from '../contracts/cloud-harness'
 import { endpoints, invocations, regionDown, regionUp } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 
 let server: CallbackServer
 let clock: CloudClock
@@ -201,6 +202,10 @@ describe("a region's Scheduler down", () => {
     })
     const def = await table(endpoints(), clock).get(timerDefinitionKey(id), { consistent: true })
     const name = scheduleName(id, def!.generation as number, 0)
+    // The timer was set before the outage: its definition has reached region b's replica (one
+    // set less than the replication delay before a region fails is delivered once that region
+    // returns, docs/geo-redundancy.md "Timer pops").
+    await waitForReplication()
     await regionDown('a')
     await clock.advance(60_000) // due: region a's Scheduler is down and fires nothing
     await server.settle(600, 5_000)
