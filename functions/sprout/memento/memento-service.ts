@@ -12,7 +12,9 @@
  * - before the INVITE leaves Sprout, Sprout's Record-Route gets the sealed dialog token
  *   (dialog-token.ts) so the BYE can find the lists;
  * - the final answer writes one fragment per noted user: BEGIN (answered, with the answer time)
- *   for a 2xx, REJECTED for anything else (a CANCEL's 487 included);
+ *   for a 2xx, REJECTED for anything else (a CANCEL's 487 included). A terminating user the call
+ *   was diverted away from (call forwarding) gets REJECTED whatever the final answer; the notes
+ *   of a diverted call travel with the diversion's generation of the transaction record;
  * - a BYE through Sprout's Record-Route with the token writes END (the end time).
  *
  * Every write is one global-table PutItem per user (shared/vellum/call-list-store.ts), deferred
@@ -153,16 +155,19 @@ export function recordOutcome(
   const req = typeof invite === 'string' ? (parseMessage(invite) as SipRequest) : invite
   const answered = status >= 200 && status < 300
   const now = d.clock.now()
-  for (const s of call.sides as MementoSide[])
+  for (const s of call.sides as MementoSide[]) {
+    // A side the call was diverted away from stays unanswered (markDiverted, live test 85).
+    const begun = answered && !s.diverted
     write(d, s.user, {
-      kind: answered ? 'BEGIN' : 'REJECTED',
+      kind: begun ? 'BEGIN' : 'REJECTED',
       callId: req.callId,
       startMs: call.startMs,
       outgoing: s.outgoing,
       from: s.from,
       to: s.to,
-      ...(answered ? { answerMs: now } : {}),
+      ...(begun ? { answerMs: now } : {}),
     })
+  }
 }
 
 /** A BYE on a dialog Memento marked: END for each of its users. */

@@ -126,6 +126,7 @@ export async function sendGeneration(o: SendGeneration): Promise<boolean> {
     ...(plan.cdiv ? { cdiv: plan.cdiv } : {}),
     ...(plan.asContinue ? { asContinue: plan.asContinue } : {}),
     ...(plan.resume ? { resume: plan.resume } : {}),
+    ...(plan.memento ? { memento: plan.memento } : {}),
   }
   const record: Promise<{ written: boolean; events: TxEvent[] }> = o.create
     ? d.txLog.create(key, { ...o.create, gen })

@@ -41,6 +41,7 @@ import { bgcfRoute, isOffNetSip, translateRequestUri } from '../../../shared/ims
 import type { SipRequest } from '../../../shared/sip'
 import { DIALOG_CREATING } from '../../../shared/sip/dialog-methods'
 import { serializeUri } from '../../../shared/sip/uri'
+import { type MementoCall, markDiverted } from '../memento/memento-call'
 import {
   isBuiltInMemento,
   markDialog,
@@ -72,6 +73,8 @@ export interface GenPlan {
   cdiv?: CdivArm
   asContinue?: AsContinuation
   resume?: PipelineStep
+  /** Memento's notes as a later generation changed them (a diversion), to be recorded with it. */
+  memento?: MementoCall
 }
 
 export type PipelineOutcome =
@@ -179,6 +182,7 @@ function divertHere(
   target: CdivTarget
 ): PipelineStep | undefined {
   if (!applyDiversion(p.req, target)) return undefined
+  markDiverted(p.charging.memento, servedUser)
   p.provisional.push({ status: 181, reason: 'Call Is Being Forwarded' })
   p.arm = undefined
   return { phase: 'orig', chain: 'orig-cdiv', servedUser, ifc: 0 }

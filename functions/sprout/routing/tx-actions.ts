@@ -9,6 +9,7 @@
  */
 import { parseMessage, type SipRequest, type SipResponse } from '../../../shared/sip'
 import { charge } from '../charging/call-charging'
+import { latestMemento, markDiverted } from '../memento/memento-call'
 import { recordOutcome } from '../memento/memento-service'
 import { sendGeneration, setRoutingTimer } from './forwarder'
 import { Lookups } from './lookups'
@@ -83,7 +84,8 @@ export async function runActions(
         // START takes the timer's id over for the call's interim timer, or deletes it itself.
         const handedOver = type === 'START' && c !== undefined && d.routing.charging === 'on'
         if (m === 'INVITE' && !handedOver) d.defer(() => d.timers.delete(timerCId(key)))
-        if (c?.memento) recordOutcome(d, s.create.req, c.memento, a.status)
+        const memento = latestMemento(s.gens, c?.memento)
+        if (memento) recordOutcome(d, s.create.req, memento, a.status)
         if (!c) break
         charge(d, {
           type,
@@ -101,6 +103,7 @@ export async function runActions(
           await appendAndAct(d, key, { k: 'local', status: 480, reason: 'Temporarily Unavailable' })
           break
         }
+        markDiverted(s.create.charging?.memento, a.arm.servedUser)
         await continueTransaction(
           d,
           key,
@@ -156,11 +159,13 @@ async function continueTransaction(
     await appendAndAct(d, key, { k: 'local', status: outcome.status, reason: outcome.reason })
     return
   }
+  // Memento's notes as this generation changed them go with it (memento-call.ts latestMemento).
+  const memento = p.charging.memento
   await sendGeneration({
     d,
     key,
     g,
-    plan: outcome.plan,
+    plan: memento ? { ...outcome.plan, memento } : outcome.plan,
     provisional: p.provisional,
     upstream: s.create.req,
     toTag: s.create.toTag,

@@ -67,6 +67,8 @@ export interface GenInfo {
   asContinue?: AsContinuation
   /** The chain position a request returning from this generation's AS resumes at. */
   resume?: PipelineStep
+  /** Memento's notes as this (later) generation left them (memento-call.ts `latestMemento`). */
+  memento?: MementoCall
 }
 
 /** Charging roles this transaction performed (§5.11). */
