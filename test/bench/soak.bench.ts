@@ -10,9 +10,11 @@
  * and go). Calls (sip.js, INVITE → 180 → 200 → ACK → BYE → 200) at `--call-rate` per second over
  * `--pairs` caller/callee pairs.
  *
- * Each minute it prints registrations and calls done and failed, the load average and the RSS
+ * Each minute it prints registrations and calls done and failed, the load average, the RSS
  * of every process of the cloud (workerd, DynamoDB Local, the cloud's Node process, each
- * redis-server). At the end: the growth of each process's RSS from the end of the warm-up
+ * redis-server) and the JavaScript heaps inside workerd (every isolate's used and reserved bytes
+ * summed, `Runtime.getHeapUsage` through miniflare's inspector, support/heap-probe), so that
+ * workerd's growth shows as heap or native memory. At the end: the growth of each process's RSS from the end of the warm-up
  * (`--warmup` minutes, at most half the run) to the end of the load (goal < 5 %), and the RSS
  * after `--settle` seconds without load. It exits 1 when an operation failed or a process grew
  * by 5 % or more.
@@ -28,6 +30,7 @@
 import type { UserAgent } from 'sip.js'
 import { agent } from './support/call-load'
 import { CloudProcess } from './support/cloud-process'
+import { HeapProbe } from './support/heap-probe'
 import { cloudLabeller } from './support/proc-cpu'
 import { rssByLabel } from './support/proc-memory'
 import { provisionAccounts, runPrefix } from './support/provisioning'
@@ -53,9 +56,11 @@ process.on('uncaughtException', (err) => {
 
 let exitCode = 0
 let cloud: CloudProcess | undefined
+let heaps: HeapProbe | undefined
 const uas: UserAgent[] = []
 try {
-  cloud = await CloudProcess.start('soak')
+  cloud = await CloudProcess.start('soak', { inspector: true })
+  heaps = await HeapProbe.connect(cloud.inspectorPort ?? 0)
   const e = cloud.endpoints
   const rss = () => rssByLabel([cloud?.pid ?? -1], cloudLabeller())
   const accounts = await provisionAccounts(e, FLOWS, { prefix: runPrefix('66', 5) })
@@ -100,22 +105,41 @@ try {
   )
   const start = rss()
   const labels = [...start.keys()].sort()
-  const head = ['minute', 'registrations ok / failed', 'calls ok / failed', 'load', ...labels]
+  /** Every isolate's JS heap, used / reserved MiB, summed. */
+  const jsHeaps = async () => {
+    let used = 0
+    let total = 0
+    for (const u of (await heaps?.usage())?.values() ?? []) {
+      used += u.usedSize
+      total += u.totalSize
+    }
+    return `${fmt(used / 2 ** 20, 0)} / ${fmt(total / 2 ** 20, 0)}`
+  }
+  const head = [
+    'minute',
+    'registrations ok / failed',
+    'calls ok / failed',
+    'load',
+    ...labels,
+    'workerd JS heaps used / reserved',
+  ]
   const rows: string[][] = []
   const mib = (m: Map<string, number>, l: string) => fmt(m.get(l) ?? 0, 0)
   const row = (
     minute: string,
     t: MinuteTally | undefined,
     m: Map<string, number>,
-    load: string
+    load: string,
+    js: string
   ) => [
     minute,
     t ? `${t.registrations} / ${t.registrationErrors}` : '',
     t ? `${t.calls} / ${t.callErrors}` : '',
     load,
     ...labels.map((l) => mib(m, l)),
+    js,
   ]
-  console.log(table(head, [row('0', undefined, start, await loadAverage())]))
+  console.log(table(head, [row('0', undefined, start, await loadAverage(), await jsHeaps())]))
 
   const load = new SoakLoad({
     registrants: rs,
@@ -132,7 +156,7 @@ try {
     await sleep(Math.max(0, until - Date.now()))
     const m = rss()
     samples.push({ minute, rss: m })
-    const r = row(String(minute), load.takeMinute(), m, await loadAverage())
+    const r = row(String(minute), load.takeMinute(), m, await loadAverage(), await jsHeaps())
     rows.push(r)
     console.log(`| ${r.join(' | ')} |`)
   }
@@ -140,7 +164,9 @@ try {
   const settleFrom = Date.now()
   await sleep(SETTLE_S * 1000)
   const settled = rss()
-  console.log(`(${fmt((Date.now() - settleFrom) / 1000, 0)} s after the load)`)
+  console.log(
+    `(${fmt((Date.now() - settleFrom) / 1000, 0)} s after the load; workerd JS heaps used / reserved ${await jsHeaps()} MiB)`
+  )
 
   const base = samples.find((s) => s.minute >= WARMUP)?.rss ?? start
   const end = samples[samples.length - 1]?.rss ?? start
@@ -182,6 +208,7 @@ try {
   console.error('soak failed:', err)
   exitCode = 1
 } finally {
+  heaps?.close()
   await Promise.all(uas.map((u) => u.stop().catch(() => undefined)))
   await cloud?.stop()
 }

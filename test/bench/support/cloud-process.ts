@@ -42,13 +42,14 @@ export class CloudProcess {
     return this.child.pid ?? -1
   }
 
-  static async start(name: string): Promise<CloudProcess> {
+  /** With `inspector`, miniflare's inspector is open as with BENCH_PROFILE (heap figures). */
+  static async start(name: string, opts: { inspector?: boolean } = {}): Promise<CloudProcess> {
     const offset = benchPortOffset()
     mkdirSync('.local', { recursive: true })
     const logPath = path.join('.local', `bench-${name}-cloud.log`)
     const log = createWriteStream(logPath)
     const prof = process.env.BENCH_PROFILE === '1'
-    const inspectorPort = prof ? 9229 + offset : undefined
+    const inspectorPort = prof || opts.inspector ? 9229 + offset : undefined
     if (prof) mkdirSync(profileDir(), { recursive: true })
     const args = [
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${profileDir()}`] : []),
