@@ -108,6 +108,15 @@ describe('trace records', () => {
     expect(identitiesOfText(RINGING)).toEqual(['sip:alice@example.com', 'sip:bob@example.com'])
   })
 
+  it('reads a hostile value (many `<`, no `>`) in one pass, finding no identity', () => {
+    // A backtracking `<([^>]*)>` would take billions of steps here.
+    expect(identityOf('<'.repeat(200_000))).toBeUndefined()
+    expect(identityOf(`${'<'.repeat(200_000)}sip:a@b>`)).toBeUndefined()
+    expect(identityOf(`"x <y" <sip:a@b>`)).toBeUndefined()
+    expect(identityOf(`"x" ${'<'.repeat(3)}sip:a@b.example>`)).toBeUndefined()
+    expect(identityOf(`"x" <sip:a@B.example>${'<'.repeat(200_000)}`)).toBe('sip:a@b.example')
+  })
+
   it('counts final failures except challenges and a cancelled request’s 487', () => {
     expect([180, 200, 302, 401, 407, 487].map(isFailure)).toEqual([
       false,

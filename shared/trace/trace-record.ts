@@ -107,7 +107,11 @@ function header(h: Head, name: string): string[] {
 
 /** The `scheme:user@host` (or `tel:number`) a name-addr or addr-spec names, lower-case host. */
 export function identityOf(value: string): string | undefined {
-  const inAngles = /<([^>]*)>/.exec(value)?.[1]
+  // The first `<` and the next `>` by index: a backtracking search for `<([^>]*)>` takes
+  // quadratic time on a value of many `<` and no `>`, which any client can send.
+  const lt = value.indexOf('<')
+  const gt = lt < 0 ? -1 : value.indexOf('>', lt + 1)
+  const inAngles = gt < 0 ? undefined : value.slice(lt + 1, gt)
   const uri = (inAngles ?? value.split(';')[0] ?? '').trim()
   const sip = /^(sips?):([^@;?]+)@([^;?>:]+)/i.exec(uri)
   if (sip) return `sip:${sip[2]}@${sip[3]!.toLowerCase()}`
