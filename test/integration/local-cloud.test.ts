@@ -32,6 +32,7 @@ import {
   regionDown,
   regionUp,
 } from '../support/cloud'
+import { replicationState, waitForReplication } from '../support/replication'
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' }
 const kv = (r: 'a' | 'b') => {
@@ -134,28 +135,38 @@ describe('Upstash REST adapter through @upstash/redis', () => {
 })
 
 describe('DynamoDB Local through @aws-sdk/client-dynamodb', () => {
-  const client = () =>
-    new DynamoDBClient({ endpoint: endpoints().dynamodb, region: 'local-a', credentials })
+  const client = (r: 'a' | 'b' = 'a') =>
+    new DynamoDBClient({ endpoint: endpoints().tables[r], region: `local-${r}`, credentials })
   const table = `t-${Date.now()}`
+  /**
+   * The regions whose replica the scratch table is created in: both under `mrec` (the
+   * replicator copies every written item to the other replica, so the table must exist there,
+   * as a global table's does), one under `mrsc` (both endpoints are one instance).
+   */
+  let replicas: Array<'a' | 'b'> = ['a']
 
   beforeAll(async () => {
-    await client().send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      })
-    )
+    if ((await replicationState()).mode === 'mrec') replicas = ['a', 'b']
+    for (const r of replicas)
+      await client(r).send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        })
+      )
   })
   afterAll(async () => {
-    await client().send(new DeleteTableCommand({ TableName: table }))
+    // Deleted once its items have been copied, so no copy is left waiting for it.
+    await waitForReplication()
+    for (const r of replicas) await client(r).send(new DeleteTableCommand({ TableName: table }))
   })
 
   it('puts, refuses a conditional duplicate, and queries', async () => {

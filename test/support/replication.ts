@@ -15,6 +15,8 @@ interface ReplicationState {
   mode: 'mrec' | 'mrsc'
   partitioned: boolean
   pending?: { 'a->b': number; 'b->a': number }
+  /** Age of the oldest pending item's first unreplicated write, per direction. */
+  oldestAgeMs?: { 'a->b': number; 'b->a': number }
 }
 
 export async function replicationState(): Promise<ReplicationState> {
@@ -24,17 +26,24 @@ export async function replicationState(): Promise<ReplicationState> {
 }
 
 /**
- * Resolves once every table write made so far has reached the other region's replica (nothing
- * pending either way: both replicas agree). Throws when the regions are partitioned (nothing
- * can drain) or after `timeoutMs`.
+ * Resolves once every table write made before the call has reached the other region's replica:
+ * nothing is pending either way, or every item still pending was first written after the call
+ * began (so writes that go on meanwhile, such as registrations refreshing, cannot hold the wait
+ * up). Throws when the regions are partitioned (nothing can drain) or after `timeoutMs`.
  */
 export async function waitForReplication(timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
+  const start = Date.now()
+  const deadline = start + timeoutMs
   for (;;) {
+    const asked = Date.now()
     const r = await replicationState()
     if (r.mode !== 'mrec') return
     const pending = r.pending ?? { 'a->b': 0, 'b->a': 0 }
     if (pending['a->b'] === 0 && pending['b->a'] === 0) return
+    // The report is made after `asked`: an item older than `asked - start` then was written
+    // before the call.
+    const oldest = Math.max(r.oldestAgeMs?.['a->b'] ?? 0, r.oldestAgeMs?.['b->a'] ?? 0)
+    if (oldest < asked - start) return
     if (r.partitioned)
       throw new Error(`waitForReplication: the regions are partitioned, ${JSON.stringify(pending)}`)
     if (Date.now() > deadline)
