@@ -45,10 +45,11 @@ export interface LocalCloudSettings {
 }
 
 /**
+ * - `mrec` (the default): one instance per region and an asynchronous per-item replicator
+ *   between them (last writer wins), as the deployed multi-Region eventually consistent global
+ *   table behaves.
  * - `mrsc`: one DynamoDB Local instance serves both regions: every write is visible everywhere
  *   at once (the strongly consistent global table).
- * - `mrec`: one instance per region and an asynchronous per-item replicator between them
- *   (last writer wins), as a multi-Region eventually consistent global table.
  */
 export const TABLE_MODES = ['mrec', 'mrsc'] as const
 export type TableMode = (typeof TABLE_MODES)[number]
@@ -79,7 +80,7 @@ function ms(env: NodeJS.ProcessEnv, name: string, dflt: number, max = 3_600_000)
 
 function tableMode(env: NodeJS.ProcessEnv): TableMode {
   const raw = env.LOCAL_TABLE_MODE
-  if (raw === undefined || raw === '') return 'mrsc'
+  if (raw === undefined || raw === '') return 'mrec'
   if (!(TABLE_MODES as readonly string[]).includes(raw))
     throw new Error(`LOCAL_TABLE_MODE must be one of ${TABLE_MODES.join(', ')}, got "${raw}"`)
   return raw as TableMode
