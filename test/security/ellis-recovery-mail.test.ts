@@ -14,6 +14,7 @@ import { settingsFromEnv } from '../../infra/local/contract'
 import { functionBindings } from '../../infra/local/function-bindings'
 import { call, edgeApi, json, uniqueEmail } from '../integration/ellis-support'
 import { endpoints } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 
 const strong = (tag: string) => `${tag}-${crypto.randomUUID()}-${crypto.randomUUID()}`
 const MAIL_SECRET = strong('mail')
@@ -131,12 +132,16 @@ describe('recovery mail in production', () => {
     expect(outbox.status).toBe(404)
 
     // The mailed token works (through the real cloud), so the owner gets their account back.
+    // The owner opens the mail later than the token takes to replicate, and logs in through the
+    // other region than the one that reset the password: each step waits for replication.
+    await waitForReplication()
     const reset = await call(edgeApi('b', `/accounts/${encodeURIComponent(email)}/password`), {
       method: 'POST',
       headers: { 'ngv-recovery-token': token, 'content-type': 'text/plain' },
       body: 'new-password-1',
     })
     expect(reset.status).toBe(200)
+    await waitForReplication()
     const login = await call(edgeApi('a', '/session'), {
       method: 'POST',
       headers: json,
