@@ -11,9 +11,11 @@
  * - **Recovery**: the first write of this isolate that reaches both databases after a failure
  *   runs a resync, with no operator call. So does a read that finds this region's database
  *   marked stale. The run is part of that one request (a serverless function has no background
- *   once it has answered), bounded by {@link ResyncSettings.batch} hints per direction and
- *   {@link ResyncSettings.runTimeoutMs}; one run at a time per isolate, and whatever a run leaves
- *   is taken up by the next trigger. Per direction (source → target): the target is
+ *   once it has answered), so it is small: {@link ResyncSettings.batch} hints per direction,
+ *   waited for at most {@link ResyncSettings.runTimeoutMs}, and at most one run per isolate per
+ *   {@link ResyncSettings.runIntervalMs}. Whatever a run leaves, the next trigger takes up: the
+ *   target stays marked until its source has no hint left, and every read there that sees the
+ *   mark is a trigger. Per direction (source → target): the target is
  *   marked stale, the source's hints are replayed into it (kv-resync.ts {@link replayHints}:
  *   guarded records merged newest-wins, tombstones included; plain values copied, or deleted where
  *   the source deleted them, unless the target's own hint is later), and once the source holds no
@@ -48,15 +50,18 @@ export interface ResyncSettings {
   retryMs: number
   /** Hints replayed per direction per resync run (the next run continues). */
   batch: number
-  /** Longest a run may take (ms); a run still going after it is given up. */
+  /** Longest a run may take (ms); the request that runs it waits no longer. */
   runTimeoutMs: number
+  /** Least time between two runs started in one isolate (ms). */
+  runIntervalMs: number
 }
 
 export const DEFAULT_RESYNC_SETTINGS: ResyncSettings = {
   hintsTtlMs: 24 * 3600 * 1000,
   retryMs: 2_000,
-  batch: 200,
-  runTimeoutMs: 5_000,
+  batch: 25,
+  runTimeoutMs: 500,
+  runIntervalMs: 2_000,
 }
 
 /** What one isolate knows about its databases (per pair of clients). */
@@ -67,7 +72,7 @@ interface IsolateResync {
   remoteFailedAtMs: number | undefined
   /** The local database carried the stale mark at the last read that could see it. */
   localStale: boolean
-  /** When the run in progress in this isolate started. */
+  /** When the last run in this isolate started. */
   runningSinceMs: number | undefined
   /** The last run started in this isolate (awaited only by the request that started it). */
   last: Promise<void> | undefined
@@ -169,24 +174,19 @@ export class KvResyncTrigger {
     return this.s.last
   }
 
-  /** Runs a resync now unless one is running in this isolate (module header). */
+  /** Runs a resync now unless this isolate started one within `runIntervalMs`. */
   async start(why: string): Promise<void> {
     const now = this.clock.now()
     const since = this.s.runningSinceMs
-    if (since !== undefined && now - since < this.settings.runTimeoutMs) return
+    if (since !== undefined && now - since < this.settings.runIntervalMs) return
     this.s.runningSinceMs = now
     this.s.runs++
     this.log.info('KV resync started', { why })
-    const run = within(this.run(), this.settings.runTimeoutMs)
-      .catch((err) => {
-        this.remoteFailed()
-        this.log.warn('KV resync stopped; the next write that reaches both restarts it', {
-          error: err instanceof Error ? err.message : String(err),
-        })
+    const run = within(this.run(), this.settings.runTimeoutMs).catch((err) => {
+      this.log.warn('KV resync run left work for the next trigger', {
+        error: err instanceof Error ? err.message : String(err),
       })
-      .finally(() => {
-        this.s.runningSinceMs = undefined
-      })
+    })
     this.s.last = run
     await run
   }
@@ -201,11 +201,11 @@ export class KvResyncTrigger {
     ] as const) {
       if ((await from.hlen(RESYNC_HINTS_KEY)) > 0) {
         await to.set(RESYNC_STALE_KEY, this.clock.now(), ttl)
-        let report: Awaited<ReturnType<typeof replayHints>>
-        do {
-          report = await replayHints(from, to, this.clock, rt, { maxKeys: this.settings.batch })
-          this.log.info('KV resync replayed hints', { into: toName, ...report })
-        } while (report.remaining > 0 && report.replayed > 0)
+        const report = await replayHints(from, to, this.clock, rt, {
+          maxKeys: this.settings.batch,
+        })
+        this.log.info('KV resync replayed hints', { into: toName, ...report })
+        // The target stays marked: its readers keep consulting this side, and start the next run.
         if (report.remaining > 0) continue
       }
       await to.del(RESYNC_STALE_KEY)

@@ -11,7 +11,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Region } from '../../shared/config/regions'
 import { createRedis } from '../../shared/vellum/clients'
-import { RESYNC_HINTS_KEY, RESYNC_STALE_KEY } from '../../shared/vellum/kv-resync-trigger'
+import { RESYNC_HINTS_KEY } from '../../shared/vellum/kv-resync-trigger'
 import { UpstashRegionalKv } from '../../shared/vellum/kv-upstash'
 import { newKvCounters, type VersionedRecord } from '../../shared/vellum/regional-kv'
 import { RoundTrips } from '../../shared/vellum/round-trips'
@@ -80,17 +80,26 @@ describe('KV resync after a region returns', () => {
     expect(await redis(endpoints(), 'a').hget(RESYNC_HINTS_KEY, `${p}:invalidated`)).not.toBeNull()
 
     await regionUp('b')
-    // The next write that reaches both starts the resync: no operator call.
+    // The next write that reaches both starts the resync: no operator call. Its first step marks
+    // b, so b's readers join a's copy from then on, whatever the run has reached.
     await a.set(`${p}:after`, 1, { ttlSeconds: 60 })
     await a.resync.running
-
     const { kv: b } = regionKv('b')
     expect(live((await b.readMap(`${p}:aor`)).records)).toEqual({ b1: 'refreshed' })
+
+    // Runs continue (one per isolate every 2 s, a bounded batch each) until a has no hint left.
+    const ra = redis(endpoints(), 'a')
+    const ours = async () =>
+      (await ra.hkeys(RESYNC_HINTS_KEY)).filter((k) => String(k).startsWith(p)).length
+    for (let i = 0; i < 30 && (await ours()) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 2_100))
+      await a.resync.start('test: the next trigger')
+    }
+    expect(await ours()).toBe(0)
     const rb = redis(endpoints(), 'b')
+    expect(live((await regionKv('b').kv.readMap(`${p}:aor`)).records)).toEqual({ b1: 'refreshed' })
     expect(await rb.get(`${p}:profile`)).toEqual({ v: 2 })
     expect(await rb.get(`${p}:invalidated`)).toBeNull()
-    expect(await rb.exists(RESYNC_STALE_KEY)).toBe(0)
-    expect(await redis(endpoints(), 'a').hget(RESYNC_HINTS_KEY, `${p}:aor`)).toBeNull()
   })
 
   it('after a partition, reads in a region join the peer’s newer records and deletions while the resync runs', async () => {
@@ -122,14 +131,21 @@ describe('KV resync after a region returns', () => {
     await a.set(`${p}:after`, 1, { ttlSeconds: 60 })
     await a.resync.running
 
-    // Resynced both ways; no mark, no hint left for these keys.
-    expect(await ra.get(`${p}:cache`)).toBeNull()
+    // Runs continue until neither side holds a hint for these keys.
     const rb = redis(endpoints(), 'b')
-    expect(await rb.get(`${p}:a-side`)).toBe(1)
-    for (const db of [ra, rb]) {
-      expect(await db.exists(RESYNC_STALE_KEY)).toBe(0)
-      expect(await db.hget(RESYNC_HINTS_KEY, `${p}:aor`)).toBeNull()
+    const ours = async () => {
+      let n = 0
+      for (const db of [ra, rb])
+        n += (await db.hkeys(RESYNC_HINTS_KEY)).filter((k) => String(k).startsWith(p)).length
+      return n
     }
+    for (let i = 0; i < 30 && (await ours()) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 2_100))
+      await a.resync.start('test: the next trigger')
+    }
+    expect(await ours()).toBe(0)
+    expect(await ra.get(`${p}:cache`)).toBeNull()
+    expect(await rb.get(`${p}:a-side`)).toBe(1)
     expect(live((await regionKv('a').kv.readMap(`${p}:aor`)).records)).toEqual({
       b1: 'v2',
       s1: 'sub',
