@@ -10,7 +10,8 @@
  * message a client sends is a WebSocket message to its flow object, a Durable Object request
  * billed 20:1), Upstash commands (pay as you go),
  * DynamoDB read, write and replicated write units, Scheduler invocations (each schedule created
- * counted as one that fires). Flow objects are assumed to hibernate between messages (no duration
+ * counted as one that fires), Durable Object alarms (a request each, rows written for `setAlarm`
+ * and the expiry record, and the handler's awake time). Flow objects are assumed to hibernate between messages (no duration
  * billed); what an awake one would cost is shown beside.
  *
  * Per month, Clearwater's profile: every subscriber re-registers `reregistrations_per_subscriber_
@@ -32,6 +33,10 @@ export interface Prices {
     durable_object_requests_per_million_usd: number
     durable_object_gb_s_per_million_usd: number
     durable_object_memory_gb: number
+    /** SQLite-backed storage: each `setAlarm`, `put` or deleted row is one row written. */
+    durable_object_rows_written_per_million_usd: number
+    /** Wall time an alarm handler keeps its object awake (duration billed), ms. */
+    durable_object_alarm_wall_ms_assumed: number
     websocket_messages_per_billed_request: number
   }
   aws_lambda: {
@@ -90,6 +95,10 @@ export interface OperationUse {
   websocketMessages: number
   /** workerd CPU per operation (edge and functions), ms. */
   workerdCpuMs: number
+  /** Durable Object alarm invocations (each a Durable Object request, and awake time). */
+  durableObjectAlarms?: number
+  /** Durable Object storage rows written (`setAlarm`, `put`, deletes). */
+  durableObjectRowsWritten?: number
 }
 
 export type CostLines = Record<string, number>
@@ -108,7 +117,15 @@ export function costPerOperation(u: OperationUse, p: Prices): CostLines {
     // WebSocket messages reach the flow object directly: Durable Object requests, not Worker ones.
     'Workers requests': (u.edgeRequests * cf.workers_requests_per_million_usd) / M,
     'Durable Object requests':
-      ((u.edgeRequests + wsBilled) * cf.durable_object_requests_per_million_usd) / M,
+      ((u.edgeRequests + wsBilled + (u.durableObjectAlarms ?? 0)) *
+        cf.durable_object_requests_per_million_usd) /
+      M,
+    // Flow objects' expiry alarms: their storage writes, and the time each handler is awake.
+    'Durable Object alarm writes and duration':
+      ((u.durableObjectRowsWritten ?? 0) * cf.durable_object_rows_written_per_million_usd) / M +
+      (((u.durableObjectAlarms ?? 0) * cf.durable_object_alarm_wall_ms_assumed) / 1000) *
+        cf.durable_object_memory_gb *
+        (cf.durable_object_gb_s_per_million_usd / M),
     'Upstash commands (pay as you go)':
       (u.kvCommands * p.upstash_redis.pay_as_you_go_per_100k_commands_usd) / 1e5,
     'DynamoDB writes': (u.tableWriteUnits * p.dynamodb_on_demand.write_units_per_million_usd) / M,
@@ -136,8 +153,9 @@ export interface MonthlyCost {
 }
 
 /**
- * Expiry pops per registration: a refresh does not re-arm its binding's timer; the timer pops
- * about every E − R/2 seconds (expiry E, refresh period R) and re-arms (docs/registrar.md).
+ * Expiry pops per registration: a refresh does not move its flow's alarm (nor re-arm a binding
+ * timer); the alarm fires about every E − R/2 seconds (expiry E, refresh period R) and re-arms
+ * for the latest expiry (docs/registrar.md).
  */
 export function expiryPopsPerRegistration(p: Prices): number {
   const refreshS = 3600 / p.profile.reregistrations_per_subscriber_per_hour
@@ -148,7 +166,7 @@ export function monthlyPer1000(
   reg: OperationUse,
   call: OperationUse,
   p: Prices,
-  /** One expiry pop that re-arms a refreshed binding (steps.ts), amortised over registrations. */
+  /** One flow alarm that re-arms for a refreshed binding (steps.ts), amortised over registrations. */
   expiryPop?: OperationUse
 ): MonthlyCost {
   const pr = p.profile
