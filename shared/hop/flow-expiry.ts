@@ -28,7 +28,7 @@ export type FlowExpiredRequest = z.infer<typeof flowExpiredRequest>
 export const flowExpiredAnswer = z.object({
   /** Bindings of the flow Sprout removed. */
   removed: z.number().int().nonnegative(),
-  /** Epoch ms: the latest expiry of the flow's bindings still live at that AoR, if any. */
+  /** Ms from now until the latest expiry of the flow's bindings still live at that AoR, if any. */
   next: z.number().int().positive().optional(),
 })
 export type FlowExpiredAnswer = z.infer<typeof flowExpiredAnswer>

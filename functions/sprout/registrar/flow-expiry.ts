@@ -15,8 +15,8 @@
  *   bindings guarded by the version read (a refresh that lands meanwhile wins, Clearwater
  *   sprout#1200), and runs the same side effects as a timer pop (timer-pops.ts): NOTIFY
  *   `event="expired"`, and when none is left `dereg-timeout` to the HSS, third-party
- *   de-REGISTERs and the end of the AoR's subscriptions. It answers the latest expiry of the
- *   flow's bindings still live there, so the flow re-arms for it.
+ *   de-REGISTERs and the end of the AoR's subscriptions. It answers how long (ms) the flow's
+ *   bindings still live there last, so the flow re-arms for it.
  */
 import {
   FLOW_EXPIRY_VIA_PARAM,
@@ -125,5 +125,6 @@ async function expireOn(
   }
   const latest = Math.max(0, ...live.filter((b) => b.data.flowExpiry).map((b) => b.expires * 1000))
   svc.deps.log.info('flow expiry', { aor, token: token.slice(0, 12), removed, live: live.length })
-  return latest > 0 ? { removed, next: latest } : { removed }
+  // Remaining time, not a time of day: the edge's clock need not agree with Sprout's.
+  return latest > now ? { removed, next: Math.ceil(latest - now) } : { removed }
 }
