@@ -11,6 +11,7 @@ import { PreciseTierClient } from '../../shared/vellum/timer-precise-client'
 import { CallbackServer, CloudClock, timerService } from '../contracts/cloud-harness'
 import { type ReceivedPop, runTimerServiceContract } from '../contracts/timer-service.case'
 import { endpoints } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 
 let server: CallbackServer
 beforeAll(async () => {
@@ -32,7 +33,11 @@ runTimerServiceContract('Scheduler tier on the driven clock', async () => {
     callbackUri: (tag) => server.uri(tag),
     pass: async (ms) => {
       // One interval at a time, so each pop (and the next one it schedules) lands in order.
+      // The driven clock jumps a minute at once, while the global table replicates in real
+      // time: each step first lets replication catch up, as it does long before a minute has
+      // passed in a deployment (so the backup region sees the timer as last written).
       for (let left = ms; left > 0; left -= 60_000) {
+        await waitForReplication()
         await clock.advance(Math.min(60_000, left))
         await server.settle(400, 8_000)
       }
