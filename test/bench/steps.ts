@@ -111,10 +111,10 @@ await step('REGISTER → 401', async () => {
   rr.cseq++
   challenge = await r.conn.request(rr.message(), rr.callId, rr.cseq)
 })
-let ok = ''
 await step('REGISTER (digest) → 200', async () => {
   rr.cseq++
-  ok = await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
+  const ok = await r.conn.request(rr.message(rr.answer(challenge)), rr.callId, rr.cseq)
+  if (!ok.startsWith('SIP/2.0 200')) throw new Error(`expected 200: ${ok.slice(0, 60)}`)
 })
 // The one-round-trip shape: a flow that a 200 authenticated over TLS re-registers without a
 // fresh challenge (docs/registrar.md); the edge marks its REGISTER, Sprout checks the binding.
