@@ -9,6 +9,7 @@
  * core would, before the flow's next message leaves.
  */
 
+import { peerOf } from '../shared/config/regions'
 import { FLOW_EXPIRY_VIA_PARAM, FLOW_EXPIRY_VIA_VALUE } from '../shared/hop/flow-expiry'
 import {
   classifyInternal,
@@ -323,7 +324,16 @@ async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
     io.log('dropping a response whose next Via is unknown', { callId: res.callId, via: next.host })
     return
   }
-  const r = await io.toUrl(target, res.toString())
+  const text = res.toString()
+  let r = await io.toUrl(target, text)
+  // A region that does not answer (architecture §5): its Sprout's Via is followed by the other
+  // region's Sprout, which forwards a response it holds no record of statelessly along the Vias
+  // below (RFC 3261 §16.7; functions/sprout/routing/responses.ts), so the answer is not lost.
+  const via = classifyInternal(next.host)
+  if (!r.ok && r.transport && via?.kind === 'function' && via.fn === 'sprout') {
+    const peer = io.resolve(functionHost('sprout', peerOf(via.region)))
+    if (peer) r = await io.toUrl(peer, text)
+  }
   if (!r.ok)
     io.log('response not delivered', { callId: res.callId, status: r.sipStatus, reason: r.reason })
 }
