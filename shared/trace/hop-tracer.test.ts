@@ -83,6 +83,38 @@ describe('a hop’s tracer', () => {
     expect(h.begin('c1').sampled).toBe(true)
   })
 
+  it('stops writing a re-registering Call-ID once a failure’s cause time has passed', () => {
+    // Two hops (edge and Sprout) on one clock; each answer echoes the sampled flag it was sent.
+    let now = 0
+    const deps = (party: string) => ({
+      component: 'sprout' as const,
+      region: 'a',
+      party,
+      now: () => now,
+      random: (b: Uint8Array) => crypto.getRandomValues(b),
+    })
+    const c = cfg({ buffer: { maxTraces: 16, maxNotes: 16, keepMs: 600_000, causeMs: 32_000 } })
+    const edge = new HopTracer(c, deps('edge'))
+    const sprout = new HopTracer(c, deps('sprout-a'))
+    const register = (status: string): number => {
+      const te = edge.begin('reg-1')
+      edge.received(te, 'ua', msg('REGISTER sip:h SIP/2.0', 'reg-1'))
+      const ts = sprout.begin('reg-1', edge.headers(te))
+      sprout.sent(ts, 'edge', msg(`SIP/2.0 ${status}`, 'reg-1'))
+      edge.learn(te, sprout.headers(ts).traceparent)
+      edge.sent(te, 'ua', msg(`SIP/2.0 ${status}`, 'reg-1'))
+      return edge.take().length + sprout.take().length
+    }
+    expect(register('200 OK')).toBe(0)
+    now = 1_000
+    expect(register('500 Server Internal Error')).toBeGreaterThan(0)
+    // Within the cause time the next registration is kept on both hops, echoes and all…
+    now = 20_000
+    expect(register('200 OK')).toBe(3)
+    // …but the echo did not extend it: past 32 s after the failure nothing is written.
+    for (now = 40_000; now < 400_000; now += 30_000) expect(register('200 OK')).toBe(0)
+  })
+
   it('keeps a flagged subscriber’s call from its first message', () => {
     const h = tracer()
     const t = h.begin('c2', {}, true)

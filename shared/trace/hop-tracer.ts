@@ -114,25 +114,34 @@ export class HopTracer {
       flagged,
       traceIdOf: this.traceIdOf,
     })
+    const now = this.deps.now()
     const t: HopTrace = {
       traceId: d.traceId,
       spanId: this.newSpanId(),
       callId,
-      sampled: d.sampled || this.buffer.isKept(d.traceId),
+      // A sampled `traceparent` keeps this message's handling; a cause seen here within the
+      // buffer's cause time (a failure, a sampled answer) keeps the call's next messages.
+      sampled: d.sampled || this.buffer.isKept(d.traceId, now),
       sender: parseTraceparent(headers.traceparent) ? tracingSender(headers.tracestate) : undefined,
     }
-    if (t.sampled) this.buffer.keep(t.traceId, this.deps.now())
+    if (d.own) this.buffer.keep(t.traceId, now)
+    else if (t.sampled) this.buffer.keep(t.traceId, now, now)
     return t
   }
 
-  /** Marks `t` kept from now on (a later hop said so, or a subscriber is flagged). */
+  /** Marks `t` kept, and its call for the buffer's cause time (a subscriber is flagged). */
   keep(t: HopTrace): void {
     t.sampled = true
     this.buffer.keep(t.traceId, this.deps.now())
   }
 
-  /** A `traceparent` an answer carried: keeps `t` when it is sampled. */
+  /**
+   * A `traceparent` an answer carried: keeps `t` and its call when it is sampled and `t` was not.
+   * The answer to a message this hop sent sampled only echoes that, and must not extend the keep
+   * (two hops echoing each other would keep a re-registering Call-ID for good).
+   */
   learn(t: HopTrace, traceparent: string | null | undefined): void {
+    if (t.sampled) return
     const tp = parseTraceparent(traceparent)
     if (tp?.sampled && tp.traceId === t.traceId) this.keep(t)
   }
@@ -161,7 +170,8 @@ export class HopTracer {
     }
     const failed = n.kind === 'sip' && isFailure(statusOfText(text))
     if (failed) t.sampled = true
-    this.buffer.add(n, n.at, t.sampled)
+    // A failure keeps the call for the cause time; a kept handling keeps its own notes.
+    this.buffer.add(n, n.at, failed ? n.at + this.buffer.causeMs : t.sampled ? n.at : undefined)
   }
 
   /** A message received from `from`, recorded unless a tracing party sent (and recorded) it. */

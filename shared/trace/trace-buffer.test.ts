@@ -42,9 +42,32 @@ describe('the trace buffer', () => {
   it('keeps a trace when a note says so (a failure, a sampled trace)', () => {
     const b = new TraceBuffer(limits)
     b.add(n('t1', 1, 'INVITE'), 1)
-    b.add(n('t1', 2, '486'), 2, true)
+    b.add(n('t1', 2, '486'), 2, 2 + b.causeMs)
     expect(b.take().map((x) => x.text)).toEqual(['INVITE', '486'])
-    expect(b.isKept('t1')).toBe(true)
+    expect(b.isKept('t1', 3)).toBe(true)
+  })
+
+  it('keeps a trace only while its cause holds: one failure does not keep a Call-ID for good', () => {
+    const b = new TraceBuffer({ ...limits, causeMs: 100 })
+    expect(b.causeMs).toBe(100)
+    b.add(n('t1', 0, 'REGISTER'), 0)
+    b.add(n('t1', 1, '500'), 1, 1 + b.causeMs)
+    b.add(n('t1', 50, 'REGISTER'), 50)
+    expect(b.take().map((x) => x.text)).toEqual(['REGISTER', '500', 'REGISTER'])
+    expect(b.isKept('t1', 101)).toBe(true)
+    expect(b.isKept('t1', 102)).toBe(false)
+    // After the cause time the same Call-ID's messages are held, not written.
+    b.add(n('t1', 200, 'REGISTER'), 200)
+    b.add(n('t1', 201, '200'), 201)
+    expect(b.take()).toEqual([])
+    // A note kept for itself alone (a sampled message) takes the held ones and keeps nothing later.
+    b.add(n('t1', 300, 'OPTIONS'), 300, 300)
+    expect(b.take().map((x) => x.text)).toEqual(['REGISTER', '200', 'OPTIONS'])
+    b.add(n('t1', 301, '200'), 301)
+    expect(b.take()).toEqual([])
+    // A new failure keeps it again.
+    b.add(n('t1', 400, '503'), 400, 400 + b.causeMs)
+    expect(b.take().map((x) => x.text)).toEqual(['200', '503'])
   })
 
   it('holds at most maxNotes of an undecided trace, all of a kept one', () => {
@@ -58,7 +81,7 @@ describe('the trace buffer', () => {
 
   it('hands over the notes of every kept trace in one take, oldest first', () => {
     const b = new TraceBuffer({ ...limits, maxTraces: 8 })
-    b.add(n('t1', 1, 'a1'), 1, true)
+    b.add(n('t1', 1, 'a1'), 1, 1 + b.causeMs)
     b.add(n('t2', 2, 'b2'), 2)
     b.add(n('t3', 3, 'c3'), 3)
     b.add(n('t1', 4, 'a4'), 4)
@@ -84,7 +107,7 @@ describe('the trace buffer', () => {
     const small = new TraceBuffer({ ...limits, maxBytes: 4 })
     small.add(n('t1', 1, 'too long'), 1)
     expect(small.size).toBe(0)
-    small.add(n('t1', 2, 'ok'), 2, true)
+    small.add(n('t1', 2, 'ok'), 2, 2)
     expect(small.take().map((x) => x.text)).toEqual(['ok'])
   })
 

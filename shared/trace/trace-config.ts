@@ -13,6 +13,7 @@
  * | `TRACE_BUFFER_TRACES`     | `512`     | calls a hop holds in memory until it knows whether to keep them |
  * | `TRACE_BUFFER_NOTES`      | `64`      | messages held per call                                          |
  * | `TRACE_BUFFER_MS`         | `300000`  | how long an undecided call is held after its last message       |
+ * | `TRACE_KEEP_MS`           | `32000`   | how long a failure or a sampled answer keeps a call's later messages |
  * | `TRACE_BUFFER_BYTES`      | `8388608` | message text one Sprout isolate holds for undecided calls (8 MiB) |
  * | `TRACE_FLOW_BUFFER_BYTES` | `262144`  | message text one edge flow holds for undecided calls (256 KiB)  |
  * | `TRACE_FLAGS_REFRESH_S`   | `0`       | Sprout re-reads the per-IMPU flags this often (0: at start and when the ops API changes them) |
@@ -20,7 +21,11 @@
  */
 import { z } from 'zod'
 import { parseCachedConfig } from '../config/cached-config'
-import { DEFAULT_TRACE_BUFFER_BYTES, type TraceBufferLimits } from './trace-buffer'
+import {
+  DEFAULT_TRACE_BUFFER_BYTES,
+  DEFAULT_TRACE_KEEP_MS,
+  type TraceBufferLimits,
+} from './trace-buffer'
 
 /** One edge flow's share: a client's own calls, while many flows may share an isolate. */
 export const DEFAULT_FLOW_TRACE_BUFFER_BYTES = 256 * 1024
@@ -46,6 +51,7 @@ const schema = z.object({
   TRACE_BUFFER_TRACES: z.coerce.number().int().min(1).max(100_000).default(512),
   TRACE_BUFFER_NOTES: z.coerce.number().int().min(1).max(1_000).default(64),
   TRACE_BUFFER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  TRACE_KEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_TRACE_KEEP_MS),
   TRACE_BUFFER_BYTES: z.coerce
     .number()
     .int()
@@ -91,6 +97,7 @@ export const traceConfig = parseCachedConfig(
       maxTraces: d.TRACE_BUFFER_TRACES,
       maxNotes: d.TRACE_BUFFER_NOTES,
       keepMs: d.TRACE_BUFFER_MS,
+      causeMs: d.TRACE_KEEP_MS,
       maxBytes: d.TRACE_BUFFER_BYTES,
     },
     flowBufferBytes: d.TRACE_FLOW_BUFFER_BYTES,

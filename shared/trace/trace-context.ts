@@ -44,12 +44,15 @@ export interface TraceDecisionInput {
 }
 
 /** The trace a message belongs to and whether it is kept. */
-export function decideTrace(i: TraceDecisionInput): Pick<TraceParent, 'traceId' | 'sampled'> {
+export function decideTrace(
+  i: TraceDecisionInput
+): Pick<TraceParent, 'traceId' | 'sampled'> & { own: boolean } {
   const tp = parseTraceparent(i.traceparent)
   const traceId = tp?.traceId ?? (i.traceIdOf ?? traceIdForCallId)(i.callId)
-  const sampled =
-    i.all || (tp?.sampled ?? false) || (i.flagged ?? false) || sampledByRate(traceId, i.rate)
-  return { traceId, sampled }
+  // `own`: kept on this hop's grounds (all, a flagged subscriber, the rate), which hold for every
+  // message of the call; a sampled `traceparent` keeps only the message it came with.
+  const own = i.all || (i.flagged ?? false) || sampledByRate(traceId, i.rate)
+  return { traceId, sampled: own || (tp?.sampled ?? false), own }
 }
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))

@@ -65,7 +65,7 @@ describe('trace identity and keeping', () => {
       all: false,
       rate: 0,
     })
-    expect(d).toEqual({ traceId: TRACE, sampled: false })
+    expect(d).toEqual({ traceId: TRACE, sampled: false, own: false })
     expect(decideTrace({ callId: 'x', traceparent: 'junk', all: false, rate: 0 }).traceId).toBe(
       traceIdForCallId('x')
     )
@@ -76,7 +76,11 @@ describe('trace identity and keeping', () => {
     expect(decideTrace(base).sampled).toBe(false)
     expect(decideTrace({ ...base, all: true }).sampled).toBe(true)
     expect(decideTrace({ ...base, flagged: true }).sampled).toBe(true)
-    expect(decideTrace({ ...base, traceparent: `00-${TRACE}-${SPAN}-01` }).sampled).toBe(true)
+    // A sampled traceparent keeps the message it came with, not the call on this hop's grounds.
+    expect(decideTrace({ ...base, traceparent: `00-${TRACE}-${SPAN}-01` })).toMatchObject({
+      sampled: true,
+      own: false,
+    })
     expect(decideTrace({ ...base, rate: 1 }).sampled).toBe(true)
   })
 
