@@ -36,7 +36,7 @@ describe('store operations of a call with Memento on both sides', () => {
     }).toEqual({
       kv: 9,
       table: { a: { PutItem: 5, UpdateItem: 1 }, b: {} },
-      functions: { 'sprout POST /sip': 7 },
+      functions: { 'sprout POST /sip': 6 },
     })
     // Both calls are listed, answered and ended.
     const calls = await listOf(la, (c) => c.length === 2 && c.every((x) => x['end-time']))

@@ -1,16 +1,23 @@
 /**
  * REGISTER through the I-CSCF on the local cloud (clearwater-interfaces §5.7 "REGISTER"; TS 24.229
- * §5.3.1): a flow that has no Service-Route yet sends its REGISTER to `service=icscf`, so Sprout
- * asks Dime's UAR (`GET /impi/<impi>/registration-status`) before the registrar challenges it;
- * once the 200 has taught the flow its Service-Route, re-registrations go straight to the S-CSCF
- * and ask no UAR (their counts are store-counts.test.ts's). A user Homestead does not know is 403
- * from the I-CSCF, without a challenge.
+ * §5.3.1): a flow that has no Service-Route yet sends its REGISTER to `service=icscf`. With one
+ * S-CSCF pool, the REGISTER without credentials is challenged at once (no HSS lookup, and a user
+ * Homestead does not know is challenged like any other: no enumeration); the REGISTER answering
+ * the challenge asks Dime's UAR (`GET /impi/<impi>/registration-status`), and an unknown user's
+ * credentials get 403. Once the 200 has taught the flow its Service-Route, re-registrations go
+ * straight to the S-CSCF and ask no UAR (their counts are store-counts.test.ts's).
  */
 import { describe, expect, it } from 'vitest'
 import { endpoints } from '../support/cloud'
 import { RawSipSocket } from '../support/sip-ua'
 import { counted } from '../support/store-counting'
-import { rawRegister, rawRegisterFlow, statusOf, subscriber } from './registrar-helpers'
+import {
+  answerChallenge,
+  rawRegister,
+  rawRegisterFlow,
+  statusOf,
+  subscriber,
+} from './registrar-helpers'
 
 /** Invocations of one function's routes in region a, by route. */
 function invocations(s: Awaited<ReturnType<typeof counted>>, fn: string): Record<string, number> {
@@ -32,9 +39,9 @@ describe('REGISTER through the I-CSCF', () => {
       })
       expect(statusOf(first)).toBe(200)
       expect(first).toMatch(/\r\nService-Route: <sip:sprout\.a\.edgewater\.internal;lr;orig>/i)
-      // One UAR per REGISTER of the challenge cycle (the 401's and the 200's).
+      // One UAR, for the REGISTER answering the challenge; the 401 cost none.
       expect(invocations(initial, 'dime')).toEqual({
-        'dime GET /impi/*/registration-status': 2,
+        'dime GET /impi/*/registration-status': 1,
       })
       let again = ''
       const refresh = await counted(async () => {
@@ -47,7 +54,7 @@ describe('REGISTER through the I-CSCF', () => {
     }
   })
 
-  it('answers 403 without a challenge for a user Homestead does not know', async () => {
+  it('challenges a user Homestead does not know like a known one, then refuses its credentials', async () => {
     const sub = await subscriber('icscf-unknown')
     const ws = await RawSipSocket.open(endpoints().sip.a)
     try {
@@ -56,17 +63,28 @@ describe('REGISTER through the I-CSCF', () => {
         impu: sub.impu.replace('sip:', 'sip:nobody-'),
         impi: `nobody-${sub.impi}`,
       }
+      const callId = `icscf-x-${crypto.randomUUID()}`
+      const contact = '<sip:x@icscf.invalid;transport=ws>'
+      let challenge = ''
+      const first = await counted(async () => {
+        challenge = await ws.request(
+          rawRegister({ sub: stranger, callId, cseq: 1, contact, expires: 300 })
+        )
+      })
+      expect(statusOf(challenge)).toBe(401)
+      expect(challenge).toMatch(/\r\nWWW-Authenticate: Digest /i)
+      expect(invocations(first, 'dime')).toEqual({})
       const r = await ws.request(
         rawRegister({
           sub: stranger,
-          callId: `icscf-x-${crypto.randomUUID()}`,
-          cseq: 1,
-          contact: '<sip:x@icscf.invalid;transport=ws>',
+          callId,
+          cseq: 2,
+          contact,
           expires: 300,
+          authorization: answerChallenge(challenge, stranger),
         })
       )
       expect(statusOf(r)).toBe(403)
-      expect(r).not.toMatch(/\r\nWWW-Authenticate:/i)
     } finally {
       ws.close()
     }

@@ -9,7 +9,13 @@ import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { parseMessage } from '../../../shared/sip'
 import { DOMAIN, routingHarness } from '../../../test/support/kits/routing-kit'
 import { answer401, edgeRegister } from '../../../test/support/kits/sprout-kit'
-import { impiOf, isDeregistration, retriesOn, visitedNetworkOf } from './icscf-register'
+import {
+  hasCredentials,
+  impiOf,
+  isDeregistration,
+  retriesOn,
+  visitedNetworkOf,
+} from './icscf-register'
 import { setRoutingFetch } from './routing-deps'
 
 const A = `sip:6505550001@${DOMAIN}`
@@ -74,36 +80,51 @@ describe('REGISTER at the I-CSCF (TS 24.229 §5.3.1)', () => {
     await t.h.provision(A)
   })
 
-  it('asks the UAR, then registers here when Homestead names this deployment: 401, then 200', async () => {
+  it('challenges a REGISTER without credentials at once, then asks the UAR for its answer: 401, then 200', async () => {
+    // One pool: an unauthenticated REGISTER costs no HSS lookup (docs/security.md).
     await t.h.post(register())
+    expect(t.uars()).toEqual([])
     const impi = A.replace(/^sip:/, '')
-    expect(t.uars()).toEqual([
-      `/impi/${encodeURIComponent(impi)}/registration-status?impu=${encodeURIComponent(A)}&visited-network=${DOMAIN}&auth-type=REG`,
-    ])
     const [challenge] = t.h.toFlow(FLOW) as SipResponse[]
     expect(challenge!.status).toBe(401)
     const authorization = answer401(challenge!, { impi, password: 'secret1' })
     await t.h.post(register({ cseq: 2, authorization }))
+    expect(t.uars()).toEqual([
+      `/impi/${encodeURIComponent(impi)}/registration-status?impu=${encodeURIComponent(A)}&visited-network=${DOMAIN}&auth-type=REG`,
+    ])
     const ok = (t.h.toFlow(FLOW) as SipResponse[])[1]!
     expect(ok.status).toBe(200)
     expect(ok.getRaw('service-route')).toBe('<sip:sprout.a.edgewater.internal;lr;orig>')
-    expect(t.uars()).toHaveLength(2)
   })
+
+  /** A 401 for an unauthenticated REGISTER (`expires`), and the Authorization answering it. */
+  async function credentials(h: typeof t, expires = 300): Promise<string> {
+    await h.h.post(register({ expires }))
+    const challenge = (h.h.toFlow(FLOW) as SipResponse[]).at(-1)!
+    expect(challenge.status).toBe(401)
+    return answer401(challenge, { impi: A.replace(/^sip:/, ''), password: 'secret1' })
+  }
 
   it('asks with auth-type=DEREG for a de-registration, and answers 403 when the UAR refuses', async () => {
     t.scriptUar(() => new Response('{}', { status: 403 }))
-    await t.h.post(register({ expires: 0 }))
+    const authorization = await credentials(t, 0)
+    await t.h.post(register({ expires: 0, cseq: 2, authorization }))
+    expect(t.uars()).toHaveLength(1)
     expect(t.uars()[0]).toMatch(/auth-type=DEREG$/)
-    expect(statuses(t.h.toFlow(FLOW))).toEqual([403])
+    expect(statuses(t.h.toFlow(FLOW))).toEqual([401, 403])
   })
 
-  it('answers 403 for a user Homestead does not know, and 504 when Homestead does not answer', async () => {
+  it('challenges a user Homestead does not know like any other, then answers its credentials 403; 504 when Homestead does not answer', async () => {
     const t2 = harness()
-    await t2.h.post(register())
-    expect(statuses(t2.h.toFlow(FLOW))).toEqual([403])
+    const authorization = await credentials(t2)
+    expect(t2.uars()).toEqual([])
+    await t2.h.post(register({ cseq: 2, authorization }))
+    expect(t2.uars()).toHaveLength(1)
+    expect(statuses(t2.h.toFlow(FLOW))).toEqual([401, 403])
     t.scriptUar(() => new Response('down', { status: 503 }))
-    await t.h.post(register())
-    expect(statuses(t.h.toFlow(FLOW))).toEqual([504])
+    const again = await credentials(t)
+    await t.h.post(register({ cseq: 2, authorization: again }))
+    expect(statuses(t.h.toFlow(FLOW))).toEqual([401, 504])
   })
 })
 
@@ -199,6 +220,13 @@ describe('I-CSCF REGISTER helpers', () => {
         extra,
       })
     ) as SipRequest
+
+  it('knows digest credentials by an Authorization with a response', () => {
+    const auth = (a: string) => [`Authorization: Digest username="a", realm="r", uri="sip:r", ${a}`]
+    expect(hasCredentials(req([]))).toBe(false)
+    expect(hasCredentials(req(auth('nonce="n", response="00"')))).toBe(true)
+    expect(hasCredentials(req(auth('nonce=""')))).toBe(false)
+  })
 
   it('takes the private identity from Authorization, else from To', () => {
     expect(impiOf(req([]))).toBe(`6505550001@${DOMAIN}`)

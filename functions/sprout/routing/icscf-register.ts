@@ -6,6 +6,11 @@
  * flow a Service-Route naming this deployment's S-CSCF (docs/routing.md, "REGISTER through the
  * I-CSCF"). The I-CSCF:
  *
+ * 0. with one S-CSCF pool (`SCSCF_JSON` names no other), a REGISTER without digest credentials
+ *    goes to this deployment's registrar at once, which challenges it statelessly: the UAR could
+ *    name no other S-CSCF, and an unauthenticated REGISTER must cost no HSS lookup and must not
+ *    tell a known identity from an unknown one (docs/security.md); the REGISTER that answers the
+ *    challenge takes the steps below;
  * 1. asks Homestead where the user registers, the UAR (icscf-hss.ts `userAuthorization`, TS 29.228
  *    §6.1.1): the private identity (the Authorization username, else the To URI without its
  *    scheme, TS 24.229 §5.3.1.2), the public identity (To), the visited network
@@ -36,7 +41,7 @@ import { answerSipError, type RequestArrival, type SipResponseHandler } from '..
 import type { SproutDeps } from '../sprout-deps'
 import { type UarAnswer, userAuthorization } from './icscf-hss'
 import { type RoutingDeps, routingDepsFor } from './routing-deps'
-import { isOwnScscf } from './scscf-location'
+import { hasOtherPools, isOwnScscf } from './scscf-location'
 import { rankScscfs, scscfKey } from './scscf-selection'
 import { looseRoute, sproutVia, upstreamResponse } from './sip-ops'
 
@@ -66,6 +71,12 @@ export function impiOf(req: SipRequest): string | undefined {
   if (m?.[1]) return m[1]
   const impu = canonicalImpu(req.to.uri)
   return impu?.replace(/^sips?:/i, '')
+}
+
+/** Whether the REGISTER answers a digest challenge (an Authorization with a response, RFC 7616 §3.4). */
+export function hasCredentials(req: SipRequest): boolean {
+  const auth = req.getRaw('authorization')
+  return auth !== undefined && /(?:^|[\s,])response\s*=/i.test(auth)
 }
 
 /** P-Visited-Network-ID (RFC 7315 §4.3), else the To domain (clearwater-interfaces §5.7). */
@@ -190,6 +201,10 @@ export async function icscfRegister(
     impu,
     visitedNetwork: visitedNetworkOf(req),
     tried: [],
+  }
+  if (!hasCredentials(req) && !hasOtherPools(d)) {
+    await register(d, req)
+    return
   }
   const a = await uar(d, p, isDeregistration(req) ? 'DEREG' : 'REG')
   if (a.kind === 'error') throw new SipError(504, 'Server Time-out (HSS)')

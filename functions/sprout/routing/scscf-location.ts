@@ -47,13 +47,18 @@ export async function lir(
   }
 }
 
+/** Whether `SCSCF_JSON` names an S-CSCF that is not this deployment's (several pools). */
+export function hasOtherPools(d: Pick<RoutingDeps, 'defaultScscf' | 'routing'>): boolean {
+  return d.routing.scscfs.some((s) => !isOwnScscf(d, s.server))
+}
+
 /**
  * The Route to another pool's S-CSCF for an on-net callee, or undefined to terminate here (no
  * other pool configured, the callee unknown, or served by this deployment). An unanswered LIR
  * terminates here too: this deployment's stores hold every subscriber it can serve.
  */
 export async function otherPoolRoute(d: RoutingDeps, callee: string): Promise<string | undefined> {
-  if (!d.routing.scscfs.some((s) => !isOwnScscf(d, s.server))) return undefined
+  if (!hasOtherPools(d)) return undefined
   const a = await lir(d, callee, false)
   if (a.kind === 'scscf') return isOwnScscf(d, a.server) ? undefined : looseRoute(a.server)
   if (a.kind !== 'capabilities') return undefined
