@@ -26,7 +26,7 @@ import {
   isStoredRecordMap,
   mergeRecords,
 } from './record-map'
-import { encodeRecord, type VersionedRecord } from './regional-kv'
+import { encodeRecord, parseRecord } from './regional-kv'
 import type { RoundTrips } from './round-trips'
 
 export interface ResyncReport {
@@ -152,26 +152,6 @@ async function copyKey(
     return
   }
   report.skipped++
-}
-
-/**
- * A stored hash field as a record (the client may have parsed the JSON already); the same
- * reading as kv-upstash.ts `parseRecord`, kept here so the trigger, this job and the adapter
- * import one another in one direction only.
- */
-function parseRecord(v: unknown): VersionedRecord | undefined {
-  let r = v
-  if (typeof r === 'string') {
-    try {
-      r = JSON.parse(r)
-    } catch {
-      return undefined
-    }
-  }
-  const o = r as Partial<VersionedRecord> | null
-  if (!o || typeof o !== 'object') return undefined
-  if (typeof o.cseq !== 'number' || typeof o.expires !== 'number') return undefined
-  return { cseq: o.cseq, expires: o.expires, data: o.data }
 }
 
 /** The hash of hints; the same name as kv-resync-trigger.ts exports (no import cycle). */

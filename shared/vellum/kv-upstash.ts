@@ -37,6 +37,7 @@ import {
   type HashWriteOptions,
   type KvCounters,
   type KvScript,
+  parseRecord,
   type RecordMap,
   type RecordMapRead,
   type RecordMapReadOptions,
@@ -58,22 +59,6 @@ const DELETE_OUTCOME: Record<number, GuardedDeleteOutcome> = {
   1: 'deleted',
   0: 'kept',
   [-1]: 'absent',
-}
-
-/** Parses a stored hash field back into a record (the client may have parsed the JSON already). */
-export function parseRecord(v: unknown): VersionedRecord | undefined {
-  let r = v
-  if (typeof r === 'string') {
-    try {
-      r = JSON.parse(r)
-    } catch {
-      return undefined
-    }
-  }
-  if (!r || typeof r !== 'object') return undefined
-  const o = r as Record<string, unknown>
-  if (typeof o.cseq !== 'number' || typeof o.expires !== 'number') return undefined
-  return { cseq: o.cseq, expires: o.expires, data: o.data }
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

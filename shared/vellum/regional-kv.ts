@@ -171,6 +171,22 @@ export function encodeRecord(r: VersionedRecord): string {
   return JSON.stringify({ cseq: r.cseq, expires: r.expires, data: r.data })
 }
 
+/** Parses a stored hash field back into a record (the client may have parsed the JSON already). */
+export function parseRecord(v: unknown): VersionedRecord | undefined {
+  let r = v
+  if (typeof r === 'string') {
+    try {
+      r = JSON.parse(r)
+    } catch {
+      return undefined
+    }
+  }
+  if (!r || typeof r !== 'object') return undefined
+  const o = r as Record<string, unknown>
+  if (typeof o.cseq !== 'number' || typeof o.expires !== 'number') return undefined
+  return { cseq: o.cseq, expires: o.expires, data: o.data }
+}
+
 /**
  * Total order on records for the guarded write: positive when `a` is newer than `b`. Newer is
  * the higher CSeq, then the later expiry; full ties fall back to the stored JSON text compared
