@@ -6,8 +6,9 @@
  *   state, one copy per public id of the set;
  * - `dime:impi:<impi>`: the private id's digest and the public ids it may authenticate.
  * A miss reads the global table and fills the entry. Entries live `CACHE_TTL_S` (twice the HSS
- * re-registration time, as Clearwater's `impu` store). Provisioning changes delete the entries
- * they affect; registration-state changes rewrite every entry of the set.
+ * re-registration time, as Clearwater's `impu` store). Provisioning changes rebuild the entries
+ * they affect from the table they wrote; registration-state changes rewrite every entry of the
+ * set.
  */
 import { computeHa1 } from '../sip/digest'
 import type { RegionalKv } from '../vellum/regional-kv'
@@ -80,13 +81,20 @@ export class SubscriberCache {
   async impi(impi: string): Promise<ImpiCacheRecord | undefined> {
     const hit = await this.kv.get<ImpiCacheRecord>(impiCacheKey(impi))
     if (hit && hit.v === 1) return hit
+    const rec = await this.loadImpiFresh(impi)
+    if (rec) await this.kv.set(impiCacheKey(impi), rec, { ttlSeconds: CACHE_TTL_S })
+    return rec
+  }
+
+  /** Reads a private id's record from the global table (no cache). */
+  async loadImpiFresh(impi: string): Promise<ImpiCacheRecord | undefined> {
     const [priv, irsIds] = await Promise.all([
       this.store.getPrivateId(impi),
       this.store.irsOfPrivateId(impi),
     ])
     if (!priv) return undefined
     const bundles = await Promise.all(irsIds.map((irs) => this.store.loadIrs(irs)))
-    const rec: ImpiCacheRecord = {
+    return {
       v: 1,
       digestHa1: priv.digestHa1,
       ...(priv.plaintextPassword
@@ -96,16 +104,38 @@ export class SubscriberCache {
       publicIds: bundles.flatMap((b) => b.publicIds.map((p) => p.impu)),
       builtAt: this.now(),
     }
-    await this.kv.set(impiCacheKey(impi), rec, { ttlSeconds: CACHE_TTL_S })
-    return rec
   }
 
-  /** Drops the entries of these public and private ids in both regions. */
-  async invalidate(impus: Iterable<string>, impis: Iterable<string>): Promise<void> {
-    const keys = [
-      ...new Set([...impus].map(impuCacheKey)),
-      ...new Set([...impis].map(impiCacheKey)),
-    ]
-    await Promise.all(keys.map((k) => this.kv.del(k)))
+  /**
+   * Rebuilds the entries of these public and private ids from this region's table, where the
+   * provisioning change was just written, and writes them in both regions; an id that no longer
+   * exists loses its entry. Not a delete: the global table replicates to the other region
+   * asynchronously, and a read there that missed the cache would refill it from its replica's
+   * older copy, serving the old iFC or password until the entry expired (docs/geo-redundancy.md).
+   */
+  async refresh(impus: Iterable<string>, impis: Iterable<string>): Promise<void> {
+    const writes: Promise<unknown>[] = []
+    const pending = new Set(impus)
+    for (const impu of pending) {
+      const rec = await this.loadFresh(impu)
+      if (!rec) {
+        writes.push(this.kv.del(impuCacheKey(impu)))
+        continue
+      }
+      // One read serves every public id of the set.
+      for (const i of rec.impus) {
+        writes.push(this.kv.set(impuCacheKey(i), rec, { ttlSeconds: CACHE_TTL_S }))
+        if (i !== impu) pending.delete(i)
+      }
+    }
+    for (const impi of new Set(impis)) {
+      const rec = await this.loadImpiFresh(impi)
+      writes.push(
+        rec
+          ? this.kv.set(impiCacheKey(impi), rec, { ttlSeconds: CACHE_TTL_S })
+          : this.kv.del(impiCacheKey(impi))
+      )
+    }
+    await Promise.all(writes)
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { impiCacheKey, impuCacheKey } from '../../../shared/homestead/homestead-keys'
 import { parseRegDataXml } from '../../../shared/ims/reg-data-xml'
 import { md5Hex } from '../../../shared/sip'
 import {
@@ -72,6 +73,27 @@ describe('cache invalidation and pushes to Sprout', () => {
       JSON.stringify({ plaintext_password: 'second-pw' })
     )
     expect(await av()).toBe(md5Hex(`${ALICE_IMPI}:example.com:second-pw`))
+  })
+
+  it('rebuilds the cache entries a change touches instead of dropping them (another region’s replica may lag)', async () => {
+    const kit = testDime()
+    const { irs, sp } = await provisionLikeEllis(kit, ALICE, { password: 'first-pw' })
+    await regData(kit) // warm the cache
+    const ifc = DEFAULT_IFC.replace('sip:mmtel.example.com', 'sip:voicemail.example.com')
+    await kit.request('PUT', `/irs/${irs}/service_profiles/${sp}/filter_criteria`, ifc)
+    await kit.request(
+      'PUT',
+      `/private/${enc(ALICE_IMPI)}`,
+      JSON.stringify({ plaintext_password: 'second-pw' })
+    )
+    // The entries hold the new data before any read fills them.
+    const impu = await kit.vellum.kv.get<{ subscriptionXml: string }>(impuCacheKey(ALICE))
+    expect(impu?.subscriptionXml).toContain('sip:voicemail.example.com')
+    const impi = await kit.vellum.kv.get<{ digestHa1: string }>(impiCacheKey(ALICE_IMPI))
+    expect(impi?.digestHa1).toBe(md5Hex(`${ALICE_IMPI}:example.com:second-pw`))
+    // An id that no longer exists loses its entry.
+    expect(await status(kit.request('DELETE', `/private/${enc(ALICE_IMPI)}`))).toBeLessThan(300)
+    expect(await kit.vellum.kv.get(impiCacheKey(ALICE_IMPI))).toBeUndefined()
   })
 
   it('deleting the default public id of a registered set deregisters it (RTR) and resets the state', async () => {

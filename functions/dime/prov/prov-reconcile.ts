@@ -1,8 +1,8 @@
 /**
  * @module dime/prov/prov-reconcile
  * What follows a provisioning change to an implicit registration set, given the set before and
- * after it: the cache entries of every public and private id involved are dropped (in both
- * regions), and if the set is registered the S-CSCF is told, as an HSS would over Cx:
+ * after it: the cache entries of every public and private id involved are rebuilt from the
+ * table just written (in both regions), and if the set is registered the S-CSCF is told, as an HSS would over Cx:
  * - the set is gone, has no sip: identity left, changed its default public id, or lost a private
  *   id that registered it → administrative deregistration (RTR) for the old default public id,
  *   and the set's registration state is reset to NOT_REGISTERED;
@@ -68,7 +68,7 @@ export class ProvReconciler {
         this.log.warn('registration changed while deregistering after provisioning', { irs })
       }
     }
-    await this.cache.invalidate(
+    await this.cache.refresh(
       [...(b?.impus ?? []), ...(a?.impus ?? [])],
       [...(b?.privateIds ?? []), ...(a?.privateIds ?? []), ...extraImpis]
     )

@@ -37,7 +37,7 @@ export class ProvisioningService {
 
   async putPrivateId(rec: PrivateIdRecord): Promise<void> {
     await this.store.putPrivateId(rec)
-    await this.cache.invalidate([], [rec.impi])
+    await this.cache.refresh([], [rec.impi])
   }
 
   /** Deletes a private id and its links; false when it did not exist. */
@@ -46,7 +46,7 @@ export class ProvisioningService {
     const befores = await Promise.all(irsIds.map((irs) => this.store.loadIrs(irs)))
     await Promise.all(irsIds.map((irs) => this.store.unlink(impi, irs)))
     const existed = await this.store.deletePrivateItem(impi)
-    await this.cache.invalidate([], [impi])
+    await this.cache.refresh([], [impi])
     for (const [i, irs] of irsIds.entries())
       await this.reconciler.afterChange(irs, befores[i], [impi])
     return existed || irsIds.length > 0
