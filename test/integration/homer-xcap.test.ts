@@ -154,6 +154,8 @@ describe('ETags and conditional requests', () => {
     const lost = await signedHomer('a', 'PUT', p, cdivDocument('sip:4@x'), { 'if-match': e1 })
     expect(lost.status).toBe(412)
     expect(lost.headers.get('etag')).toBe(e2)
+    // Reads are local: region a serves b's update once its replica has it.
+    await waitForReplication()
     expect((await signedHomer('a', 'GET', p, undefined, { 'if-none-match': e2 })).status).toBe(304)
     expect((await signedHomer('a', 'GET', p, undefined, { 'if-match': e1 })).status).toBe(412)
     expect((await signedHomer('a', 'DELETE', p, undefined, { 'if-match': e1 })).status).toBe(412)
