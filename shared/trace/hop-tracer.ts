@@ -37,6 +37,12 @@ export interface HopTrace {
   callId: string
   /** Kept (sampled, flagged or failed) as far as this hop knows. */
   sampled: boolean
+  /**
+   * Kept on a cause this hop saw for this handling (its own decision, a failure, a sampled
+   * answer), not only by a `traceparent` it was sent or a keep it inherited: what its answer
+   * says (see {@link HopTracer.answerSampled}).
+   */
+  caused: boolean
   /** The tracing party that sent the message, when one did (its `tracestate`). */
   sender: string | undefined
 }
@@ -119,27 +125,35 @@ export class HopTracer {
       traceId: d.traceId,
       spanId: this.newSpanId(),
       callId,
-      // A sampled `traceparent` keeps this message's handling; a cause seen here within the
-      // buffer's cause time (a failure, a sampled answer) keeps the call's next messages.
+      // A keep seen here within the buffer's cause time (a failure, a sampled message or
+      // answer) keeps the call's next messages without extending it.
       sampled: d.sampled || this.buffer.isKept(d.traceId, now),
+      caused: d.own,
       sender: parseTraceparent(headers.traceparent) ? tracingSender(headers.tracestate) : undefined,
     }
-    if (d.own) this.buffer.keep(t.traceId, now)
-    else if (t.sampled) this.buffer.keep(t.traceId, now, now)
+    // This hop's own decision and a sampled message from another hop keep the call here for the
+    // cause time (the answers and requests that follow it on this hop).
+    if (d.sampled) this.buffer.keep(t.traceId, now)
     return t
+  }
+
+  /**
+   * Whether this hop's answer to the message it is handling says "sampled": only on a cause of
+   * its own. An answer that repeated a keep the asking hop passed on would keep that hop's call
+   * again, and two hops would keep a re-registering Call-ID for good between them.
+   */
+  answerSampled(t: HopTrace): boolean {
+    return t.caused
   }
 
   /** Marks `t` kept, and its call for the buffer's cause time (a subscriber is flagged). */
   keep(t: HopTrace): void {
     t.sampled = true
+    t.caused = true
     this.buffer.keep(t.traceId, this.deps.now())
   }
 
-  /**
-   * A `traceparent` an answer carried: keeps `t` and its call when it is sampled and `t` was not.
-   * The answer to a message this hop sent sampled only echoes that, and must not extend the keep
-   * (two hops echoing each other would keep a re-registering Call-ID for good).
-   */
+  /** A `traceparent` an answer carried: keeps `t` and its call when it is sampled and `t` was not. */
   learn(t: HopTrace, traceparent: string | null | undefined): void {
     if (t.sampled) return
     const tp = parseTraceparent(traceparent)
@@ -169,7 +183,10 @@ export class HopTracer {
       ...extra,
     }
     const failed = n.kind === 'sip' && isFailure(statusOfText(text))
-    if (failed) t.sampled = true
+    if (failed) {
+      t.sampled = true
+      t.caused = true
+    }
     // A failure keeps the call for the cause time; a kept handling keeps its own notes.
     this.buffer.add(n, n.at, failed ? n.at + this.buffer.causeMs : t.sampled ? n.at : undefined)
   }

@@ -19,6 +19,11 @@ export class FlagSnapshot {
 
   constructor(private readonly refreshMs: number) {}
 
+  /** Whether any IMPU is flagged (so a message's identities are worth reading). */
+  get any(): boolean {
+    return this.flags.size > 0
+  }
+
   /** Whether any of `impus` is flagged at `now`. */
   flagged(impus: readonly string[], now: number): boolean {
     for (const i of impus) {

@@ -145,7 +145,13 @@ export function startSipTrace(
         })
     )
   }
-  const flagged = initial && iso.flags.flagged(identitiesOfText(text), now)
+  // A flagged subscriber's call is kept on every request of it, in dialog too (a keep passed
+  // between hops lasts TRACE_KEEP_MS only).
+  const flagged =
+    msg.kind === 'request' &&
+    msg.method !== 'REGISTER' &&
+    iso.flags.any &&
+    iso.flags.flagged(identitiesOfText(text), now)
   const t: HopTrace = iso.tracer.begin(
     msg.callId,
     {
@@ -197,7 +203,7 @@ export function startSipTrace(
       }
     },
     async finish() {
-      if (t.sampled)
+      if (tracer.answerSampled(t))
         c.header(
           TRACEPARENT_HEADER,
           formatTraceparent({ traceId: t.traceId, spanId: t.spanId, sampled: true })
