@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HSS_REREGISTRATION_TIME_S, homesteadConfig } from '../../shared/homestead/homestead-config'
+import { impiCacheKey, impuCacheKey } from '../../shared/homestead/homestead-keys'
 import { createLogger } from '../../shared/log/logger'
 import { Unavailable } from '../../shared/vellum/errors'
 import type { GlobalTable } from '../../shared/vellum/global-table'
@@ -264,6 +265,9 @@ describe('in-process Homestead: store costs', () => {
 
   it('a first REGISTER on a cold cache reads each entry once and registers the set', async () => {
     const k = await setup()
+    // Provisioning wrote both entries; here they have expired.
+    await k.dime.vellum.kv.del(impuCacheKey(ALICE))
+    await k.dime.vellum.kv.del(impiCacheKey(ALICE_IMPI))
     const hss = k.local()
     await hss.digestVector(ALICE_IMPI, ALICE)
     const rd = await hss.putRegData(ALICE, 'reg', ALICE_IMPI)
