@@ -5,6 +5,9 @@
  * (edge/flow-state.ts), which survives hibernation. The CRLF keepalive of RFC 5626 §4.4.1 is
  * answered by the runtime's auto-response without waking the object.
  *
+ * The attachment is edge/flow-attachment.ts, the per-attachment I/O edge/flow-wiring.ts, the
+ * closure notice edge/flow-closure.ts and the expiry alarm edge/flow-expiry.ts.
+ *
  * Two entrances: `GET /connect` (the upgrade, from the edge worker) and `POST /deliver` (a SIP
  * message from the core, via the worker's signed internal route). With no open socket, a
  * delivery answers HTTP 410, which the sender maps to 430 Flow Failed (RFC 5626 §5.3).
@@ -15,18 +18,16 @@
  * Sprout never holds back a delivery to this same flow (a call to oneself).
  */
 import { DurableObject } from 'cloudflare:workers'
-import { isRegion } from '../shared/config/regions'
 import { mintFlowToken } from '../shared/hop/flow-token'
-import { createResolver } from '../shared/hop/resolver'
-import { signedFetch } from '../shared/hop/signed-fetch'
-import { postSip } from '../shared/hop/sip-over-http'
 import { createLogger } from '../shared/log/logger'
 import { metrics } from '../shared/metrics/isolate'
-import { CLIENT_ADDRESS_HEADER, GATE_HOST, gateRequest, releaseFlow } from './address-gate'
+import { GATE_HOST, gateRequest, releaseFlow } from './address-gate'
 import { fromClient, overloaded } from './client-inbound'
 import { fromCore } from './core-inbound'
 import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
+import { type Attachment, newAttachment } from './flow-attachment'
+import { sendClosureNotice } from './flow-closure'
 import {
   type AlarmContext,
   afterClose,
@@ -38,33 +39,13 @@ import {
   sproutPost,
   syncAlarm,
 } from './flow-expiry'
-import type { FlowIo } from './flow-io'
 import { FlowLane } from './flow-queue'
-import { type FlowState, newFlowState } from './flow-state'
-import { FlowTrace } from './flow-trace'
-import { FlowTransactions } from './flow-transactions'
+import { FlowWiring } from './flow-wiring'
 import { flushEdgeMetrics } from './metrics-export'
-import { markProtectedFlow, PROTECTED_FLOW_HEADER } from './protected-flow'
-import { sendUpstream } from './upstream'
 
 /** RFC 5626 §4.4.1: a double CRLF ping is answered with a single CRLF pong. */
 const PING = '\r\n\r\n'
 const PONG = '\r\n'
-
-interface Attachment {
-  state: FlowState
-  publicHost: string
-  edgeUrl: string
-  /** The client address this flow is counted under (edge/address-gate.ts), if any. */
-  address?: string
-}
-
-function randomHex(bytes: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes))
-  let s = ''
-  for (const x of b) s += x.toString(16).padStart(2, '0')
-  return s
-}
 
 export class FlowObject extends DurableObject<EdgeEnv> {
   private readonly log = createLogger({ component: 'edge' })
@@ -92,19 +73,11 @@ export class FlowObject extends DurableObject<EdgeEnv> {
 
   private async acceptFlow(request: Request): Promise<Response> {
     const cfg = edgeConfig(this.env)
-    const home = request.headers.get('x-edgewater-home')
     const token = await mintFlowToken(cfg.flowTokenKeys, this.ctx.id.toString())
     const pair = new WebSocketPair()
     const [client, server] = [pair[0], pair[1]]
     this.ctx.acceptWebSocket(server, [token])
-    const att: Attachment = {
-      state: newFlowState(token, isRegion(home) ? home : cfg.homeRegion, cfg.rateBurst, Date.now()),
-      publicHost: request.headers.get('x-edgewater-public-host') ?? 'edge.invalid',
-      edgeUrl: request.headers.get('x-edgewater-edge-url') ?? 'http://edge.invalid',
-    }
-    const address = request.headers.get(CLIENT_ADDRESS_HEADER)
-    if (address) att.address = address
-    markProtectedFlow(att.state, request.headers.get(PROTECTED_FLOW_HEADER))
+    const att = newAttachment(request, cfg, token, Date.now())
     server.serializeAttachment(att)
     this.log.info('flow opened', { flow: token.slice(0, 12), home: att.state.home })
     metrics.flowsOpen.add(undefined, 1)
@@ -116,95 +89,13 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     })
   }
 
-  /** Each live attachment's FlowIo, made once while the object is awake. */
-  private readonly ios = new WeakMap<Attachment, FlowIo>()
-
-  private io(ws: WebSocket, att: Attachment): FlowIo {
-    let io = this.ios.get(att)
-    if (!io) {
-      io = this.makeIo(ws, att)
-      this.ios.set(att, io)
-    }
-    return io
-  }
-
-  /** Each live attachment's call traces (edge/flow-trace.ts). */
-  private readonly traces = new WeakMap<Attachment, FlowTrace>()
-  private readonly transactions = new WeakMap<Attachment, FlowTransactions>()
-
-  private transactionsOf(att: Attachment): FlowTransactions {
-    let t = this.transactions.get(att)
-    if (!t) {
-      t = new FlowTransactions(this.log, att.state.token.slice(0, 12))
-      this.transactions.set(att, t)
-    }
-    return t
-  }
-
-  private trace(att: Attachment): FlowTrace {
-    let t = this.traces.get(att)
-    if (!t) {
-      const cfg = edgeConfig(this.env)
-      t = new FlowTrace({
-        env: this.env as unknown as Record<string, unknown>,
-        functionUrls: cfg.functionUrls,
-        edgeUrl: att.edgeUrl,
-        hopSecret: cfg.hopSecret,
-        home: () => att.state.home,
-        flow: att.state.token,
-        identity: () => att.state.aor,
-        waitUntil: (p) => this.ctx.waitUntil(p),
-        log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
-      })
-      this.traces.set(att, t)
-    }
-    return t
-  }
-
-  private makeIo(ws: WebSocket, att: Attachment): FlowIo {
-    const cfg = edgeConfig(this.env)
-    const resolver = createResolver({ functionUrls: cfg.functionUrls, edgeUrl: att.edgeUrl })
-    const trace = this.trace(att)
-    return {
-      cfg,
-      now: () => Date.now(),
-      randomHex,
-      publicHost: att.publicHost,
-      state: att.state,
-      toClient: (text) => {
-        trace.toClient(text)
-        ws.send(text)
-      },
-      // The client's address goes to Sprout with each request (its REGISTER failure limits count
-      // per source, docs/registrar.md).
-      // Sprout answers the flow's own requests inline (docs/internal-hop.md): the flow hands
-      // them to the client itself, with no request of their own to the edge.
-      toCore: async (region, text) => {
-        const to = isRegion(region) ? region : att.state.home
-        const t = trace.toCore(`sprout-${to}`, text)
-        const headers = att.address
-          ? { ...t.headers, 'x-edgewater-client-ip': att.address }
-          : t.headers
-        return t.answered(
-          (await sendUpstream(cfg, to, text, 'sprout', '/sip', headers, true)).result
-        )
-      },
-      toUrl: async (url, text) => {
-        const t = trace.toCore(url, text)
-        return t.answered(
-          await postSip(url, text, {
-            secret: cfg.hopSecret,
-            timeoutMs: cfg.upstreamTimeoutMs,
-            headers: t.headers,
-          })
-        )
-      },
-      resolve: (host, user) => resolver.resolve(host, user)?.url,
-      log: (msg, fields) => this.log.info(msg, { flow: att.state.token.slice(0, 12), ...fields }),
-      transactions: this.transactionsOf(att),
-      keepsExpiry: this.keepsExpiry(),
-    }
-  }
+  /** Each live attachment's FlowIo, traces and transaction log (edge/flow-wiring.ts). */
+  private readonly wiring = new FlowWiring({
+    env: this.env,
+    log: this.log,
+    waitUntil: (p) => this.ctx.waitUntil(p),
+    keepsExpiry: () => this.keepsExpiry(),
+  })
 
   /** Whether this flow keeps its bindings' expiry with its alarm (edge/flow-expiry.ts). */
   private keepsExpiry(): boolean {
@@ -292,11 +183,11 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     const att = this.attachment(ws)
     const queued = this.lanes().toCore.offer(async () => {
       try {
-        this.trace(att).fromClient(text)
-        await fromClient(this.io(ws, att), text)
+        this.wiring.trace(att).fromClient(text)
+        await fromClient(this.wiring.io(ws, att), text)
         await this.syncExpiry(att)
         flushEdgeMetrics(this.env)
-        this.trace(att).flush()
+        this.wiring.trace(att).flush()
       } catch (err) {
         this.log.error('flow failed to handle a message', {
           error: err,
@@ -305,7 +196,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
       }
       if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
     })
-    if (!queued) overloaded(this.io(ws, att), text)
+    if (!queued) overloaded(this.wiring.io(ws, att), text)
     else await queued
   }
 
@@ -316,10 +207,10 @@ export class FlowObject extends DurableObject<EdgeEnv> {
     const queued = this.lanes().toClient.offer(async () => {
       // The socket may have closed while this delivery waited its turn.
       if (ws.readyState !== WebSocket.OPEN) return 'closed' as const
-      this.trace(att).fromCore(text, headers)
-      const outcome = await fromCore(this.io(ws, att), text)
+      this.wiring.trace(att).fromCore(text, headers)
+      const outcome = await fromCore(this.wiring.io(ws, att), text)
       await this.syncExpiry(att)
-      this.trace(att).flush()
+      this.wiring.trace(att).flush()
       if (ws.readyState === WebSocket.OPEN) ws.serializeAttachment(att)
       return outcome
     })
@@ -360,42 +251,11 @@ export class FlowObject extends DurableObject<EdgeEnv> {
         this.log.error('address gate release failed', { error })
       )
     }
-    const delivered = await this.closureNotice(att)
+    const delivered = await sendClosureNotice(edgeConfig(this.env), att.state)
     // The expiry keeper's storage goes with the flow, or keeps the notice for its alarm to retry.
     await afterClose(this.expiryStore(), att.state, delivered, {
       now: Date.now(),
       settings: flowExpirySettings(this.env),
     }).catch((error) => this.log.error('flow expiry storage not updated', { error }))
-  }
-
-  /** The flow-closure notice to the home region's Sprout, else the other's: true once one took it. */
-  private async closureNotice(att: Attachment): Promise<boolean> {
-    if (!att.state.aor) return true
-    const cfg = edgeConfig(this.env)
-    const body = JSON.stringify({ aor: att.state.aor, instance: att.state.instance })
-    const path = `/flows/${att.state.token}/closed`
-    for (const region of [att.state.home, att.state.home === 'a' ? 'b' : 'a'] as const) {
-      const url = `${cfg.functionUrls[region].sprout}${path}`
-      try {
-        // A timer cleared when the notice ends: nothing outlives it (hibernation).
-        const abort = new AbortController()
-        const timer = setTimeout(() => abort.abort(), cfg.upstreamTimeoutMs)
-        try {
-          const res = await signedFetch((u, i) => fetch(u, i), cfg.hopSecret, url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-            signal: abort.signal,
-          })
-          await res.arrayBuffer()
-          return true
-        } finally {
-          clearTimeout(timer)
-        }
-      } catch {
-        // transport failure: try the other region
-      }
-    }
-    return false
   }
 }
