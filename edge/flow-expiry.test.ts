@@ -70,29 +70,69 @@ const ctx = (now: number, s: ReturnType<typeof storage>, post: SproutPost): Alar
 })
 
 describe("the flow's expiry keeper", () => {
-  it('arms once for the earliest expiry plus grace; a refresh writes nothing', async () => {
+  it('arms once for the earliest expiry plus grace; a refresh before the alarm is due writes nothing', async () => {
     const s = storage()
     const st = flow()
     noteExpiry(st, AOR, 300_000)
-    await syncAlarm(s.store, st, settings)
+    await syncAlarm(s.store, st, settings, 0)
     expect(s.ops).toEqual([`put ${AOR}`, 'setAlarm 302000'])
-    // Refreshes move the expiry later: the alarm stays where it is.
+    // Refreshed at half-time: the next refresh (at 300 s) comes before the alarm (302 s).
     noteExpiry(st, AOR, 450_000)
-    await syncAlarm(s.store, st, settings)
-    noteExpiry(st, AOR, 600_000)
-    await syncAlarm(s.store, st, settings)
+    await syncAlarm(s.store, st, settings, 150_000)
+    expect(s.ops).toHaveLength(2)
+    // Other messages write nothing either.
+    await syncAlarm(s.store, st, settings, 200_000)
     expect(s.ops).toHaveLength(2)
     // A shorter registration brings it forward.
     noteExpiry(st, AOR, 100_000)
-    await syncAlarm(s.store, st, settings)
+    await syncAlarm(s.store, st, settings, 200_000)
     expect(s.ops.at(-1)).toBe('setAlarm 102000')
+  })
+
+  it('moves the alarm on a refresh after which it would fire before the next refresh, instead of firing to re-arm', async () => {
+    const s = storage()
+    const st = flow()
+    noteExpiry(st, AOR, 300_000)
+    await syncAlarm(s.store, st, settings, 0)
+    // A client that refreshes at 99 % of its expiry (sip.js): the alarm (302 s) would fire
+    // before its next refresh (594 s), so it moves to the new expiry now.
+    noteExpiry(st, AOR, 597_000)
+    await syncAlarm(s.store, st, settings, 297_000)
+    expect(s.ops).toEqual([`put ${AOR}`, 'setAlarm 302000', 'setAlarm 599000'])
+    expect(st.alarmAt).toBe(599_000)
+    // Refreshed at half-time (E = 2R): every second refresh moves it, none lets it fire.
+    const h = storage()
+    const sh = flow()
+    noteExpiry(sh, AOR, 300_000)
+    await syncAlarm(h.store, sh, settings, 0)
+    noteExpiry(sh, AOR, 450_000)
+    await syncAlarm(h.store, sh, settings, 150_000)
+    noteExpiry(sh, AOR, 600_000)
+    await syncAlarm(h.store, sh, settings, 300_000)
+    noteExpiry(sh, AOR, 750_000)
+    await syncAlarm(h.store, sh, settings, 450_000)
+    noteExpiry(sh, AOR, 900_000)
+    await syncAlarm(h.store, sh, settings, 600_000)
+    expect(h.ops).toEqual([`put ${AOR}`, 'setAlarm 302000', 'setAlarm 602000', 'setAlarm 902000'])
+  })
+
+  it('does not move the alarm for a refresh while another AoR of the flow expires first', async () => {
+    const s = storage()
+    const st = flow()
+    noteExpiry(st, AOR, 300_000)
+    noteExpiry(st, 'sip:bob@example.com', 310_000)
+    await syncAlarm(s.store, st, settings, 0)
+    noteExpiry(st, 'sip:bob@example.com', 607_000)
+    await syncAlarm(s.store, st, settings, 297_000)
+    // Alice's expiry still sets the alarm: nothing to move.
+    expect(s.ops).toEqual([`put ${AOR},sip:bob@example.com`, 'setAlarm 302000'])
   })
 
   it('does nothing when turned off', async () => {
     const s = storage()
     const st = flow()
     noteExpiry(st, AOR, 300_000)
-    await syncAlarm(s.store, st, { ...settings, enabled: false })
+    await syncAlarm(s.store, st, { ...settings, enabled: false }, 0)
     expect(s.ops).toEqual([])
   })
 
@@ -100,7 +140,7 @@ describe("the flow's expiry keeper", () => {
     const s = storage()
     const st = flow()
     noteExpiry(st, AOR, 300_000)
-    await syncAlarm(s.store, st, settings)
+    await syncAlarm(s.store, st, settings, 0)
     noteExpiry(st, AOR, 450_000)
     const { post, calls } = sprout([])
     expect(await alarmWithSocket(st, ctx(302_000, s, post))).toBe('rearmed')
@@ -145,7 +185,7 @@ describe("the flow's expiry keeper", () => {
     const s = storage()
     const st = flow()
     noteExpiry(st, AOR, 300_000)
-    await syncAlarm(s.store, st, settings)
+    await syncAlarm(s.store, st, settings, 0)
     forgetExpiry(st, AOR)
     const { post, calls } = sprout([])
     expect(await alarmWithSocket(st, ctx(302_000, s, post))).toBe('idle')
@@ -158,7 +198,7 @@ describe("the flow's expiry keeper", () => {
     const st = flow()
     st.aor = AOR
     noteExpiry(st, AOR, 300_000)
-    await syncAlarm(s.store, st, settings)
+    await syncAlarm(s.store, st, settings, 0)
     // The closure notice at close reached no region: the alarm will retry it.
     await afterClose(s.store, st, false, { now: 10_000, settings })
     expect(s.alarm()).toBe(40_000)
@@ -176,7 +216,7 @@ describe("the flow's expiry keeper", () => {
     const used = storage()
     const st = flow()
     noteExpiry(st, AOR, 300_000)
-    await syncAlarm(used.store, st, settings)
+    await syncAlarm(used.store, st, settings, 0)
     await afterClose(used.store, st, true, { now: 10_000, settings })
     expect(used.ops.slice(-2)).toEqual(['deleteAlarm', 'deleteAll'])
     const unused = storage()

@@ -9,8 +9,13 @@
  *   it. The REGISTER went to Sprout with `ew-expiry=flow` on the edge's Via
  *   (shared/hop/flow-expiry.ts), so Sprout arms no timer for it.
  * - **One alarm, set lazily.** The object's single Durable Object alarm stands at the earliest
- *   expiry plus a grace ({@link FlowExpirySettings.graceMs}). A refresh does not move it (no
- *   storage write on the hot path); only an expiry earlier than the alarm does.
+ *   expiry plus a grace ({@link FlowExpirySettings.graceMs}). An expiry earlier than the alarm
+ *   brings it forward. A refresh leaves it where it is while the client will refresh again
+ *   before it fires (no storage write); a refresh after which the alarm would fire before the
+ *   client's next refresh (expected one expiry advance later: the client refreshes as often as
+ *   it just did) moves it to the new earliest expiry at once: one row written while the object
+ *   is awake anyway, instead of an alarm invocation that would only re-arm. A client that
+ *   refreshes regularly thus costs one alarm write per expiry period and no alarm invocation.
  * - **The alarm.** Each AoR whose expiry (plus grace) has passed is a lapse: the flow asks Sprout
  *   (`POST /flows/<token>/expired`, signed, home region then the other) to expire that AoR's
  *   bindings of this flow; Sprout checks the record and answers how long a binding of the flow
@@ -45,6 +50,11 @@ export interface FlowExpiryFields {
   alarmAt?: number
   /** The AoRs the storage record ({@link StoredFlowExpiry}) names, joined; absent: none. */
   storedAors?: string
+  /**
+   * How far the last refresh moved its AoR's expiry (ms): the client's refresh interval, read
+   * by {@link syncAlarm} right after the message that carried it, then dropped.
+   */
+  advancedMs?: number
 }
 
 type ExpiryState = FlowState & FlowExpiryFields
@@ -97,6 +107,8 @@ export function noteExpiry(state: FlowState, aor: string | undefined, at: number
   if (!aor) return
   const s = state as ExpiryState
   const expiries = { ...(s.expiries ?? {}) }
+  const before = expiries[aor]
+  if (before !== undefined && at > before) s.advancedMs = at - before
   expiries[aor] = at
   // The AoRs of one subscriber's set at most: the oldest expiry goes first past the cap.
   const keys = Object.keys(expiries)
@@ -156,19 +168,31 @@ async function arm(store: ExpiryStorage, state: ExpiryState, at: number): Promis
 }
 
 /**
- * After a message: arms the alarm when an expiry is known that the alarm does not cover yet
- * (none set, or set later than the earliest expiry). A refresh, which only moves an expiry
- * later, writes nothing.
+ * After a message (`now`, the edge's clock): arms the alarm when an expiry is known that the
+ * alarm does not cover yet (none set, or set later than the earliest expiry). After a refresh,
+ * which only moves an expiry later, it writes nothing while the client's next refresh (now plus
+ * the refresh's expiry advance) comes before the alarm; otherwise the alarm would fire only to
+ * find the binding refreshed and re-arm, so it moves to the earliest expiry now. Other messages
+ * write nothing.
  */
 export async function syncAlarm(
   store: ExpiryStorage,
   state: FlowState,
-  settings: FlowExpirySettings
+  settings: FlowExpirySettings,
+  now: number
 ): Promise<void> {
-  if (!settings.enabled) return
   const s = state as ExpiryState
+  const advanced = s.advancedMs
+  delete s.advancedMs
+  if (!settings.enabled) return
   const want = wantedAlarm(s, settings.graceMs)
-  if (want === undefined || (s.alarmAt !== undefined && s.alarmAt <= want)) return
+  if (want === undefined) return
+  if (s.alarmAt !== undefined && s.alarmAt <= want) {
+    const nextRefresh = advanced === undefined ? undefined : now + advanced
+    if (nextRefresh === undefined || s.alarmAt >= nextRefresh || s.alarmAt === want) return
+    await arm(store, s, want)
+    return
+  }
   await keepRecord(store, s)
   await arm(store, s, want)
 }

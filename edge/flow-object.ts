@@ -110,7 +110,7 @@ export class FlowObject extends DurableObject<EdgeEnv> {
   private async syncExpiry(att: Attachment): Promise<void> {
     if (!this.keepsExpiry()) return
     try {
-      await syncAlarm(this.expiryStore(), att.state, flowExpirySettings(this.env))
+      await syncAlarm(this.expiryStore(), att.state, flowExpirySettings(this.env), Date.now())
     } catch (error) {
       this.log.error('flow expiry alarm not set', { error, flow: att.state.token.slice(0, 12) })
     }

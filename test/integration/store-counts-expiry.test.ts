@@ -6,6 +6,8 @@
  * - the steady state: the flow's alarm fires at the first expiry plus its grace, finds the
  *   binding refreshed on the flow and re-arms: one alarm and one alarm write, and nothing else
  *   (no function invocation, KV command, table operation or schedule);
+ * - a refresh near the expiry: the alarm would fire before the client's next refresh, so the
+ *   refresh moves it (one alarm write) and no alarm fires;
  * - a lapse: the alarm reports it to Sprout once (`POST /flows/<token>/expired`), which removes
  *   the binding and tells the HSS ({@link LAPSE}), with no schedule.
  * Real time (the alarms run on the edge's clock): registrations of a few seconds.
@@ -96,6 +98,34 @@ describe('binding expiry kept by the flow: operations per pop', () => {
       expect(diff(after.writes, before.writes)).toEqual({ set_alarm: 1 })
       expect(Object.keys(await bindingsOf(sub.impu))).toHaveLength(1)
       // Unregister, so the flow's alarm has nothing left to do.
+      const ch = await ws.request(rawRegister({ sub, callId, cseq: 5, contact, expires: 0 }))
+      expect(statusOf(ch)).toBe(401)
+    } finally {
+      ws.close()
+    }
+  })
+
+  it('a refresh after which the alarm would fire before the next refresh moves it: one alarm write, no alarm', async () => {
+    const sub = await subscriber('xmove')
+    const ws = await RawSipSocket.open(endpoints().sip.a)
+    const callId = `xm-${crypto.randomUUID()}`
+    const contact = '<sip:xm@counts.invalid;transport=ws>'
+    try {
+      const t0 = Date.now()
+      const first = await rawRegisterFlow(ws, { sub, callId, cseq: 1, contact, expires: 8 })
+      expect(statusOf(first.ok)).toBe(200)
+      const before = await flowExpiry()
+      // Refreshed near its expiry (as sip.js does, at 99 %): the alarm (8 s + grace) would fire
+      // before the next refresh, so the refresh moves it to the new expiry.
+      await sleep(t0 + 6_500 - Date.now())
+      const again = await rawRegisterFlow(ws, { sub, callId, cseq: 3, contact, expires: 8 })
+      expect(statusOf(again.ok)).toBe(200)
+      // Past the first expiry and its grace: the alarm did not fire there.
+      await sleep(t0 + 8_000 + GRACE_MS + 1_000 - Date.now())
+      const after = await flowExpiry()
+      expect(diff(after.alarms, before.alarms)).toEqual({})
+      expect(diff(after.writes, before.writes)).toEqual({ set_alarm: 1 })
+      expect(Object.keys(await bindingsOf(sub.impu))).toHaveLength(1)
       const ch = await ws.request(rawRegister({ sub, callId, cseq: 5, contact, expires: 0 }))
       expect(statusOf(ch)).toBe(401)
     } finally {
