@@ -29,7 +29,7 @@ import {
 import { contactInstance } from '../shared/sip/contact'
 import { DIALOG_CREATING } from '../shared/sip/dialog-methods'
 import type { SipRequest, SipResponse } from '../shared/sip/message'
-import { type NameAddr, parseNameAddr } from '../shared/sip/name-addr'
+import type { NameAddr } from '../shared/sip/name-addr'
 import { serializeUri } from '../shared/sip/uri'
 import { fromCore } from './core-inbound'
 import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
@@ -37,6 +37,7 @@ import type { FlowIo } from './flow-io'
 import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
 import { markRegister } from './protected-flow'
 import { checkRequest } from './sanity'
+import { originatingRoutes, registerRoute } from './service-route'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
 
 /** UTF-8 length of `text`, counted without encoding it. */
@@ -180,9 +181,9 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
   const initial = !req.toTag
   if (initial && req.method !== 'REGISTER') {
     // TS 24.229 §5.2.6.3.3: initial requests follow the Service-Route learnt at registration,
-    // whatever Route the client put there.
+    // whatever Route the client put there; another pool's S-CSCF through Sprout's relay.
     req.remove('route')
-    for (const r of s.serviceRoutes) req.append('route', r)
+    for (const r of originatingRoutes(s.serviceRoutes, s.home)) req.append('route', r)
     if (DIALOG_CREATING.has(req.method)) {
       // RFC 5658 double Record-Route: the client-facing entry, then the core-facing one on top.
       // Both carry the token scoped to this dialog (flow-guards.ts).
@@ -227,23 +228,9 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
   } else if (req.method === 'REGISTER') {
     // TS 24.229 §5.2.2: REGISTER goes to the I-CSCF, which finds the S-CSCF (UAR), until a 200
     // has taught the flow a Service-Route naming this deployment's S-CSCF (docs/routing.md).
-    const direct = knowsOwnScscf(s.serviceRoutes)
-    req.set('route', `<sip:${functionHost('sprout', s.home)};lr${direct ? '' : ';service=icscf'}>`)
+    req.set('route', registerRoute(s.serviceRoutes, s.home))
   }
   await deliver(io, req, io.toCore(region, req.toString()))
-}
-
-/** True when the flow's Service-Route (from its last REGISTER 200) names a Sprout of ours. */
-function knowsOwnScscf(serviceRoutes: readonly string[]): boolean {
-  const first = serviceRoutes[0]
-  if (!first) return false
-  try {
-    const u = parseNameAddr(first).uri
-    const where = u.kind === 'sip' ? classifyInternal(u.host) : undefined
-    return where?.kind === 'function' && where.fn === 'sprout'
-  } catch {
-    return false
-  }
 }
 
 /** Notes what this REGISTER binds, so the 200 can be matched to this flow (core-inbound.ts). */

@@ -5,15 +5,18 @@
  * is the registrar's or nobody's (so routing is last in the request list); and every response to
  * a request Sprout forwarded: Sprout's Via on top with more below, a branch of Sprout's proxy
  * transactions, or an answer to a CANCEL (so routing is first in the response list). Requests go
- * to the initial-request pass, the stateless in-dialog path, CANCEL or ACK handling; responses
- * to the response path.
+ * to the initial-request pass, the stateless in-dialog path, CANCEL or ACK handling, or (with
+ * Sprout's relay entry on top) the relay towards another pool's S-CSCF; responses to the
+ * response path.
  */
+import { routeIsRelay } from '../../../shared/hop/relay-route'
 import type { SipRequest } from '../../../shared/sip'
 import { recordEnd } from '../memento/memento-service'
 import type { SipRequestHandler, SipResponseHandler } from '../sip-handlers'
 import { routeCancel } from './cancel'
 import { forwardStateless, hasNextHop } from './in-dialog'
 import { routeInitial } from './initial-request'
+import { relayRequest } from './relay'
 import { routeResponse } from './responses'
 import { routingDepsFor } from './routing-deps'
 import { refusedInterval } from './session-interval'
@@ -24,6 +27,8 @@ export const routingRequests: SipRequestHandler = {
   accepts: (req) => req.method !== 'REGISTER',
   async handle(req: SipRequest, deps, { c, ownRoutes }) {
     const d = routingDepsFor(deps, c)
+    // Towards another pool's S-CSCF, Sprout only relays, in and out of dialog (relay.ts).
+    if (routeIsRelay(ownRoutes[0])) return relayRequest(d, req)
     if (req.method === 'CANCEL') return routeCancel(d, req)
     if (req.method === 'ACK') {
       // An ACK for a 2xx goes end to end; one for a non-2xx final ends at this proxy (§17.2.1).
