@@ -94,6 +94,51 @@ describe('binding plan', () => {
     expect(again.changes.map((c) => c.event)).toEqual(['refreshed', 'refreshed'])
     expect(again.changes[0]!.after.cseq).toBeGreaterThan(first.changes[0]!.after.cseq)
   })
+
+  it('leaves a binding as it is for its own CSeq sent again, and refuses a lower one with 500 (RFC 3261 §10.3 step 7)', () => {
+    const first = planBindings(
+      parseRegistration(req(['<sip:a@h>'], { cseq: 5 }), limits),
+      [],
+      1000,
+      5
+    )
+    const again = planBindings(
+      parseRegistration(req(['<sip:a@h>'], { cseq: 5 }), limits),
+      first.bindings,
+      2000,
+      5
+    )
+    expect(again.changes).toEqual([])
+    expect(again.bindings).toEqual(first.bindings)
+    const removeAgain = planBindings(
+      parseRegistration(req(['*'], { cseq: 5, expires: 0 }), limits),
+      first.bindings,
+      2000,
+      5
+    )
+    expect(removeAgain.changes).toEqual([])
+    for (const contacts of [['<sip:a@h>'], ['*']])
+      expect(
+        sipError(() =>
+          planBindings(
+            parseRegistration(
+              req(contacts, { cseq: 4, expires: contacts[0] === '*' ? 0 : 60 }),
+              limits
+            ),
+            first.bindings,
+            2000,
+            5
+          )
+        ).status
+      ).toBe(500)
+    const other = planBindings(
+      parseRegistration(req(['<sip:a@h>'], { callId: 'd', cseq: 1 }), limits),
+      first.bindings,
+      2000,
+      5
+    )
+    expect(other.changes.map((c) => c.event)).toEqual(['refreshed'])
+  })
 })
 
 describe('pub-gruu', () => {

@@ -74,8 +74,7 @@ export function planBindings(
   if (reg.wildcard) {
     for (const b of current) {
       if (isEmergencyBinding(b)) continue
-      checkOrder(reg, b)
-      changes.push(tombstone(b))
+      if (inOrder(reg, b)) changes.push(tombstone(b))
     }
   } else {
     const seen = new Set<string>()
@@ -85,7 +84,7 @@ export function planBindings(
       if (seen.has(id)) continue
       seen.add(id)
       const before = byId.get(id)
-      if (before) checkOrder(reg, before)
+      if (before && !inOrder(reg, before)) continue
       if (c.expires === 0) {
         if (before) changes.push(tombstone(before))
         continue
@@ -134,8 +133,16 @@ export function planBindings(
   return { kind, changes, bindings, initial }
 }
 
-/** RFC 3261 §10.3 step 7: same Call-ID needs a higher CSeq, or the update is aborted. */
-function checkOrder(reg: ParsedRegistration, b: Binding): void {
-  if (b.data.cid === reg.callId && reg.cseq <= b.data.cseq)
-    throw new SipError(500, 'Server Internal Error (CSeq out of order for this Call-ID)')
+/**
+ * RFC 3261 §10.3 step 7: with the binding's Call-ID, only a higher CSeq updates it; a lower one
+ * aborts the request (500). An equal CSeq is the request that made the binding, sent again (the
+ * edge resends a REGISTER to the other region when its home region's answer does not come back,
+ * and RFC 3261 §8.1.1.5 gives every new request of a Call-ID a higher CSeq): it leaves the binding
+ * as it is and is answered with the bindings, as the first copy was (RFC 3261 §17.2.3; Clearwater's
+ * registrar updates a binding only for another Call-ID or a higher CSeq).
+ */
+function inOrder(reg: ParsedRegistration, b: Binding): boolean {
+  if (b.data.cid !== reg.callId || reg.cseq > b.data.cseq) return true
+  if (reg.cseq === b.data.cseq) return false
+  throw new SipError(500, 'Server Internal Error (CSeq out of order for this Call-ID)')
 }
