@@ -5,14 +5,16 @@
  * answers 403 when neither is there; the per-account check (`get_and_check_user_id`) answers 403
  * when the cookie names another account and 404 when the account does not exist; the
  * per-number check (`check_number_ownership`) answers 404 "Number not found" or "User doesn't own
- * that number". Secrets are compared in constant time.
+ * that number". Secrets are compared in constant time; wrong keys are counted against their
+ * source and refused once its budget is spent (api-key-guard.ts).
  */
 import { keys } from '../../shared/vellum'
 import { type Account, getAccount, normalEmail } from './accounts-store'
 import { EllisError, forbidden, notFound } from './api-errors'
+import { apiKeyAdmitted } from './api-key-guard'
 import { ELLIS_LIMITS } from './ellis-config'
 import type { EllisContext, EllisDeps } from './ellis-deps'
-import { secretsEqual } from './secrets'
+import { requestMeta } from './request-context'
 import { readSessionCookie, type SessionClaims, verifySession } from './session-cookie'
 
 export const API_KEY_HEADER = 'ngv-api-key'
@@ -30,7 +32,9 @@ export async function identify(c: EllisContext, deps: EllisDeps): Promise<Caller
   const hit = callers.get(c.req.raw)
   if (hit) return hit
   const key = c.req.header(API_KEY_HEADER)
-  const admin = key !== undefined && (await secretsEqual(key, deps.config.apiKey))
+  const admin =
+    key !== undefined &&
+    (await apiKeyAdmitted(deps, (await requestMeta(c, deps.config.hopSecret)).clientId, key))
   const session = await verifySession(
     deps.config.cookieSecret,
     readSessionCookie(c.req.header('cookie')),

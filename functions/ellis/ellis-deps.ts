@@ -34,10 +34,12 @@ export interface ShardRecord {
 export interface IsolateState {
   shardMaps: Map<ShardDomain, { readAtMs: number; records: ShardRecord[] }>
   lastRebalanceMs: number
+  /** Sources whose wrong `NGV-API-Key`s spent their budget, until when (api-key-guard.ts). */
+  refusedKeySources: Map<string, number>
 }
 
 export function newIsolateState(): IsolateState {
-  return { shardMaps: new Map(), lastRebalanceMs: 0 }
+  return { shardMaps: new Map(), lastRebalanceMs: 0, refusedKeySources: new Map() }
 }
 
 export interface EllisDeps {

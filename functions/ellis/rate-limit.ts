@@ -172,8 +172,13 @@ export async function checkOpsLoginAllowed(
   await checkGuesses(kv, log, limits, 'ops', client)
 }
 
-export async function recordOpsLoginFailure(kv: RegionalKv, log: Logger, client: string) {
-  await bump(kv, guessKey('ops', client), THROTTLE_WINDOWS.signupWindowS, log)
+/** Counts a wrong operator key (typed at `/ops/login` or sent as `NGV-API-Key`); the new count. */
+export async function recordOpsLoginFailure(
+  kv: RegionalKv,
+  log: Logger,
+  client: string
+): Promise<number> {
+  return bump(kv, guessKey('ops', client), THROTTLE_WINDOWS.signupWindowS, log)
 }
 
 async function checkGuesses(

@@ -1,22 +1,26 @@
 import { describe, expect, it } from 'vitest'
-import { opsCookieHeader, opsToken, opsTokenValid, readOpsCookie } from './ops-auth'
+import { opsCookieHeader, opsToken, opsTokenSession, readOpsCookie } from './ops-auth'
 import { parseSince } from './ops-routes'
 
 describe('the ops session', () => {
-  it('is valid under its secret until it expires, and under no other secret', async () => {
-    const t = await opsToken('cookie-secret-1', 10_000)
-    expect(await opsTokenValid(['cookie-secret-1'], t, 9_999)).toBe(true)
-    expect(await opsTokenValid(['cookie-secret-1'], t, 10_000)).toBe(false)
-    expect(await opsTokenValid(['other'], t, 1)).toBe(false)
+  const ID = '0123456789abcdef0123456789abcdef'
+  const OTHER_ID = 'fedcba9876543210fedcba9876543210'
+
+  it('names its session under its secret until it expires, and under no other secret', async () => {
+    const t = await opsToken('cookie-secret-1', 10_000, ID)
+    expect(await opsTokenSession(['cookie-secret-1'], t, 9_999)).toBe(ID)
+    expect(await opsTokenSession(['cookie-secret-1'], t, 10_000)).toBeUndefined()
+    expect(await opsTokenSession(['other'], t, 1)).toBeUndefined()
     // A secret being rotated out still verifies.
-    expect(await opsTokenValid(['new', 'cookie-secret-1'], t, 1)).toBe(true)
+    expect(await opsTokenSession(['new', 'cookie-secret-1'], t, 1)).toBe(ID)
   })
 
-  it('refuses a changed expiry, a malformed token and none', async () => {
-    const t = await opsToken('s', 10_000)
-    expect(await opsTokenValid(['s'], t.replace('ops.10000', 'ops.99999'), 1)).toBe(false)
-    expect(await opsTokenValid(['s'], 'ops.1.zz', 1)).toBe(false)
-    expect(await opsTokenValid(['s'], undefined, 1)).toBe(false)
+  it('refuses a changed expiry or session id, a malformed token and none', async () => {
+    const t = await opsToken('s', 10_000, ID)
+    expect(await opsTokenSession(['s'], t.replace('ops.10000', 'ops.99999'), 1)).toBeUndefined()
+    expect(await opsTokenSession(['s'], t.replace(ID, OTHER_ID), 1)).toBeUndefined()
+    expect(await opsTokenSession(['s'], 'ops.1.zz', 1)).toBeUndefined()
+    expect(await opsTokenSession(['s'], undefined, 1)).toBeUndefined()
   })
 
   it('is its own cookie, HttpOnly and SameSite=Strict, scoped to /ops', () => {

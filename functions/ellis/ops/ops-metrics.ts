@@ -30,8 +30,7 @@ export const METRICS_READ_TIMEOUT_MS = 2_000
 export function mountOpsMetrics(app: Hono<FunctionBindings>, resolve: DepsResolver): void {
   app.get('/ops/metrics', async (c) => {
     const d = resolve(c)
-    if (!(await isOperator(c, d.config.apiKey, d.config.cookieSecret, d.clock.now())))
-      return c.redirect('/ops', 303)
+    if (!(await isOperator(c, d))) return c.redirect('/ops', 303)
     return c.html(opsMetricsPage(), 200, {
       'cache-control': 'no-store',
       'content-security-policy':

@@ -14,8 +14,9 @@
  * | `DELETE /ops/api/flags/:impu`          | back to sampling                                       |
  * | `POST /internal/traces` (signed)       | the edge's trace records, written in one operation     |
  *
- * Everything under `/ops/api` needs the `NGV-API-Key` header or the ops cookie (ops-auth.ts);
- * bad input gets 400 with the reason.
+ * Everything under `/ops/api` needs the `NGV-API-Key` header or the ops cookie of a live session
+ * (ops-auth.ts); a logout ends the session for every copy of its cookie; bad input gets 400 with
+ * the reason.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
@@ -31,7 +32,15 @@ import type { DepsResolver, EllisContext } from '../ellis-deps'
 import { checkOpsLoginAllowed, recordOpsLoginFailure } from '../rate-limit'
 import { requestMeta } from '../request-context'
 import { secretsEqual } from '../secrets'
-import { isOperator, OPS_COOKIE, OPS_SESSION_S, opsCookieHeader, opsToken } from './ops-auth'
+import {
+  endOpsSession,
+  isOperator,
+  OPS_COOKIE,
+  OPS_SESSION_S,
+  opsCookieHeader,
+  readOpsCookie,
+  startOpsSession,
+} from './ops-auth'
 import { announceFlags } from './ops-flags'
 import { mountOpsMetrics } from './ops-metrics'
 import { opsPage } from './ops-page'
@@ -63,6 +72,11 @@ function bad(c: EllisContext, reason: string) {
 
 export function opsRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
   const app = new Hono<FunctionBindings>()
+  // A refused source (429) and a session store that is down (503) answer with their reason.
+  app.onError((err) => {
+    if (err instanceof EllisError) return errorResponse(err)
+    throw err
+  })
   const store = (c: EllisContext) => {
     const d = resolve(c)
     return new TableTraceStore(d.table, d.clock)
@@ -88,7 +102,7 @@ export function opsRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
 
   app.get('/ops', async (c) => {
     const d = resolve(c)
-    const operator = await isOperator(c, d.config.apiKey, d.config.cookieSecret, d.clock.now())
+    const operator = await isOperator(c, d)
     return c.html(opsPage({ operator, failed: c.req.query('login') === 'failed' }), 200, {
       'cache-control': 'no-store',
       'content-security-policy':
@@ -122,19 +136,27 @@ export function opsRoutes(resolve: DepsResolver): Hono<FunctionBindings> {
       d.log.warn('ops login refused', { client: meta.clientId })
       return json ? c.json({ error: 'forbidden' }, 403) : c.redirect('/ops?login=failed', 303)
     }
-    const token = await opsToken(d.config.cookieSecret[0], d.clock.now() + OPS_SESSION_S * 1000)
+    const token = await startOpsSession(d.kv, d.config.cookieSecret[0], d.clock.now())
     c.header('set-cookie', opsCookieHeader(token, meta.secure, OPS_SESSION_S))
     return json ? c.json({ ok: true }) : c.redirect('/ops', 303)
   })
 
-  app.post('/ops/logout', (c) => {
+  // The session ends for every copy of the cookie, not only the browser's (ops-auth.ts).
+  app.post('/ops/logout', async (c) => {
+    const d = resolve(c)
+    await endOpsSession(
+      d.kv,
+      d.config.cookieSecret,
+      readOpsCookie(c.req.header('cookie')),
+      d.clock.now()
+    )
     c.header('set-cookie', `${OPS_COOKIE}=; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=0`)
     return c.redirect('/ops', 303)
   })
 
   app.use('/ops/api/*', async (c, next) => {
     const d = resolve(c)
-    if (!(await isOperator(c, d.config.apiKey, d.config.cookieSecret, d.clock.now())))
+    if (!(await isOperator(c, d)))
       return c.json({ error: 'forbidden', reason: 'operator login or NGV-API-Key needed' }, 403)
     await next()
   })
