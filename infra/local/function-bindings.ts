@@ -6,6 +6,7 @@
 import { FUNCTIONS, type FunctionUrls, peerOf, type Region } from '../../shared/config/regions'
 import { type LocalCloudSettings, timersArn } from './contract'
 import { LOCAL_AWS_CREDENTIALS } from './dynamo'
+import { localOtherPoolPeers } from './other-pool-bindings'
 import { localTrunkBindings } from './trunk-bindings'
 
 export const SCHEDULER_GROUP = 'edgewater-timers'
@@ -119,6 +120,8 @@ export function functionBindings(
       ...Object.fromEntries(
         CALL_TEST_AS.map((n) => [n, `${functionUrls(s)[region].sprout}/test-as/${n}/sip`])
       ),
+      // Another S-CSCF pool's peer (other-pool-bindings.ts, docs/routing.md).
+      ...localOtherPoolPeers(s),
     }),
     // The local SIP trunk and the BGCF routes to it (trunk-bindings.ts, docs/trunk.md).
     ...localTrunkBindings(s),
