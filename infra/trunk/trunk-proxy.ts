@@ -27,17 +27,11 @@
  *   retransmitted to the peer until its ACK comes (§13.3.1.4); a repeated final response from the
  *   peer gets the ACK the adapter last relayed for it, and goes no further.
  *
- * - **Sources.** SIP is taken only from the peer's addresses (`TRUNK_PEER_SOURCES`, else the
- *   addresses `TRUNK_PEER` names); anything else is dropped unanswered. Otherwise anyone who
- *   reaches the port could place calls in, and through the BGCF's transit route back out to the
- *   peer at the operator's cost.
- * - **Identities.** The adapter is the trust boundary towards the SIP network, as the edge is
- *   towards clients. A peer not trusted with originating handling (`TRUNK_TRUST_ORIG=0`) is not
- *   trusted to assert identities either: `P-Asserted-Identity`, `P-Served-User` and the charging
- *   headers are removed from its requests (RFC 3325 §5: a request from outside the trust domain
- *   loses its asserted identity; TS 24.229 §5.2.6.3), so a number on the SIP network cannot pass
- *   itself off as a subscriber to Sprout's services (reg-event watchers, MMTEL, Memento) or to
- *   the callee.
+ * - **Sources and identities** (trunk-ingress.ts): SIP is taken only from the peer's addresses;
+ *   a peer not trusted with originating handling (`TRUNK_TRUST_ORIG=0`) is not trusted to assert
+ *   identities either. The adapter is the trust boundary towards the SIP network, as the edge is
+ *   towards clients.
+ * - **Transaction state** (trunk-transactions.ts): what UDP reliability needs, kept in memory.
  *
  * Messages over `TRUNK_MAX_MESSAGE_BYTES` are refused (513 to a request); a malformed request
  * from the peer gets 400; at `TRUNK_MAX_TRANSACTIONS` transactions in memory, new ones get 503.
@@ -59,37 +53,21 @@ import { getParam, hasParam } from '../../shared/sip/params'
 import { TIMER_B, TIMER_F } from '../../shared/sip/timers'
 import type { Uri } from '../../shared/sip/uri'
 import { serializeVia, viaWithParams } from '../../shared/sip/via'
-import { Retransmissions } from './retransmissions'
 import type { TrunkConfig } from './trunk-config'
+import { hopBranchOf, icscfEntry, isPeerAddress, UNTRUSTED_PEER_HEADERS } from './trunk-ingress'
 import {
   type ClientTx,
   LINGER_MS,
   type PeerTarget,
   peerTargetOfVia,
-  type ServerTx,
-  SWEEP_MS,
   type TrunkIo,
   viaKey,
 } from './trunk-state'
-
-/** Headers only the trusted zone may set, removed from an untrusted peer's requests (RFC 3325 §5). */
-const UNTRUSTED_PEER_HEADERS = [
-  'p-asserted-identity',
-  'p-served-user',
-  'p-charging-vector',
-  'p-charging-function-addresses',
-] as const
+import { TrunkTransactions } from './trunk-transactions'
 
 export class TrunkProxy {
-  private readonly clientTxs = new Map<string, ClientTx>()
-  private readonly serverTxs = new Map<string, ServerTx>()
-  /** Requests to the peer (by branch) and 2xx to it (`ok|<Call-ID>|<CSeq>`) being resent. */
-  private readonly resend: Retransmissions
-  /** ACKs relayed to the peer, by Call-ID and CSeq number, and the finals they acknowledged. */
-  private readonly acks = new Map<string, { text: string; to: PeerTarget; expires: number }>()
-  private readonly finals = new Map<string, number>()
+  private readonly txs: TrunkTransactions
   private readonly hopHost: string
-  private sweeper: unknown
 
   constructor(
     private readonly cfg: TrunkConfig,
@@ -99,30 +77,16 @@ export class TrunkProxy {
     private readonly sipPort: number
   ) {
     this.hopHost = trunkHost(cfg.name)
-    this.resend = new Retransmissions(io)
-    this.sweeper = io.setTimer(SWEEP_MS, () => this.sweep())
+    this.txs = new TrunkTransactions(io, cfg.maxTransactions)
   }
 
   close(): void {
-    this.io.clearTimer(this.sweeper)
-    this.resend.stopAll()
-    this.clientTxs.clear()
+    this.txs.close()
   }
 
   /** Transactions held in memory (tests and the limit). */
   get transactions(): number {
-    return this.clientTxs.size + this.serverTxs.size
-  }
-
-  private sweep(): void {
-    const now = this.io.now()
-    for (const m of [this.clientTxs, this.serverTxs, this.acks] as Map<
-      string,
-      { expires: number }
-    >[])
-      for (const [k, v] of m) if (v.expires < now) m.delete(k)
-    for (const [k, v] of this.finals) if (v < now) this.finals.delete(k)
-    this.sweeper = this.io.setTimer(SWEEP_MS, () => this.sweep())
+    return this.txs.size
   }
 
   private isOwnRoute(uri: Uri): boolean {
@@ -152,15 +116,11 @@ export class TrunkProxy {
     return `<sip:${this.cfg.publicHost}:${this.sipPort};transport=${transport};lr>`
   }
 
-  private full(): boolean {
-    return this.transactions >= this.cfg.maxTransactions
-  }
-
   // ---- peer side ------------------------------------------------------------------------------
 
   /** A datagram or framed stream message from the peer. */
   async fromPeer(text: string, source: PeerTarget): Promise<void> {
-    if (!this.fromPeerAddress(source.host)) {
+    if (!isPeerAddress(this.cfg, source.host)) {
       this.io.log('message from an address that is not the peer dropped', { from: source.host })
       return
     }
@@ -189,13 +149,6 @@ export class TrunkProxy {
     }
   }
 
-  /** Whether SIP from `host` is the peer's (`TRUNK_PEER_SOURCES`, else `TRUNK_PEER`'s host). */
-  private fromPeerAddress(host: string): boolean {
-    const allowed = this.cfg.peerSources ?? [this.cfg.peer.host]
-    const plain = host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
-    return allowed.some((a) => a === '*' || a === plain || a === host)
-  }
-
   private answerPeer(req: SipRequest, status: number, reason?: string): void {
     const res = buildResponse(req, status, {
       ...(reason ? { reason } : {}),
@@ -213,17 +166,17 @@ export class TrunkProxy {
     const via = viaWithParams(top, params)
     req.prepend('via', serializeVia(via))
     const key = viaKey(via, req.method)
-    const seen = this.serverTxs.get(key)
+    const seen = this.txs.server.get(key)
     if (seen) {
       // A retransmission (RFC 3261 §17.2): the last answer again, nothing upstream.
       if (seen.last) this.io.toPeer(seen.last, seen.to)
       return
     }
     if (req.method === 'ACK') {
-      this.resend.stop(`ok|${req.callId}|${req.cseq.seq}`)
+      this.txs.resend.stop(`ok|${req.callId}|${req.cseq.seq}`)
     } else {
-      if (this.full()) return this.answerPeer(req, 503, 'Service Unavailable (trunk busy)')
-      this.serverTxs.set(key, { to: peerTargetOfVia(via), expires: this.io.now() + LINGER_MS })
+      if (this.txs.full()) return this.answerPeer(req, 503, 'Service Unavailable (trunk busy)')
+      this.txs.server.set(key, { to: peerTargetOfVia(via), expires: this.io.now() + LINGER_MS })
     }
     if (req.method === 'REGISTER') return this.answerPeer(req, 405, 'Method Not Allowed')
     if (req.maxForwards === 0) return this.answerPeer(req, 483, 'Too Many Hops')
@@ -247,24 +200,13 @@ export class TrunkProxy {
       targets = [hop.url]
     } else {
       // An initial request (or a CANCEL of one) enters through the I-CSCF (docs/trunk.md).
-      req.remove('route')
-      const orig = this.cfg.trustOrig && asksOrig ? ';orig' : ''
-      // Either region's Sprout takes the other's Route as its own (sip-handlers.ts).
-      const regions = [this.cfg.homeRegion, this.cfg.homeRegion === 'a' ? 'b' : 'a'] as const
-      req.append(
-        'route',
-        `<sip:sprout.${this.cfg.homeRegion}.edgewater.internal;lr;service=icscf${orig}>`
-      )
-      targets = regions.map((r) => `${this.cfg.functionUrls[r].sprout.replace(/\/+$/, '')}/sip`)
-      if (DIALOG_CREATING.has(req.method)) {
-        req.prepend('record-route', this.peerRecordRoute(source.transport))
-        req.prepend('record-route', `<sip:${this.hopHost};lr>`)
-      }
+      targets = icscfEntry(this.cfg, req, {
+        asksOrig,
+        hopHost: this.hopHost,
+        peerRecordRoute: this.peerRecordRoute(source.transport),
+      })
     }
-    // Derived from the peer's branch and sent-by only, so a CANCEL or the ACK of a non-2xx takes
-    // its INVITE's branch (RFC 3261 §9.1, §16.11) and Sprout matches it.
-    const branch = `z9hG4bKT${md5Hex(`${via.branch}|${via.host}:${via.port ?? 5060}`).slice(0, 24)}`
-    req.prepend('via', `SIP/2.0/${HOP_TRANSPORT} ${this.hopHost};branch=${branch}`)
+    req.prepend('via', `SIP/2.0/${HOP_TRANSPORT} ${this.hopHost};branch=${hopBranchOf(via)}`)
     let result: HopResult = { ok: false, sipStatus: 503, reason: 'no hop', transport: true }
     for (const url of targets) {
       result = await this.io.toCore(url, req.toString())
@@ -278,7 +220,7 @@ export class TrunkProxy {
 
   private async responseFromPeer(res: SipResponse): Promise<void> {
     const top = res.topVia
-    const tx = top.branch ? this.clientTxs.get(top.branch) : undefined
+    const tx = top.branch ? this.txs.client.get(top.branch) : undefined
     if (!tx) {
       const ours =
         top.host.toLowerCase() === this.cfg.publicHost.toLowerCase() &&
@@ -289,18 +231,17 @@ export class TrunkProxy {
       }
     }
     if (tx) {
-      if (res.status >= 200 || tx.invite) this.resend.stop(top.branch!)
+      if (res.status >= 200 || tx.invite) this.txs.resend.stop(top.branch!)
       if (res.status >= 200) tx.answered = true
     }
     if (res.cseq.method === 'INVITE' && res.status >= 200) {
       const final = `${top.branch}|${res.toTag ?? ''}|${res.status >= 300 ? 'x' : '2'}`
-      if (this.finals.has(final)) {
+      if (this.txs.repeatedFinal(final)) {
         // A repeated final (our ACK was lost): the ACK again, nothing upstream.
-        const ack = this.acks.get(`${res.callId}|${res.cseq.seq}`)
+        const ack = this.txs.ackFor(res.callId, res.cseq.seq)
         if (ack) this.io.toPeer(ack.text, ack.to)
         return
       }
-      this.finals.set(final, this.io.now() + LINGER_MS)
     }
     res.shift('via')
     await this.responseToCore(res)
@@ -323,11 +264,7 @@ export class TrunkProxy {
     const via = res.topVia
     const to = peerTargetOfVia(via)
     const text = res.toString()
-    const tx = this.serverTxs.get(viaKey(via, res.cseq.method))
-    if (tx) {
-      tx.last = text
-      tx.expires = this.io.now() + LINGER_MS
-    }
+    this.txs.answered(viaKey(via, res.cseq.method), text)
     this.io.toPeer(text, to)
     if (
       res.cseq.method === 'INVITE' &&
@@ -335,7 +272,7 @@ export class TrunkProxy {
       res.status < 300 &&
       to.transport === 'udp'
     )
-      this.resend.start(`ok|${res.callId}|${res.cseq.seq}`, () => this.io.toPeer(text, to), {
+      this.txs.resend.start(`ok|${res.callId}|${res.cseq.seq}`, () => this.io.toPeer(text, to), {
         capAtT2: true,
         deadlineMs: TIMER_B,
       })
@@ -377,7 +314,7 @@ export class TrunkProxy {
     this.popOwnRoutes(req)
     // From the core's branch alone: a CANCEL or non-2xx ACK finds its INVITE's transaction.
     const branch = `z9hG4bKT${md5Hex(`${req.topVia.branch}|${req.topVia.host}`).slice(0, 24)}`
-    const existing = this.clientTxs.get(branch)
+    const existing = this.txs.client.get(branch)
     let to: PeerTarget
     const route = req.get('route')?.uri
     if (existing) to = existing.to
@@ -385,7 +322,7 @@ export class TrunkProxy {
     else if (!req.toTag || req.method === 'CANCEL') to = this.cfg.peer
     else if (req.uri.kind === 'sip') to = this.targetOfUri(req.uri)
     else return this.answerCore(req, 404, 'Not Found (no route to the peer)')
-    if (!existing && req.method !== 'ACK' && this.full())
+    if (!existing && req.method !== 'ACK' && this.txs.full())
       return this.answerCore(req, 503, 'Service Unavailable (trunk busy)')
     if (!req.toTag && DIALOG_CREATING.has(req.method)) {
       req.prepend('record-route', `<sip:${this.hopHost};lr>`)
@@ -395,11 +332,7 @@ export class TrunkProxy {
     const text = req.toString()
     this.io.toPeer(text, to)
     if (req.method === 'ACK') {
-      this.acks.set(`${req.callId}|${req.cseq.seq}`, {
-        text,
-        to,
-        expires: this.io.now() + LINGER_MS,
-      })
+      this.txs.rememberAck(req.callId, req.cseq.seq, text, to)
       return
     }
     if (existing) return
@@ -410,7 +343,7 @@ export class TrunkProxy {
       answered: false,
       expires: this.io.now() + LINGER_MS + TIMER_B,
     }
-    this.clientTxs.set(branch, tx)
+    this.txs.client.set(branch, tx)
     if (to.transport === 'udp') this.startRetransmit(branch, tx, req)
   }
 
@@ -420,7 +353,7 @@ export class TrunkProxy {
   }
 
   private startRetransmit(branch: string, tx: ClientTx, req: SipRequest): void {
-    this.resend.start(branch, () => this.io.toPeer(tx.text, tx.to), {
+    this.txs.resend.start(branch, () => this.io.toPeer(tx.text, tx.to), {
       capAtT2: !tx.invite,
       deadlineMs: tx.invite ? TIMER_B : TIMER_F,
       // Timer B/F (RFC 3261 §17.1.1.2, §17.1.2.2): the peer never answered.
