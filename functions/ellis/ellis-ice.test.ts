@@ -65,14 +65,14 @@ describe('TURN REST API credentials (draft-uberti-behave-turn-rest-00 §2.2)', (
 })
 
 describe('ICE settings', () => {
-  it('defaults the TTL to one day and refuses bad URIs, TTLs and a missing or weak secret', () => {
+  it('defaults the TTL to four hours and refuses bad URIs, TTLs and a missing or weak secret', () => {
     expect(iceConfig({})).toEqual({
       stunUrls: [],
       turnUrls: [],
       turnSecret: undefined,
       turnTtlS: DEFAULT_TURN_TTL_S,
     })
-    expect(DEFAULT_TURN_TTL_S).toBe(86_400)
+    expect(DEFAULT_TURN_TTL_S).toBe(14_400)
     const bad = (raw: Record<string, string>, re: RegExp) =>
       expect(() => iceConfig(raw)).toThrow(
         expect.objectContaining({ message: expect.stringMatching(re) })

@@ -10,7 +10,7 @@
  * | `ICE_STUN_URLS`          | none     | comma-separated `stun:`/`stuns:` URIs (RFC 7064)               |
  * | `ICE_TURN_URLS`          | none     | comma-separated `turn:`/`turns:` URIs (RFC 7065)               |
  * | `ICE_TURN_SECRET`        | none     | the TURN server's shared secret; required with `ICE_TURN_URLS` |
- * | `ICE_TURN_TTL_S`         | 86400    | lifetime of a credential, 60 s to 7 days                       |
+ * | `ICE_TURN_TTL_S`         | 14400    | lifetime of a credential, 60 s to 7 days                       |
  *
  * Outside the local cloud `ICE_TURN_SECRET` must be a real secret (at least 32 bytes, not a dev
  * default: shared/config/secrets.ts).
@@ -20,8 +20,13 @@ import { parseCachedConfig } from '../../shared/config/cached-config'
 import type { RawEnv } from '../../shared/config/function-env'
 import { isLocal, secretProblem } from '../../shared/config/secrets'
 
-/** draft-uberti-behave-turn-rest-00 §2.2 recommends one day. */
-export const DEFAULT_TURN_TTL_S = 86_400
+/**
+ * Four hours. draft-uberti-behave-turn-rest-00 §2.2 suggests one day, but a TURN server cannot
+ * be told that a credential's session ended (the server keeps no state), so the lifetime is all
+ * that bounds relaying after a logout. The softphone fetches a credential with at least half its
+ * lifetime left before each call (docs/media.md), so a call has two hours or more on it.
+ */
+export const DEFAULT_TURN_TTL_S = 4 * 3600
 export const MIN_TURN_TTL_S = 60
 export const MAX_TURN_TTL_S = 7 * 86_400
 /** Most URIs of one kind a deployment lists (a browser tries every one). */

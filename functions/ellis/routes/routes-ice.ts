@@ -26,7 +26,7 @@ export const IceServersAnswer = z
     iceServers: z.array(IceServer),
     username: z.string().optional().openapi({ example: '1767312000:q1w2e3r4t5y6u7i8' }),
     password: z.string().optional(),
-    ttl: z.number().int().optional().openapi({ example: 86400 }),
+    ttl: z.number().int().optional().openapi({ example: 14400 }),
     uris: z.array(z.string()).openapi({ example: ['turn:turn.example.com:3478?transport=udp'] }),
   })
   .openapi('IceServers')
