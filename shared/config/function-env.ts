@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { ConfigError, parseCachedConfig } from './cached-config'
 import { FUNCTIONS, type FunctionUrls, REGIONS, type Region } from './regions'
-import { firstSecretProblem } from './secrets'
+import { firstSecretProblem, isLocal } from './secrets'
 
 /** Secrets every function checks at start-up; the hop secret with its `_PREVIOUS` companion. */
 export const FUNCTION_SECRETS = ['HOP_SECRET', 'ELLIS_API_KEY'] as const
@@ -32,6 +32,19 @@ const schema = z.object({
   HOP_MAX_SKEW_MS: z.coerce.number().int().min(1_000).max(60_000).default(10_000),
   /** Signatures an isolate remembers to refuse replays (shared/hop/replay-guard.ts). */
   HOP_REPLAY_CAPACITY: z.coerce.number().int().min(256).max(1_000_000).default(8_192),
+  /**
+   * Limits of the automatic KV resync (shared/vellum/kv-resync-trigger.ts,
+   * docs/geo-redundancy.md "KV after a region returns"): hints replayed per direction per run,
+   * the longest a run holds up the request that triggered it, the least time between two runs of
+   * one isolate, how long reads leave an unanswering peer alone, the quiet time after which an
+   * isolate's next read asks the peer for hints, and how long hints and stale marks live.
+   */
+  KV_RESYNC_BATCH: z.coerce.number().int().min(1).max(1_000).default(25),
+  KV_RESYNC_RUN_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+  KV_RESYNC_RUN_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  KV_RESYNC_PEER_RETRY_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  KV_RESYNC_QUIET_CHECK_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  KV_RESYNC_HINTS_TTL_S: z.coerce.number().int().min(3_600).max(2_592_000).default(86_400),
   FUNCTION_URLS: z
     .string()
     .transform((s, ctx) => {
@@ -84,7 +97,11 @@ const schema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   SIGNUP_CODE: z.string().min(1),
   ELLIS_API_KEY: z.string().min(1),
-  /** Local cloud only: honour `x-edgewater-clock-offset` from the regional gateway. */
+  /**
+   * Local cloud only: honour `x-edgewater-clock-offset` from the regional gateway. Anywhere else
+   * anyone reaching a function URL could move its clock (a nonce, cookie or token that never
+   * expires), so `1` outside the local cloud refuses to start ({@link clockHeaderProblem}).
+   */
   TRUST_CLOCK_HEADER: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
@@ -107,8 +124,16 @@ export type RawEnv = Record<string, unknown>
 
 export { ConfigError }
 
+/** The sentence refusing `TRUST_CLOCK_HEADER=1` outside the local cloud; undefined when fine. */
+export function clockHeaderProblem(raw: RawEnv): string | undefined {
+  if (raw.TRUST_CLOCK_HEADER === undefined || String(raw.TRUST_CLOCK_HEADER) === '0') return
+  if (isLocal(raw)) return
+  return 'TRUST_CLOCK_HEADER lets a request set the function\'s clock and is refused outside the local cloud (EDGEWATER_ENV is not "local"); remove it or set it to 0.'
+}
+
 const parseEnv = parseCachedConfig(schema, 'function', (data) => data as FunctionEnv, {
-  precheck: (raw) => firstSecretProblem(raw, FUNCTION_SECRETS, ROTATING_SECRETS),
+  precheck: (raw) =>
+    clockHeaderProblem(raw) ?? firstSecretProblem(raw, FUNCTION_SECRETS, ROTATING_SECRETS),
 })
 
 export function parseFunctionEnv(raw: RawEnv): FunctionEnv {
