@@ -46,6 +46,13 @@ export interface EdgeConfig {
   rateBurst: number
   identityGraceMs: number
   upstreamTimeoutMs: number
+  /**
+   * A hop unanswered at the timeout: how long its receiver's liveness probe may take (ms); unset,
+   * such a hop is a transport failure at once (edge/upstream.ts).
+   */
+  upstreamProbeMs?: number
+  /** A hop whose receiver answered the probe is waited for this long in all (ms), not failed over. */
+  upstreamAnswerLimitMs?: number
   breakerOpenMs: number
   /** How long a dialog-scoped flow token in the edge's Record-Route stays valid. */
   dialogTokenLifetimeMs: number
@@ -116,6 +123,9 @@ export const edgeSchema = z.object({
   FLOW_RATE_BURST: positive('FLOW_RATE_BURST', 100),
   IDENTITY_GRACE_SECONDS: positive('IDENTITY_GRACE_SECONDS', 30),
   UPSTREAM_TIMEOUT_MS: positive('UPSTREAM_TIMEOUT_MS', 4_000),
+  UPSTREAM_PROBE_MS: positive('UPSTREAM_PROBE_MS', 1_000),
+  // RFC 3261 Timer B (64·T1): the client's own INVITE transaction gives up then.
+  UPSTREAM_ANSWER_LIMIT_MS: positive('UPSTREAM_ANSWER_LIMIT_MS', 32_000),
   BREAKER_OPEN_MS: positive('BREAKER_OPEN_MS', 30_000),
   DIALOG_TOKEN_LIFETIME_SECONDS: positive('DIALOG_TOKEN_LIFETIME_SECONDS', 86_400),
   MAX_INTERNAL_BODY_BYTES: positive('MAX_INTERNAL_BODY_BYTES', 262_144),
@@ -177,6 +187,8 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
     rateBurst: e.FLOW_RATE_BURST,
     identityGraceMs: e.IDENTITY_GRACE_SECONDS * 1000,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamProbeMs: e.UPSTREAM_PROBE_MS,
+    upstreamAnswerLimitMs: Math.max(e.UPSTREAM_ANSWER_LIMIT_MS, e.UPSTREAM_TIMEOUT_MS),
     breakerOpenMs: e.BREAKER_OPEN_MS,
     dialogTokenLifetimeMs: e.DIALOG_TOKEN_LIFETIME_SECONDS * 1000,
     maxInternalBodyBytes: e.MAX_INTERNAL_BODY_BYTES,

@@ -15,7 +15,7 @@ import type { Attachment } from './flow-attachment'
 import type { FlowIo } from './flow-io'
 import { FlowTrace } from './flow-trace'
 import { FlowTransactions } from './flow-transactions'
-import { sendUpstream } from './upstream'
+import { sendUpstream, slowHopPolicy } from './upstream'
 
 function randomHex(bytes: number): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes))
@@ -108,13 +108,17 @@ export class FlowWiring {
           (await sendUpstream(cfg, to, text, 'sprout', '/sip', headers, true)).result
         )
       },
+      // A response relayed to a running Sprout that is slow is waited for, not doubled in the
+      // other region (edge/upstream.ts slowHopPolicy).
       toUrl: async (url, text) => {
         const t = trace.toCore(url, text)
+        const slow = slowHopPolicy(cfg, url)
         return t.answered(
           await postSip(url, text, {
             secret: cfg.hopSecret,
             timeoutMs: cfg.upstreamTimeoutMs,
             headers: t.headers,
+            ...(slow ? { slow } : {}),
           })
         )
       },

@@ -4,12 +4,31 @@
  * over to the other region when the home region does not answer (architecture §2). A circuit
  * breaker per region, shared by every flow in the isolate, makes a dead region cost one timeout
  * rather than one per message. Only transport failures (refused, reset, timed out) fail over:
- * an HTTP answer from Sprout is final.
+ * an HTTP answer from Sprout is final. A hop with no answer at UPSTREAM_TIMEOUT_MS fails over
+ * only when Sprout's region does not answer a liveness probe either ({@link slowHopPolicy}): a
+ * running Sprout may already have carried the message out (forwarded the INVITE), so it is
+ * waited for, up to UPSTREAM_ANSWER_LIMIT_MS, rather than doubled in the other region.
  */
 import { peerOf, type Region } from '../shared/config/regions'
 import { CircuitBreakers } from '../shared/hop/circuit-breaker'
+import { probeOrigin, type SlowHop } from '../shared/hop/hop-liveness'
 import { type HopResult, postSip } from '../shared/hop/sip-over-http'
 import type { EdgeConfig } from './edge-config'
+
+/**
+ * What a hop to `url` does at UPSTREAM_TIMEOUT_MS with no answer (shared/hop/hop-liveness.ts):
+ * probe the receiver's origin, then wait for a running one. Undefined (give up at once) when
+ * the configuration sets no probe.
+ */
+export function slowHopPolicy(
+  cfg: Pick<EdgeConfig, 'upstreamProbeMs' | 'upstreamAnswerLimitMs' | 'upstreamTimeoutMs'>,
+  url: string,
+  doFetch?: typeof fetch
+): SlowHop | undefined {
+  if (cfg.upstreamProbeMs === undefined) return undefined
+  const limit = Math.max(cfg.upstreamAnswerLimitMs ?? cfg.upstreamTimeoutMs, cfg.upstreamTimeoutMs)
+  return probeOrigin(url, cfg.upstreamProbeMs, limit, doFetch)
+}
 
 let breakers: CircuitBreakers | undefined
 
@@ -46,11 +65,13 @@ export async function sendUpstream(
   }
   for (const region of b.order([home, peerOf(home)])) {
     const url = `${cfg.functionUrls[region][fn]}${path}`
+    const slow = slowHopPolicy(cfg, url)
     const result = await postSip(url, message, {
       secret: cfg.hopSecret,
       timeoutMs: cfg.upstreamTimeoutMs,
       ...(headers ? { headers } : {}),
       inline,
+      ...(slow ? { slow } : {}),
     })
     if (result.ok || !result.transport) {
       b.success(region)

@@ -7,6 +7,7 @@
  * sender over the resolver (functions, the edge's flows, the application servers of `AS_URLS`
  * and the SIP trunk adapters of `TRUNK_URLS`, routing-config.ts).
  */
+import { probeOrigin } from '../../shared/hop/hop-liveness'
 import { createResolver } from '../../shared/hop/resolver'
 import { createVellum } from '../../shared/vellum'
 import { createSproutHss } from './hss-mode'
@@ -53,7 +54,17 @@ export const productionDeps: SproutDepsFactory = (c) => {
       clock,
       log,
     }),
-    sender: createSipSender({ resolver, secret: env.HOP_SECRET, log }),
+    sender: createSipSender({
+      resolver,
+      secret: env.HOP_SECRET,
+      log,
+      ...(config.HOP_PROBE_MS > 0
+        ? {
+            slow: (url: string) =>
+              probeOrigin(url, config.HOP_PROBE_MS, config.HOP_ANSWER_LIMIT_MS),
+          }
+        : {}),
+    }),
     sproutUrl: env.FUNCTION_URLS[env.REGION].sprout.replace(/\/+$/, ''),
     nonceSecret: env.HOP_SECRET,
     ...clientAddressOf(c.req.header(CLIENT_IP_HEADER)),

@@ -10,6 +10,8 @@
  * when the flow asked for them inline (docs/internal-hop.md), as long as that keeps the order
  * in which Sprout sent things.
  */
+
+import type { SlowHop } from '../../shared/hop/hop-liveness'
 import { EDGE_HOST, FLOW_VIA_PARAM } from '../../shared/hop/internal-addresses'
 import type { Resolver } from '../../shared/hop/resolver'
 import { type HopResult, postSip } from '../../shared/hop/sip-over-http'
@@ -31,6 +33,11 @@ export interface SenderOptions {
   log: Logger
   timeoutMs?: number
   fetch?: typeof fetch
+  /**
+   * What a hop to `url` unanswered at its timeout does (shared/hop/hop-liveness.ts): a running
+   * receiver is waited for, since it may have carried the message out. Unset: it fails at once.
+   */
+  slow?: (url: string) => SlowHop | undefined
 }
 
 const unroutable = (what: string): HopResult => ({
@@ -41,13 +48,16 @@ const unroutable = (what: string): HopResult => ({
 })
 
 export function createSipSender(o: SenderOptions): SipSender {
-  const post = (url: string, text: string, headers?: Record<string, string>) =>
-    postSip(url, text, {
+  const post = (url: string, text: string, headers?: Record<string, string>) => {
+    const slow = o.slow?.(url)
+    return postSip(url, text, {
       secret: o.secret,
       ...(headers ? { headers } : {}),
       ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(slow ? { slow } : {}),
     })
+  }
   const log = async (kind: string, target: string, r: Promise<HopResult>) => {
     const out = await r
     if (!out.ok)

@@ -84,6 +84,14 @@ const schema = z.object({
    * under the edge's UPSTREAM_TIMEOUT_MS.
    */
   SIP_SETTLE_MS: count(1000),
+  /**
+   * A hop Sprout sends (to a flow, an application server, the other region) with no answer at
+   * its 4 s timeout: how long the receiver's liveness probe may take (ms; 0: none, the hop
+   * fails at once), and how long in all a running receiver is then waited for
+   * (shared/hop/hop-liveness.ts; RFC 3261 Timer B, 64·T1, by default).
+   */
+  HOP_PROBE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  HOP_ANSWER_LIMIT_MS: count(32_000),
   /** Local cloud only: serve the test application server at `/test-as/sip`. */
   SPROUT_TEST_AS: z.enum(['0', '1']).default('0'),
   /** The built-in Memento (memento/memento-config.ts). */

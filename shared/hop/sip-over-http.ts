@@ -11,6 +11,7 @@
  * own: `200` with `Content-Type: application/vnd.edgewater.sip-batch+json` and body
  * `{"sip": ["<message>", …]}`, in the order the receiver sent them. A 202 carries none.
  */
+import type { SlowHop } from './hop-liveness'
 import type { HopSecret } from './signature'
 import { signedFetch } from './signed-fetch'
 
@@ -87,6 +88,13 @@ export interface HopOptions {
   headers?: Record<string, string>
   /** Ask the receiver for its SIP answers inline (the sender delivers them itself). */
   inline?: boolean
+  /**
+   * At `timeoutMs` with no answer: without this the hop is abandoned as a transport failure (the
+   * sender may try another region). With it, a receiver found running is waited for up to
+   * `limitMs` and its silence then is a 408 that is not a transport failure, since it may have
+   * carried the message out (hop-liveness.ts).
+   */
+  slow?: SlowHop
 }
 
 export async function postSip(url: string, message: string, opts: HopOptions): Promise<HopResult> {
@@ -94,10 +102,21 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
   // A timer cleared as soon as the exchange ends, so nothing outlives the hop: a flow's Durable
   // Object holds no timer between messages and can hibernate (docs/edge.md).
   const abort = new AbortController()
-  const timer = setTimeout(
-    () => abort.abort(new DOMException('next hop timed out', 'TimeoutError')),
-    opts.timeoutMs ?? DEFAULT_HOP_TIMEOUT_MS
-  )
+  const giveUp = () => abort.abort(new DOMException('next hop timed out', 'TimeoutError'))
+  const first = opts.timeoutMs ?? DEFAULT_HOP_TIMEOUT_MS
+  let settled = false
+  /** The receiver answered the liveness probe: the hop is not sent elsewhere. */
+  let running = false
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    const slow = opts.slow
+    if (!slow) return giveUp()
+    void slow.alive().then((alive) => {
+      if (settled) return
+      if (!alive) return giveUp()
+      running = true
+      timer = setTimeout(giveUp, Math.max(0, slow.limitMs - first))
+    }, giveUp)
+  }, first)
   try {
     // The extra headers are signed too: a receiver believes a vouched-for one (the client's
     // address) only when it is (signature.ts SIGNED_HEADERS).
@@ -135,6 +154,13 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
     const timeout =
       abort.signal.aborted ||
       (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    if (timeout && running)
+      return {
+        ok: false,
+        sipStatus: 408,
+        reason: 'next hop running but silent past its limit',
+        transport: false,
+      }
     return timeout
       ? { ok: false, sipStatus: 408, reason: 'next hop timed out', transport: true }
       : {
@@ -144,6 +170,8 @@ export async function postSip(url: string, message: string, opts: HopOptions): P
           transport: true,
         }
   } finally {
+    settled = true
     clearTimeout(timer)
+    timer = undefined
   }
 }
