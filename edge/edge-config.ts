@@ -123,7 +123,7 @@ export const edgeSchema = z.object({
   FLOW_RATE_BURST: positive('FLOW_RATE_BURST', 100),
   IDENTITY_GRACE_SECONDS: positive('IDENTITY_GRACE_SECONDS', 30),
   UPSTREAM_TIMEOUT_MS: positive('UPSTREAM_TIMEOUT_MS', 4_000),
-  UPSTREAM_PROBE_MS: positive('UPSTREAM_PROBE_MS', 1_000),
+  UPSTREAM_PROBE_MS: positive('UPSTREAM_PROBE_MS', 4_000),
   // RFC 3261 Timer B (64·T1): the client's own INVITE transaction gives up then.
   UPSTREAM_ANSWER_LIMIT_MS: positive('UPSTREAM_ANSWER_LIMIT_MS', 32_000),
   BREAKER_OPEN_MS: positive('BREAKER_OPEN_MS', 30_000),

@@ -90,7 +90,7 @@ const schema = z.object({
    * fails at once), and how long in all a running receiver is then waited for
    * (shared/hop/hop-liveness.ts; RFC 3261 Timer B, 64·T1, by default).
    */
-  HOP_PROBE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  HOP_PROBE_MS: z.coerce.number().int().min(0).max(60_000).default(4000),
   HOP_ANSWER_LIMIT_MS: count(32_000),
   /** Local cloud only: serve the test application server at `/test-as/sip`. */
   SPROUT_TEST_AS: z.enum(['0', '1']).default('0'),
