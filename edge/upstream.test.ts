@@ -34,7 +34,7 @@ const INVITE =
   'Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n'
 
 interface Region {
-  /** ms until `/sip` answers 202; undefined: it never answers. */
+  /** When `/sip` answers 202, in ms from the stub's start; undefined: it never answers. */
   answerAfterMs?: number
   /** The origin answers `GET /livez` (any status). */
   alive: boolean
@@ -43,6 +43,7 @@ interface Region {
 /** Stubs fetch with two regions' Sprouts; returns the `/sip` posts each received. */
 function regions(a: Region, b: Region) {
   const posts: string[] = []
+  const start = Date.now()
   const of = (url: string) => (url.startsWith(SPROUT.a) ? a : b)
   vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input instanceof Request ? input.url : input)
@@ -59,21 +60,32 @@ function regions(a: Region, b: Region) {
       signal?.addEventListener('abort', fail)
       const answer = () => resolve(new Response(null, { status: 202 }))
       if (r.answerAfterMs === 0) answer()
-      else if (r.answerAfterMs !== undefined) setTimeout(answer, r.answerAfterMs)
+      else if (r.answerAfterMs !== undefined)
+        setTimeout(answer, Math.max(0, start + r.answerAfterMs - Date.now()))
     })
   })
   return posts
 }
 
 /**
- * Runs the fake clock for `ms` in 100 ms steps, letting the real event loop turn between steps
- * (the hop's signature is computed by crypto.subtle, off the fake clock).
+ * Runs the fake clock in 100 ms steps until `p` settles (at most `capMs`), letting the real event
+ * loop turn between steps (the hop's signature is computed by crypto.subtle, off the fake clock).
  */
-async function run(ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 100) {
+async function settle<T>(p: Promise<T>, capMs = 40_000): Promise<T> {
+  let done = false
+  void p.then(
+    () => {
+      done = true
+    },
+    () => {
+      done = true
+    }
+  )
+  for (let t = 0; t < capMs && !done; t += 100) {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
     await vi.advanceTimersByTimeAsync(100)
   }
+  return p
 }
 
 beforeEach(() => {
@@ -89,8 +101,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
   it('is waited for when the home region is running, and not sent to the other region', async () => {
     const posts = regions({ answerAfterMs: 9_000, alive: true }, { answerAfterMs: 0, alive: true })
     const sent = sendUpstream(cfg, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    await run(10_000)
-    const out = await sent
+    const out = await settle(sent)
     expect(out.result.ok).toBe(true)
     expect(out.region).toBe('a')
     expect(posts).toEqual([`${SPROUT.a}/sip`])
@@ -99,8 +110,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
   it('is answered 408 without failover when a running home region stays silent past the limit', async () => {
     const posts = regions({ alive: true }, { answerAfterMs: 0, alive: true })
     const sent = sendUpstream(cfg, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    await run(33_000)
-    const out = await sent
+    const out = await settle(sent)
     expect(out.result).toMatchObject({ ok: false, sipStatus: 408, transport: false })
     expect(posts).toEqual([`${SPROUT.a}/sip`])
   })
@@ -108,8 +118,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
   it('fails over when the home region does not answer its liveness probe either', async () => {
     const posts = regions({ alive: false }, { answerAfterMs: 0, alive: true })
     const sent = sendUpstream(cfg, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    await run(8_000)
-    const out = await sent
+    const out = await settle(sent)
     expect(out.result.ok).toBe(true)
     expect(out.region).toBe('b')
     expect(posts).toEqual([`${SPROUT.a}/sip`, `${SPROUT.b}/sip`])
@@ -119,8 +128,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
     const posts = regions({ answerAfterMs: 9_000, alive: true }, { answerAfterMs: 0, alive: true })
     const plain = { ...cfg, upstreamProbeMs: undefined } as EdgeConfig
     const sent = sendUpstream(plain, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    await run(8_000)
-    const out = await sent
+    const out = await settle(sent)
     expect(out.region).toBe('b')
     expect(posts).toEqual([`${SPROUT.a}/sip`, `${SPROUT.b}/sip`])
   })
