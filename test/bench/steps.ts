@@ -4,19 +4,28 @@
  * EDGEWATER_PORT_OFFSET for another one): the operations the local cloud counts for each step of
  * a steady-state re-registration (REGISTER → 401; REGISTER with digest → 200), of a
  * re-registration on an authenticated TLS flow without a fresh challenge (REGISTER → 200; the
- * local cloud counts `/sip?tls=loopback` as `wss:`), of the flow's expiry alarm that re-arms for
- * a refreshed binding (what a refresh no longer pays; real time, with the flow objects' own
- * counters from `GET /metrics.json`), and of an on-net
- * call (INVITE → 180; 200 → ACK; BYE → 200), as Markdown tables for docs/performance.md.
- * Each step is counted from a reset of the counters until they stop changing.
+ * local cloud counts `/sip?tls=loopback` as `wss:`), of the flow's expiry of a binding refreshed
+ * near its expiry (the refresh moves the flow's alarm; real time, with the flow objects' own
+ * counters from `GET /metrics.json`), and of an on-net call (INVITE → 180; 200 → ACK; BYE →
+ * 200), as Markdown tables for docs/performance.md. Each step is counted from a reset of the
+ * counters until they stop changing.
+ *
+ * For the cost model (test/bench/cost.ts) it saves, in `.local/`, the use of the registration
+ * every production flow makes (the wss: shape: one message, one invocation), of the call (with
+ * the messages the clients sent and the write units of the call record's secondary-index
+ * entries, which the local table proxy does not count) and of the expiry event.
  */
 
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { Inviter, UserAgent } from 'sip.js'
 import type { Endpoints } from '../../infra/local/cloud'
 import { settingsFromEnv } from '../../infra/local/contract'
 import type { CountersSnapshot } from '../../infra/local/counters'
+import { itemSize } from '../../infra/local/emulators/dynamo-proxy'
 import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
-import { agent } from './support/call-load'
+import { callRecordKey } from '../../shared/ralf/call-record'
+import { agent, sent } from './support/call-load'
+import type { OperationUse } from './support/cost-model'
 import { mmtelIfc, provisionSubscriber, signed, usePerOperation } from './support/edgewater-use'
 import { Registrant, SipConn } from './support/register-load'
 import { saveUse } from './support/report'
@@ -82,6 +91,9 @@ async function flowExpiryCounts(): Promise<{
     writes: by('edgewater_flow_expiry_writes_total', 'op'),
   }
 }
+function marshalKey(k: { pk: string; sk: string }) {
+  return { pk: { S: k.pk }, sk: { S: k.sk } }
+}
 const sumOf = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0)
 
 async function step(name: string, run: () => Promise<void>): Promise<CountersSnapshot> {
@@ -123,18 +135,21 @@ const p = new Registrant(await SipConn.open(`${e.sip.a}?tls=loopback`), pacct, '
 await p.registerOnce()
 await p.registerOnce()
 const pr = p as unknown as typeof rr
-await step('REGISTER on an authenticated TLS flow → 200 (no challenge)', async () => {
+const tls = await step('REGISTER on an authenticated TLS flow → 200 (no challenge)', async () => {
   pr.cseq++
   const res = await p.conn.request(pr.message(), pr.callId, pr.cseq)
   if (!res.startsWith('SIP/2.0 200')) throw new Error(`expected 200: ${res.slice(0, 60)}`)
 })
 p.conn.close()
-// Binding expiry kept by the flow (docs/registrar.md): a refresh leaves the flow's alarm where it
-// is; the alarm fires at the first expiry plus its grace, finds the binding refreshed on the flow
-// and re-arms for the new expiry. The alarm runs on the edge's own clock, so this step uses real
-// time and a short registration: EXPIRY_S, refreshed at half-time; counted from after the
-// refresh until past the first alarm, before the re-armed one.
-const EXPIRY_S = 10
+// Every production flow is wss:, so this is the re-registration the cost model prices.
+saveUse('steps-registration', usePerOperation(tls, 1, 1, 0))
+// Binding expiry kept by the flow (docs/registrar.md): a refresh after which the flow's alarm
+// would fire before the client's next refresh moves the alarm (one row written); the alarm does
+// not fire at the first expiry. The alarm runs on the edge's own clock, so this step uses real
+// time and a short registration, EXPIRY_S, refreshed at REFRESH_S (as a client refreshing near
+// its expiry does); counted from before the refresh until past the first expiry and its grace.
+const EXPIRY_S = 8
+const REFRESH_S = 6.5
 const GRACE_S = 2
 const xacct = await provisionSubscriber(e, `65${stamp}904`, 'steps-pw')
 const x = new Registrant(await SipConn.open(e.sip.a), xacct, 'steps-expiry')
@@ -149,30 +164,40 @@ const shortRegister = async () => {
 }
 const t0 = Date.now()
 await shortRegister()
-await sleep(t0 + (EXPIRY_S * 1000) / 2 - Date.now())
+await sleep(t0 + REFRESH_S * 1000 - Date.now())
+const flowBefore = await flowExpiryCounts()
 await shortRegister()
-const alarmsBefore = await flowExpiryCounts()
-const pop = await step("the flow's expiry alarm of a refreshed binding → re-arm", async () => {
-  await sleep(t0 + (EXPIRY_S + GRACE_S + 1.5) * 1000 - Date.now())
-})
-const alarmsAfter = await flowExpiryCounts()
-const alarms = (alarmsAfter.alarms.rearmed ?? 0) - (alarmsBefore.alarms.rearmed ?? 0)
-const writes = sumOf(alarmsAfter.writes) - sumOf(alarmsBefore.writes)
+await step(
+  "past the first expiry of a binding refreshed near it (the flow's alarm moved)",
+  async () => {
+    await sleep(t0 + (EXPIRY_S + GRACE_S + 1.5) * 1000 - Date.now())
+  }
+)
+const flowAfter = await flowExpiryCounts()
+const alarms = sumOf(flowAfter.alarms) - sumOf(flowBefore.alarms)
+const writes = sumOf(flowAfter.writes) - sumOf(flowBefore.writes)
 rows.push([
-  "(the flow's own counters)",
+  "(the flow's own counters, from before the refresh)",
   'edge',
-  `alarms ${alarms} (rearmed), storage rows written ${writes} (setAlarm)`,
+  `alarms ${alarms}, storage rows written ${writes} (setAlarm)`,
   '',
   '',
   '',
   '',
   '',
 ])
-// For the cost model (test/bench/cost.ts): the alarm is a Durable Object request and a row
-// written; the Scheduler bills the schedules that fire.
-saveUse('expiry-pop', {
-  ...usePerOperation(pop, 1, 0, 0),
-  schedules: pop.regions.a.scheduler.fired + pop.regions.b.scheduler.fired,
+// The expiry event (test/bench/cost.ts): the rows the flow wrote and the alarms it ran for it.
+saveUse('expiry-event', {
+  functionInvocations: 0,
+  kvCommands: 0,
+  kvCommandsBusiestRegion: 0,
+  tableReadUnits: 0,
+  tableWriteUnits: 0,
+  tableReplicatedWriteUnits: 0,
+  schedules: 0,
+  edgeRequests: 0,
+  websocketMessages: 0,
+  workerdCpuMs: 0,
   durableObjectAlarms: alarms,
   durableObjectRowsWritten: writes,
 })
@@ -204,23 +229,86 @@ callee.delegate = {
 const caller = await agent(e.sip.a, lines[0]!, false)
 let inviter: Inviter | undefined
 let answered: Promise<void> = Promise.resolve()
-await step('INVITE → 100, 180', async () => {
+const tableA = new DynamoDBClient({
+  endpoint: e.tables.a,
+  region: 'local-a',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+})
+/** The call record's size now (bytes, DynamoDB's rules) and its index keys. */
+async function callRecordNow(id: string): Promise<{ size: number; indexes: number }> {
+  const { Item } = await tableA.send(
+    new GetItemCommand({ TableName: 'edgewater', Key: marshalKey(callRecordKey(id)) })
+  )
+  if (!Item) throw new Error(`no call record for ${id}`)
+  return { size: itemSize(Item), indexes: ['gsi1pk', 'gsi2pk'].filter((k) => k in Item).length }
+}
+const sentBefore = sent.messages
+const callSteps: CountersSnapshot[] = []
+callSteps[0] = await step('INVITE → 100, 180', async () => {
   inviter = new Inviter(caller, UserAgent.makeURI(lines[1]!.impu)!)
   answered = new Promise<void>((resolve) => {
     void inviter!.invite({ requestDelegate: { onAccept: () => resolve() } })
   })
   for (let i = 0; i < 200 && !answer; i++) await sleep(20)
 })
-await step('200 → ACK', async () => {
+callSteps[1] = await step('200 → ACK', async () => {
   answer?.()
   await answered
 })
-await step('BYE → 200', async () => {
+const started = await callRecordNow(inviter!.request.callId)
+callSteps[2] = await step('BYE → 200', async () => {
   await new Promise<void>((resolve) => {
     void inviter!.bye({ requestDelegate: { onAccept: () => resolve() } })
   })
 })
+const callMessages = sent.messages - sentBefore
+const callId = inviter!.request.callId
 await Promise.all([caller.stop(), callee.stop()])
+// The call record (shared/ralf/call-record.ts): START puts it, STOP updates it. DynamoDB bills a
+// write by the item's size (an update by the larger of before and after) in each region, and
+// each secondary index whose key the item carries (gsi1, gsi2, projecting the whole item) in
+// standard units in each region. The local proxy counts an update as one unit and no index
+// entry, so the record's units are read off the record itself after each write.
+const stopped = await callRecordNow(callId)
+const units = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024))
+const recordUnits = units(started.size) + units(Math.max(started.size, stopped.size))
+const indexWriteUnits =
+  units(started.size) * started.indexes * 2 +
+  units(Math.max(started.size, stopped.size)) * stopped.indexes * 2
+const tableWrites = callSteps.reduce(
+  (n, c) =>
+    n +
+    (['a', 'b'] as const).reduce(
+      (m, r) => m + (c.regions[r].table.by.PutItem ?? 0) + (c.regions[r].table.by.UpdateItem ?? 0),
+      0
+    ),
+  0
+)
+if (tableWrites !== 2)
+  throw new Error(`expected the call record's 2 writes, counted ${tableWrites}`)
+rows.push([
+  '(the call record)',
+  'a, b',
+  `${started.size} bytes at START, ${stopped.size} at STOP, in ${stopped.indexes} indexes: ${recordUnits} write units per region, ${indexWriteUnits} index write units over both regions`,
+  '',
+  '',
+  '',
+  '',
+  '',
+])
+const callUse = usePerOperation(callSteps[0]!, 1, 0, 0)
+for (const c of callSteps.slice(1)) {
+  const u = usePerOperation(c, 1, 0, 0)
+  for (const k of Object.keys(u) as Array<keyof OperationUse>)
+    callUse[k] = (callUse[k] ?? 0) + (u[k] ?? 0)
+}
+saveUse('steps-call', {
+  ...callUse,
+  websocketMessages: callMessages,
+  tableWriteUnits: recordUnits,
+  tableReplicatedWriteUnits: recordUnits,
+  tableIndexWriteUnits: indexWriteUnits,
+})
 
 console.log(
   table(
