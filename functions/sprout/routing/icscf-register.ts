@@ -6,11 +6,12 @@
  * flow a Service-Route naming this deployment's S-CSCF (docs/routing.md, "REGISTER through the
  * I-CSCF"). The I-CSCF:
  *
- * 0. with one S-CSCF pool (`SCSCF_JSON` names no other), a REGISTER without digest credentials
- *    goes to this deployment's registrar at once, which challenges it statelessly: the UAR could
- *    name no other S-CSCF, and an unauthenticated REGISTER must cost no HSS lookup and must not
- *    tell a known identity from an unknown one (docs/security.md); the REGISTER that answers the
- *    challenge takes the steps below;
+ * 0. with one S-CSCF pool (`SCSCF_JSON` names no other), a REGISTER without digest credentials,
+ *    or with credentials that answer no live challenge of the registrar's for its IMPI and To
+ *    identity (the nonce checked without I/O), goes to this deployment's registrar at once, which
+ *    challenges it statelessly: the UAR could name no other S-CSCF, and an unauthenticated
+ *    REGISTER must cost no HSS lookup and must not tell a known identity from an unknown one
+ *    (docs/security.md); the REGISTER that answers the challenge takes the steps below;
  * 1. asks Homestead where the user registers, the UAR (icscf-hss.ts `userAuthorization`, TS 29.228
  *    §6.1.1): the private identity (the Authorization username, else the To URI without its
  *    scheme, TS 24.229 §5.3.1.2), the public identity (To), the visited network
@@ -32,6 +33,7 @@ import { parseMessage, type SipRequest, type SipResponse } from '../../../shared
 import { contactExpires } from '../../../shared/sip/contact'
 import { SipError } from '../../../shared/sip/errors'
 import { TIMER_F } from '../../../shared/sip/timers'
+import { openNonce } from '../auth/nonce'
 import { HssError } from '../hss-client'
 import { canonicalImpu } from '../registrar/identities'
 import { handleRegister } from '../registrar/register-handler'
@@ -77,6 +79,40 @@ export function impiOf(req: SipRequest): string | undefined {
 export function hasCredentials(req: SipRequest): boolean {
   const auth = req.getRaw('authorization')
   return auth !== undefined && /(?:^|[\s,])response\s*=/i.test(auth)
+}
+
+/** A parameter of the Authorization's digest credentials (RFC 7616 §3.4), unquoted. */
+function authParam(auth: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|[\\s,])${name}\\s*=\\s*(?:"([^"]*)"|([^\\s,]+))`, 'i').exec(auth)
+  return m ? (m[1] ?? m[2]) : undefined
+}
+
+/**
+ * Whether the REGISTER answers a challenge this deployment's registrar issued, to this IMPI and
+ * To identity, within its lifetime: the nonce's seal, subject and age are checked with no I/O
+ * (auth/nonce.ts). Only such an answer is worth a UAR with one S-CSCF pool. Credentials made
+ * up without a challenge, or answering another identity's, go to the registrar as a REGISTER
+ * without credentials does (it answers a fresh 401, or 403 for a foreign nonce), so they cost
+ * no HSS lookup and do not tell an identity Homestead knows from one it does not.
+ */
+async function answersOwnChallenge(
+  d: RoutingDeps,
+  req: SipRequest,
+  impi: string,
+  impu: string
+): Promise<boolean> {
+  if (!hasCredentials(req)) return false
+  const auth = req.getRaw('authorization') ?? ''
+  const nonce = authParam(auth, 'nonce')
+  const realm = authParam(auth, 'realm')
+  if (!nonce || realm === undefined) return false
+  const svc = new RegistrarServices(d)
+  const opened = await openNonce(await svc.nonceKey(), nonce, { impi, impu, realm })
+  return (
+    opened.ok &&
+    opened.forSubject &&
+    opened.issuedMs + d.config.AUTH_CHALLENGE_SECONDS * 1000 > svc.nowMs
+  )
 }
 
 /** P-Visited-Network-ID (RFC 7315 §4.3), else the To domain (clearwater-interfaces §5.7). */
@@ -202,7 +238,7 @@ export async function icscfRegister(
     visitedNetwork: visitedNetworkOf(req),
     tried: [],
   }
-  if (!hasCredentials(req) && !hasOtherPools(d)) {
+  if (!hasOtherPools(d) && !(await answersOwnChallenge(d, req, impi, impu))) {
     await register(d, req)
     return
   }
