@@ -12,7 +12,7 @@
  *   absence. The mark rides in the record map's `MGET`: no command in steady state.
  */
 import { Unavailable } from './errors'
-import { errText, type KvPair } from './kv-dual'
+import { errText, type KvPair, withTimeout } from './kv-dual'
 import { RESYNC_HINTS_KEY, RESYNC_STALE_KEY } from './kv-resync-trigger'
 import {
   covers,
@@ -31,11 +31,31 @@ import {
   type VersionedRecord,
 } from './regional-kv'
 
+const PEER_HOLDS_HINTS = 'the peer holds writes this database missed'
+
+/**
+ * The quiet check (kv-resync-trigger.ts): when this isolate has not read for a while (or never),
+ * whether the peer holds hints for this database, asked beside the local read. Undefined when
+ * no check is due; false when the peer does not answer. Like the resync runs it may start, it is
+ * the isolate's housekeeping, not the request's: not counted in the request's round trips.
+ */
+function quietCheck(p: KvPair): Promise<boolean> | undefined {
+  if (!p.resync.quietCheckDue()) return undefined
+  return withTimeout(p.remote.exists(RESYNC_HINTS_KEY), p.timeoutMs, 'remote KV exists').then(
+    (n) => Number(n) > 0,
+    () => {
+      p.resync.remoteFailed()
+      return false
+    }
+  )
+}
+
 /** A guarded hash's live records (RegionalKv.hgetLive). */
 export async function readHash<T>(
   p: KvPair,
   key: string
 ): Promise<Record<string, VersionedRecord<T>>> {
+  const check = quietCheck(p)
   let raw: Record<string, unknown> | null = null
   // HGETALL of a missing key answers null: a clean miss, not a failure.
   let localOk = false
@@ -46,6 +66,7 @@ export async function readHash<T>(
     p.counters.localReadFailures++
     p.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
   }
+  if (check && (await check) && localOk) await p.resync.sawLocalMark(true, PEER_HOLDS_HINTS)
   let live = liveRecords<T>(p, raw)
   // While this region's database is marked stale, the peer's records are joined in.
   const consultPeer = localOk && p.resync.localStale && p.resync.peerConsultable()
@@ -95,6 +116,7 @@ export async function readRecordMap(
   const keys = [key, ...extra, RESYNC_STALE_KEY]
   const mget = (where: 'local' | 'remote') =>
     p.call(where, 'mget', (r) => r.mget<unknown[]>(...keys))
+  const check = quietCheck(p)
   let got: unknown[] | undefined
   try {
     got = await mget('local')
@@ -108,24 +130,43 @@ export async function readRecordMap(
   const now = p.clock.now()
   let local: RecordMap = {}
   let consultPeer = false
+  const peerHints = check ? await check : false
   if (got) {
     local = pruneRecords(decodeRecordMap(got[0]), now, linger)
     const mark = got[keys.length - 1]
     const marked = mark !== null && mark !== undefined
-    await p.resync.sawLocalMark(marked)
+    await p.resync.sawLocalMark(marked || peerHints, marked ? undefined : PEER_HOLDS_HINTS)
     // This read's copy was taken under the mark: joined with the peer's even if the run that
     // the mark started has repaired the database since.
-    consultPeer = marked && p.resync.peerConsultable()
+    consultPeer = (marked || peerHints) && p.resync.peerConsultable()
     if (Object.keys(local).length > 0 && !consultPeer)
       return { records: local, values: values(got), nowMs: now }
   }
   // A miss, a failed local region, or a local copy marked stale: the remote region's copy,
   // joined with the local one, which it repairs.
   let remote: unknown[]
+  let hinted: Record<string, unknown> | null = null
   try {
-    remote = got
-      ? [await p.call('remote', 'get', (r) => r.get<unknown>(key))]
-      : await mget('remote')
+    if (!got) remote = await mget('remote')
+    else if (consultPeer && extra.length > 0) {
+      // Under the mark the plain values read with the map are the peer's where it holds a hint
+      // for them (it took a write this database missed), as get() takes them.
+      const [v, theirValues, hints] = await p.call('remote', 'get+mget+hints', (r) =>
+        r
+          .pipeline()
+          .get(key)
+          .mget(...extra)
+          .hmget(RESYNC_HINTS_KEY, ...extra)
+          .exec<[unknown, unknown[], Record<string, unknown> | null]>()
+      )
+      remote = [v]
+      if (hints)
+        hinted = Object.fromEntries(
+          extra.flatMap((k, i) =>
+            hints[k] === null || hints[k] === undefined ? [] : [[k, theirValues[i]]]
+          )
+        )
+    } else remote = [await p.call('remote', 'get', (r) => r.get<unknown>(key))]
     p.counters.remoteFallbackReads++
   } catch (err) {
     p.resync.remoteFailed()
@@ -145,11 +186,26 @@ export async function readRecordMap(
       p.log.warn('local KV repair failed', { key, error: errText(err) })
     }
   }
-  return { records: joinRecords(local, theirs), values: values(got ?? remote), nowMs: now }
+  let ours = values(got ?? remote)
+  if (got && consultPeer && extra.length > 0) {
+    // Read again after the peer's hints: a resync run may have replayed a value (and dropped its
+    // hint) since this read's MGET.
+    try {
+      const fresh = await p.call('local', 'mget', (r) => r.mget<unknown[]>(...extra))
+      ours = fresh.map((x) => (x === null ? undefined : x))
+    } catch (err) {
+      p.log.warn('local KV read failed; keeping the first read', { key, error: errText(err) })
+    }
+  }
+  const peerOr = (k: string, i: number) =>
+    hinted && k in hinted ? (hinted[k] ?? undefined) : ours[i]
+  return { records: joinRecords(local, theirs), values: extra.map(peerOr), nowMs: now }
 }
 
 /** A plain value (RegionalKv.get). */
 export async function readValue<T>(p: KvPair, key: string): Promise<T | undefined> {
+  const check = quietCheck(p)
+  if (check && (await check)) await p.resync.sawLocalMark(true, PEER_HOLDS_HINTS)
   if (p.resync.localStale && p.resync.peerConsultable()) {
     const peer = await peerHinted<T>(p, key)
     if (peer) return peer.value

@@ -10,7 +10,12 @@
  *   reach its peer cannot tell a dead peer from a partition, in which the peer is writing too.
  * - **Recovery**: the first write of this isolate that reaches both databases after a failure
  *   runs a resync, with no operator call. So does a read that finds this region's database
- *   marked stale. The run is part of that one request (a serverless function has no background
+ *   marked stale, and a read that finds the peer holding hints for this database: an isolate's
+ *   first read, and its first after {@link ResyncSettings.quietCheckMs} without a read, ask the
+ *   peer (one `EXISTS` of its hints, beside the local read). A region that was down had no
+ *   requests while it was down (its ingress was gone), so its isolates are new or have been quiet
+ *   at least that long when it returns: their first reads find the peer's hints and resync,
+ *   before the peer's first write reaches them. The run is part of that one request (a serverless function has no background
  *   once it has answered), so it is small: {@link ResyncSettings.batch} hints per direction,
  *   waited for at most {@link ResyncSettings.runTimeoutMs}, and at most one run per isolate per
  *   {@link ResyncSettings.runIntervalMs}. Whatever a run leaves, the next trigger takes up: the
@@ -54,6 +59,12 @@ export interface ResyncSettings {
   runTimeoutMs: number
   /** Least time between two runs started in one isolate (ms). */
   runIntervalMs: number
+  /**
+   * An isolate's first read after this long without one (ms, wall clock) asks the peer whether
+   * it holds hints for this database; so does its first read ever. An outage shorter than this
+   * is caught by the peer's next write or read instead.
+   */
+  quietCheckMs: number
 }
 
 export const DEFAULT_RESYNC_SETTINGS: ResyncSettings = {
@@ -62,6 +73,7 @@ export const DEFAULT_RESYNC_SETTINGS: ResyncSettings = {
   batch: 25,
   runTimeoutMs: 500,
   runIntervalMs: 2_000,
+  quietCheckMs: 10_000,
 }
 
 /** What one isolate knows about its databases (per pair of clients). */
@@ -74,6 +86,8 @@ interface IsolateResync {
   localStale: boolean
   /** When the last run in this isolate started. */
   runningSinceMs: number | undefined
+  /** Wall-clock time of this isolate's last read (undefined before the first). */
+  readAtMs: number | undefined
   /** The last run started in this isolate (awaited only by the request that started it). */
   last: Promise<void> | undefined
   runs: number
@@ -89,6 +103,7 @@ function stateOf(local: Redis): IsolateResync {
       remoteFailedAtMs: undefined,
       localStale: false,
       runningSinceMs: undefined,
+      readAtMs: undefined,
       last: undefined,
       runs: 0,
     }
@@ -105,9 +120,23 @@ export class KvResyncTrigger {
     private readonly remote: Redis,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly settings: ResyncSettings = DEFAULT_RESYNC_SETTINGS
+    private readonly settings: ResyncSettings = DEFAULT_RESYNC_SETTINGS,
+    /** Wall clock for the quiet check (ms): a test's jump of the shared clock is not quiet. */
+    private readonly wallNow: () => number = () => Date.now()
   ) {
     this.s = stateOf(local)
+  }
+
+  /**
+   * Called at the start of each read: whether it should ask the peer for hints (this isolate's
+   * first read, or its first after `quietCheckMs` without one, while the peer is consultable).
+   */
+  quietCheckDue(): boolean {
+    const now = this.wallNow()
+    const last = this.s.readAtMs
+    this.s.readAtMs = now
+    const quiet = last === undefined || now - last >= this.settings.quietCheckMs
+    return quiet && !this.s.localStale && this.peerConsultable()
   }
 
   /** True while the local database is known to be marked stale. */
@@ -163,10 +192,13 @@ export class KvResyncTrigger {
     await this.start('both databases answer again')
   }
 
-  /** A read saw whether the local database carries the stale mark; if it does, resync now. */
-  async sawLocalMark(marked: boolean): Promise<void> {
+  /**
+   * A read saw whether the local database carries the stale mark, or (the quiet check) that the
+   * peer holds hints for it; either way, resync now.
+   */
+  async sawLocalMark(marked: boolean, why = 'the local database is marked stale'): Promise<void> {
     this.s.localStale = marked
-    if (marked && this.peerConsultable()) await this.start('the local database is marked stale')
+    if (marked && this.peerConsultable()) await this.start(why)
   }
 
   /** The last run this isolate started (for tests). */
