@@ -91,6 +91,12 @@ export const FUNCTION_SETTINGS = {
   HOP_MAX_SKEW_MS: tunable(ALL, FN_ENV, '10000'),
   HOP_REPLAY_CAPACITY: tunable(ALL, FN_ENV, '8192'),
   LOG_LEVEL: tunable(ALL, FN_ENV, 'info'),
+  KV_RESYNC_BATCH: tunable(ALL, FN_ENV, '25'),
+  KV_RESYNC_RUN_TIMEOUT_MS: tunable(ALL, FN_ENV, '500'),
+  KV_RESYNC_RUN_INTERVAL_MS: tunable(ALL, FN_ENV, '2000'),
+  KV_RESYNC_PEER_RETRY_MS: tunable(ALL, FN_ENV, '2000'),
+  KV_RESYNC_QUIET_CHECK_MS: tunable(ALL, FN_ENV, '10000'),
+  KV_RESYNC_HINTS_TTL_S: tunable(ALL, FN_ENV, '86400'),
   // Secrets every function checks at start-up (shared/config/secrets.ts).
   HOP_SECRET: secret('core', ALL, FN_ENV),
   HOP_SECRET_PREVIOUS: secret('core', ALL, FN_ENV, true),

@@ -9,6 +9,7 @@ import type { Clock } from '../config/clock'
 import type { FunctionEnv } from '../config/function-env'
 import type { Logger } from '../log/logger'
 import type { StoreClients } from './clients'
+import type { ResyncSettings } from './kv-resync-trigger'
 import { UpstashRegionalKv } from './kv-upstash'
 import { type KvCounters, newKvCounters } from './regional-kv'
 import { RoundTrips } from './round-trips'
@@ -39,6 +40,18 @@ export function kvCountersFor(clients: StoreClients): KvCounters {
     countersByClients.set(clients, c)
   }
   return c
+}
+
+/** The automatic KV resync's limits from the function's settings (function-env.ts). */
+export function resyncSettings(env: FunctionEnv): ResyncSettings {
+  return {
+    batch: env.KV_RESYNC_BATCH,
+    runTimeoutMs: env.KV_RESYNC_RUN_TIMEOUT_MS,
+    runIntervalMs: env.KV_RESYNC_RUN_INTERVAL_MS,
+    retryMs: env.KV_RESYNC_PEER_RETRY_MS,
+    quietCheckMs: env.KV_RESYNC_QUIET_CHECK_MS,
+    hintsTtlMs: env.KV_RESYNC_HINTS_TTL_S * 1000,
+  }
 }
 
 export function scheduleTargets(env: FunctionEnv, clients: StoreClients) {
@@ -73,7 +86,8 @@ export function vellumFor(
     clock,
     log,
     rt,
-    kvCountersFor(clients)
+    kvCountersFor(clients),
+    { resync: resyncSettings(env) }
   )
   const timers = new TieredTimerService({
     table,
