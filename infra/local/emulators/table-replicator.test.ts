@@ -127,3 +127,56 @@ describe('TableReplicator', () => {
     expect(t.value('b')).toBe('while-down')
   })
 })
+
+describe('TableReplicator with a table missing in one replica', () => {
+  it('drops that table’s copies after the attempts, logs the table once, and copies the rest', async () => {
+    const a = fakeReplica()
+    const b = fakeReplica()
+    // Region b's instance has no table "only-a": every command naming it fails as DynamoDB's does.
+    const send = b.client.send.bind(b.client)
+    b.client.send = (async (cmd: { input: { TableName?: string } }) => {
+      if (cmd.input.TableName === 'only-a') {
+        const err = new Error('Cannot do operations on a non-existent table')
+        err.name = 'ResourceNotFoundException'
+        throw err
+      }
+      return send(cmd as never)
+    }) as never
+    const log: string[] = []
+    const rep = new TableReplicator({
+      clients: { a: a.client, b: b.client },
+      lagMs: 0,
+      jitterMs: 0,
+      clockNow: () => Date.now(),
+      tickMs: 5,
+      missingTableAttempts: 3,
+      log: (line) => log.push(line),
+    })
+    const item = (table: string, pk: string): ItemKey => ({
+      table,
+      key: { pk: { S: pk }, sk: { S: 'S' } },
+    })
+    const orphans = [item('only-a', 'P1'), item('only-a', 'P2')]
+    const ok = item('both', 'P3')
+    for (const k of [...orphans, ok]) {
+      a.items.set(JSON.stringify([k.key.pk, k.key.sk]), { ...(k.key as Item), v: { S: 'x' } })
+      rep.committed('a', [k])
+    }
+    rep.start()
+    expect(await rep.drained(5_000)).toBe(true)
+    rep.stop()
+    expect(b.items.get(JSON.stringify([ok.key.pk, ok.key.sk]))?.v?.S).toBe('x')
+    expect(rep.report()).toMatchObject({
+      pending: { 'a->b': 0, 'b->a': 0 },
+      dropped: 2,
+      errors: 6,
+      missingTables: ['only-a (a->b)'],
+    })
+    const dropped = log.filter((l) => l.includes('is missing in a replica'))
+    expect(dropped).toHaveLength(1)
+    expect(dropped[0]).toContain('table only-a')
+    // The first failure of each item is logged; the retries are not.
+    expect(log.filter((l) => l.includes('(attempt 1)'))).toHaveLength(2)
+    expect(log.filter((l) => l.includes('(attempt 2)'))).toHaveLength(0)
+  })
+})

@@ -18,6 +18,9 @@
  * - Cut off (`POST /partition`, or either region down): nothing is copied; the backlog keeps
  *   every item written meanwhile, and it drains when both sides can talk again.
  *
+ * A copy whose table is missing in either replica is dropped after a few attempts, logged once
+ * per table and counted in the report; other failed copies are retried until they succeed.
+ *
  * Conditions are evaluated against the local replica only, which follows from two instances.
  * The replicator reads and writes the instances directly (not through the counting proxies), so
  * its traffic is never counted as a caller's operation.
@@ -56,6 +59,12 @@ export interface ReplicatorOptions {
   concurrency?: number
   /** How often the pump looks for due items. */
   tickMs?: number
+  /**
+   * Attempts to copy an item whose table is missing in either replica before the copy is
+   * dropped (default {@link DEFAULT_MISSING_TABLE_ATTEMPTS}). Other failures are retried until
+   * they succeed: they are the instance being slow or restarting.
+   */
+  missingTableAttempts?: number
   log?: (line: string) => void
 }
 
@@ -64,6 +73,8 @@ interface Pending {
   /** First unreplicated write. */
   since: number
   dueAt: number
+  /** Failed copies of this item so far. */
+  attempts?: number
 }
 
 export type Direction = 'a->b' | 'b->a'
@@ -83,11 +94,17 @@ export interface ReplicationReport {
   superseded: number
   /** Items deleted by the replicas' TTL processes. */
   ttlDeleted: number
-  /** Copies that failed and were retried. */
+  /** Copies that failed (each retried, or dropped as below). */
   errors: number
+  /** Items not copied because their table is missing in a replica (after the attempts). */
+  dropped: number
+  /** Tables found missing in a replica, as `table in region`. */
+  missingTables: string[]
 }
 
 const PRUNE_EVERY_MS = 10_000
+/** Attempts before a copy into (or out of) a table missing in a replica is dropped. */
+export const DEFAULT_MISSING_TABLE_ATTEMPTS = 5
 
 const dir = (from: Region): Direction => (from === 'a' ? 'a->b' : 'b->a')
 
@@ -115,6 +132,8 @@ export class TableReplicator {
   private superseded = 0
   private ttlDeleted = 0
   private errors = 0
+  private dropped = 0
+  private readonly missingTables = new Set<string>()
   private timer: NodeJS.Timeout | undefined
   private readonly now: () => number
   private readonly random: () => number
@@ -221,6 +240,8 @@ export class TableReplicator {
       superseded: this.superseded,
       ttlDeleted: this.ttlDeleted,
       errors: this.errors,
+      dropped: this.dropped,
+      missingTables: [...this.missingTables],
     }
   }
 
@@ -308,12 +329,42 @@ export class TableReplicator {
       this.pending[from].delete(k)
     } catch (err) {
       this.errors++
-      this.pending[from].set(k, { ...p, dueAt: this.now() + Math.max(100, this.lagMs) })
-      this.opts.log?.(`copy ${dir(from)} ${k} failed: ${String(err)}`)
+      this.failed(from, k, p, err)
     } finally {
       releaseB()
       releaseA()
     }
+  }
+
+  /**
+   * A copy failed. A table missing in either replica (DynamoDB's ResourceNotFoundException)
+   * does not appear by retrying: the copy is dropped after `missingTableAttempts`, logged once
+   * per table and counted (`dropped`, `missingTables`), so the backlog can drain. Anything else
+   * is retried after the lag (at least 100 ms).
+   */
+  private failed(from: Region, k: string, p: Pending, err: unknown): void {
+    const attempts = (p.attempts ?? 0) + 1
+    const missing = (err as { name?: string }).name === 'ResourceNotFoundException'
+    const max = this.opts.missingTableAttempts ?? DEFAULT_MISSING_TABLE_ATTEMPTS
+    if (missing && attempts >= max) {
+      this.pending[from].delete(k)
+      this.dropped++
+      const where = `${p.item.table} (${dir(from)})`
+      if (!this.missingTables.has(where)) {
+        this.missingTables.add(where)
+        this.opts.log?.(
+          `table ${p.item.table} is missing in a replica (${String(err)}): copies ${dir(from)} of its items are dropped after ${attempts} attempts; create the table in both regions' instances`
+        )
+      }
+      return
+    }
+    this.pending[from].set(k, {
+      ...p,
+      attempts,
+      dueAt: this.now() + Math.max(100, this.lagMs),
+    })
+    if (!missing || attempts === 1)
+      this.opts.log?.(`copy ${dir(from)} ${k} failed (attempt ${attempts}): ${String(err)}`)
   }
 
   /**

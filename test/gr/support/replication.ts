@@ -30,6 +30,9 @@ export interface Replication {
   superseded: number
   ttlDeleted: number
   errors: number
+  /** Copies dropped because their table is missing in a replica. */
+  dropped: number
+  missingTables: string[]
 }
 
 export async function control<T = unknown>(path: string, body?: unknown): Promise<T> {
