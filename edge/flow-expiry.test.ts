@@ -162,6 +162,8 @@ describe("the flow's expiry keeper", () => {
     ])
     expect(st.expiries?.[AOR]).toBe(362_000)
     expect(s.alarm()).toBe(364_000)
+    // Sprout's remaining time is no refresh interval: the next message moves nothing.
+    expect(st.advancedMs).toBeUndefined()
     const gone = sprout([{ status: 200, json: { removed: 1 } }])
     expect(await alarmWithSocket(st, ctx(364_000, s, gone.post))).toBe('lapsed')
     expect(st.expiries).toEqual({ 'sip:bob@example.com': 900_000 })

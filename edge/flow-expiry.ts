@@ -286,6 +286,8 @@ export async function alarmWithSocket(
     if (answer.next !== undefined) noteExpiry(s, aor, c.now + answer.next)
     else forgetExpiry(s, aor)
   }
+  // Sprout's remaining times are no refresh interval: nothing for syncAlarm to read.
+  delete s.advancedMs
   // An AoR whose notice no region took is due again after the retry delay, not at its expiry.
   const due = Object.values(s.expiries ?? {})
     .map((at) => at + c.settings.graceMs)
