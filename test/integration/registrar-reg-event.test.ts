@@ -98,7 +98,7 @@ describe('reg-event over the edge', () => {
     for (const n of [...w1.notifies, ...w2.notifies]) body(n)
   })
 
-  it('NOTIFYs event="expired" when a registration expires (precise timer tier)', async () => {
+  it('NOTIFYs event="expired" when a binding on a live flow lapses unrefreshed (the flow object’s alarm expires it)', async () => {
     const sub = await subscriber('regexp')
     const watcher = await ua(sub)
     expect((await watcher.register()).status).toBe(200)
