@@ -8,70 +8,15 @@ import { describe, expect, it } from 'vitest'
 import { parseMessage, type SipRequest, type SipResponse } from '../shared/sip'
 import { fromClient } from './client-inbound'
 import { fromCore } from './core-inbound'
-import type { EdgeConfig } from './edge-config'
-import type { FlowIo } from './flow-io'
-import { newFlowState } from './flow-state'
 import { knowsOwnScscf, originatingRoutes, registerRoute } from './service-route'
+import { harness as flowHarness } from './test-support/flow-harness'
 
-const TOKEN = `${'ab'.repeat(32)}.${'cd'.repeat(12)}`
 const POOL2 = '<sip:pool2.as.edgewater.internal;lr;orig>'
 const RELAY_A = '<sip:sprout.a.edgewater.internal;lr;service=relay>'
-const urls = (r: string) =>
-  ({
-    sprout: `http://sprout-${r}`,
-    dime: 'http://d',
-    homer: 'http://h',
-    ellis: 'http://e',
-    timers: 'http://t',
-  }) as const
-const cfg: EdgeConfig = {
-  homeRegion: 'a',
-  functionUrls: { a: urls('a'), b: urls('b') },
-  hopSecret: { secret: 'x'.repeat(20) },
-  flowTokenKeys: 'y'.repeat(20),
-  homeDomain: 'example.com',
-  maxMessageBytes: 4000,
-  ratePerSecond: 50,
-  rateBurst: 30,
-  identityGraceMs: 30_000,
-  upstreamTimeoutMs: 1000,
-  breakerOpenMs: 1000,
-  dialogTokenLifetimeMs: 3_600_000,
-  maxInternalBodyBytes: 4000,
-  maxFlowsPerAddress: 4,
-  healthCacheMs: 1000,
-  flowQueueLimit: 8,
-}
 
-function harness() {
-  const toClient: string[] = []
-  const toCore: { region: string; text: string }[] = []
-  const toUrl: { url: string; text: string }[] = []
-  const io: FlowIo = {
-    cfg,
-    now: () => 1_000_000,
-    randomHex: (n) => '0'.repeat(n * 2),
-    publicHost: 'edge.example.net:443',
-    state: newFlowState(TOKEN, 'a', cfg.rateBurst, 1_000_000),
-    toClient: (t) => toClient.push(t),
-    toCore: async (region, text) => {
-      toCore.push({ region, text })
-      return { ok: true }
-    },
-    toUrl: async (url, text) => {
-      toUrl.push({ url, text })
-      return { ok: true }
-    },
-    resolve: (host, user) =>
-      host.startsWith('sprout.')
-        ? `http://${host}/sip`
-        : host === 'edge.edgewater.internal' && user
-          ? `http://edge/internal/flows/${user}/sip`
-          : undefined,
-    log: () => {},
-  }
-  return { io, toClient, toCore, toUrl }
-}
+/** The limits of the fake flow: more messages and larger ones than the flow-logic defaults. */
+const harness = () =>
+  flowHarness({ cfg: { maxMessageBytes: 4000, ratePerSecond: 50, rateBurst: 30 } })
 
 const msg = (lines: string[]) => `${lines.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`
 

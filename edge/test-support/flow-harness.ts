@@ -42,7 +42,14 @@ export const cfg: EdgeConfig = {
   flowQueueLimit: 8,
 }
 
-export function harness(opts: { core?: (region: string, text: string) => HopResult } = {}) {
+export function harness(
+  opts: {
+    core?: (region: string, text: string) => HopResult
+    /** Settings other than {@link cfg}'s (limits a test needs higher or lower). */
+    cfg?: Partial<EdgeConfig>
+  } = {}
+) {
+  const config: EdgeConfig = { ...cfg, ...opts.cfg }
   let now = 1_000_000
   const toClient: string[] = []
   const toCore: { region: string; text: string }[] = []
@@ -53,11 +60,11 @@ export function harness(opts: { core?: (region: string, text: string) => HopResu
     { sink: (line) => logged.push(JSON.parse(line) as Record<string, unknown>) }
   )
   const io: FlowIo = {
-    cfg,
+    cfg: config,
     now: () => now,
     randomHex: (n) => '0'.repeat(n * 2),
     publicHost: 'edge.example.net:443',
-    state: newFlowState(TOKEN, 'a', cfg.rateBurst, now),
+    state: newFlowState(TOKEN, 'a', config.rateBurst, now),
     toClient: (t) => toClient.push(t),
     toCore: async (region, text) => {
       toCore.push({ region, text })
