@@ -102,6 +102,19 @@ describe('LeanHttpServer', () => {
     expect(c.received()).toContain('"body":"[\\"a\\",\\"b\\"]"')
   })
 
+  it('takes a body that arrives in many pieces whole', async () => {
+    const { port } = await serve((req) => ({ status: 200, body: String(req.body.length) }))
+    const c = raw(port)
+    const body = 'x'.repeat(200_000)
+    c.write(`POST / HTTP/1.1\r\ncontent-length: ${body.length}\r\n\r\n`)
+    for (let i = 0; i < body.length; i += 16_384) {
+      c.write(body.slice(i, i + 16_384))
+      await new Promise((r) => setImmediate(r))
+    }
+    await c.waitFor(() => c.received().endsWith('200000'))
+    expect(c.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*content-length: 6\r\n\r\n200000$/)
+  })
+
   it('answers a request that does not parse with 400 and closes the connection', async () => {
     const { port } = await serve(echo)
     const c = raw(port)

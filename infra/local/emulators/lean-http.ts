@@ -86,6 +86,11 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** One connection: bytes in, requests out one at a time, answers written in order. */
 class Connection {
   private buf: Buffer = Buffer.alloc(0)
+  /** Bytes received after {@link buf} and not joined to it yet (a large body in many pieces). */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  /** How many bytes the request being received needs in all before it can parse. */
+  private need = 0
   private busy = false
   private closing = false
 
@@ -96,7 +101,13 @@ class Connection {
   ) {
     socket.setNoDelay(true)
     socket.on('data', (d: Buffer) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d])
+      // Pieces are joined once the request they belong to can be whole, not one by one.
+      this.pending.push(d)
+      this.pendingBytes += d.length
+      if (this.buf.length + this.pendingBytes < this.need) return
+      this.buf = Buffer.concat([this.buf, ...this.pending], this.buf.length + this.pendingBytes)
+      this.pending = []
+      this.pendingBytes = 0
       this.pump()
     })
     socket.on('error', () => socket.destroy())
@@ -212,11 +223,15 @@ class Connection {
       const length = cl === undefined ? 0 : /^\d+$/.test(cl) ? Number(cl) : Number.NaN
       if (!Number.isSafeInteger(length)) throw new Refusal(400, 'bad content-length')
       if (length > this.limits.bodyBytes) throw new Refusal(413, 'body too large')
-      if (this.buf.length < at + length) return this.continueIfAsked(headers, 'more')
+      if (this.buf.length < at + length) {
+        this.need = at + length
+        return this.continueIfAsked(headers, 'more')
+      }
       body = this.buf.subarray(at, at + length)
       at += length
     }
     this.continued = false
+    this.need = 0
     const req: LeanRequest = { method: parts[0]!, url: parts[1]!, headers, body }
     return { req, rest: this.buf.subarray(at), keepAlive }
   }
