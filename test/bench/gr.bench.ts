@@ -9,13 +9,16 @@
  * 2. the regions are partitioned (`POST /partition`) for `--outage` seconds, both sides signing
  *    up accounts and allocating numbers meanwhile, and healed (`POST /heal`).
  *
- * After each fault it waits for the table's backlog to drain, then for the timers to fall due,
- * then calls every callee once more, and prints per fault: registrations lost (a callee no call
- * reaches any more), clients forced to re-register (their connection closed), timers lost and
- * timers that popped more than once, the share of calls started after detection that succeeded,
- * numbers given to two accounts, the time to detect (fault → first successful call from a caller
- * whose calls were failing) and the time to converge after the region's return or the heal
- * (until every write pending at that moment has been copied, both ways).
+ * After each fault it waits for the table's backlog to drain and reads every registered
+ * identity's bindings through both regions' Sprout; at the end it reads them once more, waits for
+ * the timers to fall due and calls every callee. It prints per fault: registrations lost (an
+ * identity some region serves no live binding of once converged), clients forced to re-register
+ * (their connection closed), timers lost, timers with duplicate effects (popped under two
+ * sequence numbers) and pops delivered twice (delivery is at least once), the share of calls
+ * started after detection that succeeded, numbers given to two accounts, the time to detect
+ * (fault → first successful call from a caller whose calls were failing) and the time to converge
+ * after the region's return or the heal (until every write pending at that moment has been
+ * copied, both ways). It exits non-zero when a registration, a timer or a number goes wrong.
  *
  * Settings (flag or env): `--rate` / BENCH_GR_CALL_RATE (calls/s, default 2), `--pairs` /
  * BENCH_GR_PAIRS (caller/callee pairs, default 4), `--registrants` / BENCH_GR_REGISTRANTS (6),
@@ -27,7 +30,8 @@
  */
 import { Registerer, type UserAgent } from 'sip.js'
 import type { Endpoints } from '../../infra/local/cloud'
-import type { Region } from '../../shared/config/regions'
+import { REGIONS, type Region } from '../../shared/config/regions'
+import { signRequest } from '../../shared/hop/signature'
 import { agent, call } from './support/call-load'
 import { benchPortOffset, CloudProcess } from './support/cloud-process'
 import { type CallEvent, CallStream, ReRegistrations, TimerStream } from './support/gr-load'
@@ -57,6 +61,35 @@ interface Fault {
   /** Converged: every write pending at `end` copied, either way (ms after `end`). */
   convergeMs: number
   numbers: string[]
+  /** Registered identities some region served no live binding of, once converged. */
+  lost: string[]
+}
+
+/**
+ * The registered identities that either region's Sprout serves no live binding of (its admin
+ * read, `GET /impu/{impu}/bindings`, as the registrar reads the AoR), each with the region.
+ */
+async function registrationsLost(e: Endpoints, impus: readonly string[]): Promise<string[]> {
+  const lost: string[] = []
+  const nowS = Date.now() / 1000
+  for (const impu of impus)
+    for (const r of REGIONS) {
+      const url = `${e.functions[r].sprout}/impu/${encodeURIComponent(impu)}/bindings`
+      const res = await fetch(url, {
+        headers: await signRequest(e.hopSecret, 'GET', url, null),
+        signal: AbortSignal.timeout(10_000),
+      }).catch((err: unknown) => err as Error)
+      if (res instanceof Error) {
+        lost.push(`${impu} in ${r} (${res.message})`)
+        continue
+      }
+      let bindings: Record<string, { expires: number }> = {}
+      if (res.ok) ({ bindings } = (await res.json()) as { bindings: typeof bindings })
+      else await res.arrayBuffer()
+      if (!Object.values(bindings).some((b) => b.expires > nowS))
+        lost.push(`${impu} in ${r} (${res.status})`)
+    }
+  return lost
 }
 
 async function control(e: Endpoints, path: string, body?: unknown): Promise<unknown> {
@@ -183,6 +216,7 @@ try {
     accounts.slice(PAIRS * 2).map((account, i) => ({ account, edge: edgeOf(i) })),
     500
   )
+  const registered = accounts.map((a) => a.impu)
   const calls = new CallStream(pairs, RATE, TALK_MS)
   const timers = new TimerStream(e, 1_000, TIMER_S)
   regs.start()
@@ -207,7 +241,10 @@ try {
     const end = Date.now()
     const convergeMs = await waitConverged(e, end)
     console.log(`${name} over; converged in ${fmt(convergeMs / 1000, 2)} s`)
-    faults.push({ name, start, end, convergeMs, numbers })
+    // Read through both regions at once: the returned one must serve no stale AoR.
+    const lost = await registrationsLost(e, registered)
+    for (const l of lost.slice(0, 5)) console.log(`  no live binding: ${l}`)
+    faults.push({ name, start, end, convergeMs, numbers, lost })
   }
   await run(
     'region a down',
@@ -235,14 +272,17 @@ try {
   await sleep(SETTLE_S * 1000)
   await timers.stop()
   await calls.stop()
+  // Before the registrants' connections close (a closed flow removes its bindings).
+  const lostAtEnd = await registrationsLost(e, registered)
   await regs.stop()
   await sleep((TIMER_S + 10) * 1000)
   await timers.server.settle(2_000, 60_000)
-  // Every callee still reachable: a registration lost shows as a call that fails.
-  const lost: string[] = []
+  // Every callee still reachable by a call (three tries: a loaded machine times calls out).
+  const unreachable: string[] = []
   for (const p of pairs) {
-    const r = await call(p.caller, p.callee, TALK_MS)
-    if (!r.ok) lost.push(p.callee)
+    let ok = false
+    for (let i = 0; i < 3 && !ok; i++) ok = (await call(p.caller, p.callee, TALK_MS)).ok
+    if (!ok) unreachable.push(p.callee)
   }
 
   const t = timers.outcome()
@@ -257,7 +297,7 @@ try {
     const allNumbers = faults.flatMap((x) => x.numbers)
     rows.push([
       f.name,
-      String(lost.length),
+      String(f.lost.length),
       String(
         regs.forced.filter((x) => inWindow(x.at)).length +
           agentDrops.filter((x) => inWindow(x.at)).length
@@ -265,6 +305,9 @@ try {
       String(t.lost.filter((tag) => inWindow(timers.timers.find((x) => x.tag === tag)!.at)).length),
       String(
         t.duplicated.filter((tag) => inWindow(timers.timers.find((x) => x.tag === tag)!.at)).length
+      ),
+      String(
+        t.delivered2.filter((tag) => inWindow(timers.timers.find((x) => x.tag === tag)!.at)).length
       ),
       `${fmt((100 * ok) / Math.max(1, after.length), 2)}% of ${after.length}`,
       f.numbers.length ? String(allNumbers.length - new Set(allNumbers).size) : '–',
@@ -283,7 +326,8 @@ try {
         'registrations lost',
         'forced to re-register',
         'timers lost',
-        'timers popped twice',
+        'timers with duplicate effects',
+        'pops delivered twice',
         'calls after detection ok',
         'numbers given twice',
         'time to detect',
@@ -302,7 +346,21 @@ try {
         .map((x) => x.detail)
         .join(' | ')}`
     )
-  if (lost.length || t.lost.length || t.duplicated.length) exitCode = 1
+  console.log(
+    `at the end: ${lostAtEnd.length} registered identities without a live binding in a region; ${unreachable.length} of ${pairs.length} callees unreachable by a call`
+  )
+  for (const l of lostAtEnd.slice(0, 5)) console.log(`  no live binding: ${l}`)
+  for (const tag of t.delivered2.slice(0, 5))
+    console.log(`  delivered twice: ${timers.describe(tag)}`)
+  const twice = (xs: string[]) => xs.length - new Set(xs).size
+  if (
+    lostAtEnd.length ||
+    faults.some((f) => f.lost.length) ||
+    t.lost.length ||
+    t.duplicated.length ||
+    twice(faults.flatMap((f) => f.numbers))
+  )
+    exitCode = 1
 } catch (err) {
   console.error('the drill failed:', err)
   exitCode = 1

@@ -177,15 +177,30 @@ export class TimerStream {
     return res.status === 200
   }
 
-  /** Pops per timer that was set: lost (none) and duplicated (more than one). */
-  outcome(): { set: number; lost: string[]; duplicated: string[] } {
+  /**
+   * Pops per timer that was set: lost (none), delivered more than once, and with duplicate
+   * effects. Delivery is at least once (docs/timers.md); a consumer applies each pop once by its
+   * `X-Sequence-Number`, as Chronos's consumers do, so a timer has a duplicate effect only when
+   * it popped under more than one sequence number (a one-shot timer has one).
+   */
+  outcome(): { set: number; lost: string[]; delivered2: string[]; duplicated: string[] } {
     const set = this.timers.filter((t) => t.set)
-    const pops = (t: TimerRecord) => this.server.for(t.tag).filter((r) => r.signed).length
+    const pops = (t: TimerRecord) => this.server.for(t.tag).filter((r) => r.signed)
     return {
       set: set.length,
-      lost: set.filter((t) => pops(t) === 0).map((t) => t.tag),
-      duplicated: set.filter((t) => pops(t) > 1).map((t) => t.tag),
+      lost: set.filter((t) => pops(t).length === 0).map((t) => t.tag),
+      delivered2: set.filter((t) => pops(t).length > 1).map((t) => t.tag),
+      duplicated: set.filter((t) => new Set(pops(t).map((r) => r.seq)).size > 1).map((t) => t.tag),
     }
+  }
+
+  /** One timer's story, for the drill's report of a duplicate delivery. */
+  describe(tag: string): string {
+    const t = this.timers.find((x) => x.tag === tag)
+    const pops = this.server
+      .for(tag)
+      .map((r) => `+${((r.at - (t?.at ?? r.at)) / 1000).toFixed(1)} s seq ${r.seq}`)
+    return `${tag} set in ${t?.region ?? '?'}: popped ${pops.join(', ')}`
   }
 
   async stop(): Promise<void> {
