@@ -40,6 +40,8 @@ export interface LocalCloudSettings {
   /** Start with the Scheduler's 60 s firing spread modelled. */
   schedulerSpread: boolean
   logLevel: 'debug' | 'info' | 'warn' | 'error'
+  /** The functions' automatic KV resync settings set in the cloud's environment (`KV_RESYNC_*`). */
+  kvResync: Record<string, string>
   /** miniflare's DevTools inspector for workerd (profiles); off when unset. */
   inspectorPort?: number
 }
@@ -145,6 +147,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     awsRegions: { a: 'local-a', b: 'local-b' },
     schedulerSpread: env.SCHEDULER_SPREAD === '1',
     logLevel: (env.LOG_LEVEL as LocalCloudSettings['logLevel']) || 'info',
+    kvResync: Object.fromEntries(
+      Object.entries(env).filter(
+        (kv): kv is [string, string] => kv[0].startsWith('KV_RESYNC_') && kv[1] !== undefined
+      )
+    ),
     ...(env.LOCAL_INSPECTOR_PORT ? { inspectorPort: port(env, 'LOCAL_INSPECTOR_PORT', 9229) } : {}),
   }
 }

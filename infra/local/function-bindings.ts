@@ -111,6 +111,7 @@ export function functionBindings(
     ELLIS_COOKIE_SECRET: s.ellisCookieSecret,
     TRUST_CLOCK_HEADER: '1',
     LOG_LEVEL: s.logLevel,
+    ...s.kvResync,
     // Sprout's test application server (functions/sprout/test-as.ts), named for iFCs.
     SPROUT_TEST_AS: '1',
     AS_URLS: JSON.stringify({
