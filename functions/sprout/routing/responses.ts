@@ -10,7 +10,7 @@
  *   must (a 180 with CDIV no-reply armed, any answer from an AS under liveness watch);
  * - a 2xx is forwarded at once (§16.7 step 5), with the RFC 4028 §8.2 headers when Sprout asked
  *   for a session interval the UAS did not take up, and recorded so the other forks are
- *   cancelled and charging starts;
+ *   cancelled and charging starts (a retransmission this isolate has recorded is only forwarded);
  * - any other final goes into the record, which decides (tx-state.ts), and Sprout's client
  *   transaction acknowledges it (§17.1.1.3).
  *
@@ -29,6 +29,24 @@ import { combinedDepth, recordRouting } from './routing-stats'
 import { ackFor, upstreamResponse } from './sip-ops'
 import { appendAndAct } from './tx-actions'
 import { parseForkBranch } from './tx-keys'
+
+/**
+ * The forks whose 2xx this isolate has recorded (`<key>|<gen>|<fork>`), so a retransmission of
+ * the same 2xx (the UAS repeats it from T1 until the ACK arrives, RFC 3261 §13.3.1.4) is relayed
+ * without appending it to the record again: the record ignores a repeated final, so the append
+ * only cost its KV commands. Bounded; a fork missing here (another isolate, or forgotten) is
+ * appended as before.
+ */
+const recorded2xx = new Set<string>()
+export const RECORDED_2XX_LIMIT = 1_024
+
+function firstRecording(key: string, gen: number, fork: number): boolean {
+  const id = `${key}|${gen}|${fork}`
+  if (recorded2xx.has(id)) return false
+  if (recorded2xx.size >= RECORDED_2XX_LIMIT) recorded2xx.clear()
+  recorded2xx.add(id)
+  return true
+}
 
 function withSessionTimer(res: SipResponse): SipResponse {
   const up = upstreamResponse(res)
@@ -89,6 +107,11 @@ export async function routeResponse(d: RoutingDeps, res: SipResponse): Promise<v
     return
   }
   if (status < 300) {
+    // RFC 3261 §16.7 step 5: every 2xx is forwarded; only the first of a fork goes to the record.
+    if (!firstRecording(ref.key, ref.gen, ref.fork)) {
+      await d.sender.respond(withSessionTimer(res))
+      return
+    }
     const [, state] = await Promise.all([
       d.sender.respond(withSessionTimer(res)),
       appendAndAct(d, ref.key, event),
