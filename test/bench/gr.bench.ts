@@ -160,6 +160,14 @@ function detection(calls: readonly CallEvent[], f: Fault): number | undefined {
   return during.find((c) => c.ok && c.at > firstFail.at && c.region === firstFail.region)?.at
 }
 
+/**
+ * With no call failing, detection shows only as delay: the slowest INVITE → 200 among the calls
+ * placed during the fault.
+ */
+function slowestAnswer(calls: readonly CallEvent[], from: number, to: number): number {
+  return Math.max(0, ...calls.filter((c) => c.at >= from && c.at < to).map((c) => c.answerMs))
+}
+
 let cloud: CloudProcess | undefined
 let exitCode = 0
 const uas: UserAgent[] = []
@@ -311,7 +319,9 @@ try {
       ),
       `${fmt((100 * ok) / Math.max(1, after.length), 2)}% of ${after.length}`,
       f.numbers.length ? String(allNumbers.length - new Set(allNumbers).size) : '–',
-      detectedAt ? `${fmt((detectedAt - f.start) / 1000, 2)} s` : 'no failure',
+      detectedAt
+        ? `${fmt((detectedAt - f.start) / 1000, 2)} s`
+        : `none failed (slowest answer ${fmt(slowestAnswer(calls.calls, f.start, endOf(i)) / 1000, 2)} s)`,
       `${fmt(f.convergeMs / 1000, 2)} s`,
     ])
   }
