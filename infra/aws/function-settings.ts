@@ -105,6 +105,8 @@ export const FUNCTION_SETTINGS = {
   SIGNUP_CODE: secret('core', ALL, FN_ENV),
   ELLIS_API_KEY: secret('core', ALL, FN_ENV),
   // Sprout (functions/sprout/sprout-config.ts).
+  HOP_PROBE_MS: sprout('4000'),
+  HOP_ANSWER_LIMIT_MS: sprout('32000'),
   REG_MAX_EXPIRES: sprout('300'),
   REG_EMERGENCY_MAX_EXPIRES: sprout('300'),
   REG_MIN_EXPIRES: sprout('0'),
