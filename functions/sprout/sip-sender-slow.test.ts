@@ -38,9 +38,12 @@ const invite = () =>
     ].join('\r\n')
   ) as SipRequest
 
-/** An edge that answers the delivery after `answerAtMs` (fake time) and `/livez` when alive. */
-function edge(answerAtMs: number | undefined, alive: boolean): typeof fetch {
-  const start = Date.now()
+/**
+ * An edge that answers a delivery `answerAfterMs` (fake time) after it arrives, and `/livez` when
+ * alive. Counted from the delivery, not from the test's start: the hop signs its request first,
+ * and a slow `crypto.subtle` lets the fake clock run on meanwhile.
+ */
+function edge(answerAfterMs: number | undefined, alive: boolean): typeof fetch {
   return ((input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input instanceof Request ? input.url : input)
     if (url.endsWith('/livez'))
@@ -49,12 +52,11 @@ function edge(answerAtMs: number | undefined, alive: boolean): typeof fetch {
         : Promise.reject(new TypeError('connection refused'))
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined)
     return new Promise<Response>((resolve, reject) => {
+      // As fetch does: a signal aborted before the call (the hop's timer may fire while it signs).
+      if (signal?.aborted) return reject(new DOMException('aborted', 'AbortError'))
       signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))
-      if (answerAtMs !== undefined)
-        setTimeout(
-          () => resolve(new Response(null, { status: 202 })),
-          Math.max(0, start + answerAtMs - Date.now())
-        )
+      if (answerAfterMs !== undefined)
+        setTimeout(() => resolve(new Response(null, { status: 202 })), answerAfterMs)
     })
   }) as typeof fetch
 }
