@@ -7,6 +7,7 @@
  * clock; the two regions' Sprouts are a fetch stub.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { settleOnFakeClock } from '../test/support/fake-clock'
 import type { EdgeConfig } from './edge-config'
 import { resetBreakers, sendUpstream } from './upstream'
 
@@ -67,27 +68,6 @@ function regions(a: Region, b: Region) {
   return posts
 }
 
-/**
- * Runs the fake clock in 100 ms steps until `p` settles (at most `capMs`), letting the real event
- * loop turn between steps (the hop's signature is computed by crypto.subtle, off the fake clock).
- */
-async function settle<T>(p: Promise<T>, capMs = 40_000): Promise<T> {
-  let done = false
-  void p.then(
-    () => {
-      done = true
-    },
-    () => {
-      done = true
-    }
-  )
-  for (let t = 0; t < capMs && !done; t += 100) {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
-    await vi.advanceTimersByTimeAsync(100)
-  }
-  return p
-}
-
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
   resetBreakers()
@@ -101,7 +81,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
   it('is waited for when the home region is running, and not sent to the other region', async () => {
     const posts = regions({ answerAfterMs: 9_000, alive: true }, { answerAfterMs: 0, alive: true })
     const sent = sendUpstream(cfg, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    const out = await settle(sent)
+    const out = await settleOnFakeClock(sent)
     expect(out.result.ok).toBe(true)
     expect(out.region).toBe('a')
     expect(posts).toEqual([`${SPROUT.a}/sip`])
@@ -110,7 +90,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
   it('is answered 408 without failover when a running home region stays silent past the limit', async () => {
     const posts = regions({ alive: true }, { answerAfterMs: 0, alive: true })
     const sent = sendUpstream(cfg, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    const out = await settle(sent)
+    const out = await settleOnFakeClock(sent)
     expect(out.result).toMatchObject({ ok: false, sipStatus: 408, transport: false })
     expect(posts).toEqual([`${SPROUT.a}/sip`])
   })
@@ -118,7 +98,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
   it('fails over when the home region does not answer its liveness probe either', async () => {
     const posts = regions({ alive: false }, { answerAfterMs: 0, alive: true })
     const sent = sendUpstream(cfg, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    const out = await settle(sent)
+    const out = await settleOnFakeClock(sent)
     expect(out.result.ok).toBe(true)
     expect(out.region).toBe('b')
     expect(posts).toEqual([`${SPROUT.a}/sip`, `${SPROUT.b}/sip`])
@@ -128,7 +108,7 @@ describe('a hop to Sprout with no answer at UPSTREAM_TIMEOUT_MS', () => {
     const posts = regions({ answerAfterMs: 9_000, alive: true }, { answerAfterMs: 0, alive: true })
     const plain = { ...cfg, upstreamProbeMs: undefined } as EdgeConfig
     const sent = sendUpstream(plain, 'a', INVITE, 'sprout', '/sip', undefined, true)
-    const out = await settle(sent)
+    const out = await settleOnFakeClock(sent)
     expect(out.region).toBe('b')
     expect(posts).toEqual([`${SPROUT.a}/sip`, `${SPROUT.b}/sip`])
   })

@@ -10,6 +10,7 @@ import { probeOrigin } from '../../shared/hop/hop-liveness'
 import { createResolver } from '../../shared/hop/resolver'
 import { createLogger } from '../../shared/log/logger'
 import { parseMessage, type SipRequest } from '../../shared/sip'
+import { settleOnFakeClock } from '../../test/support/fake-clock'
 import { createSipSender } from './sip-sender'
 
 const EDGE = 'http://edge.test'
@@ -71,19 +72,6 @@ function sender(doFetch: typeof fetch) {
   })
 }
 
-/** Runs the fake clock in 100 ms steps until `p` settles, the real loop turning between steps. */
-async function settle<T>(p: Promise<T>): Promise<T> {
-  let done = false
-  void p.finally(() => {
-    done = true
-  })
-  for (let t = 0; t < 40_000 && !done; t += 100) {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
-    await vi.advanceTimersByTimeAsync(100)
-  }
-  return p
-}
-
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
 })
@@ -93,17 +81,17 @@ afterEach(() => {
 
 describe("Sprout's hop to a busy flow", () => {
   it('is delivered when the running edge answers after the 4 s timeout', async () => {
-    const r = await settle(sender(edge(9_000, true)).request(invite()))
+    const r = await settleOnFakeClock(sender(edge(9_000, true)).request(invite()))
     expect(r.ok).toBe(true)
   })
 
   it('is 408 without a transport failure when the running edge stays silent past the limit', async () => {
-    const r = await settle(sender(edge(undefined, true)).request(invite()))
+    const r = await settleOnFakeClock(sender(edge(undefined, true)).request(invite()))
     expect(r).toMatchObject({ ok: false, sipStatus: 408, transport: false })
   })
 
   it('is a transport failure at the timeout when the edge does not answer its probe', async () => {
-    const r = await settle(sender(edge(9_000, false)).request(invite()))
+    const r = await settleOnFakeClock(sender(edge(9_000, false)).request(invite()))
     expect(r).toMatchObject({ ok: false, sipStatus: 408, transport: true })
   })
 })
