@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_TURN_TTL_S } from '../../functions/ellis/ice-config'
 import { localIceSettings } from '../../infra/local/ice-settings'
 import { clockNow } from '../support/cloud'
 import { waitForReplication } from '../support/replication'
@@ -28,7 +29,7 @@ const list = (csv: string) =>
 describe('Ellis ICE servers', () => {
   it('gives a logged-in user the configured STUN and TURN servers with a verifiable credential', async () => {
     const ice = localIceSettings()
-    const ttl = Number(ice.turnTtlS ?? 86_400)
+    const ttl = Number(ice.turnTtlS ?? DEFAULT_TURN_TTL_S)
     const email = uniqueEmail('ice')
     const cookie = await signUp(email, 'a')
     const before = Math.floor((await clockNow()) / 1000)

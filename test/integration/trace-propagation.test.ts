@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { callIdOf, established, newLine, Phone, terminated, until } from '../interop/calls-support'
 import { onNetCall } from '../support/on-net-call'
+import { waitForReplication } from '../support/replication'
 import { arrowsOf, flag, ops, traceOf, unflagAll } from './trace-support'
 
 const phones: Phone[] = []
@@ -85,6 +86,8 @@ describe('call traces', () => {
   it('keeps one trace id across regions: caller on edge a, callee homed in region b', async () => {
     const [la, lb] = await Promise.all([newLine(), newLine({ region: 'b' })])
     await flag(lb.impu)
+    // The line's subscriber records are written in its owner region; region b reads its replica.
+    await waitForReplication()
     const a = await Phone.start(la, { region: 'a' })
     const b = await Phone.start(lb, { region: 'b' })
     phones.push(a, b)
