@@ -29,12 +29,19 @@ function invocations(s: Awaited<ReturnType<typeof counted>>, fn: string): Record
 describe('REGISTER through the I-CSCF', () => {
   it('asks the UAR for a flow’s first registration, and none for its re-registration', async () => {
     const sub = await subscriber('icscf')
-    const ws = await RawSipSocket.open(endpoints().sip.a)
-    const callId = `icscf-${crypto.randomUUID()}`
+    const sockets: RawSipSocket[] = []
+    let ws: RawSipSocket | undefined
+    let callId = ''
     const contact = `<sip:icscf@icscf.invalid;transport=ws>;+sip.instance="<urn:uuid:${crypto.randomUUID()}>";reg-id=1`
     try {
       let first = ''
+      // counted() measures again when a timer of an earlier file falls into the window: each
+      // window is a new flow's first registration (a flow that has registered once skips the
+      // I-CSCF), and the rest of the test uses the last one.
       const initial = await counted(async () => {
+        ws = await RawSipSocket.open(endpoints().sip.a)
+        sockets.push(ws)
+        callId = `icscf-${crypto.randomUUID()}`
         first = (await rawRegisterFlow(ws, { sub, callId, cseq: 1, contact, expires: 300 })).ok
       })
       expect(statusOf(first)).toBe(200)
@@ -44,13 +51,15 @@ describe('REGISTER through the I-CSCF', () => {
         'dime GET /impi/*/registration-status': 1,
       })
       let again = ''
+      let cseq = 1
       const refresh = await counted(async () => {
-        again = (await rawRegisterFlow(ws, { sub, callId, cseq: 3, contact, expires: 300 })).ok
+        cseq += 2
+        again = (await rawRegisterFlow(ws!, { sub, callId, cseq, contact, expires: 300 })).ok
       })
       expect(statusOf(again)).toBe(200)
       expect(invocations(refresh, 'dime')).toEqual({})
     } finally {
-      ws.close()
+      for (const w of sockets) w.close()
     }
   })
 
