@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_TURN_TTL_S } from '../../functions/ellis/ice-config'
 import { localIceSettings } from '../../infra/local/ice-settings'
 import { clockNow, endpoints } from '../support/cloud'
 import { type Browser, newLineInPortal, openBrowser, signUpInPortal } from './browser'
@@ -60,7 +61,7 @@ describe('softphone ICE servers', () => {
     const origin = endpoints().edges.a
     const { page } = browser
     const ice = localIceSettings()
-    const ttl = Number(ice.turnTtlS ?? 86_400)
+    const ttl = Number(ice.turnTtlS ?? DEFAULT_TURN_TTL_S)
     const fetched: number[] = []
     page.on('response', (r) => {
       if (new URL(r.url()).pathname === '/api/ice-servers') fetched.push(r.status())
