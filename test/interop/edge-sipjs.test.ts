@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { freshNumber, provision } from '../integration/dime-helpers'
 import { endpoints, regionDown, regionUp } from '../support/cloud'
+import { waitForReplication } from '../support/replication'
 import { TestUa } from '../support/sip-ua'
 
 const uas: TestUa[] = []
@@ -33,6 +34,9 @@ async function ua(n: { impu: string; impi: string }, region: 'a' | 'b' = 'a') {
 describe('sip.js through the edge', () => {
   it('registers with digest and learns the edge-facing route; keepalives are answered', async () => {
     const n = await subscriber()
+    // An edge whose breaker still skips region a (an earlier file took it down) registers
+    // through region b, which serves the new subscriber once its replica has the records.
+    await waitForReplication()
     const u = await ua(n)
     const ok = await u.register()
     expect(ok.status).toBe(200)
@@ -54,6 +58,8 @@ describe('sip.js through the edge', () => {
 
   it('registers through the other region when the edge’s home region is down', async () => {
     const n = await subscriber()
+    // Provisioned in region a: region b serves it once its replica has the records.
+    await waitForReplication()
     await regionDown('a')
     try {
       const u = await ua(n, 'a')
