@@ -132,6 +132,15 @@ export function functionBindings(
 }
 
 /**
+ * How long the local edges skip a region after a transport failure (`BREAKER_OPEN_MS`, 30 s in a
+ * deployment). A downed local region resets connections at once, so retrying it sooner costs
+ * nothing, and a region brought back up serves its edge again within this window: tests that
+ * bring a region up wait it out (test/support/cloud.ts) instead of sending the next file's
+ * traffic through the other region for half a minute.
+ */
+export const LOCAL_EDGE_BREAKER_OPEN_MS = 2_000
+
+/**
  * `edgeUrl` is the address this region's functions reach the edge entry by (their `EDGE_URL`),
  * which the edge accepts as a trusted-zone target besides its own port.
  */
@@ -150,5 +159,6 @@ export function edgeBindings(
     HOME_DOMAIN: s.homeDomain,
     // No TLS here: a connection to `/sip?tls=loopback` counts as one (edge/protected-flow.ts).
     EDGE_LOOPBACK_TLS: '1',
+    BREAKER_OPEN_MS: String(LOCAL_EDGE_BREAKER_OPEN_MS),
   }
 }

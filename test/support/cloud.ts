@@ -2,6 +2,7 @@
  * Helpers for integration tests: the running cloud's endpoints and its control API.
  */
 import { inject } from 'vitest'
+import { LOCAL_EDGE_BREAKER_OPEN_MS } from '../../infra/local/function-bindings'
 import type { Region } from '../../shared/config/regions'
 
 export const endpoints = () => inject('endpoints')
@@ -17,7 +18,16 @@ async function control(path: string, body?: unknown): Promise<unknown> {
 }
 
 export const regionDown = (r: Region) => control(`/regions/${r}/down`, {})
-export const regionUp = (r: Region) => control(`/regions/${r}/up`, {})
+/**
+ * Brings a region back and waits out the edges' circuit breakers, so that the next test's
+ * traffic reaches the region again rather than its peer (whose table replica may not yet have
+ * a subscriber just provisioned here).
+ */
+export async function regionUp(r: Region): Promise<unknown> {
+  const state = await control(`/regions/${r}/up`, {})
+  await new Promise((res) => setTimeout(res, LOCAL_EDGE_BREAKER_OPEN_MS + 100))
+  return state
+}
 export const advanceClock = (ms: number) => control('/clock/advance', { ms })
 export const clockNow = async () => ((await control('/clock')) as { now: number }).now
 export const invocations = (r: Region) =>

@@ -27,8 +27,11 @@ export interface Irs {
 export function irsOf(rd: RegData): Irs {
   const sub = rd.subscription
   const defaultImpu = sub ? defaultPublicIdentity(sub) : undefined
+  // TS 24.229 §5.4.1.2.1: a set whose identities are all barred cannot register (403). A
+  // subscription missing from this region's replica (its items not yet replicated, MREC) is an
+  // unknown subscriber here, as a UAR "user unknown" is (403), not a server fault.
   if (!sub || !defaultImpu)
-    throw new HssError('reg-data has no IMS subscription with an unbarred identity', 200, 500)
+    throw new HssError('reg-data has no IMS subscription with an unbarred identity', 200, 403)
   return {
     defaultImpu,
     associatedUris: pAssociatedUris(sub),
