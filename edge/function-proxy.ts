@@ -1,15 +1,18 @@
 /**
  * @module edge/function-proxy
  * Plain HTTP from the outside world to a function of the edge's home region, failing over to
- * the other region when the home region does not answer (architecture §2): the XCAP (Ut) roots
- * for Homer. Requests pass unsigned, so the function treats them as untrusted (Homer asks for
- * HTTP Digest). The Ellis API has its own proxy (api-proxy.ts), which signs what the edge
- * vouches for (the client address). Bodies are buffered (bounded) so a request refused
- * at the transport level can be sent again to the other region.
+ * the other region when the home region does not answer (architecture §2): the XCAP (Ut) and
+ * call-list roots for Homer. Requests pass without a hop signature, so the function treats them
+ * as untrusted (Homer asks for HTTP Digest or the API key); the edge vouches only for the
+ * client's address (`cf-connecting-ip`, shared/http/client-vouch.ts), after dropping every
+ * `x-edgewater-*` header the client sent. The Ellis API has its own proxy (api-proxy.ts).
+ * Bodies are buffered (bounded) so a request refused at the transport level can be sent again
+ * to the other region.
  */
 import type { Context } from 'hono'
 import { type FunctionName, peerOf } from '../shared/config/regions'
 import { CircuitBreakers } from '../shared/hop/circuit-breaker'
+import { vouchHeaders } from '../shared/http/client-vouch'
 import { edgeConfig, homeRegionFor } from './edge-config'
 import type { EdgeEnv } from './env'
 
@@ -22,9 +25,6 @@ const DROP = new Set([
   'upgrade',
   'host',
   'content-length',
-  'x-edgewater-signature',
-  'x-edgewater-timestamp',
-  'x-edgewater-clock-offset',
 ])
 
 let breakers: CircuitBreakers | undefined
@@ -43,7 +43,8 @@ export function functionProxy(fn: FunctionName, opts: { stripPrefix?: string } =
       return c.json({ error: 'request body too large', limit: MAX_BODY_BYTES }, 413)
     const headers = new Headers()
     c.req.raw.headers.forEach((v, k) => {
-      if (!DROP.has(k.toLowerCase())) headers.set(k, v)
+      const name = k.toLowerCase()
+      if (!DROP.has(name) && !name.startsWith('x-edgewater-')) headers.set(k, v)
     })
     headers.set('x-forwarded-host', url.host)
     headers.set('x-forwarded-proto', url.protocol.replace(':', ''))
@@ -51,10 +52,14 @@ export function functionProxy(fn: FunctionName, opts: { stripPrefix?: string } =
     let lastError = ''
     for (const region of breakers.order([home, peerOf(home)])) {
       const target = `${cfg.functionUrls[region][fn]}${path}${url.search}`
+      const vouched = new Headers(headers)
+      const client = c.req.header('cf-connecting-ip') ?? 'unknown'
+      const vouch = await vouchHeaders(c.env.HOP_SECRET, c.req.method, target, body, client)
+      for (const [k, v] of Object.entries(vouch)) vouched.set(k, v)
       try {
         const res = await fetch(target, {
           method: c.req.method,
-          headers,
+          headers: vouched,
           ...(body ? { body } : {}),
           redirect: 'manual',
           signal: AbortSignal.timeout(cfg.upstreamTimeoutMs),

@@ -13,6 +13,7 @@
  * from sources it has not logged in from before), not locked, so an attacker cannot lock
  * anyone out and the owner logging in from their usual address is not slowed at all.
  */
+import { apiKeyFailureKey } from '../../shared/http/api-key-guard'
 import type { Logger } from '../../shared/log/logger'
 import { type RegionalKv, Unavailable } from '../../shared/vellum'
 import { normalEmail } from './accounts-store'
@@ -27,10 +28,13 @@ const clientKey = (client: string) => `ellis:login-fail:client:${client}`
 const knownKey = (email: string, client: string) =>
   `ellis:login-known:${normalEmail(email)}:${client}`
 const slotKey = (email: string, slot: number) => `ellis:login-slot:${normalEmail(email)}:${slot}`
-/** Secrets a source may guess wrong only so often per window: the signup code, the operator key. */
+/**
+ * Secrets a source may guess wrong only so often per window: the signup code, the operator key
+ * (its counter is the shared API-key guard's, shared/http/api-key-guard.ts).
+ */
 type GuessedSecret = 'signup' | 'ops'
 const guessKey = (what: GuessedSecret, client: string) =>
-  what === 'signup' ? `ellis:signup-fail:${client}` : `ellis:ops-login-fail:${client}`
+  what === 'signup' ? `ellis:signup-fail:${client}` : apiKeyFailureKey(client)
 
 async function count(kv: RegionalKv, key: string, log: Logger): Promise<number> {
   try {

@@ -170,6 +170,7 @@ export const FUNCTION_SETTINGS = {
   MEMENTO_MAX_PARTY_CHARS: tunable(['sprout'], MEMENTO_AS, '256'),
   MEMENTO_MAX_CALLS: tunable(['homer'], MEMENTO_API, '200'),
   MEMENTO_READ_FRAGMENTS: tunable(['homer'], MEMENTO_API, '5000'),
+  HOMER_API_KEY_FAILURES: tunable(['homer'], MEMENTO_API, '10'),
   // Call traces (shared/trace/trace-config.ts); the edge reads them too (`edge`).
   TRACE_ALL: trace('0'),
   TRACE_SAMPLE_RATE: trace('0.01'),

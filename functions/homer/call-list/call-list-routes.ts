@@ -7,7 +7,9 @@
  *
  * Who may read it:
  * - a request signed for the trusted zone (Ellis's portal route), for any user;
- * - a caller with the deployment's API key in `NGV-API-Key` (403 for a wrong key);
+ * - a caller with the deployment's API key in `NGV-API-Key` (403 for a wrong key; wrong keys are
+ *   counted against the caller's source in the budget Ellis counts them in, and a source that
+ *   spent it gets **429** with `Retry-After`, even for the right key: shared/http/api-key-guard.ts);
  * - a subscriber by HTTP Digest against its private identity's SIP credentials (Homer's Ut
  *   digest, ut-access.ts), when that identity is associated with the IMPU.
  *
@@ -17,10 +19,10 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { type ApiKeyGuardDeps, judgeApiKey } from '../../../shared/http/api-key-guard'
 import type { FunctionBindings } from '../../../shared/http/function-app'
 import { callListXml, mergeFragments } from '../../../shared/ims/call-list'
 import type { Logger } from '../../../shared/log/logger'
-import { constantTimeEqual } from '../../../shared/sip'
 import type { CallListStore } from '../../../shared/vellum/call-list-store'
 import { Unavailable } from '../../../shared/vellum/errors'
 import { DirectoryUnavailable } from '../dime-client'
@@ -36,8 +38,10 @@ export const API_KEY_HEADER = 'NGV-API-Key'
 export interface CallListDeps {
   store: CallListStore
   access: AccessDeps
-  /** The key a caller may present in `NGV-API-Key`. */
-  apiKey: string
+  /** The key a caller may present in `NGV-API-Key`, and how wrong ones are counted. */
+  apiKeyGuard: ApiKeyGuardDeps
+  /** The source wrong keys are counted against (homer/client-source.ts). */
+  source: (c: HomerContext) => Promise<string>
   limits: CallListLimits
   log: Logger
 }
@@ -99,7 +103,12 @@ async function handle(c: HomerContext, resolve: CallListResolver): Promise<Respo
   try {
     const key = c.req.header(API_KEY_HEADER)
     if (key !== undefined) {
-      if (!constantTimeEqual(key, deps.apiKey)) return errorResponse(403, 'wrong API key')
+      const verdict = await judgeApiKey(deps.apiKeyGuard, await deps.source(c), key)
+      if (verdict.kind === 'refused')
+        return errorResponse(429, 'too many wrong API keys from your address; try again later', {
+          'retry-after': String(verdict.retryAfterS),
+        })
+      if (verdict.kind === 'wrong') return errorResponse(403, 'wrong API key')
     } else {
       const access = await authorize(
         { method, url: c.req.url, headers: c.req.raw.headers, body: new Uint8Array() },
