@@ -14,20 +14,39 @@
  * It counts what it forwards (see counters): invocations per function and per route, and the
  * region's requests to the edge, which pass through its edge hop (`EDGE_URL` of the region's
  * functions points there) so they can be counted from outside the edge.
+ *
+ * Every hop passes a gateway, so it is lean: its ports are served by lean-http.ts and its
+ * forwards go out over lean-forward.ts's persistent connections, each request and each answer
+ * read whole and written in one piece (docs/performance.md).
  */
-import http from 'node:http'
 import { CLOCK_OFFSET_HEADER } from '../../shared/config/clock'
 import type { FunctionName } from '../../shared/config/regions'
 import { routeKey, Tally, view } from './counters'
+import { LeanHttpServer, type LeanRequest, type LeanResponse } from './emulators/lean-http'
 import type { LocalClock } from './emulators/local-clock'
-import { readBody, SwitchableServer } from './emulators/switchable-server'
+import { LeanForwarder } from './lean-forward'
+
+/** Request fields not forwarded: hop-by-hop, or the gateway's own to state. */
+const HOP_BY_HOP_REQUEST = new Set([
+  'connection',
+  'keep-alive',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'expect',
+  'te',
+  'upgrade',
+])
+/** Answer fields not passed back: hop-by-hop, or stated by the gateway's own server. */
+const HOP_BY_HOP_ANSWER = new Set(['connection', 'keep-alive', 'transfer-encoding'])
 
 export class RegionGateway {
-  readonly servers: Partial<Record<FunctionName, SwitchableServer>> = {}
+  readonly servers: Partial<Record<FunctionName, LeanHttpServer>> = {}
   /** The same functions as the other region reaches them. */
-  readonly peerServers: Partial<Record<FunctionName, SwitchableServer>> = {}
+  readonly peerServers: Partial<Record<FunctionName, LeanHttpServer>> = {}
   private peerCut = false
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' })
+  /** One pool of persistent connections per upstream (`host:port`). */
+  private readonly upstreams = new Map<string, LeanForwarder>()
   private up = true
   /** Invocations per function, and per function route (`sprout POST /sip`). */
   readonly invocations = new Tally()
@@ -42,10 +61,10 @@ export class RegionGateway {
 
   /** Starts forwarding `port` to the worker at `target`. */
   async expose(fn: FunctionName, target: URL, port: number): Promise<number> {
-    const server = new SwitchableServer(`${fn}-${this.region}`, (req, res) => {
+    const server = new LeanHttpServer(`${fn}-${this.region}`, (req) => {
       this.invocations.add(fn)
-      this.routes.add(`${fn} ${routeKey(req.method ?? 'GET', req.url ?? '/')}`)
-      this.forward(target, req, res, true)
+      this.routes.add(`${fn} ${routeKey(req.method, req.url)}`)
+      return this.forward(target, req, true)
     })
     this.servers[fn] = server
     return server.listen(port)
@@ -53,10 +72,10 @@ export class RegionGateway {
 
   /** Starts the cross-region ingress of `fn` on `port`, forwarding to the same worker. */
   async exposePeer(fn: FunctionName, target: URL, port: number): Promise<number> {
-    const server = new SwitchableServer(`${fn}-${this.region}-peer`, (req, res) => {
+    const server = new LeanHttpServer(`${fn}-${this.region}-peer`, (req) => {
       this.invocations.add(fn)
-      this.routes.add(`${fn} ${routeKey(req.method ?? 'GET', req.url ?? '/')}`)
-      this.forward(target, req, res, true)
+      this.routes.add(`${fn} ${routeKey(req.method, req.url)}`)
+      return this.forward(target, req, true)
     })
     server.setUp(this.up && !this.peerCut)
     this.peerServers[fn] = server
@@ -75,13 +94,13 @@ export class RegionGateway {
    * not the AWS region's). Returns the port.
    */
   async exposeEdge(target: URL): Promise<number> {
-    this.edgeHop = new SwitchableServer(`edge-hop-${this.region}`, (req, res) => {
-      this.edgeRequests.add(routeKey(req.method ?? 'GET', req.url ?? '/'))
-      this.forward(target, req, res, false)
+    this.edgeHop = new LeanHttpServer(`edge-hop-${this.region}`, (req) => {
+      this.edgeRequests.add(routeKey(req.method, req.url))
+      return this.forward(target, req, false)
     })
     return this.edgeHop.listen(0)
   }
-  private edgeHop: SwitchableServer | undefined
+  private edgeHop: LeanHttpServer | undefined
 
   resetCounters(): void {
     this.invocations.reset()
@@ -106,76 +125,81 @@ export class RegionGateway {
     for (const s of Object.values(this.peerServers)) s.setUp(up && !this.peerCut)
   }
 
-  private forward(
+  /**
+   * Forwards one request whole (as a function URL reads it before invoking the function) and
+   * answers with the upstream's answer whole: its status, reason and fields, less the hop-by-hop
+   * ones (RFC 9110 §7.6.1), with its length. An upstream that cannot be reached is a 502.
+   */
+  private async forward(
     target: URL,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+    req: LeanRequest,
     clockHeader: boolean
-  ): void {
-    const headers: http.OutgoingHttpHeaders = {}
-    const raw = req.rawHeaders
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase()
-      // Hop-by-hop headers are not forwarded (RFC 9110 §7.6.1): the caller's `Connection: close`
-      // must not close the gateway's pooled connection to the worker.
-      if (name === 'connection' || name === 'keep-alive' || name === 'host') continue
-      headers[name] = raw[i + 1]
+  ): Promise<LeanResponse> {
+    const headers: Array<[string, string]> = []
+    for (const [name, value] of req.headers) {
+      // The caller's `Connection: close` must not close the gateway's pooled connection to the
+      // worker; the length is the gateway's to state, the body having been read whole.
+      if (HOP_BY_HOP_REQUEST.has(name)) continue
+      if (clockHeader && name === CLOCK_OFFSET_HEADER) continue
+      headers.push([name, value])
     }
-    headers.host = target.host
-    if (clockHeader) headers[CLOCK_OFFSET_HEADER] = String(this.clock.offset)
-    // Bodies go out as latin1 strings (byte for byte): Node then writes the head and the body in
-    // one write instead of gathering two buffers.
-    // The whole request is read first, as a function URL does before invoking the function, so
-    // it can be sent again: a pooled keep-alive connection that workerd closed meanwhile fails
-    // at once, and Node's advice for that race is to retry once on a new connection.
-    void readBody(req).then(
-      (body) => {
-        const send = (retry: boolean) => {
-          const upstream = http.request(
-            {
-              host: target.hostname,
-              port: target.port,
-              method: req.method,
-              path: req.url,
-              headers,
-              agent: this.agent,
-            },
-            (up) => {
-              // The answer is read whole and sent in one write (headers and body together).
-              void readBody(up).then(
-                (out) => {
-                  const h = up.headers
-                  delete h['transfer-encoding']
-                  delete h.connection
-                  delete h['keep-alive']
-                  const status = up.statusCode ?? 502
-                  // A 204 or 304 carries no body and no length (RFC 9110 §8.6); a HEAD keeps its own.
-                  if (status !== 204 && status !== 304 && req.method !== 'HEAD')
-                    h['content-length'] = String(out.length)
-                  res.writeHead(status, h)
-                  res.end(out.toString('latin1'), 'latin1')
-                },
-                () => res.destroy()
-              )
-            }
-          )
-          upstream.on('error', (err) => {
-            if (retry && upstream.reusedSocket && !res.headersSent) return send(false)
-            if (!res.headersSent) {
-              res.writeHead(502, { 'content-type': 'application/json' })
-              res.end(JSON.stringify({ error: `function unreachable: ${err.message}` }))
-            } else res.destroy()
-          })
-          upstream.end(body.toString('latin1'), 'latin1')
-        }
-        send(true)
-      },
-      () => res.destroy()
-    )
+    if (clockHeader) headers.push([CLOCK_OFFSET_HEADER, String(this.clock.offset)])
+    let answer: Awaited<ReturnType<LeanForwarder['send']>>
+    try {
+      answer = await this.upstream(target).send({
+        method: req.method,
+        path: req.url,
+        headers,
+        body: req.body,
+      })
+    } catch (err) {
+      return {
+        status: 502,
+        body: JSON.stringify({
+          error: `function unreachable: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      }
+    }
+    let contentType: string | null = null
+    let length: string | undefined
+    const out: Array<[string, string]> = []
+    for (const h of answer.headers) {
+      const name = h[0]
+      if (name === 'content-type' && contentType === null) contentType = h[1]
+      else if (name === 'content-length') length = h[1]
+      else if (!HOP_BY_HOP_ANSWER.has(name)) out.push(h)
+    }
+    const status = answer.status
+    // A 204 or 304 carries no body and no length (RFC 9110 §8.6); a HEAD keeps its own.
+    const bodiless =
+      status === 204 || status === 304
+        ? {}
+        : req.method === 'HEAD'
+          ? length === undefined
+            ? {}
+            : { contentLength: length }
+          : undefined
+    return {
+      status,
+      ...(answer.reason ? { reason: answer.reason } : {}),
+      contentType,
+      headers: out,
+      body: answer.body,
+      ...(bodiless ? { bodiless } : {}),
+    }
+  }
+
+  private upstream(target: URL): LeanForwarder {
+    let u = this.upstreams.get(target.host)
+    if (!u) {
+      u = new LeanForwarder(target.hostname, Number(target.port))
+      this.upstreams.set(target.host, u)
+    }
+    return u
   }
 
   async close(): Promise<void> {
-    this.agent.destroy()
+    for (const u of this.upstreams.values()) u.close()
     await Promise.all(
       [...Object.values(this.servers), ...Object.values(this.peerServers)].map((s) => s.close())
     )
