@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createReplayGuard } from './replay-guard'
 import { SIGNATURE_HEADER, verifySignature } from './signature'
-import { signedFetch, signedInit } from './signed-fetch'
+import { hopRoute, signedFetch, signedInit } from './signed-fetch'
 
 const secret = 'a-test-secret-of-enough-length-0123456789'
 const url = 'https://sprout-a.example.net/flows/t/closed'
@@ -56,5 +56,18 @@ describe('signedFetch', () => {
     const headers = new Headers(seen?.headers)
     const body = new TextEncoder().encode('x')
     expect(await verifySignature(keys(), 'POST', url, headers, body)).toEqual({ ok: true })
+  })
+})
+
+describe('hopRoute', () => {
+  it('names the first path segment, two under /internal, the same on every call', () => {
+    const urls = {
+      'http://127.0.0.1:8800/sip': 'sip',
+      'https://dime-a.example.net/impi/alice%40example.com/av?x=1': 'impi',
+      'http://edge.internal/internal/flows/abc.def/sip': 'internal/flows',
+      'http://edge.internal/': '/',
+    }
+    for (let round = 0; round < 2; round++)
+      for (const [u, route] of Object.entries(urls)) expect(hopRoute(u)).toBe(route)
   })
 })

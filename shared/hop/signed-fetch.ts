@@ -42,10 +42,20 @@ export async function signedInit(
  * `/internal`), so the label stays a short, bounded set (`sip`, `impi`, `internal/flows`…).
  */
 export function hopRoute(url: string): string {
-  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? ''
-  const parts = path.split('/').filter(Boolean)
-  return (parts[0] === 'internal' ? parts.slice(0, 2).join('/') : parts[0]) || '/'
+  let route = routes.get(url)
+  if (route === undefined) {
+    const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? ''
+    const parts = path.split('/').filter(Boolean)
+    route = (parts[0] === 'internal' ? parts.slice(0, 2).join('/') : parts[0]) || '/'
+    if (routes.size >= ROUTE_MEMO_LIMIT) routes.clear()
+    routes.set(url, route)
+  }
+  return route
 }
+
+/** The routes of the URLs an isolate sends to (a few: one per function, region and flow). */
+const ROUTE_MEMO_LIMIT = 1_024
+const routes = new Map<string, string>()
 
 /** Sends a signed internal request to `url` through `fetchFn`; its duration is recorded. */
 export async function signedFetch(

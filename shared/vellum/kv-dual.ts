@@ -16,6 +16,7 @@ import type { Redis } from '@upstash/redis/cloudflare'
 import type { Clock } from '../config/clock'
 import type { Logger } from '../log/logger'
 import { StoreError, Unavailable } from './errors'
+import { leanSetGet } from './kv-lean'
 import type { KvResyncTrigger } from './kv-resync-trigger'
 import { HSET_IF_NEWER } from './kv-scripts'
 import {
@@ -112,10 +113,13 @@ export class KvPair {
     else if (r.status === 'fulfilled') await this.resync.missed('local', key)
   }
 
-  /** `SET key value PX … GET` on one database: a record map's compare-and-swap step. */
+  /**
+   * `SET key value PX … GET` on one database: a record map's compare-and-swap step. Sent lean
+   * (kv-lean.ts): the replaced value comes back as its JSON text.
+   */
   setGet(where: KvSide, key: string) {
     return (value: unknown, pxMs: number) =>
-      this.call(where, 'set-get', (r) => r.set(key, value, { px: pxMs, get: true }))
+      this.call(where, 'set-get', (r) => leanSetGet(r, key, JSON.stringify(value), pxMs))
   }
 
   /** The arguments of {@link HSET_IF_NEWER} for these records. */

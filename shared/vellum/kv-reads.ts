@@ -13,6 +13,7 @@
  */
 import { Unavailable } from './errors'
 import { errText, type KvPair, withTimeout } from './kv-dual'
+import { decodeValue, leanMget } from './kv-lean'
 import { RESYNC_HINTS_KEY, RESYNC_STALE_KEY } from './kv-resync-trigger'
 import {
   covers,
@@ -114,10 +115,10 @@ export async function readRecordMap(
   const extra = opts.localKeys ?? []
   // The stale mark rides in the same MGET (kv-resync-trigger.ts): no extra command.
   const keys = [key, ...extra, RESYNC_STALE_KEY]
-  const mget = (where: 'local' | 'remote') =>
-    p.call(where, 'mget', (r) => r.mget<unknown[]>(...keys))
+  // Sent lean (kv-lean.ts): values come back as their JSON text, decoded below where used.
+  const mget = (where: 'local' | 'remote') => p.call(where, 'mget', (r) => leanMget(r, keys))
   const check = quietCheck(p)
-  let got: unknown[] | undefined
+  let got: (string | null)[] | undefined
   try {
     got = await mget('local')
   } catch (err) {
@@ -125,8 +126,7 @@ export async function readRecordMap(
     p.resync.localFailed()
     p.log.warn('local KV read failed; reading the remote region', { key, error: errText(err) })
   }
-  const values = (v: unknown[]) =>
-    v.slice(1, 1 + extra.length).map((x) => (x === null ? undefined : x))
+  const values = (v: (string | null)[]) => v.slice(1, 1 + extra.length).map(decodeValue)
   const now = p.clock.now()
   let local: RecordMap = {}
   let consultPeer = false
@@ -145,9 +145,10 @@ export async function readRecordMap(
   // A miss, a failed local region, or a local copy marked stale: the remote region's copy,
   // joined with the local one, which it repairs.
   let remote: unknown[]
+  let remoteText: (string | null)[] | undefined
   let hinted: Record<string, unknown> | null = null
   try {
-    if (!got) remote = await mget('remote')
+    if (!got) remote = remoteText = await mget('remote')
     else if (consultPeer && extra.length > 0) {
       // Under the mark the plain values read with the map are the peer's where it holds a hint
       // for them (it took a write this database missed), as get() takes them.
@@ -186,7 +187,7 @@ export async function readRecordMap(
       p.log.warn('local KV repair failed', { key, error: errText(err) })
     }
   }
-  let ours = values(got ?? remote)
+  let ours: unknown[] = got ? values(got) : remoteText ? values(remoteText) : []
   if (got && consultPeer && extra.length > 0) {
     // Read again after the peer's hints: a resync run may have replayed a value (and dropped its
     // hint) since this read's MGET.

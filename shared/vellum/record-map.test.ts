@@ -110,6 +110,27 @@ class FakeRedis {
   records(key: string) {
     return decodeRecordMap(this.data.get(key))
   }
+  /**
+   * The client's requester, as the lean commands use it (kv-lean.ts): `MGET` and
+   * `SET … PX … GET` answered with the values' text, as the REST API answers them.
+   */
+  readonly client = {
+    request: async ({ body }: { body: string[] }) => {
+      const [cmd, ...args] = body
+      if (cmd === 'mget') {
+        this.check('MGET')
+        return { result: args.map((k) => this.data.get(k) ?? null) }
+      }
+      if (cmd === 'set' && args[2] === 'px' && args[4] === 'get') {
+        this.check('SET GET')
+        this.interleave.shift()?.()
+        const old = this.data.get(args[0]!)
+        this.data.set(args[0]!, args[1]!)
+        return { result: old ?? null }
+      }
+      return { error: `ERR unknown command ${cmd}` }
+    },
+  }
 }
 
 function twoRegions() {
