@@ -140,6 +140,31 @@ describe('keys and records', () => {
       compareRecords({ cseq: 1, expires: 1, data: 'a' }, { cseq: 1, expires: 1, data: 'a' })
     ).toBe(0)
   })
+  it('ties on records of equal content read twice, and orders the rest by their stored text', () => {
+    const r = (data: unknown) => ({ cseq: 1, expires: 1, data })
+    const binding = () => ({ uri: 'sip:a@b', paths: ['<sip:x;lr>'], n: 1, q: null, ok: true })
+    expect(compareRecords(r(binding()), r(binding()))).toBe(0)
+    // The same members in another order are other stored text: ordered by bytes, both ways.
+    const pairs: Array<[unknown, unknown]> = [
+      [
+        { a: 1, b: 2 },
+        { b: 2, a: 1 },
+      ],
+      [
+        [1, 2],
+        [1, 3],
+      ],
+      [{ a: [1, { c: 'x' }] }, { a: [1, { c: 'y' }] }],
+      [{ a: undefined, b: 1 }, { b: 1 }],
+      [{ n: Number.POSITIVE_INFINITY }, { n: null }],
+    ]
+    for (const [a, b] of pairs) {
+      const text = (v: unknown) => JSON.stringify({ cseq: 1, expires: 1, data: v })
+      const expected = Math.sign(Buffer.compare(Buffer.from(text(a)), Buffer.from(text(b))))
+      expect(Math.sign(compareRecords(r(a), r(b)))).toBe(expected)
+      expect(Math.sign(compareRecords(r(b), r(a)))).toBe(-expected || 0)
+    }
+  })
 })
 
 describe('memoryVellum round trips', () => {

@@ -195,7 +195,41 @@ export function parseRecord(v: unknown): VersionedRecord | undefined {
 export function compareRecords(a: VersionedRecord, b: VersionedRecord): number {
   if (a.cseq !== b.cseq) return a.cseq - b.cseq
   if (a.expires !== b.expires) return a.expires - b.expires
+  // The common tie is the same record read twice (a record map's unchanged entries): equal
+  // JSON text without writing it out.
+  if (sameJson(a.data, b.data)) return 0
   return compareBytes(encodeRecord(a), encodeRecord(b))
+}
+
+/**
+ * True only when `JSON.stringify` would write `a` and `b` the same (same values, same key
+ * order); false when unsure (undefined members, non-finite numbers, non-plain objects), which
+ * leaves the decision to the text comparison.
+ */
+function sameJson(a: unknown, b: unknown, depth = 0): boolean {
+  if (a === b) return typeof a !== 'number' || Number.isFinite(a)
+  if (depth > 32 || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i], depth + 1)) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const pa = Object.getPrototypeOf(a)
+  if ((pa !== Object.prototype && pa !== null) || Object.getPrototypeOf(b) !== pa) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  const oa = a as Record<string, unknown>
+  const ob = b as Record<string, unknown>
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!
+    if (k !== kb[i]) return false
+    const va = oa[k]
+    if (va === undefined || !sameJson(va, ob[k], depth + 1)) return false
+  }
+  return true
 }
 
 function compareBytes(a: string, b: string): number {
