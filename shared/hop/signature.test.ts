@@ -186,6 +186,16 @@ describe('trusted-zone signature', () => {
 })
 
 describe('signature formats', () => {
+  it('signs a text body as the bytes of its UTF-8 encoding', async () => {
+    const text = 'MESSAGE sip:b SIP/2.0\r\n\r\nhé 🎉 \ud800'
+    const opts = { now: T0, nonce: 'n1' }
+    const fromText = await signRequest(secret, 'POST', url, text, opts)
+    const fromBytes = await signRequest(secret, 'POST', url, new TextEncoder().encode(text), opts)
+    expect(fromText).toEqual(fromBytes)
+    expect(await signRequest(secret, 'GET', url, null, opts)).toEqual(
+      await signRequest(secret, 'GET', url, new Uint8Array(), opts)
+    )
+  })
   const enc = new TextEncoder()
   const hex = (b: ArrayBuffer) =>
     [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('')

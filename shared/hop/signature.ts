@@ -64,6 +64,7 @@ export interface HopKeys {
 export type HopSecret = string | HopKeys
 
 const encoder = new TextEncoder()
+const EMPTY_BODY = new Uint8Array()
 const isolateReplay = createReplayGuard()
 /** A request verified twice in one isolate (two middlewares) is one request, not a replay. */
 const verified = new WeakMap<Headers, VerifyResult>()
@@ -213,13 +214,15 @@ export async function signRequest(
     timestamp,
     nonce,
     headers: headerSource(opts.headers),
-    body: toBytes(body),
+    body: EMPTY_BODY,
   }
-  const sig = await crypto.subtle.sign(
-    'HMAC',
-    await hmacSha256Key(keysOf(secret).secret),
-    canonical(signed)
-  )
+  // A text body (a SIP message) is encoded with the lines in one pass: the same bytes as the
+  // lines' then the body's (the last line ends in a newline, so no character spans the join).
+  const data =
+    typeof body === 'string' || body == null
+      ? encoder.encode(canonicalLines(signed, HOP_FORMAT) + (body ?? ''))
+      : canonical({ ...signed, body: toBytes(body) })
+  const sig = await crypto.subtle.sign('HMAC', await hmacSha256Key(keysOf(secret).secret), data)
   return {
     [TIMESTAMP_HEADER]: timestamp,
     [NONCE_HEADER]: nonce,
