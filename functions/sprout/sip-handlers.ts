@@ -34,11 +34,20 @@ export interface SipRequestHandler {
   handle(req: SipRequest, deps: SproutDeps, at: RequestArrival): Promise<void>
 }
 
+/**
+ * A response the handler could not hand on where its sender counts on it: an INVITE 2xx whose
+ * relay failed (the hop is answered 503, so the sender's next copy is relayed again; edge
+ * retransmitted-2xx.ts).
+ */
+export interface NotRelayed {
+  notRelayed: string
+}
+
 export interface SipResponseHandler {
   name: string
   /** Sees the response with Sprout's Via still on top. */
   accepts(res: SipResponse, deps: SproutDeps): boolean
-  handle(res: SipResponse, deps: SproutDeps, at: ResponseArrival): Promise<void>
+  handle(res: SipResponse, deps: SproutDeps, at: ResponseArrival): Promise<void | NotRelayed>
 }
 
 /** The inbox's dispatch lists; the first handler that accepts a message takes it. */

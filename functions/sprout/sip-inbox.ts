@@ -31,6 +31,7 @@ import { respondTo } from './sip-build'
 import {
   answerSipError,
   isSproutHost,
+  type NotRelayed,
   type SipHandlers,
   type SipRequestHandler,
   type SipResponseHandler,
@@ -99,15 +100,16 @@ async function onResponse(
   deps: SproutDeps,
   handlers: SipResponseHandler[],
   c: SproutContext
-): Promise<void> {
+): Promise<NotRelayed | undefined> {
   const ownVia = res.topVia
   if (!isSproutHost(ownVia.host)) {
     deps.log.info('response not for this Sprout dropped', { via: ownVia.host, callId: res.callId })
-    return
+    return undefined
   }
   const h = handlers.find((x) => x.accepts(res, deps))
-  if (h) await h.handle(res, deps, { c, ownVia })
-  else deps.log.info('response no handler claims; dropped', { callId: res.callId })
+  if (h) return (await h.handle(res, deps, { c, ownVia })) ?? undefined
+  deps.log.info('response no handler claims; dropped', { callId: res.callId })
+  return undefined
 }
 
 /** Best effort 400 for an unparseable request (RFC 3261 §16.3 step 1). */
@@ -180,6 +182,7 @@ export function sipInbox(
     const trace = startSipTrace(c, deps, msg, text)
     deps = { ...deps, wrapFetch: (f) => trace.wrapFetch(f) }
     let inline: InlineReplies | undefined
+    let unrelayed: NotRelayed | undefined
     if (msg.kind === 'request') {
       if (c.req.header(INLINE_REPLIES_HEADER) === INLINE_REPLIES_VALUE)
         inline = inlineReplies(deps.sender, msg, (r) => noteFinalResponse(r, deps.log))
@@ -187,9 +190,16 @@ export function sipInbox(
       const tracked = { ...sending, sender: trace.sender(trackingSender(sending, msg, started)) }
       await onRequest(msg, tracked, handlers.requests, c)
     } else
-      await onResponse(msg, { ...deps, sender: trace.sender(deps.sender) }, handlers.responses, c)
+      unrelayed = await onResponse(
+        msg,
+        { ...deps, sender: trace.sender(deps.sender) },
+        handlers.responses,
+        c
+      )
     await settleBeforeAnswer(work, c, deps.config.SIP_SETTLE_MS)
     await trace.finish()
+    // The sender counts on this response having been handed on (an INVITE 2xx): tell it not.
+    if (unrelayed) return c.text(`response not relayed: ${unrelayed.notRelayed}`, 503)
     const replies = inline?.take() ?? []
     if (replies.length === 0) return c.body(null, 202)
     return c.body(inlineAnswerBody(replies), 200, { 'content-type': SIP_BATCH_CONTENT_TYPE })

@@ -11,19 +11,22 @@
  * - a 2xx is forwarded at once (§16.7 step 5), with the RFC 4028 §8.2 headers when Sprout asked
  *   for a session interval the UAS did not take up, and recorded so the other forks are
  *   cancelled and charging starts (a retransmission this isolate has recorded is only forwarded);
+ *   when its relay fails the hop is answered 503, so the sender's next copy is relayed again;
  * - any other final goes into the record, which decides (tx-state.ts), and Sprout's client
  *   transaction acknowledges it (§17.1.1.3).
  *
  * A response whose record is gone (expired, or written in a region that failed) is forwarded
  * statelessly rather than lost.
  */
+
+import type { HopResult } from '../../../shared/hop/sip-over-http'
 import { responseSessionTimer } from '../../../shared/ims/session-timer'
 import { metrics } from '../../../shared/metrics/isolate'
 import type { SipResponse } from '../../../shared/sip'
 import { getParam, hasParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
 import { charge } from '../charging/call-charging'
-import { isSproutHost } from '../sip-handlers'
+import { isSproutHost, type NotRelayed } from '../sip-handlers'
 import type { RoutingDeps } from './routing-deps'
 import { combinedDepth, recordRouting } from './routing-stats'
 import { ackFor, upstreamResponse } from './sip-ops'
@@ -79,18 +82,31 @@ function stop(d: RoutingDeps, res: SipResponse): void {
   })
 }
 
-export async function routeResponse(d: RoutingDeps, res: SipResponse): Promise<void> {
+/**
+ * What the hop that brought an INVITE 2xx is told when its relay failed: the flow that sent it
+ * notes a 2xx as relayed (and absorbs the UAS's later copies, RFC 3261 §13.3.1.4) only when
+ * Sprout's hop is answered 202. A flow that is gone (430) takes no copy either.
+ */
+function relayOutcome(res: SipResponse, r: HopResult): NotRelayed | undefined {
+  if (r.ok || r.sipStatus === 430) return undefined
+  if (res.status < 200 || res.status >= 300 || res.cseq.method !== 'INVITE') return undefined
+  return { notRelayed: `${r.sipStatus} ${r.reason}` }
+}
+
+export async function routeResponse(
+  d: RoutingDeps,
+  res: SipResponse
+): Promise<NotRelayed | undefined> {
   const t0 = Date.now()
   const top = res.topVia
-  if (!isSproutHost(top.host)) return
+  if (!isSproutHost(top.host)) return undefined
   const method = res.cseq.method
   // Answers to the CANCELs and ACKs Sprout sends as a client carry only Sprout's Via.
-  if (res.vias.length < 2) return
+  if (res.vias.length < 2) return undefined
   const ref = parseForkBranch(top.branch)
   if (!ref) {
     if (res.status >= 200 && res.status < 300 && hasParam(top.params, 'acr')) stop(d, res)
-    await d.sender.respond(withSessionTimer(res))
-    return
+    return relayOutcome(res, await d.sender.respond(withSessionTimer(res)))
   }
   const liveness = hasParam(top.params, 'lv')
   const noReply = hasParam(top.params, 'nr')
@@ -98,24 +114,24 @@ export async function routeResponse(d: RoutingDeps, res: SipResponse): Promise<v
   const event = { k: 'resp' as const, g: ref.gen, i: ref.fork, status }
   if (status === 100) {
     if (liveness) await appendAndAct(d, ref.key, event)
-    return
+    return undefined
   }
   if (status < 200) {
     const relay = d.sender.respond(upstreamResponse(res))
     if (liveness || (noReply && status === 180)) await appendAndAct(d, ref.key, event)
     await relay
-    return
+    return undefined
   }
+  let outcome: NotRelayed | undefined
   if (status < 300) {
     // RFC 3261 §16.7 step 5: every 2xx is forwarded; only the first of a fork goes to the record.
-    if (!firstRecording(ref.key, ref.gen, ref.fork)) {
-      await d.sender.respond(withSessionTimer(res))
-      return
-    }
-    const [, state] = await Promise.all([
+    if (!firstRecording(ref.key, ref.gen, ref.fork))
+      return relayOutcome(res, await d.sender.respond(withSessionTimer(res)))
+    const [relayed, state] = await Promise.all([
       d.sender.respond(withSessionTimer(res)),
       appendAndAct(d, ref.key, event),
     ])
+    outcome = relayOutcome(res, relayed)
     if (method === 'INVITE' && state) metrics.callSetup.observe(d.clock.now() - state.create.at)
   } else {
     const contact =
@@ -148,4 +164,5 @@ export async function routeResponse(d: RoutingDeps, res: SipResponse): Promise<v
     ms: Date.now() - t0,
     at: d.clock.now(),
   })
+  return outcome
 }

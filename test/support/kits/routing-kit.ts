@@ -57,6 +57,8 @@ export function routingHarness(extra: Record<string, string> = {}) {
   const sent: Sent[] = []
   const acrs: Array<{ callId: string; body: Record<string, unknown> }> = []
   const closedFlows = new Set<string>()
+  /** Flows whose lane is full: a delivery gets HTTP 503 (edge/flow-object.ts). */
+  const overloadedFlows = new Set<string>()
   const pending: Promise<unknown>[] = []
 
   const toDime = async (url: string, init: RequestInit): Promise<Response> => {
@@ -87,6 +89,7 @@ export function routingHarness(extra: Record<string, string> = {}) {
       if (!m) return new Response('no such endpoint', { status: 404 })
       const token = decodeURIComponent(m[1]!)
       if (closedFlows.has(token)) return new Response('gone', { status: 410 })
+      if (overloadedFlows.has(token)) return new Response('flow overloaded', { status: 503 })
       sent.push({ token, msg: parseMessage(text) })
       return new Response(null, { status: 202 })
     },
@@ -123,6 +126,7 @@ export function routingHarness(extra: Record<string, string> = {}) {
     acrs,
     logs,
     closedFlows,
+    overloadedFlows,
     post,
     request,
     settle,
