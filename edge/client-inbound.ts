@@ -36,6 +36,7 @@ import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
 import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
 import { markRegister } from './protected-flow'
+import { noteRelayed, relayKey, wasRelayed } from './retransmitted-2xx'
 import { checkRequest } from './sanity'
 import { originatingRoutes, registerRoute } from './service-route'
 import { chooseAssertedIdentity, stripFromClient } from './trust-boundary'
@@ -298,6 +299,10 @@ async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
     io.log('dropping a response not sent through this flow', { callId: res.callId })
     return
   }
+  // RFC 3261 §13.3.1.4: the UAS repeats its 2xx until the ACK; behind the edge every hop is
+  // reliable, so a copy of one already relayed stays here (retransmitted-2xx.ts).
+  const key = relayKey(res)
+  if (wasRelayed(io.state, key)) return
   io.transactions?.response(res, io.now())
   res.shift('via')
   stripFromClient(res)
@@ -321,6 +326,7 @@ async function responseFromClient(io: FlowIo, res: SipResponse): Promise<void> {
     const peer = io.resolve(functionHost('sprout', peerOf(via.region)))
     if (peer) r = await io.toUrl(peer, text)
   }
-  if (!r.ok)
+  if (r.ok) noteRelayed(io.state, key)
+  else
     io.log('response not delivered', { callId: res.callId, status: r.sipStatus, reason: r.reason })
 }

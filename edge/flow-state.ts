@@ -36,6 +36,11 @@ export interface FlowState {
    * (newest last): a provisional response arriving after it is late and goes no further.
    */
   answered?: string[]
+  /**
+   * The client's INVITE 2xx responses whose first copy was relayed (hashes, newest last): their
+   * retransmissions stay at the edge (edge/retransmitted-2xx.ts).
+   */
+  relayed2xx?: string[]
   /** Contact URIs of the flow's last REGISTER, to find its own binding in the 200. */
   registeredContacts: string[]
   /** The AoR registered over this flow, for the flow-closed notice. */

@@ -45,6 +45,8 @@ export const cfg: EdgeConfig = {
 export function harness(
   opts: {
     core?: (region: string, text: string) => HopResult
+    /** What a hop to an internal URL (a Sprout's, for a response) answers; ok by default. */
+    url?: (url: string, text: string) => HopResult
     /** Settings other than {@link cfg}'s (limits a test needs higher or lower). */
     cfg?: Partial<EdgeConfig>
   } = {}
@@ -72,7 +74,7 @@ export function harness(
     },
     toUrl: async (url, text) => {
       toUrl.push({ url, text })
-      return { ok: true }
+      return opts.url?.(url, text) ?? { ok: true }
     },
     resolve: (host, user) =>
       host.startsWith('sprout.')
