@@ -47,6 +47,7 @@ export interface SipResponseHandler {
   name: string
   /** Sees the response with Sprout's Via still on top. */
   accepts(res: SipResponse, deps: SproutDeps): boolean
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that always hands on returns nothing
   handle(res: SipResponse, deps: SproutDeps, at: ResponseArrival): Promise<void | NotRelayed>
 }
 
