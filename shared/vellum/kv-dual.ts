@@ -30,14 +30,21 @@ import type { RoundTrips, StoreKind } from './round-trips'
 
 export type KvSide = 'local' | 'remote'
 
+/** `p`, or a rejection once `ms` pass first; the timer is cleared as soon as `p` settles. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: ReturnType<typeof setTimeout> | undefined
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(t))
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+    p.then(
+      (v) => {
+        clearTimeout(t)
+        resolve(v)
+      },
+      (err: unknown) => {
+        clearTimeout(t)
+        reject(err)
+      }
+    )
+  })
 }
 
 export class KvPair {
