@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import { buildAcr } from '../ims/acr-build'
 import type { Item } from '../vellum/global-table'
 import {
   type CallSide,
   callRecordKey,
+  cdrsOfCallItems,
   cdrsOfCallRecord,
-  interimChange,
+  laterRecordItem,
   startItem,
-  stopChange,
+  stopRecordKey,
 } from './call-record'
 
 const CALL = 'c1@example.com'
@@ -33,10 +35,6 @@ const side = (role: number): CallSide => ({
   event: event(2, role),
 })
 
-/** Applies an update's `set` the way the table does. */
-const apply = (item: Item, change: { set?: Record<string, unknown> }): Item =>
-  ({ ...item, ...change.set }) as Item
-
 const started = () =>
   startItem(
     {
@@ -52,26 +50,78 @@ const started = () =>
     'n1'
   )
 
-describe('one call record per call, both sides (shared/ralf/call-record)', () => {
-  it('is keyed by Call-ID and indexed under both served users', () => {
+/** An ACR event as Sprout builds it (shared/ims/acr-build.ts). */
+const sproutEvent = (
+  type: 'START' | 'INTERIM' | 'STOP' | 'EVENT',
+  role: 'orig' | 'term',
+  atMs: number,
+  method = type === 'STOP' ? 'BYE' : 'INVITE',
+  status = 200
+) =>
+  buildAcr({
+    type,
+    role,
+    method,
+    callId: 'a84b4c76e66710@pc33.example.com',
+    icid: 'edgewater-a-1733600000000-8f3a2c1d',
+    origIoi: 'example.com',
+    termIoi: undefined,
+    callingParty: [A],
+    calledParty: B,
+    from: A,
+    atMs,
+    statusCode: status,
+    ccfs: ['cdf.example.com'],
+    ...(type === 'START' ? { interimIntervalS: 600 } : {}),
+  }).event as Record<string, unknown>
+
+/** DynamoDB's size of an item's JSON (names and values; close enough to compare). */
+const bytes = (item: Item) => new TextEncoder().encode(JSON.stringify(item)).length
+
+describe('call records (shared/ralf/call-record)', () => {
+  it('keys the START by Call-ID and indexes it under both served users', () => {
     const item = started()
     expect(item).toMatchObject({
       ...callRecordKey(CALL),
       gsi2pk: `CDRUSER#${A}`,
       gsi1pk: `CDRUSER#${B}`,
-      gsi2sk: `000000000001000#${CALL}`,
+      gsi2sk: '000000000001000',
       timer_id: 'abcdef0123456789-2',
     })
   })
 
+  it('writes INTERIM and STOP as items of their own, in no index', () => {
+    const stop = laterRecordItem(started(), {
+      type: 4,
+      atMs: 400_000,
+      events: { 0: event(4, 0), 1: event(4, 1) },
+    })
+    expect(stop).toMatchObject(stopRecordKey(CALL))
+    expect(Object.keys(stop).filter((k) => k.startsWith('gsi'))).toEqual([])
+    const pop = laterRecordItem(started(), { type: 3, atMs: 301_000, tag: 't1.0', timer: true })
+    expect(pop.sk).toBe('CALL#I#000000000301000#t1.0')
+    expect(pop.acr).toBeUndefined()
+  })
+
   it('numbers each side’s records in time order: START 1, INTERIMs, STOP last', () => {
-    let item = started()
-    item = apply(item, interimChange(5_000, 'x', { 0: event(3, 0), 1: event(3, 1) }, false))
-    item = apply(item, interimChange(301_000, 't1000.0', undefined, true))
-    item = apply(item, stopChange(400_000, { 0: event(4, 0), 1: event(4, 1) }))
-    // An INTERIM recorded after the STOP is not listed (no session any more).
-    item = apply(item, interimChange(500_000, 'late', { 0: event(3, 0) }, false))
-    const cdrs = cdrsOfCallRecord(item)
+    const start = started()
+    const later = [
+      laterRecordItem(start, {
+        type: 3,
+        atMs: 5_000,
+        tag: 'x',
+        events: { 0: event(3, 0), 1: event(3, 1) },
+      }),
+      laterRecordItem(start, { type: 3, atMs: 301_000, tag: 't1000.0', timer: true }),
+      laterRecordItem(start, {
+        type: 4,
+        atMs: 400_000,
+        events: { 0: event(4, 0), 1: event(4, 1) },
+      }),
+      // An INTERIM recorded after the STOP is not listed (no session any more).
+      laterRecordItem(start, { type: 3, atMs: 500_000, tag: 'late', events: { 0: event(3, 0) } }),
+    ]
+    const cdrs = cdrsOfCallItems([start, ...later])
     expect(
       cdrs.map((c) => [
         c.role_of_node,
@@ -101,6 +151,10 @@ describe('one call record per call, both sides (shared/ralf/call-record)', () =>
       cdf: { status: 'not-configured' },
     })
     expect(cdrs[4]?.served_user).toBe(B)
+    // Every record's ACR events come back as they were given.
+    expect(cdrs[1]?.acr).toEqual(event(3, 0))
+    expect(cdrs[3]?.acr).toEqual(event(4, 0))
+    expect(cdrs[7]?.acr).toEqual(event(4, 1))
     // A timer INTERIM carries the minimal ACR of Ralf's timer.
     expect(cdrs[2]?.acr).toEqual({
       'Accounting-Record-Type': 3,
@@ -108,11 +162,20 @@ describe('one call record per call, both sides (shared/ralf/call-record)', () =>
     })
   })
 
-  it('a repeated timer pop rewrites its record instead of adding one', () => {
-    let item = started()
-    item = apply(item, interimChange(301_000, 't1000.0', undefined, true))
-    item = apply(item, interimChange(301_000, 't1000.0', undefined, true))
-    expect(cdrsOfCallRecord(item).filter((c) => c.role_of_node === 0)).toHaveLength(2)
+  it('a repeated timer pop rewrites its item instead of adding one', () => {
+    const start = started()
+    const pop = () =>
+      laterRecordItem(start, { type: 3, atMs: 301_000, tag: 't1000.0', timer: true })
+    expect(pop()).toEqual(pop())
+    expect(cdrsOfCallRecord(start, [pop()]).filter((c) => c.role_of_node === 0)).toHaveLength(2)
+  })
+
+  it('lists no INTERIM or STOP whose START is missing, and none of another call', () => {
+    const start = started()
+    const other = startItem({ ...startArgs(), callId: 'other' }, 'n')
+    const stop = laterRecordItem(other, { type: 4, atMs: 9_000, events: { 0: event(4, 0) } })
+    expect(cdrsOfCallItems([stop])).toEqual([])
+    expect(cdrsOfCallRecord(start, [stop]).map((c) => c.record_type)).toEqual(['START', 'START'])
   })
 
   it('an EVENT item holds one stateless record per side, under its own key', () => {
@@ -125,5 +188,67 @@ describe('one call record per call, both sides (shared/ralf/call-record)', () =>
     expect(cdrsOfCallRecord(item).map((c) => [c.record_type, c.accounting_record_number])).toEqual([
       ['EVENT', 1],
     ])
+    expect(cdrsOfCallRecord(item)[0]?.acr).toEqual(event(2, 0))
+  })
+
+  it('keeps Sprout’s real ACR events exactly, in a START item under 800 bytes and a STOP under 150', () => {
+    const t0 = 1_733_600_000_123
+    const sides = (['orig', 'term'] as const).map((role, r) => ({
+      role: r,
+      functionality: 0,
+      sessionId: `sprout-a.example.com;1733600000;8f3a2c1${r}`,
+      ccfs: ['cdf.example.com'],
+      event: sproutEvent('START', role, t0),
+    }))
+    const start = startItem(
+      {
+        callId: 'a84b4c76e66710@pc33.example.com',
+        type: 2,
+        atMs: t0,
+        region: 'a',
+        sides,
+        refreshS: 600,
+        interimS: 300,
+        timerId: 'abcdef0123456789-2',
+      },
+      'n'
+    )
+    const stopAt = t0 + 61_789
+    const stopEvents = {
+      0: sproutEvent('STOP', 'orig', stopAt),
+      1: sproutEvent('STOP', 'term', stopAt),
+    }
+    const stop = laterRecordItem(start, { type: 4, atMs: stopAt, events: stopEvents })
+    expect(bytes(start)).toBeLessThan(800)
+    // The STOP's events are what the START's imply for it: its item holds keys and a time.
+    expect(bytes(stop)).toBeLessThan(150)
+    const cdrs = cdrsOfCallItems([start, stop])
+    expect(cdrs.map((c) => c.acr)).toEqual([
+      sides[0]!.event,
+      stopEvents[0],
+      sides[1]!.event,
+      stopEvents[1],
+    ])
+    expect(cdrs[0]).toMatchObject({ calling_party: A, called_party: B, served_user: A })
+    expect(cdrs[2]).toMatchObject({ served_user: B, session_id: sides[1]!.sessionId })
+  })
+
+  it('keeps an EVENT of a failed INVITE exactly (its cause code is not implied)', () => {
+    const e = sproutEvent('EVENT', 'orig', 5_555, 'INVITE', 486)
+    const item = startItem(
+      {
+        callId: CALL,
+        type: 1,
+        atMs: 5_555,
+        region: 'a',
+        sides: [{ role: 0, functionality: 0, sessionId: 's', ccfs: ['c'], event: e }],
+      },
+      'n'
+    )
+    expect(cdrsOfCallRecord(item)[0]?.acr).toEqual(e)
   })
 })
+
+function startArgs() {
+  return { callId: CALL, type: 2 as const, atMs: 1_000, region: 'a', sides: [side(0), side(1)] }
+}

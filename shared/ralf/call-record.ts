@@ -1,26 +1,38 @@
 /**
  * @module ralf/call-record
- * Sprout's own charging records (clearwater-interfaces §5.11, §7): one global-table item per
- * call holding every side the S-CSCF served (originating and terminating, TS 32.299 Role-Of-Node)
- * and every accounting record of each, where Ralf's HTTP API keeps a KV session per side and one
- * item per record. The item is its own session: START writes it (one PutItem), and each later
- * record is one UpdateItem that adds an attribute, so a call costs two table writes and no KV.
+ * Sprout's own charging records (clearwater-interfaces §5.11, §7): every side the S-CSCF served
+ * in a call (originating and terminating, TS 32.299 Role-Of-Node) and every accounting record of
+ * each, in the call's partition `CDR#<call id>` beside Ralf's per-record items. Each accounting
+ * record is written once, as a small item of its own (docs/performance.md "Cost model"):
  *
- * - Key `CDR#<call id>` / `CALL` (a call) or `EVENT#<ms>#<nonce>` (an EVENT: a failed INVITE or
- *   an out-of-dialog request), beside Ralf's per-record items of the same Call-ID.
- * - Indexed per served user: gsi2 for the first side (the calling party when originating), gsi1
- *   for the second (the called party), both `CDRUSER#<user>` / `<start ms 15>#<call id>`. A call
- *   is listed under its start time.
- * - Records: `start` (START or EVENT, one ACR event per side), `e_<ms 15>_<tag>` (INTERIMs: from
- *   Sprout, or `timer` ones from the interim timer, whose tag is the arming and pop so a repeated
- *   pop rewrites the same attribute), `stop` (STOP). Accounting-Record-Numbers are given when the
- *   item is read: 1 for the first record, then in time order per side, so concurrent records
- *   never share a number (RFC 6733 §9.8.3) and no counter is kept. Records after the STOP are
- *   not listed (a late INTERIM, as Ralf ignores one without a session).
+ * - `CALL` (START) or `EVENT#<ms 15>#<nonce>` (an EVENT: a failed INVITE or an out-of-dialog
+ *   request): the call's sides (node functionality, Session-Id, CCFs), the interim timer, and the
+ *   records' ACR events in compact form (acr-compact.ts). The only items of a call listed per
+ *   served user: gsi2 for the first side (the calling party when originating), gsi1 for the
+ *   second (the called party), both `CDRUSER#<user>` / `<start ms 15>#<call id>`, so a call is
+ *   listed under its start time.
+ * - `CALL#I#<ms 15>#<tag>` (an INTERIM: from Sprout, or `timer` ones from the interim timer,
+ *   whose tag is the arming and pop so a repeated pop rewrites the same item) and `CALL#STOP`
+ *   (STOP): the record's time and its events, in no index. A reader finds them beside the START
+ *   in the call's partition.
  *
- * Pure: builders and the reading of an item; the caller does the I/O.
+ * Accounting-Record-Numbers are given when the call is read: 1 for the first record, then in time
+ * order per side, so concurrent records never share a number (RFC 6733 §9.8.3) and no counter is
+ * kept. Records after the STOP are not listed (a late INTERIM, as Ralf ignores one without a
+ * session); an INTERIM or STOP without its START is not listed either.
+ *
+ * Pure: builders and the reading of items; the caller does the I/O.
  */
-import type { AttrValue, Item, TableKey, UpdateChanges } from '../vellum/global-table'
+import type { AttrValue, Item, TableKey } from '../vellum/global-table'
+import {
+  compactEvents,
+  derivedEvent,
+  expandEvents,
+  type Implied,
+  overlay,
+  restore,
+  strip,
+} from './acr-compact'
 import { type Cdr, normaliseParty, servedUser } from './cdr'
 
 const pad = (n: number, width: number) => String(Math.max(0, Math.floor(n))).padStart(width, '0')
@@ -32,13 +44,33 @@ export const RECORD_TYPE_NAME = {
   4: 'STOP',
 } as const satisfies Record<number, Cdr['record_type']>
 
-export const callRecordKey = (callId: string): TableKey => ({ pk: `CDR#${callId}`, sk: 'CALL' })
-export const eventRecordKey = (callId: string, atMs: number, nonce: string): TableKey => ({
-  pk: `CDR#${callId}`,
-  sk: `EVENT#${pad(atMs, 15)}#${nonce}`,
+const CDR_PK = 'CDR#'
+const CALL_SK = 'CALL'
+const STOP_SK = 'CALL#STOP'
+const INTERIM_SK = 'CALL#I#'
+const EVENT_SK = 'EVENT#'
+
+export const callRecordKey = (callId: string): TableKey => ({
+  pk: `${CDR_PK}${callId}`,
+  sk: CALL_SK,
 })
+export const eventRecordKey = (callId: string, atMs: number, nonce: string): TableKey => ({
+  pk: `${CDR_PK}${callId}`,
+  sk: `${EVENT_SK}${pad(atMs, 15)}#${nonce}`,
+})
+export const stopRecordKey = (callId: string): TableKey => ({
+  pk: `${CDR_PK}${callId}`,
+  sk: STOP_SK,
+})
+export const interimRecordKey = (callId: string, atMs: number, tag: string): TableKey => ({
+  pk: `${CDR_PK}${callId}`,
+  sk: `${INTERIM_SK}${pad(atMs, 15)}#${tag}`,
+})
+/** The sort-key prefix of a call's INTERIM and STOP items (under its `CDR#` partition). */
+export const LATER_RECORDS_PREFIX = 'CALL#'
 export const cdrUserPk = (user: string) => `CDRUSER#${user}`
-export const callTimeSk = (atMs: number, callId: string) => `${pad(atMs, 15)}#${callId}`
+/** The index sort key of a call record: its start time (index keys need not be unique). */
+export const callTimeSk = (atMs: number) => pad(atMs, 15)
 
 /** One side of a call: an accounting session of Ralf's (call id + role + function). */
 export interface CallSide {
@@ -64,8 +96,15 @@ export interface CallRecordStart {
   timerId?: string
 }
 
-const partiesOf = (event: Record<string, unknown>) => {
-  const ims = ((event['Service-Information'] as Record<string, unknown> | undefined)?.[
+/** A side of the START item: `fn` node functionality, `sid` Session-Id, `ccfs` (storedSides). */
+interface StoredSide {
+  fn: number
+  sid: string
+  ccfs: string[]
+}
+
+const partiesOf = (event: Record<string, unknown> | undefined) => {
+  const ims = ((event?.['Service-Information'] as Record<string, unknown> | undefined)?.[
     'IMS-Information'
   ] ?? {}) as Record<string, unknown>
   return {
@@ -74,35 +113,99 @@ const partiesOf = (event: Record<string, unknown>) => {
   }
 }
 
+type Events = Record<string, Record<string, unknown>>
+
+/** What a START or EVENT implies about each side's event (acr-compact.ts). */
+const impliedByFirst =
+  (
+    callId: string,
+    type: number,
+    atMs: number,
+    sides: Record<string, StoredSide>,
+    refreshS?: number
+  ): Implied =>
+  (role) =>
+    derivedEvent({
+      type,
+      atMs,
+      callId,
+      role,
+      functionality: sides[String(role)]?.fn ?? 0,
+      ...(refreshS !== undefined ? { interimIntervalS: refreshS } : {}),
+    })
+
+/** What an INTERIM or STOP implies: the same side's START event, with this record's own fields. */
+const impliedByLater =
+  (
+    callId: string,
+    type: number,
+    atMs: number,
+    sides: Record<string, StoredSide>,
+    start: Events
+  ): Implied =>
+  (role) => {
+    const { 'Acct-Interim-Interval': _, ...startEvent } = start[String(role)] ?? {}
+    return overlay(startEvent, impliedByFirst(callId, type, atMs, sides)(role))
+  }
+
+/** A START or EVENT item's own events, whole. */
+function firstEvents(item: Item): Events {
+  const callId = callIdOf(item)
+  const type = item.sk === CALL_SK ? 2 : 1
+  const refreshS = typeof item.refresh_s === 'number' ? item.refresh_s : undefined
+  return expandEvents(
+    (item.acr ?? {}) as Events,
+    impliedByFirst(callId, type, Number(item.at), sidesOf(item), type === 2 ? refreshS : undefined)
+  )
+}
+
+/**
+ * The sides as stored: the first (in role order) whole, each other without the fields it shares
+ * with the first (the node functionality and CCFs of an S-CSCF's two sides are the same).
+ */
+function storedSides(sides: Record<string, StoredSide>): Record<string, AttrValue> {
+  const roles = Object.keys(sides).sort()
+  const first = sides[roles[0] ?? ''] as unknown as Record<string, unknown> | undefined
+  const out: Record<string, AttrValue> = {}
+  for (const r of roles) {
+    const side = sides[r] as unknown as Record<string, unknown>
+    out[r] = (r === roles[0] || !first ? side : strip(side, first)) as AttrValue
+  }
+  return out
+}
+
+const sidesOf = (item: Item): Record<string, StoredSide> => {
+  const stored = (item.sides ?? {}) as Record<string, Record<string, unknown>>
+  const roles = Object.keys(stored).sort()
+  const first = stored[roles[0] ?? '']
+  const out: Record<string, StoredSide> = {}
+  for (const r of roles)
+    out[r] = (r === roles[0] || !first
+      ? stored[r]
+      : restore(stored[r]!, first)) as unknown as StoredSide
+  return out
+}
+
 /** The item START (or EVENT) writes. */
 export function startItem(s: CallRecordStart, eventNonce: string): Item {
   const key = s.type === 2 ? callRecordKey(s.callId) : eventRecordKey(s.callId, s.atMs, eventNonce)
-  const sides: Record<string, AttrValue> = {}
-  const start: Record<string, AttrValue> = {}
+  const sides: Record<string, StoredSide> = {}
+  const events: Record<string, Record<string, unknown>> = {}
   const users: string[] = []
   for (const side of s.sides) {
+    sides[String(side.role)] = { fn: side.functionality, sid: side.sessionId, ccfs: side.ccfs }
+    events[String(side.role)] = side.event
     const p = partiesOf(side.event)
-    sides[String(side.role)] = {
-      functionality: side.functionality,
-      session_id: side.sessionId,
-      ccfs: side.ccfs,
-      calling: p.calling,
-      called: p.called,
-    }
-    start[String(side.role)] = side.event as AttrValue
     const user = servedUser(side.role, p.calling, p.called)
     if (user && !users.includes(user)) users.push(user)
   }
-  const sk = callTimeSk(s.atMs, s.callId)
+  const sk = callTimeSk(s.atMs)
   return {
     ...key,
-    kind: 'call-record',
-    call_id: s.callId,
     region: s.region,
-    first_type: s.type,
-    start_at: s.atMs,
-    sides,
-    start,
+    at: s.atMs,
+    sides: storedSides(sides),
+    acr: compactEvents(events, impliedByFirst(s.callId, s.type, s.atMs, sides, s.refreshS)),
     ...(s.refreshS !== undefined ? { refresh_s: s.refreshS } : {}),
     ...(s.interimS !== undefined ? { interim_s: s.interimS } : {}),
     ...(s.timerId ? { timer_id: s.timerId } : {}),
@@ -111,36 +214,38 @@ export function startItem(s: CallRecordStart, eventNonce: string): Item {
   }
 }
 
-/** The change an INTERIM (from Sprout, or from the interim timer) makes. */
-export function interimChange(
-  atMs: number,
-  tag: string,
-  events: Record<string, Record<string, unknown>> | undefined,
-  timer: boolean
-): UpdateChanges {
+/**
+ * The item of an INTERIM (from Sprout with its events, or from the interim timer without) or of
+ * the STOP. `start` is the call's START item: the events are stored against it.
+ */
+export function laterRecordItem(
+  start: Item,
+  r: {
+    type: 3 | 4
+    atMs: number
+    /** INTERIM only: names the item (a repeated timer pop rewrites the same one). */
+    tag?: string
+    events?: Record<string, Record<string, unknown>>
+    timer?: boolean
+  }
+): Item {
+  const callId = callIdOf(start)
+  const key = r.type === 4 ? stopRecordKey(callId) : interimRecordKey(callId, r.atMs, r.tag ?? '')
+  const implied = () => impliedByLater(callId, r.type, r.atMs, sidesOf(start), firstEvents(start))
   return {
-    set: {
-      [`e_${pad(atMs, 15)}_${tag}`]: {
-        at: atMs,
-        timer,
-        ...(events ? { acr: events as AttrValue } : {}),
-      },
-    },
+    ...key,
+    at: r.atMs,
+    ...(r.timer ? { timer: true } : {}),
+    ...(r.events ? { acr: compactEvents(r.events, implied()) } : {}),
   }
 }
 
-/** The change a STOP makes. */
-export function stopChange(atMs: number, events: Record<string, Record<string, unknown>>) {
-  return { set: { stop: { at: atMs, acr: events as AttrValue } } } satisfies UpdateChanges
-}
-
-export const isCallRecord = (item: Item): boolean => item.kind === 'call-record'
-
-/** The stored STOP, if the call has ended. */
-export function stoppedAt(item: Item): number | undefined {
-  const stop = item.stop as { at?: number } | undefined
-  return typeof stop?.at === 'number' ? stop.at : undefined
-}
+/** A call record's START or EVENT item (what Ralf writes in the same partition is not). */
+export const isCallRecord = (item: Item): boolean =>
+  item.pk.startsWith(CDR_PK) && (item.sk === CALL_SK || item.sk.startsWith(EVENT_SK))
+const isLaterRecord = (item: Item): boolean =>
+  item.pk.startsWith(CDR_PK) && item.sk.startsWith(LATER_RECORDS_PREFIX)
+const callIdOf = (item: Item): string => item.pk.slice(CDR_PK.length)
 
 /** The minimal ACR event of a record the interim timer made (Ralf's timer ACR). */
 function timerEvent(role: number, fn: number): Record<string, unknown> {
@@ -156,53 +261,42 @@ interface Rec {
   type: 1 | 2 | 3 | 4
   at: number
   timer: boolean
-  acr: Record<string, unknown> | undefined
+  acr: Events
 }
 
-/** Every CDR an item holds, each side's in record-number order. */
-export function cdrsOfCallRecord(item: Item): Cdr[] {
-  const callId = String(item.call_id)
-  const sides = (item.sides ?? {}) as Record<
-    string,
-    {
-      functionality: number
-      session_id: string
-      ccfs: string[]
-      calling: string | null
-      called: string | null
+/**
+ * Every CDR of one call record: its START (or EVENT) item and the INTERIM and STOP items of the
+ * same call (any others are ignored), each side's in record-number order.
+ */
+export function cdrsOfCallRecord(item: Item, later: Item[] = []): Cdr[] {
+  const callId = callIdOf(item)
+  const type: 1 | 2 = item.sk === CALL_SK ? 2 : 1
+  const at = Number(item.at)
+  const sides = sidesOf(item)
+  const first = firstEvents(item)
+  const expand = (stored: unknown, t: number, atMs: number) =>
+    expandEvents((stored ?? {}) as Events, impliedByLater(callId, t, atMs, sides, first))
+  const recs: Rec[] = [{ type, at, timer: false, acr: first }]
+  if (type === 2) {
+    const mine = later.filter((l) => l.pk === item.pk && isLaterRecord(l))
+    const stop = mine.find((l) => l.sk === STOP_SK)
+    const stopAt = stop ? Number(stop.at) : undefined
+    const interims = mine
+      .filter((l) => l.sk.startsWith(INTERIM_SK))
+      .sort((x, y) => (x.sk < y.sk ? -1 : x.sk > y.sk ? 1 : 0))
+    for (const l of interims) {
+      const lat = Number(l.at)
+      if (stopAt !== undefined && lat > stopAt) continue
+      recs.push({ type: 3, at: lat, timer: l.timer === true, acr: expand(l.acr, 3, lat) })
     }
-  >
-  const start = (item.start ?? {}) as Record<string, Record<string, unknown>>
-  const stop = item.stop as
-    | { at: number; acr?: Record<string, Record<string, unknown>> }
-    | undefined
-  const entries = Object.keys(item)
-    .filter((k) => k.startsWith('e_'))
-    .sort()
-    .map((k) => item[k] as { at: number; timer: boolean; acr?: Record<string, unknown> })
-    .filter((e) => stop === undefined || e.at <= stop.at)
+    if (stop && stopAt !== undefined)
+      recs.push({ type: 4, at: stopAt, timer: false, acr: expand(stop.acr, 4, stopAt) })
+  }
   const out: Cdr[] = []
   for (const role of Object.keys(sides).sort()) {
     const side = sides[role]!
     const r = Number(role)
-    const recs: Rec[] = [
-      {
-        type: item.first_type === 1 ? 1 : 2,
-        at: Number(item.start_at),
-        timer: false,
-        acr: start[role],
-      },
-    ]
-    if (item.first_type !== 1) {
-      for (const e of entries)
-        recs.push({
-          type: 3,
-          at: e.at,
-          timer: e.timer,
-          acr: (e.acr as Record<string, Record<string, unknown>> | undefined)?.[role],
-        })
-      if (stop) recs.push({ type: 4, at: stop.at, timer: false, acr: stop.acr?.[role] })
-    }
+    const p = partiesOf(recs[0]!.acr[role])
     recs.forEach((rec, n) => {
       out.push({
         call_id: callId,
@@ -212,18 +306,27 @@ export function cdrsOfCallRecord(item: Item): Cdr[] {
         accounting_record_type: rec.type,
         accounting_record_number: n + 1,
         role_of_node: r,
-        node_functionality: side.functionality,
-        session_id: side.session_id,
-        served_user: servedUser(r, side.calling, side.called),
-        calling_party: side.calling,
-        called_party: side.called,
+        node_functionality: side.fn,
+        session_id: side.sid,
+        served_user: servedUser(r, p.calling, p.called),
+        calling_party: p.calling,
+        called_party: p.called,
         ccfs: side.ccfs,
         timer_interim: rec.timer,
         region: String(item.region),
         cdf: { status: 'not-configured' },
-        acr: rec.acr ?? timerEvent(r, side.functionality),
+        acr: rec.acr[role] ?? timerEvent(r, side.fn),
       })
     })
   }
   return out
+}
+
+/**
+ * The CDRs of the call-record items among a partition's items (a query of `CDR#<call id>`):
+ * each START with its INTERIM and STOP items, and each EVENT item. Other items are left out.
+ */
+export function cdrsOfCallItems(items: Item[]): Cdr[] {
+  const later = items.filter(isLaterRecord)
+  return items.filter(isCallRecord).flatMap((it) => cdrsOfCallRecord(it, later))
 }

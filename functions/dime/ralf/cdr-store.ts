@@ -2,17 +2,24 @@
  * @module dime/ralf/cdr-store
  * Charging Data Records in the global table: one item per accounting record Ralf handles (where
  * Clearwater's Ralf would send a Diameter ACR), in the call's partition (`CDR#<call id>`),
- * listed per day on gsi1 (shared key builders) and per served user on gsi2 — the calling party
- * for an originating node, the called party for a terminating one (TS 32.260 role of node).
+ * listed per served user on gsi2 — the calling party for an originating node, the called party
+ * for a terminating one (TS 32.260 role of node). No index lists CDRs by day (docs/ralf.md:
+ * a day's CDRs for billing come from a table export, at no write cost per record).
  * A session's record (START, INTERIM, STOP) is keyed by what identifies it in Diameter
  * accounting (RFC 6733 §9.8.3: Session-Id and Accounting-Record-Number), with the role, the
  * node functionality and whether the interim timer produced it: a record written twice (a timer
  * pop delivered in both regions) is one item, both regions' writes converging on it under last
  * writer wins. An EVENT is keyed by time and a nonce (each is a record of its own).
- * The queries also read Sprout's call items (shared/ralf/call-record.ts), one per call with
- * every record of both sides, in the same partition and indexes.
+ * The queries also read Sprout's call records (shared/ralf/call-record.ts): a START item per
+ * call with both sides, listed per served user on gsi2 and gsi1, and an item per later record
+ * (INTERIM, STOP) beside it in the call's partition, which the per-user query reads there.
  */
-import { cdrsOfCallRecord, cdrUserPk, isCallRecord } from '../../../shared/ralf/call-record'
+import {
+  cdrsOfCallItems,
+  cdrUserPk,
+  isCallRecord,
+  LATER_RECORDS_PREFIX,
+} from '../../../shared/ralf/call-record'
 import type { Cdr } from '../../../shared/ralf/cdr'
 import { StoreError } from '../../../shared/vellum/errors'
 import type {
@@ -22,7 +29,7 @@ import type {
   QueryPage,
   TableKey,
 } from '../../../shared/vellum/global-table'
-import { cdrDayIndex, cdrKey } from '../../../shared/vellum/keys'
+import { cdrKey } from '../../../shared/vellum/keys'
 import { cdrItemKey, cdrTimeSk, cdrUserIndex, cdrUserIndexPk } from '../dime-keys'
 
 export type { CdfStatus, Cdr } from '../../../shared/ralf/cdr'
@@ -92,7 +99,6 @@ export class CdrStore {
   async write(cdr: Cdr): Promise<void> {
     const item: Item = {
       ...cdrRecordKey(cdr),
-      ...cdrDayIndex(cdr.recorded_at, cdr.call_id),
       ...(cdr.served_user ? cdrUserIndex(cdr.served_user, cdr.recorded_at, cdr.call_id) : {}),
       ...(cdr as unknown as Record<string, AttrValue>),
     }
@@ -101,7 +107,8 @@ export class CdrStore {
 
   /**
    * Every CDR of a call, in time order: Ralf's items, and the records of Sprout's call items
-   * (`limit` counts items, so a page may hold more CDRs than that).
+   * (`limit` counts items, so a page may hold more CDRs than that). A call record's START on a
+   * page that is not the last is read with all its later records, which later pages then skip.
    */
   async byCallId(callId: string, limit = 100, cursor?: string): Promise<CdrPage> {
     const pk = cdrKey(callId, 0, 0).pk
@@ -111,10 +118,39 @@ export class CdrStore {
       consistent: true,
       ...(cursor ? { cursor } : {}),
     })
+    const items = page.cursor ? await this.withLaterRecords(page.items, true) : page.items
     return {
-      cdrs: inTimeOrder(page.items.flatMap(cdrsOf)),
+      cdrs: inTimeOrder(cdrsOfItems(items)),
       ...(page.cursor ? { cursor: page.cursor } : {}),
     }
+  }
+
+  /** The items, and the INTERIM and STOP items of each call record's START among them. */
+  private async withLaterRecords(items: Item[], consistent: boolean): Promise<Item[]> {
+    const starts = items.filter((it) => isCallRecord(it) && it.sk === 'CALL')
+    const later: Item[] = []
+    for (let i = 0; i < starts.length; i += LATER_READS_AT_ONCE) {
+      const batch = starts.slice(i, i + LATER_READS_AT_ONCE)
+      for (const found of await Promise.all(batch.map((s) => this.laterOf(s.pk, consistent))))
+        later.push(...found)
+    }
+    return [...items.filter((it) => !isLater(it)), ...later]
+  }
+
+  private async laterOf(pk: string, consistent: boolean): Promise<Item[]> {
+    const out: Item[] = []
+    let from: string | undefined
+    do {
+      const page = await this.table.query({
+        pk,
+        sk: { prefix: LATER_RECORDS_PREFIX },
+        consistent,
+        ...(from ? { cursor: from } : {}),
+      })
+      out.push(...page.items)
+      from = page.cursor
+    } while (from)
+    return out
   }
 
   /**
@@ -145,7 +181,8 @@ export class CdrStore {
       query('gsi2', cdrUserIndexPk(user), at.g2),
       query('gsi1', cdrUserPk(user), at.g1),
     ])
-    const cdrs = inTimeOrder([...two.items, ...one.items].flatMap(cdrsOf)).filter(
+    const items = await this.withLaterRecords([...two.items, ...one.items], false)
+    const cdrs = inTimeOrder(cdrsOfItems(items)).filter(
       (c) => c.served_user === user && c.recorded_at >= fromMs && c.recorded_at <= toMs
     )
     const next = { g2: two.cursor ?? null, g1: one.cursor ?? null }
@@ -156,8 +193,17 @@ export class CdrStore {
   }
 }
 
-/** The CDRs an item holds: one for Ralf's, every record of a call for Sprout's. */
-const cdrsOf = (it: Item): Cdr[] => (isCallRecord(it) ? cdrsOfCallRecord(it) : [toCdr(it)])
+/** Call records' INTERIM and STOP items are read with their START, never alone. */
+const isLater = (it: Item): boolean => it.sk.startsWith(LATER_RECORDS_PREFIX)
+
+/** How many calls' later records the per-user query reads at once. */
+const LATER_READS_AT_ONCE = 8
+
+/** The CDRs items hold: one per Ralf item, every record of a call for Sprout's. */
+const cdrsOfItems = (items: Item[]): Cdr[] => [
+  ...items.filter((it) => !isCallRecord(it) && !isLater(it)).map(toCdr),
+  ...cdrsOfCallItems(items),
+]
 
 const inTimeOrder = (cdrs: Cdr[]): Cdr[] =>
   cdrs

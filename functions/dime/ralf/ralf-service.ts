@@ -17,9 +17,15 @@
  *   its CDR is the same item (cdr-store.ts) and the CDF sees the same Session-Id and
  *   Accounting-Record-Number twice (RFC 6733 §9.8.3 duplicate detection). CDF result 5002 ends
  *   the session.
- * - STOP: next number; session, counter and timer are deleted.
+ * - STOP: next number; the CDR is recorded first, then session, counter and timer are deleted.
  * INTERIM and STOP without a session are ignored (200), as Ralf does. The number is a KV
  * counter, so concurrent records of one session never share a number.
+ *
+ * The timer service never costs a CDR: each CDR is written before any timer request, a request
+ * that fails is tried once more, and one that still fails is logged, not answered as an error
+ * (the CDR is safe; the session goes on without its interim timer, or, at the STOP, the timer's
+ * remaining pops find no session and are ignored). An ACR is answered 200 only once its CDR is
+ * in the table: a failed table write is a 5xx, so Sprout's ACR is retried.
  */
 import type { Clock } from '../../../shared/config/clock'
 import type { Logger } from '../../../shared/log/logger'
@@ -40,6 +46,8 @@ import {
 } from './ralf-acr'
 
 export const NO_TIMER = 'NO_TIMER'
+/** Attempts of a timer request before Ralf goes on without it. */
+export const TIMER_ATTEMPTS = 2
 /** Session lifetime when Sprout gave no refresh time (memcached TTL 0 meant "no expiry"). */
 export const SESSION_TTL_WITHOUT_REFRESH_S = 24 * 3600
 
@@ -81,6 +89,20 @@ export class RalfService {
     return `${this.config.dimeUrl}/call-id/${encodeURIComponent(callId)}?timer-interim=true`
   }
 
+  /** A timer request, tried once more if the timer service fails; undefined if both failed. */
+  private async timerRequest<T>(what: string, callId: string, run: () => Promise<T>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { value: await run() }
+      } catch (err) {
+        if (attempt >= TIMER_ATTEMPTS) {
+          this.log.error(`could not ${what} the interim timer`, { callId, error: err })
+          return undefined
+        }
+      }
+    }
+  }
+
   private async armTimer(
     callId: string,
     acr: Acr,
@@ -94,16 +116,16 @@ export class RalfService {
       callbackUri: this.callbackUri(callId),
       opaque: timerInterimBody(acr.role, acr.functionality, armedAt, armedArn),
     }
-    try {
-      const id =
-        s.timer_id === NO_TIMER
-          ? await this.timers.set(spec)
-          : await this.timers.update(s.timer_id, spec)
-      return { ...s, timer_id: id, armed_at: armedAt }
-    } catch (err) {
-      this.log.error('could not arm the interim timer', { callId, error: err })
-      return s
-    }
+    const id = await this.timerRequest('arm', callId, () =>
+      s.timer_id === NO_TIMER ? this.timers.set(spec) : this.timers.update(s.timer_id, spec)
+    )
+    return id ? { ...s, timer_id: id.value, armed_at: armedAt } : s
+  }
+
+  /** Deletes the session's interim timer, if it has one (a failure is logged: see above). */
+  private async deleteTimer(callId: string, s: RalfSession): Promise<void> {
+    if (s.timer_id !== NO_TIMER)
+      await this.timerRequest('delete', callId, () => this.timers.delete(s.timer_id))
   }
 
   /** Sends to the CDF and records the CDR; returns both. */
@@ -219,11 +241,7 @@ export class RalfService {
 
     if (acr.recordType === RECORD_TYPE.STOP) {
       const n = await this.kv.incr(nKey)
-      await Promise.all([
-        this.kv.del(sKey),
-        this.kv.del(nKey),
-        session.timer_id !== NO_TIMER ? this.timers.delete(session.timer_id) : undefined,
-      ])
+      // The CDR first: until it is written the session stays, so a retried STOP still finds it.
       const { cdr } = await this.charge(
         callId,
         acr,
@@ -233,6 +251,7 @@ export class RalfService {
         known,
         false
       )
+      await Promise.all([this.kv.del(sKey), this.kv.del(nKey), this.deleteTimer(callId, session)])
       return { status: 200, note: 'session stopped', cdr }
     }
 
@@ -265,11 +284,7 @@ export class RalfService {
       timerInterim
     )
     if (answer.resultCode === DIAMETER_UNKNOWN_SESSION_ID) {
-      await Promise.all([
-        this.kv.del(sKey),
-        this.kv.del(nKey),
-        session.timer_id !== NO_TIMER ? this.timers.delete(session.timer_id) : undefined,
-      ])
+      await Promise.all([this.kv.del(sKey), this.kv.del(nKey), this.deleteTimer(callId, session)])
       return { status: 200, note: 'CDF does not know the session: ended', cdr }
     }
     if (!timerInterim) {

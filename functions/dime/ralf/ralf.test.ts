@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { callRecordKey, startItem, stopChange } from '../../../shared/ralf/call-record'
+import { laterRecordItem, startItem } from '../../../shared/ralf/call-record'
 import { type Outbound, testDime } from '../../../test/support/kits/dime-kit'
 
 const CALL = 'a84b4c76e66710@pc33.example.com'
@@ -324,11 +324,14 @@ describe("Sprout's call records in the CDR queries", () => {
   it('lists a call item by Call-ID beside Ralf’s records, and under each served user', async () => {
     const kit = testDime()
     const t0 = kit.clock.now()
-    const key = callRecordKey(CALL)
-    await kit.vellum.table.put(
-      startItem({ callId: CALL, type: 2, atMs: t0, region: 'a', sides: [side(0), side(1)] }, 'n')
+    const start = startItem(
+      { callId: CALL, type: 2, atMs: t0, region: 'a', sides: [side(0), side(1)] },
+      'n'
     )
-    await kit.vellum.table.update(key, stopChange(t0 + 5, { 0: event(4, 0), 1: event(4, 1) }))
+    await kit.vellum.table.put(start)
+    await kit.vellum.table.put(
+      laterRecordItem(start, { type: 4, atMs: t0 + 5, events: { 0: event(4, 0), 1: event(4, 1) } })
+    )
     // Another node's record of the same call, through Ralf's HTTP API.
     kit.clock.advance(2)
     await post(kit, acr(1))

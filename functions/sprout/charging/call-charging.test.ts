@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { callRecordKey, cdrsOfCallRecord } from '../../../shared/ralf/call-record'
+import { callRecordKey, cdrsOfCallItems, stopRecordKey } from '../../../shared/ralf/call-record'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
-import { ConditionFailed } from '../../../shared/vellum/errors'
 import {
   DOMAIN,
   fromEdge,
@@ -58,10 +57,9 @@ async function inDialog(h: RoutingHarness, inv: SipRequest, method: string, cseq
   await h.settle()
 }
 
-const records = async (h: RoutingHarness, callId: string) => {
-  const item = await h.vellum.table.get(callRecordKey(callId))
-  return item ? cdrsOfCallRecord(item) : []
-}
+/** The call's CDRs, as Dime reads them: every item of its partition. */
+const records = async (h: RoutingHarness, callId: string) =>
+  cdrsOfCallItems((await h.vellum.table.query({ pk: callRecordKey(callId).pk })).items)
 
 describe('Sprout writes its call records itself (CHARGING=on)', () => {
   let h: RoutingHarness
@@ -69,16 +67,22 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
     h = await setup()
   })
 
-  it('one table write at START and one at STOP; no ACR leaves Sprout', async () => {
+  it('START puts the call’s item; STOP reads it and puts a small item of its own; no ACR leaves Sprout', async () => {
     const put = vi.spyOn(h.vellum.table, 'put')
+    const get = vi.spyOn(h.vellum.table, 'get')
     const update = vi.spyOn(h.vellum.table, 'update')
     const inv = await answered(h)
+    const cdrGets = () => get.mock.calls.filter(([k]) => k.pk.startsWith('CDR#'))
     expect(put).toHaveBeenCalledTimes(1)
-    expect(update).not.toHaveBeenCalled()
+    expect(cdrGets()).toEqual([])
     expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual(['START', 'START'])
     await inDialog(h, inv, 'BYE', 2)
-    expect(put).toHaveBeenCalledTimes(1)
-    expect(update).toHaveBeenCalledTimes(1)
+    expect(cdrGets()).toEqual([[callRecordKey(inv.callId), { consistent: true }]])
+    expect(put).toHaveBeenCalledTimes(2)
+    expect(put.mock.calls[1]![0]).toMatchObject(stopRecordKey(inv.callId))
+    // Only the START item is listed per served user.
+    expect(Object.keys(put.mock.calls[1]![0]).filter((k) => k.startsWith('gsi'))).toEqual([])
+    expect(update).not.toHaveBeenCalled()
     const cdrs = await records(h, inv.callId)
     expect(cdrs.map((c) => [c.role_of_node, c.record_type, c.accounting_record_number])).toEqual([
       [0, 'START', 1],
@@ -88,6 +92,10 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
     ])
     expect(cdrs[0]).toMatchObject({ served_user: A, ccfs: ['cdf.example.com'], region: 'a' })
     expect(cdrs[2]).toMatchObject({ served_user: B })
+    expect(cdrs[1]?.acr).toMatchObject({
+      'Accounting-Record-Type': 4,
+      'Service-Information': { 'IMS-Information': { 'Event-Type': { 'SIP-Method': 'BYE' } } },
+    })
     expect(h.acrs).toEqual([])
   })
 
@@ -150,10 +158,7 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
     expect(h.vellum.timers.timers.size).toBe(0)
     expect(await h.vellum.table.get(callRecordKey(inv.callId))).toBeUndefined()
     const page = await h.vellum.table.query({ pk: callRecordKey(inv.callId).pk })
-    expect(page.items.flatMap(cdrsOfCallRecord).map((c) => c.record_type)).toEqual([
-      'EVENT',
-      'EVENT',
-    ])
+    expect(cdrsOfCallItems(page.items).map((c) => c.record_type)).toEqual(['EVENT', 'EVENT'])
   })
 })
 
@@ -162,15 +167,9 @@ describe('a STOP that overtakes its START', () => {
     const h = await setup({ CHARGING_RETRY_MS: '0' })
     const inv = await answered(h)
     const table = h.vellum.table
-    const real = table.update.bind(table)
-    const update = vi
-      .spyOn(table, 'update')
-      .mockImplementationOnce(async () => {
-        throw new ConditionFailed('not yet', 'table', {})
-      })
-      .mockImplementation(real)
+    const get = vi.spyOn(table, 'get').mockResolvedValueOnce(undefined)
     await inDialog(h, inv, 'BYE', 2)
-    expect(update).toHaveBeenCalledTimes(2)
+    expect(get).toHaveBeenCalledTimes(2)
     expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
       'START',
       'STOP',
@@ -179,14 +178,54 @@ describe('a STOP that overtakes its START', () => {
     ])
   })
 
-  it('is ignored when the call has no record at all, without creating one', async () => {
+  it('is ignored when the call has no record at all, without writing one', async () => {
     const h = await setup({ CHARGING_RETRY_MS: '0' })
     const inv = await answered(h)
     await h.vellum.table.delete(callRecordKey(inv.callId))
-    const update = vi.spyOn(h.vellum.table, 'update')
+    const get = vi.spyOn(h.vellum.table, 'get')
     await inDialog(h, inv, 'BYE', 2)
-    expect(update).toHaveBeenCalledTimes(2)
-    expect(await h.vellum.table.get(callRecordKey(inv.callId))).toBeUndefined()
+    expect(get).toHaveBeenCalledTimes(2)
+    expect((await h.vellum.table.query({ pk: callRecordKey(inv.callId).pk })).items).toEqual([])
+  })
+})
+
+describe('a timer service that fails', () => {
+  it('costs no CDR: the interim timer is tried once more, and the START is written without it if that fails too', async () => {
+    const h = await setup()
+    const set = vi.spyOn(h.vellum.timers, 'update')
+    await h.post(fromEdge({ from: A, to: B, token: TA }))
+    const inv = h.toFlow(TB, { method: 'INVITE' })[0] as SipRequest
+    set.mockClear()
+    set.mockRejectedValue(new Error('timer service down'))
+    await h.answer(inv, 200, { toTag: 'b1', body: 'v=0\r\n' })
+    await h.settle()
+    expect(set).toHaveBeenCalledTimes(2)
+    const start = await h.vellum.table.get(callRecordKey(inv.callId))
+    expect(start).toBeDefined()
+    expect(start?.timer_id).toBeUndefined()
+    set.mockRestore()
+    await inDialog(h, inv, 'BYE', 2)
+    expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
+      'START',
+      'STOP',
+      'START',
+      'STOP',
+    ])
+  })
+
+  it('keeps the timer when the second attempt succeeds', async () => {
+    const h = await setup()
+    const set = vi.spyOn(h.vellum.timers, 'update')
+    await h.post(fromEdge({ from: A, to: B, token: TA }))
+    const inv = h.toFlow(TB, { method: 'INVITE' })[0] as SipRequest
+    set.mockClear()
+    set.mockRejectedValueOnce(new Error('timer service blip'))
+    await h.answer(inv, 200, { toTag: 'b1', body: 'v=0\r\n' })
+    await h.settle()
+    expect(set).toHaveBeenCalledTimes(2)
+    expect((await h.vellum.table.get(callRecordKey(inv.callId)))?.timer_id).toEqual(
+      expect.any(String)
+    )
   })
 })
 

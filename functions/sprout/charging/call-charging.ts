@@ -3,16 +3,19 @@
  * Rf accounting from the S-CSCF (clearwater-interfaces §5.11, §7): what Sprout charges for each
  * transaction, and where it goes (`CHARGING`):
  *
- * - `on` (the default): Sprout writes the records itself, one global-table item per call with
- *   both sides (shared/ralf/call-record.ts), which Dime's CDR queries read like Ralf's: START
- *   for an answered INVITE (one PutItem), INTERIM for other in-dialog requests and STOP for BYE
- *   (one UpdateItem each, ignored when the call has no record), EVENT for a failed INVITE and
- *   out-of-dialog requests (one PutItem). The interim timer (Ralf's: interval
- *   `INTERIM_INTERVAL_S`, repeating for the refresh time, armed only when the refresh time
- *   exceeds it) takes over the INVITE's Timer C on the precise tier under the same id, so arming
- *   it costs what deleting Timer C would; STOP deletes it, an INTERIM from Sprout re-arms it, and
- *   its pops (`POST /routing/timer`, `which: interim`) add an INTERIM without re-arming, so a
- *   call whose BYE was lost stops after one refresh period. The CDRs are not sent to a CDF.
+ * - `on` (the default): Sprout writes the records itself, in global-table items with both sides
+ *   (shared/ralf/call-record.ts), which Dime's CDR queries read like Ralf's: START for an
+ *   answered INVITE (one PutItem, the call's item), INTERIM for other in-dialog requests and
+ *   STOP for BYE (a GetItem of the call's item, then one PutItem of a small item of their own;
+ *   ignored when the call has no item), EVENT for a failed INVITE and out-of-dialog requests (one
+ *   PutItem). The interim timer (Ralf's: interval `INTERIM_INTERVAL_S`, repeating for the refresh
+ *   time, armed only when the refresh time exceeds it) takes over the INVITE's Timer C on the
+ *   precise tier under the same id, so arming it costs what deleting Timer C would; STOP deletes
+ *   it, an INTERIM from Sprout re-arms it, and its pops (`POST /routing/timer`, `which: interim`)
+ *   add an INTERIM without re-arming, so a call whose BYE was lost stops after one refresh
+ *   period. A timer request that fails is tried once more; if it fails again the record is still
+ *   written (without the timer), so a timer-service fault never costs a CDR. The CDRs are not
+ *   sent to a CDF.
  * - `ralf`: one ACR per side to Ralf's HTTP API (ralf-client.ts), which also serves a CDF.
  * - `off`: nothing.
  *
@@ -25,11 +28,9 @@ import { NODE_FUNCTIONALITY_SCSCF, ROLE_OF_NODE } from '../../../shared/ims/acr-
 import {
   type CallSide,
   callRecordKey,
-  interimChange,
+  laterRecordItem,
   startItem,
-  stopChange,
 } from '../../../shared/ralf/call-record'
-import { ConditionFailed } from '../../../shared/vellum/errors'
 import type { Item } from '../../../shared/vellum/global-table'
 import type { RoutingDeps } from '../routing/routing-deps'
 import { timerCId } from '../routing/routing-timers'
@@ -88,11 +89,13 @@ async function chargeInProcess(d: RoutingDeps, a: AcrSpec): Promise<void> {
     }
     const refreshS = a.sessionExpiresS ?? 0
     const interimS = d.routing.interimIntervalS
-    const timerId = refreshS > interimS && a.txKey ? timerCId(a.txKey) : undefined
+    let timerId = refreshS > interimS && a.txKey ? timerCId(a.txKey) : undefined
     // The timer first: a STOP finds the record only once it names a timer that is already set,
-    // so the STOP's delete always comes after the set.
-    if (timerId) await armInterimTimer(d, a.callId, timerId, refreshS, interimS, at)
-    else if (a.txKey) await d.timers.delete(timerCId(a.txKey))
+    // so the STOP's delete always comes after the set. A timer that cannot be set is left out of
+    // the record, which is written all the same.
+    if (timerId && !(await armInterimTimer(d, a.callId, timerId, refreshS, interimS, at)))
+      timerId = undefined
+    else if (!timerId && a.txKey) await d.timers.delete(timerCId(a.txKey))
     await d.vellum.table.put(
       startItem(
         {
@@ -114,48 +117,41 @@ async function chargeInProcess(d: RoutingDeps, a: AcrSpec): Promise<void> {
   for (const role of ROLES)
     if (a.charging[role])
       events[String(ROLE_OF_NODE[role])] = acrOf(a, role, [], at).event as Record<string, unknown>
-  const item = await updateRecord(
-    d,
-    a.callId,
-    a.type === 'STOP' ? stopChange(at, events) : interimChange(at, tag(), events, false)
+  const start = await callRecord(d, a.callId)
+  if (!start) return
+  await d.vellum.table.put(
+    laterRecordItem(start, {
+      type: a.type === 'STOP' ? 4 : 3,
+      atMs: at,
+      events,
+      ...(a.type === 'STOP' ? {} : { tag: tag() }),
+    })
   )
-  if (!item || typeof item.timer_id !== 'string') return
-  if (a.type === 'STOP') await d.timers.delete(item.timer_id)
+  if (typeof start.timer_id !== 'string') return
+  if (a.type === 'STOP') await d.timers.delete(start.timer_id)
   // An INTERIM from Sprout re-arms the interim timer from now (Ralf).
   else
     await armInterimTimer(
       d,
       a.callId,
-      item.timer_id,
-      Number(item.refresh_s),
-      Number(item.interim_s),
+      start.timer_id,
+      Number(start.refresh_s),
+      Number(start.interim_s),
       at
     )
 }
 
-/** Applies a change to the call's record; undefined when the call has none (not charged). */
-async function updateRecord(
-  d: RoutingDeps,
-  callId: string,
-  change: Parameters<RoutingDeps['vellum']['table']['update']>[1]
-): Promise<Item | undefined> {
-  const apply = () =>
-    d.vellum.table.update(callRecordKey(callId), change, { condition: { ifExists: true } })
-  try {
-    return await apply()
-  } catch (err) {
-    if (!(err instanceof ConditionFailed)) throw err
-  }
+/** The call's START item; undefined when the call has none (not charged). */
+async function callRecord(d: RoutingDeps, callId: string): Promise<Item | undefined> {
+  const read = () => d.vellum.table.get(callRecordKey(callId), { consistent: true })
+  const found = await read()
+  if (found) return found
   // The START is written after the 2xx is relayed: a quick BYE may overtake it. Once more,
   // after `CHARGING_RETRY_MS`; then the call is taken as not charged (as Ralf without a session).
   await new Promise((r) => setTimeout(r, d.routing.chargingRetryMs))
-  try {
-    return await apply()
-  } catch (err) {
-    if (!(err instanceof ConditionFailed)) throw err
-    d.log.info('no call record: accounting record ignored', { callId })
-    return undefined
-  }
+  const again = await read()
+  if (!again) d.log.info('no call record: accounting record ignored', { callId })
+  return again
 }
 
 /** The body of an interim timer's pop (routing-routes.ts). */
@@ -167,6 +163,10 @@ export interface InterimPop {
   every: number
 }
 
+/**
+ * Sets the interim timer, trying once more if the timer service fails; false when it could not
+ * be set (logged: the call's record is kept, without interim records from the timer).
+ */
 async function armInterimTimer(
   d: RoutingDeps,
   callId: string,
@@ -174,14 +174,28 @@ async function armInterimTimer(
   refreshS: number,
   interimS: number,
   at: number
-): Promise<void> {
+): Promise<boolean> {
   const opaque: InterimPop = { which: 'interim', call: callId, armed: at, every: interimS }
-  await d.timers.set(timerId, {
+  const spec = {
     intervalMs: interimS * 1000,
     repeatForMs: refreshS * 1000,
     callbackUri: d.timerCallback,
     opaque: JSON.stringify(opaque),
-  })
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await d.timers.set(timerId, spec)
+      return true
+    } catch (err) {
+      if (attempt >= 2) {
+        d.log.error('interim timer not set: the call record is kept without it', {
+          callId,
+          error: String(err),
+        })
+        return false
+      }
+    }
+  }
 }
 
 /**
@@ -195,5 +209,9 @@ export async function chargeTimerInterim(
   seq: number
 ): Promise<void> {
   const due = pop.armed + (seq + 1) * pop.every * 1000
-  await updateRecord(d, pop.call, interimChange(due, `t${pop.armed}.${seq}`, undefined, true))
+  const start = await callRecord(d, pop.call)
+  if (!start) return
+  await d.vellum.table.put(
+    laterRecordItem(start, { type: 3, atMs: due, tag: `t${pop.armed}.${seq}`, timer: true })
+  )
 }

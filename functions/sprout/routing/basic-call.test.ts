@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SIMSERVS_XML } from '../../../shared/ims/simservs-default'
-import { callRecordKey, cdrsOfCallRecord } from '../../../shared/ralf/call-record'
+import { callRecordKey, cdrsOfCallItems } from '../../../shared/ralf/call-record'
 import type { SipRequest, SipResponse } from '../../../shared/sip'
 import { buildRequest } from '../../../shared/sip/builders'
 import {
@@ -50,10 +50,10 @@ describe('basic on-net call (clearwater-interfaces §10 tests 1, 4, 6)', () => {
     expect(ok).toHaveLength(1)
     // Sprout's Via is gone; the edge's is on top again.
     expect(ok[0]!.topVia.host).toBe('edge.edgewater.internal')
-    // START records for both roles, in the call's record.
+    // START records for both roles, in the call's partition.
     await h.settle()
     const records = async () =>
-      cdrsOfCallRecord((await h.vellum.table.get(callRecordKey(inv.callId)))!).map(
+      cdrsOfCallItems((await h.vellum.table.query({ pk: callRecordKey(inv.callId).pk })).items).map(
         (c) => `${c.record_type}:${c.role_of_node}`
       )
     expect(await records()).toEqual(['START:0', 'START:1'])
