@@ -11,7 +11,9 @@
  * 1. closed loop with 5 and with 25 caller/callee pairs, `--seconds` each: calls/s, INVITE→180
  *    and whole-call p50/p99, CPU per call per process (/proc), and for Edgewater the store
  *    operations per call from the local cloud's counters;
- * 2. open loop at `--rate` calls/s (default 30) over the pairs: INVITE→180 p50/p99.
+ * 2. open loop at `--rate` calls/s (default 30) over the pairs: INVITE→180 and whole-call
+ *    p50/p99, and how the failed calls failed (a final response, or a step that did not come
+ *    within call-load's CALL_LIMIT_MS: over capacity a call may be slow and still end cleanly).
  * Then the cost model (support/cost-model) for the measured Edgewater use.
  *
  * Settings (flag or env): `--seconds` / BENCH_SECONDS (default 5), `--rate` / BENCH_CALL_RATE (30),
@@ -206,6 +208,11 @@ rows.push([
   '',
 ])
 rows.push([
+  `open loop ${RATE} calls/s: whole call p50 / p99 ms`,
+  ...systems.map((s) => (s.open ? lat(s.open.results, (r) => r.totalMs) : '')),
+  '',
+])
+rows.push([
   `open loop ${RATE} calls/s: done, failed; load average`,
   ...systems.map((s) =>
     s.open
@@ -214,6 +221,18 @@ rows.push([
   ),
   '',
 ])
+const causes = (l: CallLoad) => {
+  const by = new Map<string, number>()
+  for (const r of l.results)
+    if (!r.ok) by.set(r.failure ?? '?', (by.get(r.failure ?? '?') ?? 0) + 1)
+  return [...by].map(([why, n]) => `${n} × ${why}`).join('; ')
+}
+if (systems.some((s) => s.open && causes(s.open)))
+  rows.push([
+    `open loop ${RATE} calls/s: how calls failed`,
+    ...systems.map((s) => (s.open ? causes(s.open) : '')),
+    '',
+  ])
 console.log(
   `\nCall setups, ${SECONDS} s per phase, talk ${TALK_MS} ms, one generator (${new Date().toISOString()}); user agent errors: ${uaErrors}`
 )

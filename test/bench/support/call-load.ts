@@ -4,7 +4,9 @@
  * Node (`ws`, a fixed SDP instead of WebRTC), one WebSocket per agent. Each call is INVITE →
  * 100 → 180 → 200 → ACK → BYE → 200 between a caller and a callee that rings (sip.js's own 180)
  * and answers at once; `talkMs` is the wait between the 200 and the BYE. Every SIP message the
- * agents send is counted (for the WebSocket part of the cost model).
+ * agents send is counted (for the WebSocket part of the cost model). A call's result names its
+ * Call-ID (for `edgewater trace`) and, when it failed, how: the final response, or the step that
+ * had not come within {@link CALL_LIMIT_MS}.
  */
 import {
   type Invitation,
@@ -71,11 +73,22 @@ export async function agent(server: string, a: Account, callee: boolean): Promis
 
 export interface CallResult {
   ok: boolean
+  /** The call's Call-ID (for `edgewater trace`). */
+  callId: string
+  /** How a failed call failed: the final response, or the step that never completed. */
+  failure?: string
   /** INVITE sent → 180 received, → 200 received, → BYE answered (ms). */
   ringMs: number
   answerMs: number
   totalMs: number
 }
+
+/**
+ * A call not over (BYE answered) this long after its INVITE counts as failed: 64×T1, RFC 3261's
+ * Timer B, after which a UA gives up an INVITE. Over capacity a call can take seconds and still
+ * end cleanly; the latencies show that, the failures are calls that did not end.
+ */
+export const CALL_LIMIT_MS = 32_000
 
 /** One call: INVITE → 180 → 200 → ACK → BYE → 200. */
 export function call(ua: UserAgent, target: string, talkMs: number): Promise<CallResult> {
@@ -84,14 +97,23 @@ export function call(ua: UserAgent, target: string, talkMs: number): Promise<Cal
     let ringMs = Number.NaN
     let answerMs = Number.NaN
     const inviter = new Inviter(ua, UserAgent.makeURI(target)!)
+    const callId = inviter.request.callId
     let settled = false
-    const done = (ok: boolean) => {
+    const done = (ok: boolean, failure?: string) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      resolve({ ok, ringMs, answerMs, totalMs: performance.now() - start })
+      const r = { ok, callId, ringMs, answerMs, totalMs: performance.now() - start }
+      resolve(failure ? { ...r, failure } : r)
     }
-    const timer = setTimeout(() => done(false), 10_000)
+    const timer = setTimeout(
+      () =>
+        done(
+          false,
+          `no ${Number.isNaN(ringMs) ? '180' : Number.isNaN(answerMs) ? '200' : 'BYE answer'} within ${CALL_LIMIT_MS} ms`
+        ),
+      CALL_LIMIT_MS
+    )
     inviter
       .invite({
         requestDelegate: {
@@ -104,14 +126,17 @@ export function call(ua: UserAgent, target: string, talkMs: number): Promise<Cal
             if (talkMs > 0) await sleep(talkMs)
             void inviter
               .bye({
-                requestDelegate: { onAccept: () => done(true), onReject: () => done(false) },
+                requestDelegate: {
+                  onAccept: () => done(true),
+                  onReject: (r) => done(false, `BYE ${r.message.statusCode}`),
+                },
               })
-              .catch(() => done(false))
+              .catch((e) => done(false, `BYE not sent: ${String(e)}`))
           },
-          onReject: () => done(false),
+          onReject: (r) => done(false, `INVITE ${r.message.statusCode}`),
         },
       })
-      .catch(() => done(false))
+      .catch((e) => done(false, `INVITE not sent: ${String(e)}`))
   })
 }
 
