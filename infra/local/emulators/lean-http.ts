@@ -9,12 +9,13 @@
  * `Connection: close` and HTTP/1.0. Every answer carries `Content-Length` and is one write.
  *
  * Like {@link SwitchableServer} it can be taken down without releasing its port (every
- * connection reset before any byte is answered, as a failed region looks), and a handler can
- * reset the connection of one request (a partition). Limits: {@link LeanLimits}; a request over
- * them, or one that does not parse, gets 400, 413 or 431 and the connection is closed (RFC 9112
- * §2.2, §6.3).
+ * connection reset before any byte is answered, as a failed region looks;
+ * switchable-listener.ts), and a handler can reset the connection of one request (a partition).
+ * Limits: {@link LeanLimits}; a request over them, or one that does not parse, gets 400, 413 or
+ * 431 and the connection is closed (RFC 9112 §2.2, §6.3).
  */
 import net from 'node:net'
+import { SwitchableListener } from './switchable-listener'
 
 export interface LeanRequest {
   method: string
@@ -280,51 +281,16 @@ class Connection {
   }
 }
 
-export class LeanHttpServer {
-  readonly server: net.Server
-  private up = true
-  private readonly sockets = new Set<net.Socket>()
-
+export class LeanHttpServer extends SwitchableListener {
   constructor(
     readonly name: string,
     readonly handler: LeanHandler,
     limits: Partial<LeanLimits> = {}
   ) {
+    super(net.createServer())
     const l = { ...DEFAULT_LIMITS, ...limits }
-    this.server = net.createServer((socket) => {
-      if (!this.up) {
-        socket.destroy()
-        return
-      }
-      this.sockets.add(socket)
-      socket.on('close', () => this.sockets.delete(socket))
-      new Connection(socket, this, l)
+    this.server.on('connection', (socket: net.Socket) => {
+      if (this.admit(socket)) new Connection(socket, this, l)
     })
-  }
-
-  get isUp(): boolean {
-    return this.up
-  }
-
-  /** Down: every open connection is reset and new ones are reset on arrival. */
-  setUp(up: boolean): void {
-    this.up = up
-    if (!up) for (const s of this.sockets) s.destroy()
-  }
-
-  listen(port: number, host = '127.0.0.1'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject)
-        const addr = this.server.address()
-        resolve(typeof addr === 'object' && addr ? addr.port : port)
-      })
-    })
-  }
-
-  close(): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    return new Promise((resolve) => this.server.close(() => resolve()))
   }
 }

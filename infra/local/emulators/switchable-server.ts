@@ -2,25 +2,23 @@
  * @module switchable-server
  * An HTTP server that can be taken "down" without releasing its port, the way a failed AWS
  * region looks to a caller: while down, every connection is reset before any byte is answered,
- * so clients see a transport error (not an HTTP status). Used by the Upstash adapter, the fake
- * Scheduler and the regional gateway, and driven by the control API.
+ * so clients see a transport error (not an HTTP status) (switchable-listener.ts). Used by the
+ * fake Scheduler and the DynamoDB proxy, and driven by the control API.
  */
 import http from 'node:http'
 import type net from 'node:net'
+import { SwitchableListener } from './switchable-listener'
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>
 
-export class SwitchableServer {
-  readonly server: http.Server
-  private up = true
-  private readonly sockets = new Set<net.Socket>()
-
+export class SwitchableServer extends SwitchableListener<http.Server> {
   constructor(
     readonly name: string,
     handler: Handler
   ) {
-    this.server = http.createServer((req, res) => {
-      if (!this.up) {
+    super(http.createServer())
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!this.isUp) {
         req.socket.destroy()
         return
       }
@@ -36,39 +34,9 @@ export class SwitchableServer {
     // connection lost"; so idle connections stay open (for ten minutes), and only `down()`
     // ends them.
     this.server.keepAliveTimeout = 600_000
-    this.server.on('connection', (socket) => {
-      if (!this.up) {
-        socket.destroy()
-        return
-      }
-      this.sockets.add(socket)
-      socket.on('close', () => this.sockets.delete(socket))
+    this.server.on('connection', (socket: net.Socket) => {
+      this.admit(socket)
     })
-  }
-
-  get isUp(): boolean {
-    return this.up
-  }
-
-  setUp(up: boolean): void {
-    this.up = up
-    if (!up) for (const s of this.sockets) s.destroy()
-  }
-
-  listen(port: number, host = '127.0.0.1'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject)
-        const addr = this.server.address()
-        resolve(typeof addr === 'object' && addr ? addr.port : port)
-      })
-    })
-  }
-
-  close(): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    return new Promise((resolve) => this.server.close(() => resolve()))
   }
 }
 

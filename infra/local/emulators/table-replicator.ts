@@ -26,24 +26,22 @@
  * its traffic is never counted as a caller's operation.
  *
  * Callers' writes and copies of the same item are serialised per replica and key ({@link
- * lockWrite}) so that a write time always belongs to the version it was stamped on.
+ * lockWrite}, item-locks.ts) so that a write time always belongs to the version it was stamped
+ * on. The report's shape is in replication-report.ts, the TTL process in ttl-sweep.ts.
  */
 import {
-  type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
 } from '@aws-sdk/client-dynamodb'
 import { peerOf, REGIONS, type Region } from '../../../shared/config/regions'
-import { TTL_ATTRIBUTE } from '../../../shared/vellum/table-schema'
+import { type ItemKey, ItemLocks, keyString } from './item-locks'
+import { type Direction, dir, type ReplicationReport } from './replication-report'
+import { sweepExpired } from './ttl-sweep'
 
-/** One item's primary key as DynamoDB's wire format has it, with its table. */
-export interface ItemKey {
-  table: string
-  key: Record<string, AttributeValue>
-}
+export { type ItemKey, keyString } from './item-locks'
+export type { Direction, ReplicationReport } from './replication-report'
 
 export interface ReplicatorOptions {
   /** Each region's DynamoDB Local, reached directly (not through the counting proxy). */
@@ -77,42 +75,9 @@ interface Pending {
   attempts?: number
 }
 
-export type Direction = 'a->b' | 'b->a'
-
-export interface ReplicationReport {
-  lagMs: number
-  jitterMs: number
-  partitioned: boolean
-  /** Either region down: replication waits, as across a partition. */
-  paused: boolean
-  pending: Record<Direction, number>
-  /** Age of the oldest unreplicated write per direction, 0 when none. */
-  oldestAgeMs: Record<Direction, number>
-  /** Items copied (or deleted) per direction since start. */
-  applied: Record<Direction, number>
-  /** Copies not applied because the destination held a later write (last writer wins). */
-  superseded: number
-  /** Items deleted by the replicas' TTL processes. */
-  ttlDeleted: number
-  /** Copies that failed (each retried, or dropped as below). */
-  errors: number
-  /** Items not copied because their table is missing in a replica (after the attempts). */
-  dropped: number
-  /** Tables found missing in a replica, as `table in region`. */
-  missingTables: string[]
-}
-
 const PRUNE_EVERY_MS = 10_000
 /** Attempts before a copy into (or out of) a table missing in a replica is dropped. */
 export const DEFAULT_MISSING_TABLE_ATTEMPTS = 5
-
-const dir = (from: Region): Direction => (from === 'a' ? 'a->b' : 'b->a')
-
-export function keyString(k: ItemKey): string {
-  const pk = k.key.pk
-  const sk = k.key.sk
-  return JSON.stringify([k.table, pk, sk])
-}
 
 export class TableReplicator {
   lagMs: number
@@ -122,10 +87,7 @@ export class TableReplicator {
   private readonly pending: Record<Region, Map<string, Pending>> = { a: new Map(), b: new Map() }
   /** Write time of the version each replica holds, per item (only items written since start). */
   private readonly written: Record<Region, Map<string, number>> = { a: new Map(), b: new Map() }
-  private readonly locks: Record<Region, Map<string, Promise<void>>> = {
-    a: new Map(),
-    b: new Map(),
-  }
+  private readonly locks = new ItemLocks()
   private readonly inFlight = new Set<string>()
   private lastStamp = 0
   private readonly applied: Record<Direction, number> = { 'a->b': 0, 'b->a': 0 }
@@ -180,31 +142,9 @@ export class TableReplicator {
     return t
   }
 
-  /**
-   * Serialises work on items of one replica: resolves once every earlier holder of these keys
-   * has released them, with the function that releases them. Keys are taken in a fixed order,
-   * so two holders of overlapping sets cannot wait on each other.
-   */
-  async lockWrite(region: Region, keys: readonly string[]): Promise<() => void> {
-    const map = this.locks[region]
-    const releases: Array<() => void> = []
-    for (const k of [...new Set(keys)].sort()) {
-      const prev = map.get(k)
-      let release!: () => void
-      const gate = new Promise<void>((r) => {
-        release = r
-      })
-      const mine = prev ? prev.then(() => gate) : gate
-      map.set(k, mine)
-      if (prev) await prev
-      releases.push(() => {
-        release()
-        if (map.get(k) === mine) map.delete(k)
-      })
-    }
-    return () => {
-      for (const r of releases) r()
-    }
+  /** Locks items of one replica (item-locks.ts); resolves with the function that releases them. */
+  lockWrite(region: Region, keys: readonly string[]): Promise<() => void> {
+    return this.locks.lock(region, keys)
   }
 
   /** Records writes committed in `region`'s replica (call while holding their locks). */
@@ -368,49 +308,14 @@ export class TableReplicator {
   }
 
   /**
-   * One replica's TTL process: deletes the items of `table` whose `ttl` (epoch seconds) has
+   * One replica's TTL process (ttl-sweep.ts): deletes the items of `table` whose `ttl` has
    * passed by the cloud's clock, each stamped and replicated as a delete. Returns how many.
    */
   async sweepExpired(region: Region, table: string): Promise<number> {
-    const client = this.opts.clients[region]
-    const nowS = Math.floor(this.opts.clockNow() / 1000)
-    let deleted = 0
-    let start: Record<string, AttributeValue> | undefined
-    do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: table,
-          FilterExpression: '#ttl < :now',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':now': { N: String(nowS) } },
-          ProjectionExpression: '#pk, #sk',
-          ExclusiveStartKey: start,
-        })
-      )
-      for (const key of page.Items ?? []) {
-        const item: ItemKey = { table, key }
-        const release = await this.lockWrite(region, [keyString(item)])
-        try {
-          // Only if still expired: a refresh that landed meanwhile keeps the item.
-          await client.send(
-            new DeleteItemCommand({
-              TableName: table,
-              Key: key,
-              ConditionExpression: '#ttl < :now',
-              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':now': { N: String(nowS) } },
-            })
-          )
-          this.committed(region, [item])
-          deleted++
-        } catch (err) {
-          if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err
-        } finally {
-          release()
-        }
-      }
-      start = page.LastEvaluatedKey
-    } while (start)
+    const deleted = await sweepExpired(this.opts.clients[region], table, this.opts.clockNow(), {
+      lock: (keys) => this.lockWrite(region, keys),
+      committed: (items) => this.committed(region, items),
+    })
     this.ttlDeleted += deleted
     return deleted
   }

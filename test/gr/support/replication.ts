@@ -12,28 +12,15 @@ import {
   PutItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb'
+import type { TableMode } from '../../../infra/local/contract'
+import type { ReplicationReport } from '../../../infra/local/emulators/replication-report'
 import type { Region } from '../../../shared/config/regions'
 import { endpoints } from '../../support/cloud'
 
-export type Direction = 'a->b' | 'b->a'
+export type { Direction } from '../../../infra/local/emulators/replication-report'
 
-/** `GET /replication` (infra/local/emulators/table-replicator.ts, ReplicationReport). */
-export interface Replication {
-  mode: 'mrec' | 'mrsc'
-  partitioned: boolean
-  lagMs: number
-  jitterMs: number
-  paused: boolean
-  pending: Record<Direction, number>
-  oldestAgeMs: Record<Direction, number>
-  applied: Record<Direction, number>
-  superseded: number
-  ttlDeleted: number
-  errors: number
-  /** Copies dropped because their table is missing in a replica. */
-  dropped: number
-  missingTables: string[]
-}
+/** `GET /replication`: the replicator's report (infra/local/emulators/replication-report.ts). */
+export type Replication = ReplicationReport & { mode: TableMode }
 
 export async function control<T = unknown>(path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${endpoints().control}${path}`, {
