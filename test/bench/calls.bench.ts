@@ -13,7 +13,8 @@
  *    operations per call from the local cloud's counters;
  * 2. open loop at `--rate` calls/s (default 30) over the pairs: INVITE→180 and whole-call
  *    p50/p99, and how the failed calls failed (a final response, or a step that did not come
- *    within call-load's CALL_LIMIT_MS: over capacity a call may be slow and still end cleanly).
+ *    within 64×T1, call-load's TIMER_B_MS: over capacity a call may be slow and still end
+ *    cleanly).
  * Then the cost model (support/cost-model) for the measured Edgewater use.
  *
  * Settings (flag or env): `--seconds` / BENCH_SECONDS (default 5), `--rate` / BENCH_CALL_RATE (30),
@@ -22,7 +23,14 @@
  * retransmissions); ports as support/cloud-process; the peer on 5066 + the bench port offset.
  */
 import type { UserAgent } from 'sip.js'
-import { agent, type CallLoad, type CallResult, closedCalls, openCalls } from './support/call-load'
+import {
+  agent,
+  type CallLoad,
+  type CallResult,
+  closedCalls,
+  openCalls,
+  TIMER_B_MS,
+} from './support/call-load'
 import { benchPortOffset, CloudProcess } from './support/cloud-process'
 import { storeTable, usePerOperation } from './support/edgewater-use'
 import { kamailioMissing, kamailioUser, startKamailio } from './support/kamailio-peer'
@@ -97,7 +105,7 @@ async function drive(
         console.log(`${name}: closed loop, ${n} pairs, ${SECONDS} s…`)
         meter.start()
         const g0 = generatorCpu()
-        const load = await closedCalls(pairs.slice(0, n), SECONDS, TALK_MS)
+        const load = await closedCalls(pairs.slice(0, n), SECONDS, TALK_MS, TIMER_B_MS)
         const cpu = meter.stop()
         cpu.set('generator (bench node, not counted)', generatorCpu() - g0)
         run.closed.push({ pairs: n, load, cpu, loadAvg: await loadAverage() })
@@ -105,7 +113,7 @@ async function drive(
       await (around ? around(phase, n) : phase())
     }
     console.log(`${name}: open loop at ${RATE} calls/s, ${SECONDS} s…`)
-    const open = await openCalls(pairs, RATE, SECONDS, TALK_MS)
+    const open = await openCalls(pairs, RATE, SECONDS, TALK_MS, TIMER_B_MS)
     run.open = { ...open, loadAvg: await loadAverage() }
     return run
   } finally {
