@@ -15,6 +15,7 @@
  * 431 and the connection is closed (RFC 9112 §2.2, §6.3).
  */
 import net from 'node:net'
+import { ChunkedBodyError, decodeChunked } from './chunked-body'
 import { SwitchableListener } from './switchable-listener'
 
 export interface LeanRequest {
@@ -247,36 +248,13 @@ class Connection {
     return more
   }
 
-  /** A chunked body starting at `from` (RFC 9112 §7.1), or `'more'`. */
+  /** A chunked body starting at `from` (RFC 9112 §7.1, chunked-body.ts), or `'more'`. */
   private chunkedBody(from: number): { body: Buffer; end: number } | 'more' {
-    const parts: Buffer[] = []
-    let size = 0
-    let at = from
-    for (;;) {
-      const eol = this.buf.indexOf('\r\n', at)
-      if (eol < 0) return 'more'
-      const sizeText = this.buf.toString('latin1', at, eol).split(';')[0]!.trim()
-      if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new Refusal(400, 'bad chunk size')
-      const n = Number.parseInt(sizeText, 16)
-      at = eol + 2
-      if (n === 0) {
-        // Trailer fields, then the empty line.
-        for (;;) {
-          const t = this.buf.indexOf('\r\n', at)
-          if (t < 0) return 'more'
-          const empty = t === at
-          at = t + 2
-          if (empty) break
-        }
-        return { body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), end: at }
-      }
-      size += n
-      if (size > this.limits.bodyBytes) throw new Refusal(413, 'body too large')
-      if (this.buf.length < at + n + 2) return 'more'
-      parts.push(this.buf.subarray(at, at + n))
-      at += n
-      if (this.buf[at] !== 13 || this.buf[at + 1] !== 10) throw new Refusal(400, 'bad chunk')
-      at += 2
+    try {
+      return decodeChunked(this.buf, from, this.limits.bodyBytes)
+    } catch (err) {
+      if (!(err instanceof ChunkedBodyError)) throw err
+      throw new Refusal(err.kind === 'too-large' ? 413 : 400, err.message)
     }
   }
 }
