@@ -120,13 +120,32 @@ export function derivedEvent(c: RecordContext): Record<string, unknown> {
   }
 }
 
+/** The fields of `a` that differ from `b` (maps compared key by key). */
+function changes(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(a)) {
+    if (isMap(v) && isMap(b[k])) {
+      const sub = changes(v, b[k] as JsonMap)
+      if (Object.keys(sub).length > 0) out[k] = sub
+    } else if (!deepEqual(v, b[k])) out[k] = v
+  }
+  return out
+}
+
+/**
+ * What a side's event is expected to be given the first side's: the first side's event with
+ * what the record implies differently for this side (its Role-Of-Node, say).
+ */
+const expectedFrom = (first: Record<string, unknown>, implied: Implied, r0: number, r: number) =>
+  overlay(first, changes(implied(r), implied(r0)))
+
 /** What a record implies about each side's event (by Role-Of-Node). */
 export type Implied = (role: number) => Record<string, unknown>
 
 /**
  * The events of one record's sides, compact: the first side (in role order) against what the
- * record implies, each other side against the first side's event overlaid with what the record
- * implies for that side.
+ * record implies, each other side against the first side's event with what the record implies
+ * differently for that side.
  */
 export function compactEvents(
   events: Record<string, Record<string, unknown>>,
@@ -138,7 +157,8 @@ export function compactEvents(
   if (first === undefined) return out
   const base = events[first]!
   out[first] = strip(base, implied(Number(first)))
-  for (const r of roles.slice(1)) out[r] = strip(events[r]!, overlay(base, implied(Number(r))))
+  for (const r of roles.slice(1))
+    out[r] = strip(events[r]!, expectedFrom(base, implied, Number(first), Number(r)))
   return out
 }
 
@@ -153,6 +173,7 @@ export function expandEvents(
   if (first === undefined) return out
   const base = restore(stored[first]!, implied(Number(first)))
   out[first] = base
-  for (const r of roles.slice(1)) out[r] = restore(stored[r]!, overlay(base, implied(Number(r))))
+  for (const r of roles.slice(1))
+    out[r] = restore(stored[r]!, expectedFrom(base, implied, Number(first), Number(r)))
   return out
 }
