@@ -78,13 +78,8 @@ export class SimservsDocuments {
       } catch (err) {
         if (!(err instanceof ConditionFailed)) throw err
         // Lost the race to another writer between our read and our write.
-        if (hasPreconditions(pre))
-          return {
-            ok: false,
-            status: 412,
-            reason: 'the document changed while this request was applied',
-            etag: undefined,
-          }
+        const lost = lostRace(pre)
+        if (lost) return lost
         this.deps.log.info('simservs PUT lost a version race, retrying', { impu, attempt })
       }
     }
@@ -106,16 +101,25 @@ export class SimservsDocuments {
         return { ok: true, etag: undefined, created: false }
       } catch (err) {
         if (!(err instanceof ConditionFailed)) throw err
-        if (hasPreconditions(pre))
-          return {
-            ok: false,
-            status: 412,
-            reason: 'the document changed while this request was applied',
-            etag: undefined,
-          }
+        const lost = lostRace(pre)
+        if (lost) return lost
       }
     }
     return contended()
+  }
+}
+
+/**
+ * A write that lost the version race: 412 when the request carried preconditions (they held
+ * for a version that is gone, RFC 9110 §13.1), else undefined (the write is tried again).
+ */
+function lostRace(pre: ConditionalHeaders): WriteOutcome | undefined {
+  if (!hasPreconditions(pre)) return undefined
+  return {
+    ok: false,
+    status: 412,
+    reason: 'the document changed while this request was applied',
+    etag: undefined,
   }
 }
 

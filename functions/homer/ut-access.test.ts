@@ -47,6 +47,30 @@ async function ueRequest(
   return { first, res, authorization, challenge }
 }
 
+type Harness = ReturnType<typeof homerHarness>
+
+/** The MD5 challenge to a request for Alice's document without credentials. */
+async function md5Challenge(h: Harness, method = 'GET'): Promise<string> {
+  const first = await h.request(userPath(ALICE), { method })
+  return first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
+}
+
+/** Alice's answer to `challenge`: a GET of her document with her password unless said. */
+function aliceAnswer(
+  h: Harness,
+  challenge: string,
+  o: { password?: string; method?: string; path?: string; nc?: number } = {}
+): Promise<string> {
+  return h.authorization({
+    challenge,
+    impi: IMPI,
+    password: o.password ?? 'secret9',
+    method: o.method ?? 'GET',
+    path: o.path ?? userPath(ALICE),
+    ...(o.nc === undefined ? {} : { nc: o.nc }),
+  })
+}
+
 describe('Ut digest authentication', () => {
   it('challenges with SHA-256 then MD5, qop=auth, and a fresh nonce each time', async () => {
     const h = withAlice()
@@ -111,16 +135,9 @@ describe('Ut digest authentication', () => {
 
   it('answers stale=true to a correct response on an expired nonce', async () => {
     const h = withAlice()
-    const first = await h.request(userPath(ALICE))
-    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
+    const challenge = await md5Challenge(h)
     h.advance(301_000)
-    const authorization = await h.authorization({
-      challenge,
-      impi: IMPI,
-      password: 'secret9',
-      method: 'GET',
-      path: userPath(ALICE),
-    })
+    const authorization = await aliceAnswer(h, challenge)
     const r = await h.request(userPath(ALICE), { headers: { authorization } })
     expect(r.status).toBe(401)
     expect(r.headers.get('www-authenticate')).toContain('stale=true')
@@ -134,14 +151,7 @@ describe('Ut digest authentication', () => {
     const replay = await h.request(userPath(ALICE), { headers: { authorization } })
     expect(replay.status).toBe(401)
     expect(replay.headers.get('www-authenticate')).toContain('stale=true')
-    const next = await h.authorization({
-      challenge,
-      impi: IMPI,
-      password: 'secret9',
-      method: 'GET',
-      path: userPath(ALICE),
-      nc: 2,
-    })
+    const next = await aliceAnswer(h, challenge, { nc: 2 })
     expect((await h.request(userPath(ALICE), { headers: { authorization: next } })).status).toBe(
       200
     )
@@ -149,23 +159,13 @@ describe('Ut digest authentication', () => {
 
   it('refuses credentials computed for another URI or method', async () => {
     const h = withAlice()
-    const first = await h.request(userPath(ALICE), { method: 'DELETE' })
-    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
-    const forGet = await h.authorization({
-      challenge,
-      impi: IMPI,
-      password: 'secret9',
-      method: 'GET',
-      path: userPath(ALICE),
-    })
+    const challenge = await md5Challenge(h, 'DELETE')
+    const forGet = await aliceAnswer(h, challenge)
     expect(
       (await h.request(userPath(ALICE), { method: 'DELETE', headers: { authorization: forGet } }))
         .status
     ).toBe(401)
-    const otherUri = await h.authorization({
-      challenge,
-      impi: IMPI,
-      password: 'secret9',
+    const otherUri = await aliceAnswer(h, challenge, {
       method: 'DELETE',
       path: userPath(ALICE_TEL),
     })
@@ -181,15 +181,8 @@ describe('Ut digest authentication', () => {
       headers: { authorization: 'Digest username="x' },
     })
     expect(bad.status).toBe(400)
-    const first = await h.request(userPath(ALICE))
-    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
-    const authorization = await h.authorization({
-      challenge,
-      impi: IMPI,
-      password: 'secret9',
-      method: 'GET',
-      path: userPath(ALICE),
-    })
+    const challenge = await md5Challenge(h)
+    const authorization = await aliceAnswer(h, challenge)
     h.state.dimeDown = true
     const down = await h.request(userPath(ALICE), { headers: { authorization } })
     expect(down.status).toBe(503)
@@ -198,8 +191,7 @@ describe('Ut digest authentication', () => {
 
   it('answers an expired nonce identically for a right and a wrong password', async () => {
     const h = withAlice()
-    const first = await h.request(userPath(ALICE))
-    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
+    const challenge = await md5Challenge(h)
     h.advance(301_000)
     const answer = (password: string) =>
       h
@@ -233,15 +225,8 @@ describe('Ut digest authentication', () => {
   it('accepts one of several identical answers arriving together', async () => {
     const h = withAlice()
     await h.signed('PUT', userPath(ALICE), DEFAULT_SIMSERVS_XML)
-    const first = await h.request(userPath(ALICE))
-    const challenge = first.headers.get('www-authenticate')!.split(/,\s*(?=Digest )/)[1]!
-    const authorization = await h.authorization({
-      challenge,
-      impi: IMPI,
-      password: 'secret9',
-      method: 'GET',
-      path: userPath(ALICE),
-    })
+    const challenge = await md5Challenge(h)
+    const authorization = await aliceAnswer(h, challenge)
     const all = await Promise.all(
       Array.from({ length: 5 }, () => h.request(userPath(ALICE), { headers: { authorization } }))
     )
