@@ -17,7 +17,7 @@ afterAll(async () => {
 })
 
 describe('routing and charging operations per on-net call', () => {
-  it('INVITE/180/200/ACK/BYE/200: the record twice, one call item, three timer requests, no Ralf', async () => {
+  it('INVITE/180/200/ACK/BYE/200: the record twice, two call record items, three timer requests, no Ralf', async () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
     phones.push(a, b)
@@ -32,8 +32,9 @@ describe('routing and charging operations per on-net call', () => {
     expect(s.regions.b.kv.commands.by.EVAL ?? 0).toBe(0)
     // No charging session in the KV: no SET, DEL, INCR; no EXISTS in the record's script.
     for (const c of ['SET', 'DEL', 'INCR', 'EXISTS']) expect(kv[c] ?? 0).toBe(0)
-    // The call record: one PutItem at the answer, one UpdateItem at the BYE.
-    expect(both(s, (r) => r.table.by)).toEqual({ PutItem: 1, UpdateItem: 1 })
+    // The call record: its START item put at the answer; at the BYE, that item read (GetItem)
+    // and a STOP item of its own put.
+    expect(both(s, (r) => r.table.by)).toEqual({ GetItem: 1, PutItem: 2 })
     expect(both(s, (r) => r.scheduler.api.by)).toEqual({})
     const routes = both(s, (r) => r.functions.routes.by)
     expect(Object.keys(routes).filter((k) => k.startsWith('dime POST /call-id'))).toEqual([])
