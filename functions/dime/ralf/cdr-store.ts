@@ -3,7 +3,7 @@
  * Charging Data Records in the global table: one item per accounting record Ralf handles (where
  * Clearwater's Ralf would send a Diameter ACR), in the call's partition (`CDR#<call id>`),
  * listed per served user on gsi2 — the calling party for an originating node, the called party
- * for a terminating one (TS 32.260 role of node). No index lists CDRs by day (docs/ralf.md:
+ * for a terminating one (TS 32.260 role of node). No index lists CDRs by day (docs/dime.md "Ralf":
  * a day's CDRs for billing come from a table export, at no write cost per record).
  * A session's record (START, INTERIM, STOP) is keyed by what identifies it in Diameter
  * accounting (RFC 6733 §9.8.3: Session-Id and Accounting-Record-Number), with the role, the
