@@ -17,6 +17,7 @@
  *   Node's own advice for that race is.
  */
 import net from 'node:net'
+import { decodeChunked } from './emulators/chunked-body'
 
 /** A request to forward: the head's fields in order (names as they should be sent). */
 export interface ForwardRequest {
@@ -191,7 +192,7 @@ class UpstreamConnection {
         body = this.buf.subarray(h.bodyAt, h.bodyAt + f.n)
         rest = this.buf.subarray(h.bodyAt + f.n)
       } else if (f.kind === 'chunked') {
-        const c = chunkedBody(this.buf, h.bodyAt, this.limits.bodyBytes)
+        const c = decodeChunked(this.buf, h.bodyAt, this.limits.bodyBytes)
         if (c === 'more') {
           this.need = 0
           return
@@ -272,43 +273,6 @@ class UpstreamConnection {
   destroy(): void {
     this.dead = true
     this.socket.destroy()
-  }
-}
-
-/** A chunked body starting at `from` (RFC 9112 §7.1), or `'more'`. */
-export function chunkedBody(
-  buf: Buffer,
-  from: number,
-  limit: number
-): { body: Buffer; end: number } | 'more' {
-  const parts: Buffer[] = []
-  let size = 0
-  let at = from
-  for (;;) {
-    const eol = buf.indexOf('\r\n', at)
-    if (eol < 0) return 'more'
-    const sizeText = buf.toString('latin1', at, eol).split(';')[0]!.trim()
-    if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new Error('bad chunk size')
-    const n = Number.parseInt(sizeText, 16)
-    at = eol + 2
-    if (n === 0) {
-      // Trailer fields, then the empty line.
-      for (;;) {
-        const t = buf.indexOf('\r\n', at)
-        if (t < 0) return 'more'
-        const empty = t === at
-        at = t + 2
-        if (empty) break
-      }
-      return { body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), end: at }
-    }
-    size += n
-    if (size > limit) throw new Error('answer body too large')
-    if (buf.length < at + n + 2) return 'more'
-    parts.push(buf.subarray(at, at + n))
-    at += n
-    if (buf[at] !== 13 || buf[at + 1] !== 10) throw new Error('bad chunk')
-    at += 2
   }
 }
 
