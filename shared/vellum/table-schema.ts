@@ -3,6 +3,11 @@
  * The global table's physical shape: one table, generic keys, two generic indexes and a TTL
  * attribute (single-table design; the logical item types and access patterns are documented in
  * docs/global-table.md). The local cloud creates exactly this; infra/aws declares the same.
+ *
+ * Both indexes project whole items: Homestead, Ellis and the trace store read whole items from
+ * them. An index entry is billed per KB of the item in every region and rewritten when any of
+ * its attributes changes, so items listed in an index are kept small and written once where
+ * they are hot (the call records: docs/performance.md "Cost model").
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
 

@@ -356,6 +356,50 @@ describe("Sprout's call records in the CDR queries", () => {
     ])
   })
 
+  it('pages a call’s CDRs by Call-ID without losing or repeating a record split from its START', async () => {
+    const kit = testDime()
+    const t0 = kit.clock.now()
+    const start = startItem(
+      { callId: CALL, type: 2, atMs: t0, region: 'a', sides: [side(0), side(1)] },
+      'n'
+    )
+    await kit.vellum.table.put(start)
+    for (const n of [1, 2, 3])
+      await kit.vellum.table.put(
+        laterRecordItem(start, { type: 3, atMs: t0 + n, tag: `i${n}`, events: { 0: event(3, 0) } })
+      )
+    await kit.vellum.table.put(
+      laterRecordItem(start, { type: 4, atMs: t0 + 9, events: { 0: event(4, 0), 1: event(4, 1) } })
+    )
+    const seen: Array<[unknown, unknown, unknown]> = []
+    let cursor: string | undefined
+    do {
+      const res = (await (
+        await kit.request(
+          'GET',
+          `/cdrs?call-id=${enc(CALL)}&limit=2${cursor ? `&cursor=${enc(cursor)}` : ''}`
+        )
+      ).json()) as { cdrs: Array<Record<string, unknown>>; cursor?: string }
+      for (const c of res.cdrs)
+        seen.push([c.role_of_node, c.record_type, c.accounting_record_number])
+      cursor = res.cursor
+    } while (cursor)
+    expect(seen.filter((c) => c[0] === 0)).toEqual([
+      [0, 'START', 1],
+      [0, 'INTERIM', 2],
+      [0, 'INTERIM', 3],
+      [0, 'INTERIM', 4],
+      [0, 'STOP', 5],
+    ])
+    expect(seen.filter((c) => c[0] === 1).map((c) => c[1])).toEqual([
+      'START',
+      'INTERIM',
+      'INTERIM',
+      'INTERIM',
+      'STOP',
+    ])
+  })
+
   it('pages a user’s CDRs over both indexes with one cursor, and refuses a forged one', async () => {
     const kit = testDime()
     for (let n = 0; n < 3; n++) {
