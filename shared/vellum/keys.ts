@@ -139,14 +139,10 @@ export const timerPopKey = (id: string, generation: number, seq: number): TableK
 
 // ---- Charging and call lists ----
 
-/** A CDR (ACR record) of a session; gsi1 lists a day's CDRs in time order. */
+/** A CDR (ACR record) of a session, in the session's partition (shared/ralf/call-record.ts). */
 export const cdrKey = (callId: string, eventMs: number, recordNumber: number): TableKey => ({
   pk: `CDR#${callId}`,
   sk: `${pad(eventMs, 15)}#${pad(recordNumber, 6)}`,
-})
-export const cdrDayIndex = (eventMs: number, callId: string) => ({
-  gsi1pk: `CDRDAY#${new Date(eventMs).toISOString().slice(0, 10)}`,
-  gsi1sk: `${pad(eventMs, 15)}#${callId}`,
 })
 
 /** One call-list fragment of a user (Memento; `ttl` 7 days). Query reverse for newest first. */
