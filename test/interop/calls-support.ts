@@ -25,7 +25,8 @@ import { dime, enc, provision } from '../integration/dime-helpers'
 import { endpoints } from '../support/cloud'
 import { buildIfcXml, type IfcSpec } from '../support/ims/ifc-build'
 
-;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+;
+import { waitForReplication } from '../support/replication'(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
 
 export const AUDIO_SDP =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
@@ -71,6 +72,9 @@ export async function newLine(
   if (opts.ifcs) await setIfcs(line, opts.ifcs)
   await setSimservs(line, opts.simservs ?? DEFAULT_SIMSERVS_XML, opts.region ?? 'a')
   void sp
+  // The subscriber is provisioned through region a's Dime; a line meant for region b is served
+  // there once b's table replica has its records (MREC, test/support/replication.ts).
+  if ((opts.region ?? 'a') !== 'a') await waitForReplication()
   return line
 }
 
