@@ -24,9 +24,9 @@ import { DEFAULT_SIMSERVS_XML } from '../../shared/ims/simservs-default'
 import { dime, enc, provision } from '../integration/dime-helpers'
 import { endpoints } from '../support/cloud'
 import { buildIfcXml, type IfcSpec } from '../support/ims/ifc-build'
+import { waitForReplication } from '../support/replication'
 
-;
-import { waitForReplication } from '../support/replication'(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
 
 export const AUDIO_SDP =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
