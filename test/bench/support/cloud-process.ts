@@ -49,7 +49,9 @@ export class CloudProcess {
     const logPath = path.join('.local', `bench-${name}-cloud.log`)
     const log = createWriteStream(logPath)
     const prof = process.env.BENCH_PROFILE === '1'
-    const inspectorPort = prof || opts.inspector ? 9229 + offset : undefined
+    // BENCH_INSPECTOR_PORT moves it off 9229 + the offset when another process holds that port.
+    const inspectorPort =
+      prof || opts.inspector ? Number(process.env.BENCH_INSPECTOR_PORT ?? 9229 + offset) : undefined
     if (prof) mkdirSync(profileDir(), { recursive: true })
     const args = [
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${profileDir()}`] : []),
