@@ -5,7 +5,6 @@
  * Scheduler and the function ports; miniflare with the edge and every function; the control
  * API. `npm start` and the integration tests' global setup both use {@link startLocalCloud}.
  */
-import type { Miniflare } from 'miniflare'
 import { FUNCTIONS, peerOf, REGIONS, type Region } from '../../shared/config/regions'
 import { signRequest } from '../../shared/hop/signature'
 import { DEFAULT_TABLE_NAME } from '../../shared/vellum/table-schema'
@@ -82,10 +81,10 @@ export async function startLocalCloud(
     return r
   }
   const closers: (() => Promise<unknown>)[] = []
-  let mf: Miniflare | undefined
+  let disposeWorkers: (() => Promise<void>) | undefined
   const stop = async () => {
     await Promise.allSettled(closers.map((c) => c()))
-    if (mf) await mf.dispose().catch(() => {})
+    if (disposeWorkers) await disposeWorkers().catch(() => {})
     await stopChildren()
   }
 
@@ -254,7 +253,7 @@ export async function startLocalCloud(
         edgeUrls[r] = `http://127.0.0.1:${hop}`
       }
       const started = await startWorkers(s, bundles, opts.sink, edgeUrls)
-      mf = started.mf
+      disposeWorkers = started.dispose
       for (const r of REGIONS) {
         for (const [i, fn] of FUNCTIONS.entries()) {
           await gateways[r].expose(fn, started.functionTargets[r][fn], s.functionBasePorts[r] + i)

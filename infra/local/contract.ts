@@ -42,8 +42,29 @@ export interface LocalCloudSettings {
   logLevel: 'debug' | 'info' | 'warn' | 'error'
   /** The functions' automatic KV resync settings set in the cloud's environment (`KV_RESYNC_*`). */
   kvResync: Record<string, string>
-  /** miniflare's DevTools inspector for workerd (profiles); off when unset. */
+  /**
+   * miniflare's DevTools inspector for workerd (profiles); off when unset. Each workerd process
+   * has its own, on consecutive ports from this one (see `workerdProcesses`).
+   */
   inspectorPort?: number
+  /**
+   * How the workers are spread over workerd processes (`LOCAL_WORKERD_PROCESSES`): `split` runs
+   * the edge, region a's functions and region b's functions in a process each, on inspector ports
+   * `inspectorPort`, `+1`, `+2`; `one` (the default) runs every worker in one process.
+   */
+  workerdProcesses: WorkerdProcesses
+}
+
+export const WORKERD_PROCESSES = ['split', 'one'] as const
+export type WorkerdProcesses = (typeof WORKERD_PROCESSES)[number]
+
+function workerdProcesses(env: NodeJS.ProcessEnv): WorkerdProcesses {
+  const v = env.LOCAL_WORKERD_PROCESSES || 'one'
+  if (!(WORKERD_PROCESSES as readonly string[]).includes(v))
+    throw new Error(
+      `LOCAL_WORKERD_PROCESSES must be one of ${WORKERD_PROCESSES.join(', ')}, not "${v}"`
+    )
+  return v as WorkerdProcesses
 }
 
 /**
@@ -153,6 +174,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
       )
     ),
     ...(env.LOCAL_INSPECTOR_PORT ? { inspectorPort: port(env, 'LOCAL_INSPECTOR_PORT', 9229) } : {}),
+    workerdProcesses: workerdProcesses(env),
   }
 }
 

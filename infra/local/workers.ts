@@ -36,7 +36,10 @@ export async function startWorkers(
   sink: LineSink,
   /** Per region, the URL its functions reach the edge by (the gateway's counting edge hop). */
   edgeUrls?: Record<Region, string>
-): Promise<{ mf: Miniflare; functionTargets: Record<Region, Record<FunctionName, URL>> }> {
+): Promise<{
+  dispose: () => Promise<void>
+  functionTargets: Record<Region, Record<FunctionName, URL>>
+}> {
   const workers: WorkerOptions[] = []
   for (const region of REGIONS) {
     workers.push({
@@ -72,24 +75,52 @@ export async function startWorkers(
       })
     }
   }
-  const mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
-    workers,
-    cf: false,
-    ...(s.inspectorPort ? { inspectorPort: s.inspectorPort } : {}),
-    log: new Log(LogLevel.WARN),
-    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-      prefixLines(stdout, sink)
-      prefixLines(stderr, sink)
-    },
-  })
-  await mf.ready
+  // workerd runs all of a process's isolates on one thread: one process would serialise what
+  // production runs apart (Cloudflare's edge, each region's Lambdas), hence a process each.
+  const groups = s.workerdProcesses === 'one' ? [workers] : workerGroups(workers)
+  const instances: Miniflare[] = []
+  try {
+    for (const [i, group] of groups.entries()) {
+      const mf = new Miniflare({
+        host: '127.0.0.1',
+        port: 0,
+        workers: group,
+        cf: false,
+        ...(s.inspectorPort ? { inspectorPort: s.inspectorPort + i } : {}),
+        log: new Log(LogLevel.WARN),
+        handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+          prefixLines(stdout, sink)
+          prefixLines(stderr, sink)
+        },
+      })
+      instances.push(mf)
+    }
+    await Promise.all(instances.map((mf) => mf.ready))
+  } catch (e) {
+    await Promise.allSettled(instances.map((mf) => mf.dispose()))
+    throw e
+  }
+  const owner = (name: string) =>
+    instances[groups.findIndex((g) => g.some((w) => w.name === name))]!
   const functionTargets = {} as Record<Region, Record<FunctionName, URL>>
   for (const region of REGIONS) {
     functionTargets[region] = {} as Record<FunctionName, URL>
-    for (const fn of FUNCTIONS)
-      functionTargets[region][fn] = await mf.unsafeGetDirectURL(workerName(fn, region))
+    for (const fn of FUNCTIONS) {
+      const name = workerName(fn, region)
+      functionTargets[region][fn] = await owner(name).unsafeGetDirectURL(name)
+    }
   }
-  return { mf, functionTargets }
+  const dispose = async () => {
+    await Promise.allSettled(instances.map((mf) => mf.dispose()))
+  }
+  return { dispose, functionTargets }
+}
+
+/** The edge's workers (both entries share one Durable Object namespace), then each region's functions. */
+function workerGroups(workers: WorkerOptions[]): WorkerOptions[][] {
+  const edge = workers.filter((w) => w.name?.startsWith('edge-'))
+  const byRegion = REGIONS.map((r) =>
+    workers.filter((w) => !w.name?.startsWith('edge-') && w.name?.endsWith(`-${r}`))
+  )
+  return [edge, ...byRegion]
 }
