@@ -26,7 +26,7 @@ import path from 'node:path'
 import WebSocket from 'ws'
 import type { Endpoints } from '../../infra/local/cloud'
 import type { CountersSnapshot } from '../../infra/local/counters'
-import { type CpuProfile, profileDir, topSelfTime } from './support/cpu-profile'
+import { type CpuProfile, inspectorTargets, profileDir, topSelfTime } from './support/cpu-profile'
 import { storeTable } from './support/edgewater-use'
 import { CpuMeter, cloudLabeller } from './support/proc-cpu'
 import { provisionAccounts, runPrefix } from './support/provisioning'
@@ -89,7 +89,7 @@ async function targets(port: number) {
 
 async function sessions(): Promise<Session[]> {
   const out: Session[] = []
-  const w = await targets(WORKERD_PORT)
+  const w = await inspectorTargets(WORKERD_PORT)
   for (const name of WORKERS) {
     const t = w.find((x) => x.id === `core:user:${name}` || x.title === name)
     if (t) out.push(await Session.open(name, t.webSocketDebuggerUrl))

@@ -61,17 +61,42 @@ export function summariseDir(dir: string, since: number) {
   return out
 }
 
+/** A DevTools target of workerd's inspector: one per isolate. */
+export interface InspectorTarget {
+  id?: string
+  title?: string
+  webSocketDebuggerUrl: string
+}
+
+/**
+ * How many consecutive inspector ports a local cloud may open: one per workerd process
+ * (`LOCAL_WORKERD_PROCESSES=split`: the edge, region a's functions, region b's functions).
+ */
+export const WORKERD_INSPECTOR_PORTS = 3
+
+/**
+ * Every isolate the local cloud's workerd processes list, from `port` (the cloud's
+ * `LOCAL_INSPECTOR_PORT`) and the ports after it; a port that does not answer is skipped.
+ */
+export async function inspectorTargets(port: number): Promise<InspectorTarget[]> {
+  const lists = await Promise.all(
+    Array.from({ length: WORKERD_INSPECTOR_PORTS }, (_, i) =>
+      fetch(`http://127.0.0.1:${port + i}/json`).then(
+        (r) => r.json() as Promise<InspectorTarget[]>,
+        () => []
+      )
+    )
+  )
+  return lists.flat()
+}
+
 /** One DevTools session per workerd worker, profiling between {@link start} and {@link stop}. */
 export class WorkerdProfiler {
   private constructor(private readonly sessions: Array<{ name: string; ws: WebSocket }>) {}
   private seq = 0
 
   static async connect(port: number, names: readonly string[]): Promise<WorkerdProfiler> {
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{
-      id?: string
-      title?: string
-      webSocketDebuggerUrl: string
-    }>
+    const targets = await inspectorTargets(port)
     const sessions: Array<{ name: string; ws: WebSocket }> = []
     for (const name of names) {
       const t = targets.find(
