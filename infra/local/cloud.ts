@@ -12,8 +12,9 @@ import { buildAll } from './build'
 import { type LocalCloudSettings, timersArn } from './contract'
 import { createControlApi } from './control-api'
 import type { CountersSnapshot } from './counters'
-import { createTables, dynamoClient, startDynamo } from './dynamo'
+import { createTables, startDynamo } from './dynamo'
 import { DynamoProxy, TableCounter } from './emulators/dynamo-proxy'
+import { DynamoWire } from './emulators/dynamo-wire'
 import { LocalClock } from './emulators/local-clock'
 import { SchedulerFake } from './emulators/scheduler-fake'
 import type { SwitchableServer } from './emulators/switchable-server'
@@ -145,12 +146,12 @@ export async function startLocalCloud(
         )
         if (mrec) {
           const clients = {
-            a: dynamoClient(upstream.a),
-            b: dynamoClient(upstream.b),
+            a: new DynamoWire(upstream.a),
+            b: new DynamoWire(upstream.b),
           }
           closers.push(async () => {
-            clients.a.destroy()
-            clients.b.destroy()
+            clients.a.close()
+            clients.b.close()
           })
           replicator = new TableReplicator({
             clients,

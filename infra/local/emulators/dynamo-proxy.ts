@@ -97,10 +97,15 @@ export class DynamoProxy {
       ? await replica!.replicator.lockWrite(replica!.region, written.map(keyString))
       : undefined
     let released = false
-    const done = (status: number) => {
+    const done = (status: number, known = true) => {
       if (released || !release) return
       released = true
-      if (status < 300) replica!.replicator.committed(replica!.region, written!)
+      if (status < 300)
+        replica!.replicator.committed(
+          replica!.region,
+          // An unknown outcome: what the replica holds is copied, not what was asked.
+          known ? written! : written!.map(({ table, key }) => ({ table, key }))
+        )
       release()
     }
     // Bodies go out as latin1 strings (byte for byte), so the head and the body are one write.
@@ -126,7 +131,7 @@ export class DynamoProxy {
         () => {
           // The write's outcome is unknown: replicate the items anyway (a copy of an unchanged
           // item changes nothing).
-          done(200)
+          done(200, false)
           res.destroy()
         }
       )
@@ -154,7 +159,13 @@ const WRITE_OPS = new Set([
   'TransactWriteItems',
 ])
 
-/** The items a write request writes (its condition checks write nothing). */
+type Image = NonNullable<ItemKey['image']>
+
+/**
+ * The items a write request writes (its condition checks write nothing), each with what the
+ * write leaves when the request says it (a put's item; `null` for a delete), so that the
+ * replicator copies it without reading it back.
+ */
 export function writtenItems(op: string, request: Buffer): ItemKey[] {
   const req = parse(request)
   const keyOf = (item: Item | undefined): Record<string, never> => {
@@ -164,16 +175,19 @@ export function writtenItems(op: string, request: Buffer): ItemKey[] {
     return k as Record<string, never>
   }
   const out: ItemKey[] = []
-  const add = (table: unknown, key: Record<string, never>) => {
-    if (typeof table === 'string' && Object.keys(key).length) out.push({ table, key })
+  const add = (table: unknown, key: Record<string, never>, image?: Image | null) => {
+    if (typeof table === 'string' && Object.keys(key).length)
+      out.push(image === undefined ? { table, key } : { table, key, image })
   }
   switch (op) {
     case 'PutItem':
-      add(req.TableName, keyOf(req.Item as Item))
+      add(req.TableName, keyOf(req.Item as Item), req.Item as Image)
       break
     case 'UpdateItem':
-    case 'DeleteItem':
       add(req.TableName, keyOf(req.Key as Item))
+      break
+    case 'DeleteItem':
+      add(req.TableName, keyOf(req.Key as Item), null)
       break
     case 'BatchWriteItem':
       for (const [table, reqs] of Object.entries(
@@ -182,14 +196,16 @@ export function writtenItems(op: string, request: Buffer): ItemKey[] {
         for (const r of reqs) {
           const put = (r.PutRequest as { Item?: Item } | undefined)?.Item
           const del = (r.DeleteRequest as { Key?: Item } | undefined)?.Key
-          add(table, keyOf(put ?? del))
+          add(table, keyOf(put ?? del), put ? (put as Image) : null)
         }
       break
     case 'TransactWriteItems':
       for (const t of (req.TransactItems as Item[] | undefined) ?? []) {
         const put = t.Put as { TableName?: string; Item?: Item } | undefined
-        const upd = (t.Update ?? t.Delete) as { TableName?: string; Key?: Item } | undefined
-        if (put) add(put.TableName, keyOf(put.Item))
+        const del = t.Delete as { TableName?: string; Key?: Item } | undefined
+        const upd = t.Update as { TableName?: string; Key?: Item } | undefined
+        if (put) add(put.TableName, keyOf(put.Item), put.Item as Image)
+        else if (del) add(del.TableName, keyOf(del.Key), null)
         else if (upd) add(upd.TableName, keyOf(upd.Key))
       }
       break

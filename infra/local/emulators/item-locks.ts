@@ -11,6 +11,11 @@ import type { Region } from '../../../shared/config/regions'
 export interface ItemKey {
   table: string
   key: Record<string, AttributeValue>
+  /**
+   * What the write left, when the request says: the whole item a put wrote, or `null` for a
+   * delete. Absent when only the replica knows (an update), so a copy reads it there.
+   */
+  image?: Record<string, AttributeValue> | null
 }
 
 export function keyString(k: ItemKey): string {

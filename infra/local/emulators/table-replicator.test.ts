@@ -1,28 +1,29 @@
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import type { Region } from '../../../shared/config/regions'
+import type { ReplicaClient } from './dynamo-wire'
 import { type ItemKey, keyString, TableReplicator } from './table-replicator'
 
 type Item = Record<string, { S: string }>
 
-/** One replica as a map, answering the three commands the replicator sends. */
-function fakeReplica(): { items: Map<string, Item>; client: DynamoDBClient } {
+/** One replica as a map, answering the three operations the replicator sends; counts them. */
+function fakeReplica(): {
+  items: Map<string, Item>
+  client: ReplicaClient
+  ops: Record<string, number>
+} {
   const items = new Map<string, Item>()
+  const ops: Record<string, number> = {}
   const id = (k: Record<string, unknown>) => JSON.stringify([k.pk, k.sk])
-  const client = {
-    send: async (cmd: unknown) => {
-      if (cmd instanceof GetItemCommand) return { Item: items.get(id(cmd.input.Key!)) }
-      if (cmd instanceof PutItemCommand) items.set(id(cmd.input.Item!), cmd.input.Item as Item)
-      else if (cmd instanceof DeleteItemCommand) items.delete(id(cmd.input.Key!))
+  const client: ReplicaClient = {
+    send: async (op, input) => {
+      ops[op] = (ops[op] ?? 0) + 1
+      if (op === 'GetItem') return { Item: items.get(id(input.Key as Item)) }
+      if (op === 'PutItem') items.set(id(input.Item as Item), input.Item as Item)
+      else if (op === 'DeleteItem') items.delete(id(input.Key as Item))
       return {}
     },
-  } as unknown as DynamoDBClient
-  return { items, client }
+  }
+  return { items, client, ops }
 }
 
 function setUp(lagMs = 100) {
@@ -38,12 +39,16 @@ function setUp(lagMs = 100) {
   })
   const k: ItemKey = { table: 't', key: { pk: { S: 'P' }, sk: { S: 'S' } } }
   const id = JSON.stringify([k.key.pk, k.key.sk])
-  /** A caller's write to one replica, as the proxy reports it. */
-  const write = async (r: Region, v: string | undefined) => {
+  /**
+   * A caller's write to one replica, as the proxy reports it: with what it left (a put's item, a
+   * delete's `null`) when `withImage`, as a put or delete request says, else without (an update).
+   */
+  const write = async (r: Region, v: string | undefined, withImage = false) => {
     const release = await rep.lockWrite(r, [keyString(k)])
-    if (v === undefined) replicas[r].items.delete(id)
-    else replicas[r].items.set(id, { ...(k.key as Item), v: { S: v } })
-    rep.committed(r, [k])
+    const item = v === undefined ? undefined : { ...(k.key as Item), v: { S: v } }
+    if (item) replicas[r].items.set(id, item)
+    else replicas[r].items.delete(id)
+    rep.committed(r, [withImage ? { ...k, image: item ?? null } : k])
     release()
   }
   const value = (r: Region) => replicas[r].items.get(id)?.v?.S
@@ -54,6 +59,7 @@ function setUp(lagMs = 100) {
   }
   return {
     rep,
+    replicas,
     write,
     value,
     settle,
@@ -114,6 +120,34 @@ describe('TableReplicator', () => {
     expect([t.value('a'), t.value('b')]).toEqual([undefined, undefined])
   })
 
+  it('copies a write that said what it left without reading it back, the latest of those riding together', async () => {
+    const t = setUp(0)
+    t.rep.setPartitioned(true)
+    await t.write('a', 'put-1', true)
+    await t.write('a', 'put-2', true)
+    t.rep.setPartitioned(false)
+    await t.settle()
+    expect(t.value('b')).toBe('put-2')
+    expect(t.replicas.a.ops.GetItem).toBeUndefined()
+    expect(t.replicas.b.ops).toEqual({ PutItem: 1 })
+    await t.write('a', undefined, true)
+    await t.settle()
+    expect(t.value('b')).toBeUndefined()
+    expect(t.replicas.a.ops.GetItem).toBeUndefined()
+    expect(t.replicas.b.ops).toEqual({ PutItem: 1, DeleteItem: 1 })
+  })
+
+  it('reads the source when the latest write did not say what it left (an update after a put)', async () => {
+    const t = setUp(0)
+    t.rep.setPartitioned(true)
+    await t.write('a', 'put', true)
+    await t.write('a', 'updated')
+    t.rep.setPartitioned(false)
+    await t.settle()
+    expect(t.value('b')).toBe('updated')
+    expect(t.replicas.a.ops.GetItem).toBe(1)
+  })
+
   it('holds writes while a region is down and copies them when it is back', async () => {
     const t = setUp(0)
     t.rep.setRegionUp('b', false)
@@ -134,14 +168,14 @@ describe('TableReplicator with a table missing in one replica', () => {
     const b = fakeReplica()
     // Region b's instance has no table "only-a": every command naming it fails as DynamoDB's does.
     const send = b.client.send.bind(b.client)
-    b.client.send = (async (cmd: { input: { TableName?: string } }) => {
-      if (cmd.input.TableName === 'only-a') {
+    b.client.send = async (op, input) => {
+      if (input.TableName === 'only-a') {
         const err = new Error('Cannot do operations on a non-existent table')
         err.name = 'ResourceNotFoundException'
         throw err
       }
-      return send(cmd as never)
-    }) as never
+      return send(op, input)
+    }
     const log: string[] = []
     const rep = new TableReplicator({
       clients: { a: a.client, b: b.client },

@@ -29,13 +29,8 @@
  * lockWrite}, item-locks.ts) so that a write time always belongs to the version it was stamped
  * on. The report's shape is in replication-report.ts, the TTL process in ttl-sweep.ts.
  */
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb'
 import { peerOf, REGIONS, type Region } from '../../../shared/config/regions'
+import type { ReplicaClient } from './dynamo-wire'
 import { type ItemKey, ItemLocks, keyString } from './item-locks'
 import { type Direction, dir, type ReplicationReport } from './replication-report'
 import { sweepExpired } from './ttl-sweep'
@@ -45,7 +40,7 @@ export type { Direction, ReplicationReport } from './replication-report'
 
 export interface ReplicatorOptions {
   /** Each region's DynamoDB Local, reached directly (not through the counting proxy). */
-  clients: Record<Region, DynamoDBClient>
+  clients: Record<Region, ReplicaClient>
   lagMs: number
   jitterMs: number
   /** The cloud's clock (epoch ms), for TTL expiry. */
@@ -67,6 +62,7 @@ export interface ReplicatorOptions {
 }
 
 interface Pending {
+  /** The item, with the image of its latest write when the write said what it left. */
   item: ItemKey
   /** First unreplicated write. */
   since: number
@@ -153,7 +149,11 @@ export class TableReplicator {
     for (const item of items) {
       const k = keyString(item)
       this.written[region].set(k, this.stamp())
-      if (!this.pending[region].has(k))
+      const p = this.pending[region].get(k)
+      // A later write rides with the pending copy: its image (or the lack of one) replaces the
+      // earlier write's, so the copy carries the latest version.
+      if (p) p.item = item
+      else
         this.pending[region].set(k, {
           item,
           since: now,
@@ -254,12 +254,20 @@ export class TableReplicator {
         this.superseded++
       } else {
         const { table, key } = p.item
-        const got = await this.opts.clients[from].send(
-          new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })
-        )
-        if (got.Item)
-          await this.opts.clients[to].send(new PutItemCommand({ TableName: table, Item: got.Item }))
-        else await this.opts.clients[to].send(new DeleteItemCommand({ TableName: table, Key: key }))
+        // The latest write's image when it said what it left (a put or a delete, under this
+        // lock, so nothing wrote the item since); otherwise the source replica's version.
+        const item =
+          p.item.image !== undefined
+            ? p.item.image
+            : ((
+                await this.opts.clients[from].send('GetItem', {
+                  TableName: table,
+                  Key: key,
+                  ConsistentRead: true,
+                })
+              ).Item as ItemKey['key'] | undefined)
+        if (item) await this.opts.clients[to].send('PutItem', { TableName: table, Item: item })
+        else await this.opts.clients[to].send('DeleteItem', { TableName: table, Key: key })
         this.written[to].set(k, stamp)
         this.applied[dir(from)]++
         // The destination's own unreplicated write of this item was older: it is gone.

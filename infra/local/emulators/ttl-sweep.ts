@@ -5,13 +5,9 @@
  * clock, each delete made under the item's lock and recorded as a write of that replica, so it
  * is stamped and replicated like any other delete.
  */
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb'
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { TTL_ATTRIBUTE } from '../../../shared/vellum/table-schema'
+import type { ReplicaClient } from './dynamo-wire'
 import { type ItemKey, keyString } from './item-locks'
 
 /** How a sweep takes an item's lock and reports the deletes it committed. */
@@ -22,7 +18,7 @@ export interface SweepHooks {
 
 /** Deletes the expired items of `table` in the replica `client` reaches; how many. */
 export async function sweepExpired(
-  client: DynamoDBClient,
+  client: ReplicaClient,
   table: string,
   clockNowMs: number,
   hooks: SweepHooks
@@ -31,30 +27,29 @@ export async function sweepExpired(
   let deleted = 0
   let start: Record<string, AttributeValue> | undefined
   do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: table,
-        FilterExpression: '#ttl < :now',
-        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#pk': 'pk', '#sk': 'sk' },
-        ExpressionAttributeValues: { ':now': { N: String(nowS) } },
-        ProjectionExpression: '#pk, #sk',
-        ExclusiveStartKey: start,
-      })
-    )
+    const page = (await client.send('Scan', {
+      TableName: table,
+      FilterExpression: '#ttl < :now',
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':now': { N: String(nowS) } },
+      ProjectionExpression: '#pk, #sk',
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    })) as {
+      Items?: Array<Record<string, AttributeValue>>
+      LastEvaluatedKey?: Record<string, AttributeValue>
+    }
     for (const key of page.Items ?? []) {
-      const item: ItemKey = { table, key }
+      const item: ItemKey = { table, key, image: null }
       const release = await hooks.lock([keyString(item)])
       try {
         // Only if still expired: a refresh that landed meanwhile keeps the item.
-        await client.send(
-          new DeleteItemCommand({
-            TableName: table,
-            Key: key,
-            ConditionExpression: '#ttl < :now',
-            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':now': { N: String(nowS) } },
-          })
-        )
+        await client.send('DeleteItem', {
+          TableName: table,
+          Key: key,
+          ConditionExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': { N: String(nowS) } },
+        })
         hooks.committed([item])
         deleted++
       } catch (err) {
