@@ -4,7 +4,7 @@
  * from their composition root with their parsed configuration; everything else in the code
  * sees Vellum's interfaces, never an SDK.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { SchedulerClient } from '@aws-sdk/client-scheduler'
 import { Redis } from '@upstash/redis/cloudflare'
 import type { FunctionEnv } from '../config/function-env'
@@ -27,6 +27,21 @@ export function createRedis(url: string, token: string): Redis {
   return new Redis({ url, token, retry: false, enableTelemetry: false, responseEncoding: false })
 }
 
+/**
+ * Middleware a store client runs per request for nothing Vellum uses: the logger's (it filters
+ * every input and output for sensitive fields to log them, and no logger is given) and the
+ * user-agent's (it builds the `x-amz-user-agent` header afresh). Serialisation, the host header,
+ * recursion detection, retries (`maxAttempts`), SigV4 signing and deserialisation stay.
+ */
+export const TRIMMED_MIDDLEWARE = ['loggerMiddleware', 'getUserAgentMiddleware'] as const
+
+/** A DynamoDB client built once per isolate, with {@link TRIMMED_MIDDLEWARE} removed. */
+export function createDynamo(config: DynamoDBClientConfig) {
+  const client = new DynamoDBClient(config)
+  for (const name of TRIMMED_MIDDLEWARE) client.middlewareStack.remove(name)
+  return client
+}
+
 function awsCredentials(env: FunctionEnv) {
   return env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
@@ -39,7 +54,7 @@ export function createStoreClients(env: FunctionEnv): StoreClients {
   return {
     kvLocal: createRedis(env.KV_URL, env.KV_TOKEN),
     kvRemote: createRedis(env.KV_REMOTE_URL, env.KV_REMOTE_TOKEN),
-    dynamo: new DynamoDBClient({
+    dynamo: createDynamo({
       region: env.DYNAMO_REGION,
       ...(env.DYNAMO_ENDPOINT ? { endpoint: env.DYNAMO_ENDPOINT } : {}),
       ...common,
