@@ -69,6 +69,22 @@ describe('parallel forking (clearwater-interfaces §10 tests 29–31, 34)', () =
     expect(statuses(TA).slice(-1)).toEqual([481])
   })
 
+  it('sends no CANCEL to the other bindings of a forked MESSAGE, and relays one 2xx', async () => {
+    await h.post(fromEdge({ method: 'MESSAGE', from: A, to: B, token: TA, body: 'hi' }))
+    const m1 = h.toFlow(TB1, { method: 'MESSAGE' })[0] as SipRequest
+    const m2 = h.toFlow(TB2, { method: 'MESSAGE' })[0] as SipRequest
+    await h.answer(m1, 200, { toTag: 'x1' })
+    await h.settle()
+    // RFC 3261 §9.1: a request other than INVITE is never cancelled; the second binding has
+    // taken the MESSAGE as well, and its answer comes in after the first.
+    expect(h.toFlow(TB2, { method: 'CANCEL' })).toHaveLength(0)
+    await h.answer(m2, 200, { toTag: 'x2' })
+    await h.settle()
+    expect(h.toFlow(TB1, { method: 'CANCEL' })).toHaveLength(0)
+    // §16.7 step 5: only the first final answer of a non-INVITE request goes upstream.
+    expect(statuses(TA)).toEqual([200])
+  })
+
   it('forwards the best answer when every binding refuses, and drops a dead flow', async () => {
     h.closedFlows.add(TB2)
     await h.post(fromEdge({ from: A, to: B, token: TA }))

@@ -8,12 +8,14 @@
  * - 100 Trying stops here (hop by hop), but is recorded for an AS under liveness watch;
  * - other provisional responses are forwarded at once; the record hears of them only when it
  *   must (a 180 with CDIV no-reply armed, any answer from an AS under liveness watch);
- * - a 2xx is forwarded at once (§16.7 step 5), with the RFC 4028 §8.2 headers when Sprout asked
- *   for a session interval the UAS did not take up, and recorded so the other forks are
- *   cancelled and charging starts (a retransmission this isolate has recorded is only forwarded);
- *   when its relay fails the hop is answered 503, so the sender's next copy is relayed again;
- * - any other final goes into the record, which decides (tx-state.ts), and Sprout's client
- *   transaction acknowledges it (§17.1.1.3).
+ * - a 2xx to an INVITE is forwarded at once (§16.7 step 5), with the RFC 4028 §8.2 headers when
+ *   Sprout asked for a session interval the UAS did not take up, and recorded so the other forks
+ *   are cancelled and charging starts (a retransmission this isolate has recorded is only
+ *   forwarded); when its relay fails the hop is answered 503, so the sender's next copy is
+ *   relayed again;
+ * - any other final (a 2xx to a MESSAGE too: of a request other than INVITE only the first final
+ *   is forwarded, step 5) goes into the record, which decides (tx-state.ts), and Sprout's client
+ *   transaction acknowledges an INVITE's (§17.1.1.3).
  *
  * A response whose record is gone (expired, or written in a region that failed) is forwarded
  * statelessly rather than lost.
@@ -123,8 +125,10 @@ export async function routeResponse(
     return undefined
   }
   let outcome: NotRelayed | undefined
-  if (status < 300) {
-    // RFC 3261 §16.7 step 5: every 2xx is forwarded; only the first of a fork goes to the record.
+  if (status < 300 && method === 'INVITE') {
+    // RFC 3261 §16.7 step 5: every 2xx to an INVITE is forwarded; only the first of a fork goes
+    // to the record. A 2xx to another request goes through the record below, like any final:
+    // only the transaction's first final answer is forwarded.
     if (!firstRecording(ref.key, ref.gen, ref.fork))
       return relayOutcome(res, await d.sender.respond(withSessionTimer(res)))
     const [relayed, state] = await Promise.all([
@@ -132,7 +136,7 @@ export async function routeResponse(
       appendAndAct(d, ref.key, event),
     ])
     outcome = relayOutcome(res, relayed)
-    if (method === 'INVITE' && state) metrics.callSetup.observe(d.clock.now() - state.create.at)
+    if (state) metrics.callSetup.observe(d.clock.now() - state.create.at)
   } else {
     const contact =
       status >= 300 && status < 400

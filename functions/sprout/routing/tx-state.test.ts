@@ -230,3 +230,62 @@ describe('application server failure (clearwater-interfaces §5.6)', () => {
     expect(out?.state.completed).toBe(true)
   })
 })
+
+describe('forks of a request other than INVITE are never cancelled (RFC 3261 §9.1)', () => {
+  const createFor = (method: string, g0: GenInfo): TxCreate => ({
+    ...create(g0),
+    method,
+    req: `${method} …`,
+  })
+
+  it('relays a MESSAGE’s first 2xx without a CANCEL to the binding still answering', () => {
+    const a = run([createFor('MESSAGE', gen(0, [ua(0), ua(1)])), resp(0, 0, 200), resp(0, 1, 200)])
+    expect(kinds(a[0]!)).toEqual(['relay', 'charge'])
+    expect(a[0]).toContainEqual(expect.objectContaining({ kind: 'relay', i: 0, status: 200 }))
+    // The other binding took the MESSAGE too; its 2xx is not a second final answer upstream
+    // (RFC 3261 §16.7 step 5) and is not charged again.
+    expect(a[1]).toEqual([])
+  })
+
+  it('answers a MESSAGE with a 6xx at once, still without a CANCEL', () => {
+    const a = run([
+      createFor('MESSAGE', gen(0, [ua(0), ua(1), ua(2)])),
+      resp(0, 1, 603),
+      resp(0, 0, 200),
+    ])
+    expect(kinds(a[0]!)).toEqual(['relay', 'charge'])
+    expect(a[0]).toContainEqual(expect.objectContaining({ kind: 'relay', i: 1, status: 603 }))
+    expect(a[1]).toEqual([])
+  })
+
+  it('answers a MESSAGE with 408 on Timer C and cancels nothing', () => {
+    const a = run([
+      createFor('MESSAGE', gen(0, [ua(0), ua(1)])),
+      { k: 'timer', which: 'timer-c', g: 0 },
+    ])
+    expect(kinds(a[0]!)).toEqual(['respond', 'charge'])
+  })
+
+  it('skips a silent SESSION_CONTINUED server of a MESSAGE without cancelling it', () => {
+    const asFork: ForkInfo = {
+      ...ua(0),
+      kind: 'as',
+      as: {
+        server: 'sip:x.as.edgewater.internal',
+        defaultHandling: 'SESSION_CONTINUED',
+        chain: 'orig',
+      },
+    }
+    const next = { phase: 'orig' as const, chain: 'orig' as const, servedUser: 'sip:a@x', ifc: 1 }
+    const a = run([
+      createFor('MESSAGE', gen(0, [asFork], { asContinue: { request: 'MESSAGE …', next } })),
+      { k: 'timer', which: 'liveness', g: 0, i: 0 },
+    ])
+    expect(kinds(a[0]!)).toEqual(['continue-chain'])
+  })
+
+  it('still cancels the pending forks of an INVITE on its first 2xx', () => {
+    const a = run([createFor('INVITE', gen(0, [ua(0), ua(1)])), resp(0, 0, 200)])
+    expect(kinds(a[0]!)).toEqual(['cancel', 'charge'])
+  })
+})

@@ -5,8 +5,10 @@
  * it stood right after its own append, folding all but the last event gives the state the last
  * event met, and only that invocation acts on it. The rules:
  *
- * - A 2xx is forwarded at once by whoever receives it (RFC 3261 §16.7 step 5); the first one
- *   completes the transaction, cancels every fork still pending (§16.10) and starts charging.
+ * - A 2xx to an INVITE is forwarded at once by whoever receives it (RFC 3261 §16.7 step 5); the
+ *   first one completes the transaction, cancels every fork still pending (§16.10) and starts
+ *   charging. Of a request of another method only the first final answer is forwarded (step 5),
+ *   so its first 2xx is relayed by the fold like any chosen answer, and later ones are dropped.
  * - A 6xx cancels the other forks of its generation; the answer is still chosen when all are in.
  * - When every fork of the current generation has a final answer, the best one is chosen (§16.7
  *   step 6, shared/ims/fork-aggregate.ts). If the generation has CDIV armed, MMTEL may divert on it
@@ -18,6 +20,9 @@
  * - CANCEL: every pending fork is cancelled and the INVITE answered 487 (§16.10); Timer C does the
  *   same with 408 (§16.8 step 11); the no-reply timer cancels the ringing forks and diverts.
  * - A 430 also removes the binding whose flow failed (RFC 5626 §5.3).
+ * - Only an INVITE's forks are cancelled with a CANCEL (§9.1: never a request of another method,
+ *   such as a MESSAGE forked to every binding). Forks of other methods are simply no longer
+ *   waited for where an INVITE's would be cancelled, and their late answers change nothing.
  */
 import { cancelsOtherForks, chooseBestResponse } from '../../../shared/ims/fork-aggregate'
 import {
@@ -130,18 +135,27 @@ function pendingForks(s: TxState, onlyGen?: number, except?: string) {
   return out
 }
 
-function markCancelled(s: TxState, list: Array<{ g: number; i: number }>): void {
+/**
+ * Stops waiting for the forks in `list` (a generation settles as if each had answered 487) and,
+ * when the transaction is an INVITE's, CANCELs them (RFC 3261 §16.10). A fork of any other
+ * method is never cancelled (§9.1: a CANCEL SHOULD NOT be sent for a request other than INVITE;
+ * its UAS answers at once, so a CANCEL would only race that answer and reach a client that had
+ * already taken the request): its late answer finds the transaction settled.
+ */
+function abandonForks(
+  s: TxState,
+  list: Array<{ g: number; i: number; fork: ForkInfo }>,
+  actions: TxAction[]
+): void {
+  if (list.length === 0) return
   for (const x of list) s.forks.get(fk(x.g, x.i))!.cancelled = true
+  if (s.create.method === 'INVITE') actions.push({ kind: 'cancel', forks: list })
 }
 
 function complete(s: TxState, status: number, actions: TxAction[], reason?: string): void {
   s.completed = true
   s.finalStatus = status
-  const pending = pendingForks(s)
-  if (pending.length > 0) {
-    markCancelled(s, pending)
-    actions.push({ kind: 'cancel', forks: pending })
-  }
+  abandonForks(s, pendingForks(s), actions)
   if (reason !== undefined) actions.push({ kind: 'respond', status, reason })
   actions.push({ kind: 'charge', status })
 }
@@ -160,11 +174,7 @@ function onAsFailure(s: TxState, g: number, i: number, actions: TxAction[]): boo
     complete(s, 408, actions, 'Request Timeout')
     return true
   }
-  const pending = pendingForks(s, g)
-  if (pending.length > 0) {
-    markCancelled(s, pending)
-    actions.push({ kind: 'cancel', forks: pending })
-  }
+  abandonForks(s, pendingForks(s, g), actions)
   s.abandoned.add(g)
   s.pendingGen = true
   actions.push({ kind: 'continue-chain', g })
@@ -261,11 +271,7 @@ function onTimer(s: TxState, e: Extract<TxEvent, { k: 'timer' }>, actions: TxAct
     return actions
   }
   if (e.which === 'no-reply' && gen.cdiv && !s.diverted.has(e.g)) {
-    const pending = pendingForks(s, e.g)
-    if (pending.length > 0) {
-      markCancelled(s, pending)
-      actions.push({ kind: 'cancel', forks: pending })
-    }
+    abandonForks(s, pendingForks(s, e.g), actions)
     s.abandoned.add(e.g)
     s.diverted.add(e.g)
     const d = cdivOnNoReply(gen.cdiv.model, cdivContext(s, gen.cdiv))
@@ -306,15 +312,16 @@ function onResponse(
   if (e.status === 430 && fork.binding)
     actions.push({ kind: 'remove-binding', binding: fork.binding })
   if (e.status >= 200 && e.status < 300) {
-    if (!s.twoxx) {
+    const invite = s.create.method === 'INVITE'
+    // §16.7 step 5: every 2xx to an INVITE goes upstream (its receiver forwards it at once); of
+    // any other request only the first final answer does, so this fold orders its relay.
+    if (!s.twoxx && (invite || !s.completed)) {
       s.twoxx = true
       s.completed = true
       s.finalStatus = e.status
-      const pending = pendingForks(s)
-      if (pending.length > 0) {
-        markCancelled(s, pending)
-        actions.push({ kind: 'cancel', forks: pending })
-      }
+      abandonForks(s, pendingForks(s), actions)
+      if (!invite)
+        actions.push({ kind: 'relay', g: e.g, i: e.i, status: e.status, challengesFrom: [] })
       actions.push({ kind: 'charge', status: e.status })
     }
     return actions
@@ -325,11 +332,7 @@ function onResponse(
     if (onAsFailure(s, e.g, e.i, actions)) return actions
   }
   if (cancelsOtherForks(e.status)) {
-    const others = pendingForks(s, e.g, fk(e.g, e.i))
-    if (others.length > 0) {
-      markCancelled(s, others)
-      actions.push({ kind: 'cancel', forks: others })
-    }
+    abandonForks(s, pendingForks(s, e.g, fk(e.g, e.i)), actions)
   }
   settleGen(s, actions)
   return actions
