@@ -8,6 +8,9 @@
  *   client with no instance id); a call to the GRUU rings only the GRUU's binding;
  * - 66 "GRUU - Call - Accept-Contact interop": with two GRUU bindings, a request to one GRUU with
  *   an Accept-Contact that binding matches is delivered there and not forked to the other.
+ *
+ * Beside 61, the MESSAGE that proves both of its bindings registered: forked to both, it is never
+ * CANCELled at the binding that answers last (RFC 3261 §9.1), and the caller hears one 200.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { endpoints } from '../support/cloud'
@@ -91,10 +94,11 @@ describe('bindings with and without GRUUs (live tests 39, 61, 66)', () => {
     uas.push(plain)
     const ok = await plain.register()
     expect(ok.status).toBe(200)
-    // Both bindings are registered: a request to the AoR reaches both.
+    // Both bindings are registered: a request to the AoR reaches both. The caller's 200 is the
+    // first binding's, so the other may still be receiving it.
     expect((await a.message(lb.impu, 'both')).status).toBe(200)
     await until(() => plain.receivedMatching(/^MESSAGE /).length === 1, 5_000, 'plain got it')
-    expect(withGruu.messages).toHaveLength(1)
+    await until(() => withGruu.messages.length === 1, 5_000, 'the GRUU binding got it')
 
     const call = a.call(withGruu.gruu())
     const inc = await withGruu.nextCall()
@@ -106,6 +110,49 @@ describe('bindings with and without GRUUs (live tests 39, 61, 66)', () => {
     await call.bye()
     await terminated(inc.invitation)
     expect(plain.receivedMatching(/^(INVITE|CANCEL) /)).toHaveLength(0)
+  })
+
+  it('61: a MESSAGE forked to both bindings is not CANCELled where it is answered last', async () => {
+    const [la, lb] = await Promise.all([newLine(), newLine()])
+    const a = await phone(la)
+    const withGruu = await phone(lb)
+    const plain = await TestUa.start({
+      server: endpoints().sip.a,
+      impu: lb.impu,
+      impi: lb.impi,
+      password: lb.password,
+      expires: 300,
+    })
+    uas.push(plain)
+    expect((await plain.register()).status).toBe(200)
+    // The plain binding holds the MESSAGE: the caller's 200 is the GRUU binding's, and the
+    // transaction is complete while the plain binding has not answered yet.
+    let held: (() => void) | undefined
+    plain.ua.delegate = {
+      onMessage: (m) => {
+        held = () => void m.accept().catch(() => undefined)
+      },
+    }
+    expect((await a.message(lb.impu, 'forked')).status).toBe(200)
+    expect(withGruu.messages).toHaveLength(1)
+    await until(() => held, 5_000, 'the plain binding holds the MESSAGE')
+    held!()
+    await until(
+      () =>
+        plain.sent.some((m) => /^SIP\/2\.0 200 /.test(m) && /\r\nCSeq: \d+ MESSAGE\r\n/i.test(m)),
+      5_000,
+      'the plain binding answered'
+    )
+    // A flow's next message leaves only once the hop of the one before it was answered, and
+    // Sprout answers that hop only once it has handed the 200 on (docs/internal-hop.md): after
+    // this REGISTER's answer, whatever Sprout made of the late 200 has reached its destination.
+    expect((await plain.register()).status).toBe(200)
+    expect(plain.receivedMatching(/^CANCEL /)).toHaveLength(0)
+    // The late 200 is not a second final answer for the caller (RFC 3261 §16.7 step 5).
+    const ok = a.received.filter(
+      (m) => m.startsWith('SIP/2.0 200') && /\r\nCSeq: \d+ MESSAGE\r\n/i.test(m)
+    )
+    expect(ok).toHaveLength(1)
   })
 
   it('66: a GRUU with an Accept-Contact its binding matches is delivered, not forked to the other', async () => {
