@@ -1,7 +1,10 @@
 /**
  * @module dynamo-proxy
  * A counting proxy in front of DynamoDB Local, on the contract's DynamoDB port. It forwards every
- * request unchanged (the SigV4 signature covers the path and the headers it keeps) and counts,
+ * request's path, fields and body as they came (DynamoDB Local reads the signature's credential
+ * scope, not the signature), less the hop-by-hop fields, over persistent raw connections
+ * (lean-http.ts serves the port, lean-forward.ts forwards: `node:http` on both sides cost the
+ * local cloud more per table operation than the counting; docs/performance.md), and counts,
  * per region (read from the credential scope of the `Authorization` header, which names the
  * signing region), each operation by its `X-Amz-Target` name and its estimated capacity units:
  *
@@ -18,10 +21,10 @@
  * the counters; the proxy tells the replicator (table-replicator) which items each successful
  * write request committed, holding those items' locks while the write is in flight.
  */
-import http from 'node:http'
 import type { Region } from '../../../shared/config/regions'
 import { type TableView, Tally, view } from '../counters'
-import { readBody, SwitchableServer } from './switchable-server'
+import { type ForwardAnswer, ForwardError, LeanForwarder } from '../lean-forward'
+import { LeanHttpServer, type LeanRequest, type LeanResponse } from './lean-http'
 import type { ItemKey, TableReplicator } from './table-replicator'
 import { keyString } from './table-replicator'
 
@@ -63,16 +66,17 @@ export interface DynamoProxyOptions {
 type Item = Record<string, unknown>
 
 export class DynamoProxy {
-  readonly http: SwitchableServer
+  readonly http: LeanHttpServer
   readonly counters: Record<Region, TableCounter>
   /** Operations signed for no known region (set-up, health probes of the cloud itself). */
   readonly other: TableCounter
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+  private readonly upstream: LeanForwarder
 
   constructor(private readonly opts: DynamoProxyOptions) {
     this.counters = opts.counters ?? { a: new TableCounter(), b: new TableCounter() }
     this.other = opts.other ?? new TableCounter()
-    this.http = new SwitchableServer('dynamodb-proxy', (req, res) => this.forward(req, res))
+    this.upstream = new LeanForwarder('127.0.0.1', opts.upstreamPort)
+    this.http = new LeanHttpServer('dynamodb-proxy', (req) => this.forward(req))
   }
 
   reset(): void {
@@ -80,16 +84,16 @@ export class DynamoProxy {
     this.other.reset()
   }
 
-  private counterFor(req: http.IncomingMessage): TableCounter {
-    const auth = String(req.headers.authorization ?? '')
+  private counterFor(req: LeanRequest): TableCounter {
+    const auth = req.headers.get('authorization') ?? ''
     const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(auth)?.[1]
     const region = scope ? this.opts.regionOf(scope) : undefined
     return region ? this.counters[region] : this.other
   }
 
-  private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req)
-    const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? ''
+  private async forward(req: LeanRequest): Promise<LeanResponse> {
+    const body = req.body
+    const op = (req.headers.get('x-amz-target') ?? '').split('.')[1] ?? ''
     const counter = this.counterFor(req)
     const replica = this.opts.replica
     const written = replica && WRITE_OPS.has(op) ? writtenItems(op, body) : undefined
@@ -108,48 +112,60 @@ export class DynamoProxy {
         )
       release()
     }
-    // Bodies go out as latin1 strings (byte for byte), so the head and the body are one write.
-    // Hop-by-hop headers stay on this hop (RFC 9110 §7.6.1), so the pooled connection to
-    // DynamoDB Local is kept whatever the caller asked of its own.
-    const { connection: _c, 'keep-alive': _k, ...headers } = req.headers
-    const upstream = http.request({
-      host: '127.0.0.1',
-      port: this.opts.upstreamPort,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent: this.agent,
-    })
-    upstream.on('response', (up) => {
-      readBody(up).then(
-        (out) => {
-          done(up.statusCode ?? 500)
-          if (op) count(counter, op, body, (up.statusCode ?? 500) < 300 ? out : undefined)
-          res.writeHead(up.statusCode ?? 502, up.headers)
-          res.end(out.toString('latin1'), 'latin1')
-        },
-        () => {
-          // The write's outcome is unknown: replicate the items anyway (a copy of an unchanged
-          // item changes nothing).
-          done(200, false)
-          res.destroy()
-        }
-      )
-    })
-    upstream.on('error', (err) => {
-      done(500)
-      if (res.headersSent) return void res.destroy()
-      res.writeHead(502, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ message: `DynamoDB Local unreachable: ${err.message}` }))
-    })
-    upstream.end(body.toString('latin1'), 'latin1')
+    // Hop-by-hop fields stay on this hop (RFC 9110 §7.6.1), so the pooled connection to
+    // DynamoDB Local is kept whatever the caller asked of its own; the host and length are the
+    // forwarder's to state.
+    const headers: Array<[string, string]> = []
+    for (const [name, value] of req.headers) if (!HOP_BY_HOP.has(name)) headers.push([name, value])
+    let answer: ForwardAnswer
+    try {
+      answer = await this.upstream.send({ method: req.method, path: req.url, headers, body })
+    } catch (err) {
+      // The write's outcome is unknown when the request went out: replicate the items anyway
+      // (a copy of an unchanged item changes nothing).
+      done(err instanceof ForwardError && err.beforeAnswer ? 500 : 200, false)
+      return {
+        status: 502,
+        body: JSON.stringify({
+          message: `DynamoDB Local unreachable: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      }
+    }
+    done(answer.status)
+    if (op) count(counter, op, body, answer.status < 300 ? answer.body : undefined)
+    let contentType: string | null = null
+    const out: Array<[string, string]> = []
+    for (const h of answer.headers) {
+      if (h[0] === 'content-type' && contentType === null) contentType = h[1]
+      else if (!HOP_BY_HOP_ANSWER.has(h[0])) out.push(h)
+    }
+    return { status: answer.status, contentType, headers: out, body: answer.body }
   }
 
   async close(): Promise<void> {
-    this.agent.destroy()
+    this.upstream.close()
     await this.http.close()
   }
 }
+
+/** Request fields not forwarded: hop-by-hop, or the forwarder's own to state. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'expect',
+  'te',
+  'upgrade',
+])
+/** Answer fields not passed back: hop-by-hop, or stated by the proxy's own server. */
+const HOP_BY_HOP_ANSWER = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+])
 
 const WRITE_OPS = new Set([
   'PutItem',
