@@ -30,7 +30,7 @@
 import type { UserAgent } from 'sip.js'
 import { agent } from './support/call-load'
 import { CloudProcess } from './support/cloud-process'
-import { HeapProbe } from './support/heap-probe'
+import { HeapProbe, type HeapUsage } from './support/heap-probe'
 import { cloudLabeller } from './support/proc-cpu'
 import { rssByLabel } from './support/proc-memory'
 import { provisionAccounts, runPrefix } from './support/provisioning'
@@ -53,6 +53,23 @@ let uaErrors = 0
 process.on('uncaughtException', (err) => {
   if (++uaErrors <= 3) console.error(`user agent error (counted): ${String(err).slice(0, 200)}`)
 })
+
+/** Each isolate's JS heap, used and reserved MiB, from the end of the warm-up to the end. */
+function isolateGrowth(a: Map<string, HeapUsage>, b: Map<string, HeapUsage>): string {
+  const mib = (x: number | undefined) => fmt((x ?? 0) / 2 ** 20, 1)
+  const rows = [...b.entries()]
+    .map(([name, end]) => ({ name, end, start: a.get(name) }))
+    .sort(
+      (x, y) =>
+        y.end.totalSize - (y.start?.totalSize ?? 0) - (x.end.totalSize - (x.start?.totalSize ?? 0))
+    )
+    .map(({ name, end, start }) => [
+      name,
+      `${mib(start?.usedSize)} / ${mib(start?.totalSize)}`,
+      `${mib(end.usedSize)} / ${mib(end.totalSize)}`,
+    ])
+  return `\nworkerd isolates, JS heap used / reserved MiB\n${table(['isolate', `minute ${fmt(WARMUP, 1)}`, 'end of load'], rows)}`
+}
 
 let exitCode = 0
 let cloud: CloudProcess | undefined
@@ -149,6 +166,9 @@ try {
     talkMs: TALK_MS,
   })
   const samples: Array<{ minute: number; rss: Map<string, number> }> = []
+  /** Each isolate's heap at the end of the warm-up and at the end of the load. */
+  let heapsAtWarmup: Map<string, HeapUsage> | undefined
+  let heapsAtEnd: Map<string, HeapUsage> | undefined
   const t0 = Date.now()
   const running = load.run(rate, callRate, MINUTES * 60)
   for (let minute = 1; minute <= Math.ceil(MINUTES); minute++) {
@@ -157,6 +177,8 @@ try {
     const m = rss()
     samples.push({ minute, rss: m })
     const r = row(String(minute), load.takeMinute(), m, await loadAverage(), await jsHeaps())
+    if (minute >= WARMUP && !heapsAtWarmup) heapsAtWarmup = await heaps?.usage()
+    if (minute === Math.ceil(MINUTES)) heapsAtEnd = await heaps?.usage()
     rows.push(r)
     console.log(`| ${r.join(' | ')} |`)
   }
@@ -203,6 +225,7 @@ try {
       growthRows
     )
   )
+  if (heapsAtWarmup && heapsAtEnd) console.log(isolateGrowth(heapsAtWarmup, heapsAtEnd))
   if (totals.registrationErrors + totals.callErrors > 0) exitCode = 1
 } catch (err) {
   console.error('soak failed:', err)
