@@ -3,7 +3,9 @@
  * The edge worker (Bono's role): the only untrusted entry. It serves `/healthz`, SIP over
  * WebSocket at `/sip` (one FlowObject per connection), the Ellis API under `/api` and the web UI.
  */
+import { env } from 'cloudflare:workers'
 import { Hono } from 'hono'
+import { routeOutbound } from '../shared/http/outbound-routes'
 import { mountApiProxy, proxyApi } from './api-proxy'
 import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
@@ -16,6 +18,10 @@ import { timerShardRoute } from './timer-shard'
 
 export { FlowObject } from './flow-object'
 export { TimerShard } from './timer-shard'
+
+// Origins served through service bindings, where the runtime has them (http/outbound-routes);
+// the flow and timer objects of this script share the isolate, so their requests go the same way.
+routeOutbound(env as unknown as Record<string, unknown>)
 
 const app = new Hono<{ Bindings: EdgeEnv }>()
 

@@ -53,6 +53,11 @@ export interface LocalCloudSettings {
    * `inspectorPort`, `+1`, `+2`; `one` (the default) runs every worker in one process.
    */
   workerdProcesses: WorkerdProcesses
+  /**
+   * Whether workers reach loopback origins through service bindings rather than miniflare's
+   * outbound interceptor (`LOCAL_OUTBOUND_ROUTES`, on unless `0`; outbound-routes.ts).
+   */
+  outboundRoutes: boolean
 }
 
 export const WORKERD_PROCESSES = ['split', 'one'] as const
@@ -175,6 +180,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     ),
     ...(env.LOCAL_INSPECTOR_PORT ? { inspectorPort: port(env, 'LOCAL_INSPECTOR_PORT', 9229) } : {}),
     workerdProcesses: workerdProcesses(env),
+    outboundRoutes: env.LOCAL_OUTBOUND_ROUTES !== '0',
   }
 }
 

@@ -13,6 +13,7 @@ import type { LocalCloudSettings } from './contract'
 import { edgeBindings, functionBindings } from './function-bindings'
 import { iceBindings, localIceSettings } from './ice-settings'
 import { lineSplitter, printedLine } from './log-lines'
+import { outboundRouteOptions } from './outbound-routes'
 import type { LineSink } from './processes'
 
 export const COMPATIBILITY_DATE = '2026-04-01'
@@ -47,7 +48,7 @@ export async function startWorkers(
       modules: true,
       scriptPath: bundles.edge,
       compatibilityDate: COMPATIBILITY_DATE,
-      bindings: edgeBindings(s, region, edgeUrls?.[region]),
+      ...withOutboundRoutes(s, edgeBindings(s, region, edgeUrls?.[region])),
       // One global namespace: both edge entries address the objects of edge-a's script.
       durableObjects:
         region === 'a'
@@ -66,11 +67,11 @@ export async function startWorkers(
         modules: true,
         scriptPath: bundles.functions[fn]!,
         compatibilityDate: COMPATIBILITY_DATE,
-        bindings: {
+        ...withOutboundRoutes(s, {
           ...functionBindings(s, region, edgeUrls?.[region]),
           // The softphone's ICE servers, which only Ellis reads (ice-settings.ts).
           ...(fn === 'ellis' ? iceBindings(localIceSettings()) : {}),
-        },
+        }),
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       })
     }
@@ -114,6 +115,19 @@ export async function startWorkers(
     await Promise.allSettled(instances.map((mf) => mf.dispose()))
   }
   return { dispose, functionTargets }
+}
+
+/**
+ * A worker's bindings and, unless `LOCAL_OUTBOUND_ROUTES=0`, the service bindings that take its
+ * requests to loopback origins past miniflare's outbound interceptor (outbound-routes.ts).
+ */
+function withOutboundRoutes(
+  s: LocalCloudSettings,
+  bindings: Record<string, string>
+): { bindings: Record<string, string>; serviceBindings?: WorkerOptions['serviceBindings'] } {
+  if (!s.outboundRoutes) return { bindings }
+  const { serviceBindings, routes } = outboundRouteOptions(bindings)
+  return { bindings: { ...bindings, ...routes }, serviceBindings }
 }
 
 /** The edge's workers (both entries share one Durable Object namespace), then each region's functions. */
