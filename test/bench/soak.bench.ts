@@ -13,8 +13,9 @@
  * Each minute it prints registrations and calls done and failed, the load average, the RSS
  * of every process of the cloud (workerd, DynamoDB Local, the cloud's Node process, each
  * redis-server) and the JavaScript heaps inside workerd (every isolate's used and reserved bytes
- * summed, `Runtime.getHeapUsage` through miniflare's inspector, support/heap-probe), so that
- * workerd's growth shows as heap or native memory. At the end: the growth of each process's RSS from the end of the warm-up
+ * summed, `Runtime.getHeapUsage` through miniflare's inspector, support/heap-probe) and workerd's
+ * native heap (support/workerd-maps), so that workerd's growth shows as heap or native memory;
+ * at the end, each isolate's heap at the end of the warm-up and of the load. At the end: the growth of each process's RSS from the end of the warm-up
  * (`--warmup` minutes, at most half the run) to the end of the load (goal < 5 %), and the RSS
  * after `--settle` seconds without load. It exits 1 when an operation failed or a process grew
  * by 5 % or more.
@@ -31,12 +32,13 @@ import type { UserAgent } from 'sip.js'
 import { agent } from './support/call-load'
 import { CloudProcess } from './support/cloud-process'
 import { HeapProbe, type HeapUsage } from './support/heap-probe'
-import { cloudLabeller } from './support/proc-cpu'
+import { cloudLabeller, processTree } from './support/proc-cpu'
 import { rssByLabel } from './support/proc-memory'
 import { provisionAccounts, runPrefix } from './support/provisioning'
 import { closedLoop, Registrant, SipConn } from './support/register-load'
 import { type MinuteTally, SoakLoad } from './support/soak-load'
 import { fmt, loadAverage, numberArg, sleep, table } from './support/stats'
+import { sumMemory, workerdMemory } from './support/workerd-maps'
 
 const MINUTES = numberArg('minutes', 'BENCH_SOAK_MINUTES', 30)
 const FLOWS = numberArg('flows', 'BENCH_SOAK_FLOWS', 50)
@@ -80,6 +82,13 @@ try {
   heaps = await HeapProbe.connect(cloud.inspectorPort ?? 0)
   const e = cloud.endpoints
   const rss = () => rssByLabel([cloud?.pid ?? -1], cloudLabeller())
+  /** workerd's native heap, MiB (support/workerd-maps: TCMalloc's regions, resident). */
+  const workerdNative = () =>
+    sumMemory(
+      processTree(cloud?.pid ?? -1)
+        .filter((p) => p.comm.startsWith('workerd'))
+        .map((p) => workerdMemory(p.pid))
+    ).malloc
   const accounts = await provisionAccounts(e, FLOWS, { prefix: runPrefix('66', 5) })
   const lines = await provisionAccounts(e, PAIRS * 2, { prefix: runPrefix('67', 5), mmtel: true })
   const rs: Registrant[] = []
@@ -139,6 +148,7 @@ try {
     'load',
     ...labels,
     'workerd JS heaps used / reserved',
+    'workerd native heap',
   ]
   const rows: string[][] = []
   const mib = (m: Map<string, number>, l: string) => fmt(m.get(l) ?? 0, 0)
@@ -155,6 +165,7 @@ try {
     load,
     ...labels.map((l) => mib(m, l)),
     js,
+    fmt(workerdNative(), 0),
   ]
   console.log(table(head, [row('0', undefined, start, await loadAverage(), await jsHeaps())]))
 

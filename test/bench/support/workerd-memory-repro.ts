@@ -16,7 +16,8 @@
  *   new object) every N messages of a connection (default 0: never).
  *
  * It sends `--requests` (messages, in flow mode) in `--phases`, and after each phase prints
- * workerd's RSS (from /proc) and the JavaScript heaps of every isolate; with `--gc` it then runs
+ * workerd's RSS (from /proc; in brackets its native heap and the other anonymous memory, chiefly
+ * V8's heaps, support/workerd-maps) and the JavaScript heaps of every isolate; with `--gc` it then runs
  * a full collection in every isolate (`gc()`, which needs `--expose-gc`) and prints RSS again. A
  * steady RSS after each collection while RSS without one climbs means the growth is uncollected
  * garbage, not retained memory. RSS that climbs while the heaps do not is native memory.
@@ -38,10 +39,10 @@ import type { Readable } from 'node:stream'
 import { Log, LogLevel, Miniflare } from 'miniflare'
 import { HeapProbe } from './heap-probe'
 import { processTree } from './proc-cpu'
-import { rssKib } from './proc-memory'
 import { driveFlows } from './repro-flows'
 import { FEATURE_FLAGS, frontScript, PEER_SCRIPT, type ReproFeatures } from './repro-worker'
 import { fmt, numberArg, table } from './stats'
+import { sumMemory, type WorkerdMemory, workerdMemory } from './workerd-maps'
 
 const REQUESTS = numberArg('requests', 'REPRO_REQUESTS', 60_000)
 const PHASES = numberArg('phases', 'REPRO_PHASES', 6)
@@ -78,12 +79,16 @@ async function startStore(): Promise<{ url: string; close(): void }> {
   }
 }
 
-function workerdRss(): number {
-  let kib = 0
-  for (const p of processTree(process.pid))
-    if (p.comm.startsWith('workerd')) kib += rssKib(p.pid) ?? 0
-  return kib / 1024
+/** workerd's RSS, split into its native heap and the rest (support/workerd-maps). */
+function workerdRss(): WorkerdMemory {
+  return sumMemory(
+    processTree(process.pid)
+      .filter((p) => p.comm.startsWith('workerd'))
+      .map((p) => workerdMemory(p.pid))
+  )
 }
+const rssCell = (m: WorkerdMemory) =>
+  `${fmt(m.rss, 1)} (${fmt(m.malloc, 0)} / ${fmt(m.otherAnon, 0)})`
 
 /** Files and bytes under a directory (the Durable Objects' SQLite files). */
 function diskUse(dir: string): { files: number; mib: number } {
@@ -208,7 +213,7 @@ const on = FLOWS
 console.log(
   `workerd memory repro, ${FLOWS ? `flows (${on})` : 'http'}: ${REQUESTS} ${FLOWS ? 'messages' : 'requests'} in ${PHASES} phases, concurrency ${CONCURRENCY}${BURST ? ` (first phase ${BURST})` : ''}, V8 flags "${V8_FLAGS}"`
 )
-const rows: string[][] = [['0', '0', fmt(workerdRss(), 1), await heaps(), '', '']]
+const rows: string[][] = [['0', '0', rssCell(workerdRss()), await heaps(), '', '']]
 const perPhase = Math.ceil(REQUESTS / PHASES)
 let done = 0
 let failed = 0
@@ -229,12 +234,12 @@ for (let p = 1; p <= PHASES; p++) {
   if (GC) {
     const without = await probe.collectGarbage()
     if (without.length) throw new Error(`no gc() in ${without.join(', ')}`)
-    after = fmt(workerdRss(), 1)
+    after = rssCell(workerdRss())
     hAfter = await heaps()
   }
-  rows.push([String(p), String(done), fmt(rss, 1), h, after, hAfter])
+  rows.push([String(p), String(done), rssCell(rss), h, after, hAfter])
   console.log(
-    `phase ${p}: ${done} done, workerd RSS ${fmt(rss, 1)} MiB (${fmt((Date.now() - t0) / 1000, 0)} s)`
+    `phase ${p}: ${done} done, workerd RSS ${rssCell(rss)} MiB (${fmt((Date.now() - t0) / 1000, 0)} s)`
   )
 }
 console.log(
@@ -242,7 +247,7 @@ console.log(
     [
       'phase',
       FLOWS ? 'messages' : 'requests',
-      'workerd RSS MiB',
+      'workerd RSS MiB (malloc / other anon)',
       'JS heap used MiB',
       'RSS after gc()',
       'JS heap after gc()',
