@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import WebSocket from 'ws'
-import { type CpuProfile, topSelfTime } from './cpu-profile'
+import { type CpuProfile, inspectorTargets, topSelfTime } from './cpu-profile'
 import { fmt, table } from './stats'
 
 /** The sampling interval asked of every profiler (µs). */
@@ -60,8 +60,9 @@ async function targets(port: number) {
 }
 
 /**
- * Sessions for the named workerd workers (those the inspector on `workerdPort` lists) and for
- * the Node process on `nodePort` (when it answers), named `node`.
+ * Sessions for the named workerd workers (those the inspectors from `workerdPort` on list: one
+ * port per workerd process, cpu-profile.ts) and for the Node process on `nodePort` (when it
+ * answers), named `node`.
  */
 export async function sessions(
   workers: readonly string[],
@@ -69,7 +70,7 @@ export async function sessions(
   nodePort: number
 ): Promise<Session[]> {
   const out: Session[] = []
-  const w = await targets(workerdPort)
+  const w = await inspectorTargets(workerdPort)
   for (const name of workers) {
     const t = w.find((x) => x.id === `core:user:${name}` || x.title === name)
     if (t) out.push(await Session.open(name, t.webSocketDebuggerUrl))
