@@ -14,11 +14,11 @@
  * of every process of the cloud (workerd, DynamoDB Local, the cloud's Node process, each
  * redis-server) and the JavaScript heaps inside workerd (every isolate's used and reserved bytes
  * summed, `Runtime.getHeapUsage` through miniflare's inspector, support/heap-probe) and workerd's
- * native heap (support/workerd-maps), so that workerd's growth shows as heap or native memory;
- * at the end, each isolate's heap at the end of the warm-up and of the load. At the end: the growth of each process's RSS from the end of the warm-up
- * (`--warmup` minutes, at most half the run) to the end of the load (goal < 5 %), and the RSS
- * after `--settle` seconds without load. It exits 1 when an operation failed or a process grew
- * by 5 % or more.
+ * native heap (support/workerd-maps), so that workerd's growth shows as heap or native memory.
+ * At the end: the growth of each process's RSS from the end of the warm-up (`--warmup` minutes,
+ * at most half the run) to the end of the load (goal < 5 %), each isolate's heap at those two
+ * points, and the RSS after `--settle` seconds without load. It exits 1 when an operation failed
+ * or a process grew by 5 % or more.
  *
  * Settings (flag or env): `--minutes` / BENCH_SOAK_MINUTES (default 30); `--rate` /
  * BENCH_SOAK_RATE (registrations/s; default half of the rate 10 flows reach in a 5 s closed
