@@ -20,13 +20,12 @@
  * (the cloud's Node; default 9329 + offset, skipped when closed). Profiles are written to
  * .local/profiles/register-<shape>-<target>.cpuprofile.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import WebSocket from 'ws'
 import type { Endpoints } from '../../infra/local/cloud'
 import type { CountersSnapshot } from '../../infra/local/counters'
-import { type CpuProfile, inspectorTargets, profileDir, topSelfTime } from './support/cpu-profile'
+import { type CpuProfile, profileDir } from './support/cpu-profile'
+import { cloudPid, printProfile, SAMPLE_US, sessions } from './support/devtools-session'
 import { storeTable } from './support/edgewater-use'
 import { CpuMeter, cloudLabeller } from './support/proc-cpu'
 import { provisionAccounts, runPrefix } from './support/provisioning'
@@ -39,129 +38,12 @@ const FLOWS = Number(process.env.PROFILE_FLOWS ?? 10)
 const SHAPES = (process.env.PROFILE_SHAPES ?? 'challenged,protected').split(',')
 const WORKERD_PORT = Number(process.env.LOCAL_INSPECTOR_PORT ?? 9229 + offset)
 const NODE_PORT = Number(process.env.NODE_INSPECTOR_PORT ?? 9329 + offset)
-/** The sampling interval asked of every profiler (µs). */
-const SAMPLE_US = 200
 const WORKERS = ['edge-a', 'sprout-a', 'sprout-b', 'dime-a']
 const control = `http://127.0.0.1:${8790 + offset}`
 
-/** One DevTools session: a workerd worker or the cloud's Node process. */
-class Session {
-  private seq = 0
-  constructor(
-    readonly name: string,
-    private readonly ws: WebSocket
-  ) {}
-  static async open(name: string, url: string): Promise<Session> {
-    const ws = new WebSocket(url)
-    await new Promise((r, j) => {
-      ws.once('open', r)
-      ws.once('error', j)
-    })
-    return new Session(name, ws)
-  }
-  call(method: string, params: object = {}): Promise<Record<string, unknown>> {
-    const id = ++this.seq
-    return new Promise((resolve, reject) => {
-      const onMessage = (d: WebSocket.RawData) => {
-        const m = JSON.parse(d.toString()) as { id?: number; result?: Record<string, unknown> }
-        if (m.id !== id) return
-        this.ws.off('message', onMessage)
-        if ('error' in m) reject(new Error(JSON.stringify(m.error)))
-        else resolve(m.result ?? {})
-      }
-      this.ws.on('message', onMessage)
-      this.ws.send(JSON.stringify({ id, method, params }))
-    })
-  }
-  close(): void {
-    this.ws.close()
-  }
-}
-
-async function targets(port: number) {
-  try {
-    const r = await fetch(`http://127.0.0.1:${port}/json`)
-    return (await r.json()) as Array<{ id?: string; title?: string; webSocketDebuggerUrl: string }>
-  } catch {
-    return []
-  }
-}
-
-async function sessions(): Promise<Session[]> {
-  const out: Session[] = []
-  const w = await inspectorTargets(WORKERD_PORT)
-  for (const name of WORKERS) {
-    const t = w.find((x) => x.id === `core:user:${name}` || x.title === name)
-    if (t) out.push(await Session.open(name, t.webSocketDebuggerUrl))
-  }
-  const n = await targets(NODE_PORT)
-  if (n[0]) out.push(await Session.open('node', n[0].webSocketDebuggerUrl))
-  return out
-}
-
-/** The PID listening on the control port: the cloud's own Node process. */
-function cloudPid(): number {
-  const out = execFileSync('ss', ['-ltnpH', `sport = :${8790 + offset}`], { encoding: 'utf8' })
-  const pid = /pid=(\d+)/.exec(out)?.[1]
-  if (!pid) throw new Error(`no process listens on ${8790 + offset}`)
-  return Number(pid)
-}
-
-/**
- * Module of each line of an esbuild bundle (its `// path/to/file.ts` comments), read when the
- * phase ends: the bundles in dist/ are rebuilt by every cloud that starts.
- */
-const bundleModules = new Map<string, string[]>()
-function moduleAt(url: string, line: number): string {
-  const file = url.startsWith('file://') ? new URL(url).pathname : url
-  if (!file.endsWith('.js')) return file ? path.basename(file) : '(native)'
-  let lines = bundleModules.get(file)
-  if (!lines) {
-    lines = []
-    let current = '(bundle)'
-    try {
-      for (const l of readFileSync(file, 'utf8').split('\n')) {
-        const m = /^\/\/ (\S+\.(?:ts|js|mjs|cjs))$/.exec(l)
-        if (m) current = m[1]!.replace(/^.*node_modules\//, 'node_modules/')
-        lines.push(current)
-      }
-    } catch {}
-    bundleModules.set(file, lines)
-  }
-  return lines[line] ?? path.basename(file)
-}
-
-/**
- * Self time by source module (bundle line → module), largest first. Time is the number of
- * samples times the sampling interval, not the wall time between samples: on a loaded machine
- * a thread preempted inside a call would otherwise charge that call for the time it waited.
- */
-function byModule(p: CpuProfile, n = 14) {
-  const byId = new Map(p.nodes.map((x) => [x.id, x]))
-  const self = new Map<string, number>()
-  let total = 0
-  for (const id of p.samples ?? []) {
-    const node = byId.get(id)
-    const us = SAMPLE_US
-    if (!node || node.callFrame.functionName === '(idle)') continue
-    const f = node.callFrame
-    const key = f.url
-      ? moduleAt(f.url, f.lineNumber)
-      : f.functionName.startsWith('(')
-        ? f.functionName
-        : `(native) ${f.functionName}`
-    self.set(key, (self.get(key) ?? 0) + us)
-    total += us
-  }
-  return [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([m, us]) => ({ m, ms: us / 1000, share: total ? us / total : 0 }))
-}
-
 const e = (await (await fetch(`${control}/endpoints`)).json()) as Endpoints
 const counters = async () => (await (await fetch(`${control}/counters`)).json()) as CountersSnapshot
-const pid = cloudPid()
+const pid = cloudPid(8790 + offset)
 console.log(`cloud pid ${pid}; provisioning ${FLOWS} subscribers…`)
 const accounts = await provisionAccounts(e, FLOWS, { prefix: runPrefix('65079', 5) })
 mkdirSync(profileDir(), { recursive: true })
@@ -185,7 +67,7 @@ for (const shape of SHAPES) {
     })
   )
   await closedLoop(rs, 2)
-  const ss = await sessions()
+  const ss = await sessions(WORKERS, WORKERD_PORT, NODE_PORT)
   for (const s of ss) {
     await s.call('Profiler.enable')
     await s.call('Profiler.setSamplingInterval', { interval: SAMPLE_US })
@@ -221,27 +103,6 @@ for (const shape of SHAPES) {
   rows.push(['**all**', fmt(all / ops, 3)])
   console.log(table(['process', 'CPU ms per registration'], rows))
   console.log(storeTable(c, ops))
-  for (const { name, p } of profiles) {
-    const idle = new Set(
-      p.nodes.filter((x) => x.callFrame.functionName === '(idle)').map((x) => x.id)
-    )
-    const busy = ((p.samples ?? []).filter((id) => !idle.has(id)).length * SAMPLE_US) / 1000
-    console.log(`\n### ${shape} — ${name}: ${fmt(busy / ops, 3)} ms of samples per registration`)
-    console.log(
-      table(
-        ['self time by module', 'ms/op', 'share'],
-        byModule(p).map((x) => [x.m, fmt(x.ms / ops, 3), `${fmt(x.share * 100, 1)}%`])
-      )
-    )
-    const counted = { ...p, timeDeltas: (p.samples ?? []).map(() => SAMPLE_US) }
-    console.log(
-      table(
-        ['self time by function', 'ms/op', 'share'],
-        topSelfTime(counted, 17)
-          .filter((x) => !x.fn.startsWith('(idle)'))
-          .map((x) => [x.fn, fmt(x.ms / ops, 3), `${fmt(x.share * 100, 1)}%`])
-      )
-    )
-  }
+  for (const { name, p } of profiles) printProfile(`${shape} — ${name}`, 'registration', p, ops)
 }
 process.exit(0)
