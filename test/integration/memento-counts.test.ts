@@ -38,8 +38,10 @@ describe('store operations of a call with Memento on both sides', () => {
       table: { a: { GetItem: 1, PutItem: 6 }, b: {} },
       functions: { 'sprout POST /sip': 6 },
     })
-    // Both calls are listed, answered and ended.
-    const calls = await listOf(la, (c) => c.length === 2 && c.every((x) => x['end-time']))
-    expect(calls.map((c) => c.answered)).toEqual(['1', '1'])
+    // Every call is listed, answered and ended: the warm-up's and the counted one, which
+    // `counted` repeats when a stray timer fired during its window (store-counting.ts).
+    const calls = await listOf(la, (c) => c.length >= 2 && c.every((x) => x['end-time']))
+    expect(calls.length).toBeGreaterThanOrEqual(2)
+    expect(calls.every((c) => c.answered === '1')).toBe(true)
   })
 })
