@@ -24,19 +24,8 @@ import type { FunctionName } from '../../shared/config/regions'
 import { routeKey, Tally, view } from './counters'
 import { LeanHttpServer, type LeanRequest, type LeanResponse } from './emulators/lean-http'
 import type { LocalClock } from './emulators/local-clock'
-import { LeanForwarder } from './lean-forward'
+import { HOP_BY_HOP_REQUEST, LeanForwarder } from './lean-forward'
 
-/** Request fields not forwarded: hop-by-hop, or the gateway's own to state. */
-const HOP_BY_HOP_REQUEST = new Set([
-  'connection',
-  'keep-alive',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'expect',
-  'te',
-  'upgrade',
-])
 /** Answer fields not passed back: hop-by-hop, or stated by the gateway's own server. */
 const HOP_BY_HOP_ANSWER = new Set(['connection', 'keep-alive', 'transfer-encoding'])
 

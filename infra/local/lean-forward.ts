@@ -19,6 +19,21 @@
 import net from 'node:net'
 import { decodeChunked } from './emulators/chunked-body'
 
+/**
+ * Request fields a forwarder does not pass on: hop-by-hop (RFC 9110 §7.6.1), or stated anew by
+ * the forwarder for its own connection (host, length, framing).
+ */
+export const HOP_BY_HOP_REQUEST: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'expect',
+  'te',
+  'upgrade',
+])
+
 /** A request to forward: the head's fields in order (names as they should be sent). */
 export interface ForwardRequest {
   method: string

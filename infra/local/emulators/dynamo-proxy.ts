@@ -23,7 +23,12 @@
  */
 import type { Region } from '../../../shared/config/regions'
 import { type TableView, Tally, view } from '../counters'
-import { type ForwardAnswer, ForwardError, LeanForwarder } from '../lean-forward'
+import {
+  type ForwardAnswer,
+  ForwardError,
+  HOP_BY_HOP_REQUEST,
+  LeanForwarder,
+} from '../lean-forward'
 import { LeanHttpServer, type LeanRequest, type LeanResponse } from './lean-http'
 import type { ItemKey, TableReplicator } from './table-replicator'
 import { keyString } from './table-replicator'
@@ -116,7 +121,8 @@ export class DynamoProxy {
     // DynamoDB Local is kept whatever the caller asked of its own; the host and length are the
     // forwarder's to state.
     const headers: Array<[string, string]> = []
-    for (const [name, value] of req.headers) if (!HOP_BY_HOP.has(name)) headers.push([name, value])
+    for (const [name, value] of req.headers)
+      if (!HOP_BY_HOP_REQUEST.has(name)) headers.push([name, value])
     let answer: ForwardAnswer
     try {
       answer = await this.upstream.send({ method: req.method, path: req.url, headers, body })
@@ -148,17 +154,6 @@ export class DynamoProxy {
   }
 }
 
-/** Request fields not forwarded: hop-by-hop, or the forwarder's own to state. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'expect',
-  'te',
-  'upgrade',
-])
 /** Answer fields not passed back: hop-by-hop, or stated by the proxy's own server. */
 const HOP_BY_HOP_ANSWER = new Set([
   'connection',
