@@ -352,6 +352,8 @@ export async function startLocalCloud(
         clockNow: () => clock.now(),
         clockOffset: () => clock.offset,
         advanceClock: (ms) => clock.advance(ms),
+        schedulersIdle: async (maxMs) =>
+          (await Promise.all(REGIONS.map((r) => schedulers[r].idle(maxMs)))).every(Boolean),
         setSchedulerSpread: (on) => {
           for (const r of REGIONS) schedulers[r].spread = on
         },

@@ -3,7 +3,9 @@
  * The local cloud's control API on 127.0.0.1:8790 (`LOCAL_CONTROL_PORT`):
  * - `GET /regions`: state of each region; `POST /regions/{a|b}/down` and `/up` take a region's
  *   functions, KV and Scheduler down (connections reset, as a failed AWS region) and back.
- * - `GET /clock`, `POST /clock/advance` `{"ms": n}`: the shared adjustable clock.
+ * - `GET /clock`, `POST /clock/advance` `{"ms": n, "settle"?: true}`: the shared adjustable
+ *   clock. With `settle` the answer waits (up to 30 s) until both Schedulers have fired what
+ *   became due and had every invocation answered; `settled: false` says the wait ran out.
  * - `POST /scheduler/spread` `{"enabled": bool}`: model EventBridge's 60 s firing spread.
  * - `GET /scheduler/{a|b}/invocations`: what each fake Scheduler has fired.
  * - `POST /scheduler/targets` `{"arn", "url"}`: map one more target ARN to a loopback URL
@@ -42,6 +44,8 @@ export interface ControlTarget {
   clockNow(): number
   clockOffset(): number
   advanceClock(ms: number): void
+  /** True once both Schedulers have nothing due unfired and nothing in flight (false: timed out). */
+  schedulersIdle(maxMs: number): Promise<boolean>
   setSchedulerSpread(enabled: boolean): void
   invocations(region: Region): unknown[]
   mapTarget(arn: string, url: string): void
@@ -51,6 +55,9 @@ export interface ControlTarget {
   metrics(): Promise<MetricsSnapshot>
   resetCounters(): Promise<void>
 }
+
+/** Longest a settling clock advance waits for the Schedulers' invocations. */
+const SETTLE_MAX_MS = 30_000
 
 export function createControlApi(target: ControlTarget): SwitchableServer {
   return new SwitchableServer(
@@ -116,8 +123,12 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
         const ms = Number(body?.ms)
         if (!Number.isFinite(ms) || ms < 0)
           return sendJson(res, 400, { error: 'body must be {"ms": <non-negative number>}' })
+        if (body?.settle !== undefined && typeof body.settle !== 'boolean')
+          return sendJson(res, 400, { error: '"settle" must be true or false' })
         target.advanceClock(ms)
-        return sendJson(res, 200, clock())
+        if (body?.settle !== true) return sendJson(res, 200, clock())
+        const settled = await target.schedulersIdle(SETTLE_MAX_MS)
+        return sendJson(res, 200, { ...clock(), settled })
       }
       if (method === 'POST' && url.pathname === '/scheduler/spread') {
         const body = await jsonBody(req)

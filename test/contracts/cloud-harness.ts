@@ -35,14 +35,20 @@ export class CloudClock {
     return this
   }
   now = (): number => Date.now() + this.offset
-  /** Moves the cloud's clock (and this one) forward. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves the cloud's clock (and this one) forward. With `settle`, returns once both Schedulers
+   * have fired what fell due and every invocation was answered (the pops have run).
+   */
+  async advance(ms: number, opts: { settle?: boolean } = {}): Promise<void> {
     const res = await fetch(`${this.control}/clock/advance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ms }),
+      body: JSON.stringify({ ms, ...(opts.settle ? { settle: true } : {}) }),
     })
-    this.offset = ((await res.json()) as { offsetMs: number }).offsetMs
+    const body = (await res.json()) as { offsetMs: number; settled?: boolean }
+    this.offset = body.offsetMs
+    if (opts.settle && body.settled !== true)
+      throw new Error('the Schedulers were still firing 30 s after the clock advance')
   }
   /** Local-only offset (for read-side TTL tests that must not move the whole cloud). */
   shift(ms: number): void {

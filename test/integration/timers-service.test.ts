@@ -33,13 +33,15 @@ runTimerServiceContract('Scheduler tier on the driven clock', async () => {
     callbackUri: (tag) => server.uri(tag),
     pass: async (ms) => {
       // One interval at a time, so each pop (and the next one it schedules) lands in order.
-      // The driven clock jumps a minute at once, while the global table replicates in real
-      // time: each step first lets replication catch up, as it does long before a minute has
-      // passed in a deployment (so the backup region sees the timer as last written).
+      // The driven clock jumps a minute at once, while pops and the global table's replication
+      // take real time: each step waits until the Schedulers' invocations have been answered,
+      // then lets replication catch up, as both do long before a minute has passed in a
+      // deployment. Otherwise a slow primary pop would still be running when the next minute's
+      // backup fires in the other region, and both would deliver it.
       for (let left = ms; left > 0; left -= 60_000) {
         await waitForReplication()
-        await clock.advance(Math.min(60_000, left))
-        await server.settle(400, 8_000)
+        await clock.advance(Math.min(60_000, left), { settle: true })
+        await server.settle(200, 8_000)
       }
     },
     received,

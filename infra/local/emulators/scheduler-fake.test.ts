@@ -20,6 +20,7 @@ describe('SchedulerFake', () => {
   const clock = new LocalClock()
   let target: http.Server
   let failNext = 0
+  let delayMs = 0
   const hits: string[] = []
   let fake: SchedulerFake
   let client: SchedulerClient
@@ -34,8 +35,10 @@ describe('SchedulerFake', () => {
           res.writeHead(500).end()
           return
         }
-        hits.push(b)
-        res.end('{}')
+        setTimeout(() => {
+          hits.push(b)
+          res.end('{}')
+        }, delayMs)
       })
     })
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()))
@@ -82,6 +85,22 @@ describe('SchedulerFake', () => {
     clock.advance(3_000)
     await wait(200)
     expect(hits).toContain('late')
+  })
+
+  it('is idle only once what fell due has fired and every invocation was answered', async () => {
+    expect(await fake.idle(0)).toBe(true)
+    await create('slow', clock.now() + 5_000)
+    expect(await fake.idle(0)).toBe(true) // not due yet
+    delayMs = 400
+    try {
+      clock.advance(6_000)
+      expect(await fake.idle(100)).toBe(false) // fired, the answer still pending
+      expect(hits).not.toContain('slow')
+      expect(await fake.idle(5_000)).toBe(true)
+      expect(hits).toContain('slow')
+    } finally {
+      delayMs = 0
+    }
   })
 
   it('keeps a schedule with ActionAfterCompletion NONE after it fires', async () => {

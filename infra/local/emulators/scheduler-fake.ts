@@ -85,6 +85,8 @@ export class SchedulerFake {
   readonly api = new Tally()
   fired = 0
   spread: boolean
+  /** Invocations sent and not yet answered. */
+  private inFlight = 0
   private readonly schedules = new Map<string, Schedule>()
   private timer: NodeJS.Timeout | undefined
   /** Due time the timer is armed for (infinity: not armed). */
@@ -100,6 +102,24 @@ export class SchedulerFake {
 
   get size(): number {
     return this.schedules.size
+  }
+
+  /**
+   * Resolves true once nothing is due and unfired and no invocation awaits its answer (retries
+   * scheduled for later do not count), or false after `maxMs`. The control API's settling clock
+   * advance uses it, so a driven-clock test sees each minute's pops finish before the next.
+   */
+  async idle(maxMs: number): Promise<boolean> {
+    const end = Date.now() + maxMs
+    for (;;) {
+      const now = this.opts.clock.now()
+      let due = false
+      for (const s of this.schedules.values())
+        if (!s.done && s.State === 'ENABLED' && s.dueAt <= now) due = true
+      if (this.inFlight === 0 && !due) return true
+      if (Date.now() >= end) return false
+      await new Promise((r) => setTimeout(r, 20))
+    }
   }
 
   resetCounters(): void {
@@ -307,6 +327,15 @@ export class SchedulerFake {
   }
 
   private async invoke(s: Schedule): Promise<void> {
+    this.inFlight++
+    try {
+      await this.invokeOnce(s)
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  private async invokeOnce(s: Schedule): Promise<void> {
     const now = this.opts.clock.now()
     s.attempts++
     this.fired++
