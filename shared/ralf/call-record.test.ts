@@ -91,14 +91,14 @@ describe('call records (shared/ralf/call-record)', () => {
   })
 
   it('writes INTERIM and STOP as items of their own, in no index', () => {
-    const stop = laterRecordItem(started(), {
+    const stop = laterRecordItem(CALL, {
       type: 4,
       atMs: 400_000,
       events: { 0: event(4, 0), 1: event(4, 1) },
     })
     expect(stop).toMatchObject(stopRecordKey(CALL))
     expect(Object.keys(stop).filter((k) => k.startsWith('gsi'))).toEqual([])
-    const pop = laterRecordItem(started(), { type: 3, atMs: 301_000, tag: 't1.0', timer: true })
+    const pop = laterRecordItem(CALL, { type: 3, atMs: 301_000, tag: 't1.0', timer: true })
     expect(pop.sk).toBe('CALL#I#000000000301000#t1.0')
     expect(pop.acr).toBeUndefined()
   })
@@ -106,20 +106,20 @@ describe('call records (shared/ralf/call-record)', () => {
   it('numbers each side’s records in time order: START 1, INTERIMs, STOP last', () => {
     const start = started()
     const later = [
-      laterRecordItem(start, {
+      laterRecordItem(CALL, {
         type: 3,
         atMs: 5_000,
         tag: 'x',
         events: { 0: event(3, 0), 1: event(3, 1) },
       }),
-      laterRecordItem(start, { type: 3, atMs: 301_000, tag: 't1000.0', timer: true }),
-      laterRecordItem(start, {
+      laterRecordItem(CALL, { type: 3, atMs: 301_000, tag: 't1000.0', timer: true }),
+      laterRecordItem(CALL, {
         type: 4,
         atMs: 400_000,
         events: { 0: event(4, 0), 1: event(4, 1) },
       }),
       // An INTERIM recorded after the STOP is not listed (no session any more).
-      laterRecordItem(start, { type: 3, atMs: 500_000, tag: 'late', events: { 0: event(3, 0) } }),
+      laterRecordItem(CALL, { type: 3, atMs: 500_000, tag: 'late', events: { 0: event(3, 0) } }),
     ]
     const cdrs = cdrsOfCallItems([start, ...later])
     expect(
@@ -164,16 +164,14 @@ describe('call records (shared/ralf/call-record)', () => {
 
   it('a repeated timer pop rewrites its item instead of adding one', () => {
     const start = started()
-    const pop = () =>
-      laterRecordItem(start, { type: 3, atMs: 301_000, tag: 't1000.0', timer: true })
+    const pop = () => laterRecordItem(CALL, { type: 3, atMs: 301_000, tag: 't1000.0', timer: true })
     expect(pop()).toEqual(pop())
     expect(cdrsOfCallRecord(start, [pop()]).filter((c) => c.role_of_node === 0)).toHaveLength(2)
   })
 
   it('lists no INTERIM or STOP whose START is missing, and none of another call', () => {
     const start = started()
-    const other = startItem({ ...startArgs(), callId: 'other' }, 'n')
-    const stop = laterRecordItem(other, { type: 4, atMs: 9_000, events: { 0: event(4, 0) } })
+    const stop = laterRecordItem('other', { type: 4, atMs: 9_000, events: { 0: event(4, 0) } })
     expect(cdrsOfCallItems([stop])).toEqual([])
     expect(cdrsOfCallRecord(start, [stop]).map((c) => c.record_type)).toEqual(['START', 'START'])
   })
@@ -191,7 +189,7 @@ describe('call records (shared/ralf/call-record)', () => {
     expect(cdrsOfCallRecord(item)[0]?.acr).toEqual(event(2, 0))
   })
 
-  it('keeps Sprout’s real ACR events exactly, in a START item under 800 bytes and a STOP under 150', () => {
+  it('keeps Sprout’s real ACR events exactly, in a START item under 800 bytes and a STOP under 500', () => {
     const t0 = 1_733_600_000_123
     const sides = (['orig', 'term'] as const).map((role, r) => ({
       role: r,
@@ -218,10 +216,12 @@ describe('call records (shared/ralf/call-record)', () => {
       0: sproutEvent('STOP', 'orig', stopAt),
       1: sproutEvent('STOP', 'term', stopAt),
     }
-    const stop = laterRecordItem(start, { type: 4, atMs: stopAt, events: stopEvents })
+    const stop = laterRecordItem(start.pk.slice(4), { type: 4, atMs: stopAt, events: stopEvents })
     expect(bytes(start)).toBeLessThan(800)
-    // The STOP's events are what the START's imply for it: its item holds keys and a time.
-    expect(bytes(stop)).toBeLessThan(150)
+    // Written without the START, the STOP holds what its own record does not imply (the
+    // parties, the charging id): under 1 KB, one write unit, like a STOP stored against the START.
+    expect(bytes(stop)).toBeLessThan(500)
+    expect(stop.solo).toBe(true)
     const cdrs = cdrsOfCallItems([start, stop])
     expect(cdrs.map((c) => c.acr)).toEqual([
       sides[0]!.event,
@@ -231,6 +231,31 @@ describe('call records (shared/ralf/call-record)', () => {
     ])
     expect(cdrs[0]).toMatchObject({ calling_party: A, called_party: B, served_user: A })
     expect(cdrs[2]).toMatchObject({ served_user: B, session_id: sides[1]!.sessionId })
+  })
+
+  it('reads a STOP item stored against its START (written before STOPs were solo)', () => {
+    const start = started()
+    // Wholly implied by the START's events: the START's parties, with the STOP's own fields.
+    const legacy = { ...stopRecordKey(CALL), at: 400_000, acr: { 0: {}, 1: {} } }
+    const solo = { ...legacy, solo: true }
+    const calling = (cdrs: ReturnType<typeof cdrsOfCallItems>) =>
+      cdrs
+        .filter((c) => c.record_type === 'STOP')
+        .map((c) => {
+          const ims = (c.acr['Service-Information'] as Record<string, Record<string, unknown>>)[
+            'IMS-Information'
+          ]!
+          return [c.role_of_node, ims['Calling-Party-Address'], ims['Event-Type']]
+        })
+    expect(calling(cdrsOfCallItems([start, legacy]))).toEqual([
+      [0, [`<${A}>`], { 'SIP-Method': 'BYE' }],
+      [1, [`<${A}>`], { 'SIP-Method': 'BYE' }],
+    ])
+    // The same stored events in a solo item stand for no more than the STOP itself implies.
+    expect(calling(cdrsOfCallItems([start, solo]))).toEqual([
+      [0, undefined, { 'SIP-Method': 'BYE' }],
+      [1, undefined, { 'SIP-Method': 'BYE' }],
+    ])
   })
 
   it('keeps an EVENT of a failed INVITE exactly (its cause code is not implied)', () => {
@@ -248,7 +273,3 @@ describe('call records (shared/ralf/call-record)', () => {
     expect(cdrsOfCallRecord(item)[0]?.acr).toEqual(e)
   })
 })
-
-function startArgs() {
-  return { callId: CALL, type: 2 as const, atMs: 1_000, region: 'a', sides: [side(0), side(1)] }
-}

@@ -14,7 +14,9 @@
  * - `CALL#I#<ms 15>#<tag>` (an INTERIM: from Sprout, or `timer` ones from the interim timer,
  *   whose tag is the arming and pop so a repeated pop rewrites the same item) and `CALL#STOP`
  *   (STOP): the record's time and its events, in no index. A reader finds them beside the START
- *   in the call's partition.
+ *   in the call's partition. They are written without reading the START (`solo`: their events
+ *   are stored against what the record alone implies); items written before that (no `solo`)
+ *   hold their events against the same side's START event, and are read that way.
  *
  * Accounting-Record-Numbers are given when the call is read: 1 for the first record, then in time
  * order per side, so concurrent records never share a number (RFC 6733 §9.8.3) and no counter is
@@ -216,10 +218,11 @@ export function startItem(s: CallRecordStart, eventNonce: string): Item {
 
 /**
  * The item of an INTERIM (from Sprout with its events, or from the interim timer without) or of
- * the STOP. `start` is the call's START item: the events are stored against it.
+ * the STOP, written from the in-dialog request alone: its events are stored against what the
+ * record implies on its own (`solo`), so writing it needs nothing of the START's.
  */
 export function laterRecordItem(
-  start: Item,
+  callId: string,
   r: {
     type: 3 | 4
     atMs: number
@@ -229,16 +232,19 @@ export function laterRecordItem(
     timer?: boolean
   }
 ): Item {
-  const callId = callIdOf(start)
   const key = r.type === 4 ? stopRecordKey(callId) : interimRecordKey(callId, r.atMs, r.tag ?? '')
-  const implied = () => impliedByLater(callId, r.type, r.atMs, sidesOf(start), firstEvents(start))
   return {
     ...key,
     at: r.atMs,
+    solo: true,
     ...(r.timer ? { timer: true } : {}),
-    ...(r.events ? { acr: compactEvents(r.events, implied()) } : {}),
+    ...(r.events ? { acr: compactEvents(r.events, impliedAlone(callId, r.type, r.atMs)) } : {}),
   }
 }
+
+/** What an INTERIM or STOP written on its own implies: its own fields, an S-CSCF's side. */
+const impliedAlone = (callId: string, type: number, atMs: number): Implied =>
+  impliedByFirst(callId, type, atMs, {})
 
 /** A call record's START or EVENT item (what Ralf writes in the same partition is not). */
 export const isCallRecord = (item: Item): boolean =>
@@ -274,8 +280,13 @@ export function cdrsOfCallRecord(item: Item, later: Item[] = []): Cdr[] {
   const at = Number(item.at)
   const sides = sidesOf(item)
   const first = firstEvents(item)
-  const expand = (stored: unknown, t: number, atMs: number) =>
-    expandEvents((stored ?? {}) as Events, impliedByLater(callId, t, atMs, sides, first))
+  const expand = (l: Item, t: number, atMs: number) =>
+    expandEvents(
+      (l.acr ?? {}) as Events,
+      l.solo === true
+        ? impliedAlone(callId, t, atMs)
+        : impliedByLater(callId, t, atMs, sides, first)
+    )
   const recs: Rec[] = [{ type, at, timer: false, acr: first }]
   if (type === 2) {
     const mine = later.filter((l) => l.pk === item.pk && isLaterRecord(l))
@@ -287,10 +298,10 @@ export function cdrsOfCallRecord(item: Item, later: Item[] = []): Cdr[] {
     for (const l of interims) {
       const lat = Number(l.at)
       if (stopAt !== undefined && lat > stopAt) continue
-      recs.push({ type: 3, at: lat, timer: l.timer === true, acr: expand(l.acr, 3, lat) })
+      recs.push({ type: 3, at: lat, timer: l.timer === true, acr: expand(l, 3, lat) })
     }
     if (stop && stopAt !== undefined)
-      recs.push({ type: 4, at: stopAt, timer: false, acr: expand(stop.acr, 4, stopAt) })
+      recs.push({ type: 4, at: stopAt, timer: false, acr: expand(stop, 4, stopAt) })
   }
   const out: Cdr[] = []
   for (const role of Object.keys(sides).sort()) {

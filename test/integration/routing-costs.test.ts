@@ -32,9 +32,9 @@ describe('routing and charging operations per on-net call', () => {
     expect(s.regions.b.kv.commands.by.EVAL ?? 0).toBe(0)
     // No charging session in the KV: no SET, DEL, INCR; no EXISTS in the record's script.
     for (const c of ['SET', 'DEL', 'INCR', 'EXISTS']) expect(kv[c] ?? 0).toBe(0)
-    // The call record: its START item put at the answer; at the BYE, that item read (GetItem)
-    // and a STOP item of its own put.
-    expect(both(s, (r) => r.table.by)).toEqual({ GetItem: 1, PutItem: 2 })
+    // The call record: its START item put at the answer; at the BYE a STOP item of its own put,
+    // without reading the START (the BYE's Route carries Sprout's charging token).
+    expect(both(s, (r) => r.table.by)).toEqual({ PutItem: 2 })
     expect(both(s, (r) => r.scheduler.api.by)).toEqual({})
     const routes = both(s, (r) => r.functions.routes.by)
     expect(Object.keys(routes).filter((k) => k.startsWith('dime POST /call-id'))).toEqual([])

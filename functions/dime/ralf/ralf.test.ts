@@ -330,7 +330,7 @@ describe("Sprout's call records in the CDR queries", () => {
     )
     await kit.vellum.table.put(start)
     await kit.vellum.table.put(
-      laterRecordItem(start, { type: 4, atMs: t0 + 5, events: { 0: event(4, 0), 1: event(4, 1) } })
+      laterRecordItem(CALL, { type: 4, atMs: t0 + 5, events: { 0: event(4, 0), 1: event(4, 1) } })
     )
     // Another node's record of the same call, through Ralf's HTTP API.
     kit.clock.advance(2)
@@ -366,10 +366,10 @@ describe("Sprout's call records in the CDR queries", () => {
     await kit.vellum.table.put(start)
     for (const n of [1, 2, 3])
       await kit.vellum.table.put(
-        laterRecordItem(start, { type: 3, atMs: t0 + n, tag: `i${n}`, events: { 0: event(3, 0) } })
+        laterRecordItem(CALL, { type: 3, atMs: t0 + n, tag: `i${n}`, events: { 0: event(3, 0) } })
       )
     await kit.vellum.table.put(
-      laterRecordItem(start, { type: 4, atMs: t0 + 9, events: { 0: event(4, 0), 1: event(4, 1) } })
+      laterRecordItem(CALL, { type: 4, atMs: t0 + 9, events: { 0: event(4, 0), 1: event(4, 1) } })
     )
     const seen: Array<[unknown, unknown, unknown]> = []
     let cursor: string | undefined

@@ -21,6 +21,11 @@ export interface AcrSpec {
    * timer takes its id over, or it is deleted (call-charging.ts).
    */
   txKey?: string
+  /**
+   * INTERIM and STOP: the `chg` token of Sprout's Record-Route that the in-dialog request came
+   * back with (charging-token.ts), unchecked; absent when its Route carried none.
+   */
+  dialogToken?: string
 }
 
 /** The CCFs of a side: the HSS's charging addresses, else `CDF_IDENTITY`. */

@@ -9,6 +9,10 @@ import {
   routingHarness,
   tokenOf,
 } from '../../../test/support/kits/routing-kit'
+import { unitTestEnv } from '../../../test/support/unit-env'
+import { openChargingToken } from './charging-token'
+
+const HOP_SECRET = unitTestEnv().HOP_SECRET!
 
 const A = `sip:6505550001@${DOMAIN}`
 const B = `sip:6505550002@${DOMAIN}`
@@ -29,15 +33,34 @@ const last = <T>(xs: T[]): T => xs[xs.length - 1]!
 /** An answered call from A to B; returns the INVITE as B got it. */
 async function answered(h: RoutingHarness): Promise<SipRequest> {
   await h.post(fromEdge({ from: A, to: B, token: TA }))
-  const inv = h.toFlow(TB, { method: 'INVITE' })[0] as SipRequest
+  const inv = last(h.toFlow(TB, { method: 'INVITE' })) as SipRequest
   await h.answer(inv, 180, { toTag: 'b1' })
   await h.answer(inv, 200, { toTag: 'b1', body: 'v=0\r\n' })
   await h.settle()
   return inv
 }
 
-/** A's in-dialog request along the dialog's route set, and B's 200 to it. */
-async function inDialog(h: RoutingHarness, inv: SipRequest, method: string, cseq: number) {
+/** Sprout's Record-Route entry of the dialog, as the INVITE carried it (with its `chg`). */
+const sproutRoute = (inv: SipRequest): string =>
+  inv.getAllRaw('record-route').find((r) => r.includes('sprout.a.edgewater.internal'))!
+
+/** A dialog from before the charging token: Sprout's Route entry without it. */
+const PLAIN_ROUTE = '<sip:sprout.a.edgewater.internal;lr>'
+
+/** The `chg` token of a Route entry. */
+const tokenIn = (route: string) => /;chg=([^;>]+)/.exec(route)?.[1]
+
+/**
+ * A's in-dialog request along the dialog's route set (Sprout's entry as the INVITE recorded it,
+ * unless `route` says otherwise), and B's 200 to it.
+ */
+async function inDialog(
+  h: RoutingHarness,
+  inv: SipRequest,
+  method: string,
+  cseq: number,
+  route = sproutRoute(inv)
+) {
   const text = buildRequest({
     method,
     uri: inv.uriText,
@@ -45,7 +68,7 @@ async function inDialog(h: RoutingHarness, inv: SipRequest, method: string, cseq
       `SIP/2.0/HTTP edge.edgewater.internal;branch=z9hG4bKe${method}${cseq};flow=${TA}`,
       `SIP/2.0/WSS client.invalid;branch=z9hG4bK${method}${cseq}`,
     ],
-    route: ['<sip:sprout.a.edgewater.internal;lr>', `<sip:${TB}@edge.edgewater.internal;lr>`],
+    route: [route, `<sip:${TB}@edge.edgewater.internal;lr>`],
     from: inv.getRaw('from')!,
     to: `${inv.getRaw('to')!};tag=b1`,
     callId: inv.callId,
@@ -67,7 +90,7 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
     h = await setup()
   })
 
-  it('START puts the call’s item; STOP reads it and puts a small item of its own; no ACR leaves Sprout', async () => {
+  it('START puts the call’s item; STOP puts a small item of its own without reading it; no ACR leaves Sprout', async () => {
     const put = vi.spyOn(h.vellum.table, 'put')
     const get = vi.spyOn(h.vellum.table, 'get')
     const update = vi.spyOn(h.vellum.table, 'update')
@@ -77,7 +100,7 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
     expect(cdrGets()).toEqual([])
     expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual(['START', 'START'])
     await inDialog(h, inv, 'BYE', 2)
-    expect(cdrGets()).toEqual([[callRecordKey(inv.callId), { consistent: true }]])
+    expect(cdrGets()).toEqual([])
     expect(put).toHaveBeenCalledTimes(2)
     expect(put.mock.calls[1]![0]).toMatchObject(stopRecordKey(inv.callId))
     // Only the START item is listed per served user.
@@ -162,13 +185,28 @@ describe('Sprout writes its call records itself (CHARGING=on)', () => {
   })
 })
 
-describe('a STOP that overtakes its START', () => {
-  it('is retried once after CHARGING_RETRY_MS, then recorded', async () => {
+describe('a dialog without a charging token (from before it): the STOP reads the START', () => {
+  it('deletes the timer the START names', async () => {
+    const h = await setup()
+    const inv = await answered(h)
+    const get = vi.spyOn(h.vellum.table, 'get')
+    await inDialog(h, inv, 'BYE', 2, PLAIN_ROUTE)
+    expect(get.mock.calls).toEqual([[callRecordKey(inv.callId), { consistent: true }]])
+    expect(h.vellum.timers.timers.size).toBe(0)
+    expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
+      'START',
+      'STOP',
+      'START',
+      'STOP',
+    ])
+  })
+
+  it('a STOP that overtakes its START is retried once after CHARGING_RETRY_MS, then recorded', async () => {
     const h = await setup({ CHARGING_RETRY_MS: '0' })
     const inv = await answered(h)
     const table = h.vellum.table
     const get = vi.spyOn(table, 'get').mockResolvedValueOnce(undefined)
-    await inDialog(h, inv, 'BYE', 2)
+    await inDialog(h, inv, 'BYE', 2, PLAIN_ROUTE)
     expect(get).toHaveBeenCalledTimes(2)
     expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
       'START',
@@ -178,12 +216,12 @@ describe('a STOP that overtakes its START', () => {
     ])
   })
 
-  it('is ignored when the call has no record at all, without writing one', async () => {
+  it('a STOP of a call with no record at all is ignored, without writing one', async () => {
     const h = await setup({ CHARGING_RETRY_MS: '0' })
     const inv = await answered(h)
     await h.vellum.table.delete(callRecordKey(inv.callId))
     const get = vi.spyOn(h.vellum.table, 'get')
-    await inDialog(h, inv, 'BYE', 2)
+    await inDialog(h, inv, 'BYE', 2, PLAIN_ROUTE)
     expect(get).toHaveBeenCalledTimes(2)
     expect((await h.vellum.table.query({ pk: callRecordKey(inv.callId).pk })).items).toEqual([])
   })
@@ -204,7 +242,14 @@ describe('a timer service that fails', () => {
     expect(start).toBeDefined()
     expect(start?.timer_id).toBeUndefined()
     set.mockRestore()
+    // The token names the timer the START could not set: the STOP deletes an unknown id
+    // (harmless) and the record is right, without a read.
+    const get = vi.spyOn(h.vellum.table, 'get')
+    const del = vi.spyOn(h.vellum.timers, 'delete')
     await inDialog(h, inv, 'BYE', 2)
+    expect(get).not.toHaveBeenCalled()
+    expect(del).toHaveBeenCalledTimes(1)
+    expect(h.vellum.timers.timers.size).toBe(0)
     expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
       'START',
       'STOP',
@@ -249,5 +294,132 @@ describe('other charging modes', () => {
     await inDialog(h, inv, 'BYE', 2)
     expect(h.acrs).toEqual([])
     expect(await h.vellum.table.get(callRecordKey(inv.callId))).toBeUndefined()
+  })
+})
+
+describe('the charging token in Sprout’s Record-Route (charging-token.ts)', () => {
+  it('names the interim timer the START takes over from Timer C, signed for this call', async () => {
+    const h = await setup()
+    const inv = await answered(h)
+    const token = tokenIn(sproutRoute(inv))!
+    expect(token.length).toBeLessThanOrEqual(29)
+    const held = [...h.vellum.timers.timers.keys()]
+    expect(held).toHaveLength(1)
+    expect(await openChargingToken(HOP_SECRET, inv.callId, token)).toEqual({
+      charged: true,
+      timers: held,
+    })
+    expect(await openChargingToken(HOP_SECRET, 'another-call', token)).toBeUndefined()
+  })
+
+  it('a STOP the BYE carries the token of: one PutItem, the timer deleted, no read', async () => {
+    const h = await setup()
+    const inv = await answered(h)
+    const get = vi.spyOn(h.vellum.table, 'get')
+    const put = vi.spyOn(h.vellum.table, 'put')
+    await inDialog(h, inv, 'BYE', 2)
+    expect(get).not.toHaveBeenCalled()
+    expect(put).toHaveBeenCalledTimes(1)
+    expect(put.mock.calls[0]![0]).toMatchObject({ ...stopRecordKey(inv.callId), solo: true })
+    expect(h.vellum.timers.timers.size).toBe(0)
+  })
+
+  it('an INTERIM from an in-dialog request re-arms the timer from now, without a read', async () => {
+    const h = await setup()
+    const inv = await answered(h)
+    const [id] = [...h.vellum.timers.timers.keys()]
+    h.clock.advance(120_000)
+    const get = vi.spyOn(h.vellum.table, 'get')
+    await inDialog(h, inv, 'INFO', 2)
+    expect(get).not.toHaveBeenCalled()
+    const held = h.vellum.timers.timers.get(id!)
+    expect(JSON.parse(held!.spec.opaque)).toMatchObject({
+      which: 'interim',
+      armed: h.clock.now(),
+      timer: id,
+    })
+    expect(
+      (await records(h, inv.callId)).filter((c) => c.role_of_node === 0).map((c) => c.record_type)
+    ).toEqual(['START', 'INTERIM'])
+  })
+
+  it('a call answered without a CCF gets a token that says so: its BYE writes and reads nothing', async () => {
+    const h = await setup({ CDF_IDENTITY: '' })
+    const inv = await answered(h)
+    expect(await openChargingToken(HOP_SECRET, inv.callId, tokenIn(sproutRoute(inv))!)).toEqual({
+      charged: false,
+      timers: [],
+    })
+    const get = vi.spyOn(h.vellum.table, 'get')
+    const put = vi.spyOn(h.vellum.table, 'put')
+    await inDialog(h, inv, 'BYE', 2)
+    expect(get).not.toHaveBeenCalled()
+    expect(put).not.toHaveBeenCalled()
+    expect(h.vellum.timers.timers.size).toBe(0)
+  })
+
+  it('a call whose refresh time does not exceed the interim interval: a token without a timer', async () => {
+    const h = await setup({ SESSION_EXPIRES_S: '300', INTERIM_INTERVAL_S: '300' })
+    const inv = await answered(h)
+    expect(h.vellum.timers.timers.size).toBe(0)
+    expect(await openChargingToken(HOP_SECRET, inv.callId, tokenIn(sproutRoute(inv))!)).toEqual({
+      charged: true,
+      timers: [],
+    })
+    const del = vi.spyOn(h.vellum.timers, 'delete')
+    await inDialog(h, inv, 'BYE', 2)
+    expect(del).not.toHaveBeenCalled()
+    expect((await records(h, inv.callId)).map((c) => c.record_type)).toEqual([
+      'START',
+      'STOP',
+      'START',
+      'STOP',
+    ])
+  })
+
+  it('a forged token (another call’s, or edited) is refused: the STOP reads this call’s START, and no other call’s timer is touched', async () => {
+    const h = await setup()
+    const x = await answered(h)
+    const y = await answered(h)
+    expect(h.vellum.timers.timers.size).toBe(2)
+    const [xTimer, yTimer] = [...h.vellum.timers.timers.keys()]
+    const yToken = tokenIn(sproutRoute(y))!
+    const get = vi.spyOn(h.vellum.table, 'get')
+    // Y's token in X's BYE: signed for Y's Call-ID, so refused in X.
+    await inDialog(h, x, 'BYE', 2, sproutRoute(x).replace(/;chg=[^;>]+/, `;chg=${yToken}`))
+    expect(get.mock.calls).toEqual([[callRecordKey(x.callId), { consistent: true }]])
+    expect([...h.vellum.timers.timers.keys()]).toEqual([yTimer])
+    expect(xTimer).not.toEqual(yTimer)
+    // Y's own token with its timer swapped for another id and the MAC kept: refused too.
+    const [state, mac] = yToken.split('.')
+    const edited = `${'0'.repeat(state!.length)}.${mac}`
+    get.mockClear()
+    const del = vi.spyOn(h.vellum.timers, 'delete')
+    await inDialog(h, y, 'BYE', 2, sproutRoute(y).replace(/;chg=[^;>]+/, `;chg=${edited}`))
+    expect(get.mock.calls).toEqual([[callRecordKey(y.callId), { consistent: true }]])
+    expect(del.mock.calls).toEqual([[yTimer]])
+    // A token saying "not charged", forged for a charged call, does not drop its STOP either.
+    for (const c of [x, y])
+      expect((await records(h, c.callId)).map((r) => r.record_type)).toEqual([
+        'START',
+        'STOP',
+        'START',
+        'STOP',
+      ])
+  })
+
+  it('a BYE that overtook the START’s arming of the timer: the timer’s first pop finds the STOP, writes nothing and deletes it', async () => {
+    const h = await setup()
+    const inv = await answered(h)
+    // The STOP's delete reached the timer service before the START's set.
+    vi.spyOn(h.vellum.timers, 'delete').mockResolvedValueOnce(undefined)
+    await inDialog(h, inv, 'BYE', 2)
+    expect(h.vellum.timers.timers.size).toBe(1)
+    h.clock.advance(300_000)
+    expect(await h.popTimers()).toBe(1)
+    await h.settle()
+    expect(h.vellum.timers.timers.size).toBe(0)
+    const items = (await h.vellum.table.query({ pk: callRecordKey(inv.callId).pk })).items
+    expect(items.map((i) => i.sk)).toEqual(['CALL', 'CALL#STOP'])
   })
 })

@@ -10,6 +10,9 @@ import { buildIfcXml } from '../../../test/support/ims/ifc-build'
 import { DOMAIN, fromEdge, routingHarness, tokenOf } from '../../../test/support/kits/routing-kit'
 import { setRoutingFetch } from './routing-deps'
 
+/** Sprout's Record-Route with the call's charging token (charging/charging-token.ts). */
+const SPROUT_RR_CHARGED = /^<sip:sprout\.a\.edgewater\.internal;lr;chg=[0-9a-f]{16}\.[\w-]{12}>$/
+
 const A = `sip:6505550001@${DOMAIN}`
 const B = `sip:6505550002@${DOMAIN}`
 const TA = tokenOf(1)
@@ -64,7 +67,7 @@ describe('BGCF to a SIP trunk (clearwater-interfaces §5.6, §5.8; live tests 12
     const out = t.h.toFlow(TRUNK, { method: 'INVITE' }) as SipRequest[]
     expect(out).toHaveLength(1)
     expect(out[0]!.getAllRaw('route')).toEqual([`<${TRUNK_ROUTE}>`])
-    expect(out[0]!.getAllRaw('record-route')[0]).toBe('<sip:sprout.a.edgewater.internal;lr>')
+    expect(out[0]!.getAllRaw('record-route')[0]).toMatch(SPROUT_RR_CHARGED)
     expect(t.lirs()).toEqual([])
     // The trunk's answer reaches the caller.
     await t.h.answer(out[0]!, 200)

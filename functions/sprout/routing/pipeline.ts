@@ -41,6 +41,7 @@ import { bgcfRoute, isOffNetSip, translateRequestUri } from '../../../shared/ims
 import type { SipRequest } from '../../../shared/sip'
 import { DIALOG_CREATING } from '../../../shared/sip/dialog-methods'
 import { serializeUri } from '../../../shared/sip/uri'
+import { markChargedDialog } from '../charging/charging-route'
 import { type MementoCall, markDiverted } from '../memento/memento-call'
 import {
   isBuiltInMemento,
@@ -57,6 +58,7 @@ import type { RoutingDeps } from './routing-deps'
 import { otherPoolRoute } from './scscf-location'
 import { looseRoute, sproutRecordRoute, topRecordRouteIsOurs } from './sip-ops'
 import { ifcViewOf } from './subscriber'
+import { parseOdiToken } from './tx-keys'
 import type { AsContinuation, CdivArm, ChargingInfo, ForkInfo, PipelineStep } from './tx-model'
 import { URN_UNROUTED } from './urn'
 
@@ -351,6 +353,15 @@ export async function runPipeline(p: PassContext, start: PipelineStep): Promise<
         await markDialog(
           p.d,
           m,
+          r.plan.forks.map((f) => f.request)
+        )
+      // What the dialog's BYE needs to write its STOP without a read (charging-route.ts).
+      const txKey = parseOdiToken(p.odiToken)?.key
+      if (r.kind === 'forward' && txKey)
+        await markChargedDialog(
+          p.d,
+          p.charging,
+          txKey,
           r.plan.forks.map((f) => f.request)
         )
       return r

@@ -4,7 +4,8 @@
  * top Via is Sprout's. The branch says which transaction and fork it belongs to (tx-keys.ts):
  *
  * - stateless branches (in-dialog requests): Sprout's Via is popped and the rest of the Vias
- *   followed; a 2xx to BYE sends the STOP accounting records;
+ *   followed; a 2xx to BYE sends the STOP accounting records (with the call's charging token
+ *   from the Via's `acr` note);
  * - 100 Trying stops here (hop by hop), but is recorded for an AS under liveness watch;
  * - other provisional responses are forwarded at once; the record hears of them only when it
  *   must (a 180 with CDIV no-reply armed, any answer from an AS under liveness watch);
@@ -69,6 +70,7 @@ function withSessionTimer(res: SipResponse): SipResponse {
 }
 
 function stop(d: RoutingDeps, res: SipResponse): void {
+  const token = getParam(res.topVia.params, 'acr')
   const from = res.from.uri
   const to = res.to.uri
   const f =
@@ -81,6 +83,7 @@ function stop(d: RoutingDeps, res: SipResponse): void {
     callId: res.callId,
     status: res.status,
     charging: { calling: f, called: t, orig: { user: f, ccfs: [] }, term: { user: t, ccfs: [] } },
+    ...(typeof token === 'string' && token ? { dialogToken: token } : {}),
   })
 }
 

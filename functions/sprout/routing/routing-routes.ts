@@ -33,6 +33,10 @@ const popBody = z.discriminatedUnion('which', [
     call: z.string().min(1),
     armed: z.number().int().min(0),
     every: z.number().int().min(1),
+    timer: z
+      .string()
+      .regex(/^[0-9a-f]{16}-2$/)
+      .optional(),
   }),
 ])
 

@@ -40,7 +40,7 @@ export const routingRequests: SipRequestHandler = {
     if (req.toTag) {
       // A BYE on a dialog the built-in Memento marked ends its calls (memento-service.ts).
       if (req.method === 'BYE') await recordEnd(d, req, ownRoutes)
-      return forwardStateless(d, req)
+      return forwardStateless(d, req, ownRoutes)
     }
     return routeInitial(d, req, ownRoutes)
   },
