@@ -2,7 +2,8 @@
  * @module sprout/routing/forwarder
  * Sends one generation of forks of a proxy transaction (RFC 3261 §16.6): Sprout's Via with the
  * fork's branch and its notes (`nr`: a 180 starts the no-reply timer; `lv`: an AS under liveness
- * watch; `se`/`uact`: the session interval and whether the UAC supports timers, for the 2xx),
+ * watch; `se`/`uact`: the session interval and whether the UAC supports timers, for the 2xx;
+ * `tc`: when the INVITE's Timer C fires, in seconds, for its provisional responses),
  * session timers on INVITE/UPDATE when Sprout stays in the dialog (RFC 4028 §8), the transaction
  * record written first (created for the first generation, appended for later ones, in parallel
  * with Timer C and the AS liveness timers on the precise tier), then any provisional responses
@@ -58,6 +59,20 @@ export async function setRoutingTimer(
   }
 }
 
+/**
+ * How long Timer C is armed for: `TIMER_C_MS` (over 3 minutes, RFC 3261 §16.6 step 11) plus
+ * `TIMER_C_MARGIN_MS`. §16.7 step 2 resets Timer C on every provisional response other than 100;
+ * what it asks is that Timer C not fire within `TIMER_C_MS` of such a response. A response that
+ * finds the armed deadline at least `TIMER_C_MS` away needs no reset: that holds for every
+ * response within the margin of the arming, so a call answered within it (nearly all) costs no
+ * timer request beyond the arming. Later ones go through the transaction record, which re-arms
+ * Timer C (for `TIMER_C_MS` plus the margin again) only when the deadline is nearer than
+ * `TIMER_C_MS` (responses.ts, tx-state.ts): Timer C never fires less than `TIMER_C_MS` after a
+ * provisional response, so always more than 3 minutes after it, and at most one reset per
+ * margin of ringing is made. A transaction with no response at all ends the margin later.
+ */
+export const timerCArmMs = (d: RoutingDeps): number => d.routing.timerCMs + d.routing.timerCMarginMs
+
 function sprouInDialog(req: SipRequest, host: string): boolean {
   return req
     .getAll('record-route')
@@ -93,6 +108,8 @@ export interface SendGeneration {
   /** The upstream request and the To tag of Sprout's own responses. */
   upstream: string
   toTag: string
+  /** A later generation of an INVITE: when Timer C fires as the record knows it (ms). */
+  timerCDue?: number
   /** Called with each fork the hop could not deliver (to be answered through the record). */
   onHopFailure(g: number, i: number, status: number, text: string): Promise<void>
 }
@@ -102,6 +119,7 @@ export async function sendGeneration(o: SendGeneration): Promise<boolean> {
   const { d, key, g, plan } = o
   const infos: ForkInfo[] = []
   const requests: SipRequest[] = []
+  const timerCDue = o.create ? o.create.timerCDue : o.timerCDue
   plan.forks.forEach((f, i) => {
     const req = f.request
     if (req.uriText !== f.info.uri) req.setUri(f.info.uri)
@@ -115,6 +133,9 @@ export async function sendGeneration(o: SendGeneration): Promise<boolean> {
       notes.push(['se', String(st.se)])
       if (st.uact) notes.push(['uact', null])
     }
+    // Rounded down: a provisional response never takes Timer C for later than it is.
+    if (req.method === 'INVITE' && timerCDue !== undefined)
+      notes.push(['tc', String(Math.floor(timerCDue / 1000))])
     const via = sproutVia(d.scscfHost, forkBranch({ key, gen: g, fork: i }), notes)
     req.prepend('via', via)
     infos.push({ ...f.info, via })
@@ -133,7 +154,7 @@ export async function sendGeneration(o: SendGeneration): Promise<boolean> {
     : d.txLog.append(key, { k: 'gen', gen })
   const timers: Promise<void>[] = []
   if (o.create && o.create.method === 'INVITE')
-    timers.push(setRoutingTimer(d, d.routing.timerCMs, { key, which: 'timer-c', g }))
+    timers.push(setRoutingTimer(d, timerCArmMs(d), { key, which: 'timer-c', g }))
   plan.forks.forEach((f, i) => {
     if (f.livenessMs)
       timers.push(setRoutingTimer(d, f.livenessMs, { key, which: 'liveness', g, i }))

@@ -28,7 +28,7 @@ import { recordOutcome } from '../memento/memento-service'
 import { callerOf } from '../mmtel/mmtel-service'
 import { canonicalImpu } from '../registrar/identities'
 import { newTag, respondTo } from '../sip-build'
-import { sendGeneration } from './forwarder'
+import { sendGeneration, timerCArmMs } from './forwarder'
 import { type IcscfResult, icscfEntry, routeIsIcscf } from './icscf'
 import { Lookups } from './lookups'
 import { type PassContext, runPipeline, servedUserOfUri } from './pipeline'
@@ -214,6 +214,7 @@ export async function routeInitial(
         req: original,
         toTag,
         charging,
+        ...(req.method === 'INVITE' ? { timerCDue: d.clock.now() + timerCArmMs(d) } : {}),
       },
       upstream: original,
       toTag,

@@ -8,7 +8,9 @@
  *   from the Via's `acr` note);
  * - 100 Trying stops here (hop by hop), but is recorded for an AS under liveness watch;
  * - other provisional responses are forwarded at once; the record hears of them only when it
- *   must (a 180 with CDIV no-reply armed, any answer from an AS under liveness watch);
+ *   must (a 180 with CDIV no-reply armed, any answer from an AS under liveness watch, one to an
+ *   INVITE whose Timer C, as its Via's `tc` note says, fires within `TIMER_C_MS`: RFC 3261
+ *   §16.7 step 2, the record re-arms it, forwarder.ts `timerCArmMs`);
  * - a 2xx to an INVITE is forwarded at once (§16.7 step 5), with the RFC 4028 §8.2 headers when
  *   Sprout asked for a session interval the UAS did not take up, and recorded so the other forks
  *   are cancelled and charging starts (a retransmission this isolate has recorded is only
@@ -30,6 +32,7 @@ import { getParam, hasParam } from '../../../shared/sip/params'
 import { serializeUri } from '../../../shared/sip/uri'
 import { charge } from '../charging/call-charging'
 import { isSproutHost, type NotRelayed } from '../sip-handlers'
+import { timerCArmMs } from './forwarder'
 import type { RoutingDeps } from './routing-deps'
 import { combinedDepth, recordRouting } from './routing-stats'
 import { ackFor, upstreamResponse } from './sip-ops'
@@ -88,6 +91,23 @@ function stop(d: RoutingDeps, res: SipResponse): void {
 }
 
 /**
+ * A provisional response (other than 100) to an INVITE: what its Timer C reset must reach, when
+ * the deadline its Via's `tc` note gives (armed or reset before, never later) does not reach it;
+ * undefined when Timer C already fires at least `TIMER_C_MS` from now (RFC 3261 §16.7 step 2,
+ * forwarder.ts `timerCArmMs`). Without the note the record decides.
+ */
+function timerCReset(
+  d: RoutingDeps,
+  params: Parameters<typeof getParam>[0]
+): { need: number; due: number } | undefined {
+  const now = d.clock.now()
+  const need = now + d.routing.timerCMs
+  const tc = Number(getParam(params, 'tc'))
+  if (Number.isFinite(tc) && tc > 0 && tc * 1000 >= need) return undefined
+  return { need, due: now + timerCArmMs(d) }
+}
+
+/**
  * What the hop that brought an INVITE 2xx is told when its relay failed: the flow that sent it
  * notes a 2xx as relayed (and absorbs the UAS's later copies, RFC 3261 §13.3.1.4) only when
  * Sprout's hop is answered 202. A flow that is gone (430) takes no copy either.
@@ -123,7 +143,9 @@ export async function routeResponse(
   }
   if (status < 200) {
     const relay = d.sender.respond(upstreamResponse(res))
-    if (liveness || (noReply && status === 180)) await appendAndAct(d, ref.key, event)
+    const timerC = method === 'INVITE' ? timerCReset(d, top.params) : undefined
+    if (liveness || (noReply && status === 180) || timerC)
+      await appendAndAct(d, ref.key, timerC ? { ...event, timerC } : event)
     await relay
     return undefined
   }

@@ -10,7 +10,9 @@
  * - `DEFAULT_TEL_URI_TRANSLATION`, `ENUM_JSON` (enum.json), `ENFORCE_USER_PHONE`,
  *   `ENFORCE_GLOBAL_ONLY_LOOKUPS`, `BGCF_JSON` (bgcf.json): number translation and off-net routes;
  * - `SESSION_EXPIRES_S`, `MIN_SE_S`: RFC 4028 session timers;
- * - `MAX_FORKS`, `TIMER_C_MS`, `AS_CONTINUED_TIMEOUT_MS`, `AS_TERMINATED_TIMEOUT_MS`;
+ * - `MAX_FORKS`, `TIMER_C_MS` (RFC 3261 §16.6 step 11: over 3 minutes), `TIMER_C_MARGIN_MS` (how
+ *   much later than that Timer C is armed, so provisional responses rarely need to reset it,
+ *   forwarder.ts), `AS_CONTINUED_TIMEOUT_MS`, `AS_TERMINATED_TIMEOUT_MS`;
  * - `HOME_COUNTRY_CODE` (international barring), `MMTEL_HOST` (built-in MMTEL's name);
  * - `CHARGING`: `on` (Sprout writes its call records itself, shared/ralf/call-record.ts), `ralf`
  *   (ACRs to Ralf over HTTP, for a deployment whose Dime delivers CDRs to a CDF) or `off`;
@@ -77,6 +79,7 @@ const schema = z.object({
   MIN_SE_S: z.coerce.number().int().min(90).default(90),
   MAX_FORKS: z.coerce.number().int().min(1).max(100).default(10),
   TIMER_C_MS: z.coerce.number().int().min(1_000).default(181_000),
+  TIMER_C_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),
   AS_CONTINUED_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
   AS_TERMINATED_TIMEOUT_MS: z.coerce.number().int().min(100).default(4_000),
   HOME_COUNTRY_CODE: z
@@ -109,6 +112,7 @@ export interface RoutingConfig {
   minSeS: number
   maxForks: number
   timerCMs: number
+  timerCMarginMs: number
   asContinuedTimeoutMs: number
   asTerminatedTimeoutMs: number
   homeCountryCode: string
@@ -137,6 +141,7 @@ const parseRoutingConfigCached = parseCachedConfig(schema, 'routing', (c): Routi
     minSeS: c.MIN_SE_S,
     maxForks: c.MAX_FORKS,
     timerCMs: c.TIMER_C_MS,
+    timerCMarginMs: c.TIMER_C_MARGIN_MS,
     asContinuedTimeoutMs: c.AS_CONTINUED_TIMEOUT_MS,
     asTerminatedTimeoutMs: c.AS_TERMINATED_TIMEOUT_MS,
     homeCountryCode: c.HOME_COUNTRY_CODE,

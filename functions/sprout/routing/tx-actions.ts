@@ -76,6 +76,14 @@ export async function runActions(
       case 'no-reply-timer':
         await setRoutingTimer(d, a.seconds * 1000, { key, which: 'no-reply', g: a.g })
         break
+      case 'timer-c':
+        // RFC 3261 §16.7 step 2: a provisional response resets Timer C (forwarder.ts).
+        await setRoutingTimer(d, Math.max(0, a.due - d.clock.now()), {
+          key,
+          which: 'timer-c',
+          g: 0,
+        })
+        break
       case 'charge': {
         const m = s.create.method
         const c = s.create.charging
@@ -169,6 +177,7 @@ async function continueTransaction(
     provisional: p.provisional,
     upstream: s.create.req,
     toTag: s.create.toTag,
+    ...(s.timerCDue !== undefined ? { timerCDue: s.timerCDue } : {}),
     onHopFailure: hopFailure(d, key),
   })
 }

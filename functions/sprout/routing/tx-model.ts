@@ -92,13 +92,28 @@ export interface TxCreate {
   /** To tag of responses Sprout generates itself. */
   toTag: string
   charging?: ChargingInfo
+  /** INVITE: when Timer C is armed to fire (ms), before any reset (forwarder.ts). */
+  timerCDue?: number
   gen: GenInfo
 }
 
 export type TxEvent =
   | TxCreate
   | { k: 'gen'; gen: GenInfo }
-  | { k: 'resp'; g: number; i: number; status: number; text?: string; contact?: string }
+  | {
+      k: 'resp'
+      g: number
+      i: number
+      status: number
+      text?: string
+      contact?: string
+      /**
+       * A provisional response other than 100 to an INVITE whose Timer C may need a reset
+       * (RFC 3261 §16.7 step 2): Timer C must not fire before `need`; if it would, it is armed
+       * again to fire at `due` (responses.ts).
+       */
+      timerC?: { need: number; due: number }
+    }
   | { k: 'cancel' }
   | { k: 'timer'; which: 'liveness' | 'no-reply' | 'timer-c'; g: number; i?: number }
   | { k: 'as-back'; g: number; i: number }

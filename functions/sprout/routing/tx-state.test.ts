@@ -134,6 +134,43 @@ describe('proxy transaction fold (RFC 3261 §16.7, §16.10)', () => {
   })
 })
 
+describe('Timer C reset by provisional responses (RFC 3261 §16.7 step 2)', () => {
+  const armed = { ...create(gen(0, [ua(0), ua(1)])), timerCDue: 241_000 }
+  const tc = (need: number, due: number) => ({ timerC: { need, due } })
+
+  it('re-arms Timer C only when its deadline comes before what the response needs', () => {
+    const a = run([
+      armed,
+      // At 60 s: Timer C (241 s) is still 181 s away; nothing to do.
+      resp(0, 0, 180, tc(241_000, 301_000)),
+      // At 120 s: it would fire 121 s later, under TIMER_C_MS: reset to 120 + 241 s.
+      resp(0, 0, 180, tc(301_000, 361_000)),
+      // At 150 s, from the other fork: the reset's deadline is still far enough.
+      resp(0, 1, 183, tc(331_000, 391_000)),
+    ])
+    expect(a).toEqual([[], [{ kind: 'timer-c', due: 361_000 }], []])
+    const folded = foldRecord([
+      armed,
+      resp(0, 0, 180, tc(301_000, 361_000)),
+      resp(0, 1, 183, tc(331_000, 391_000)),
+    ])
+    expect(folded?.state.timerCDue).toBe(361_000)
+    expect(folded?.actions).toEqual([])
+  })
+
+  it('never after the transaction completed (the interim timer has Timer C’s id by then)', () => {
+    const a = run([armed, resp(0, 0, 200), resp(0, 1, 180, tc(400_000, 460_000))])
+    expect(a[1]).toEqual([])
+  })
+
+  it('not for a 100, nor without the note; a record without a known deadline is reset', () => {
+    const a = run([armed, resp(0, 0, 100, tc(400_000, 460_000)), resp(0, 0, 180)])
+    expect(a).toEqual([[], []])
+    const old = run([create(gen(0, [ua(0)])), resp(0, 0, 180, tc(181_000, 241_000))])
+    expect(old[0]).toEqual([{ kind: 'timer-c', due: 241_000 }])
+  })
+})
+
 describe('CDIV on the transaction (TS 24.604)', () => {
   it('diverts a busy callee and completes on the new generation', () => {
     const g0 = gen(0, [ua(0)], { cdiv: cdivArm(rule('<busy/>', 'sip:c@x')) })

@@ -60,6 +60,8 @@ export interface TxState {
   /** A diversion or chain continuation is being prepared (its generation is not in yet). */
   pendingGen: boolean
   diverted: Set<number>
+  /** INVITE: when Timer C fires as last armed (ms); undefined when not known. */
+  timerCDue?: number
 }
 
 export type TxAction =
@@ -74,6 +76,8 @@ export type TxAction =
   | { kind: 'cancel'; forks: Array<{ g: number; i: number; fork: ForkInfo }> }
   | { kind: 'remove-binding'; binding: NonNullable<ForkInfo['binding']> }
   | { kind: 'no-reply-timer'; g: number; seconds: number }
+  /** Timer C armed again, to fire at `due` (RFC 3261 §16.7 step 2). */
+  | { kind: 'timer-c'; due: number }
   | { kind: 'divert'; g: number; arm: CdivArm; target: string; cause: DiversionCause }
   | { kind: 'continue-chain'; g: number }
   | { kind: 'charge'; status: number }
@@ -108,6 +112,7 @@ export function initialState(create: TxCreate): TxState {
     twoxx: false,
     pendingGen: false,
     diverted: new Set(),
+    ...(create.timerCDue !== undefined ? { timerCDue: create.timerCDue } : {}),
   }
   addGen(s, create.gen)
   return s
@@ -294,6 +299,13 @@ function onResponse(
   f.answered = true
   if (e.status < 200) {
     if (e.status !== 100) f.responsive = true
+    // RFC 3261 §16.7 step 2: a provisional response other than 100 resets Timer C; only when
+    // the armed deadline comes before what the reset must reach (forwarder.ts has the margin).
+    const tc = e.timerC
+    if (tc && e.status !== 100 && !s.completed && (s.timerCDue ?? 0) < tc.need) {
+      s.timerCDue = tc.due
+      actions.push({ kind: 'timer-c', due: tc.due })
+    }
     if (e.status === 180 && !s.ringing.has(e.g)) {
       s.ringing.add(e.g)
       const secs = gen.cdiv?.noReplyS
