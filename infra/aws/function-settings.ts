@@ -135,6 +135,7 @@ export const FUNCTION_SETTINGS = {
   MIN_SE_S: routing('90'),
   MAX_FORKS: routing('10'),
   TIMER_C_MS: routing('181000'),
+  TIMER_C_MARGIN_MS: routing('60000'),
   AS_CONTINUED_TIMEOUT_MS: routing('2000'),
   AS_TERMINATED_TIMEOUT_MS: routing('4000'),
   HOME_COUNTRY_CODE: routing('1'),
