@@ -25,11 +25,11 @@
  * challenge is not reported to the HSS (AUTHENTICATION_TIMEOUT): it left no state to time out.
  */
 
+import { mintNonce, openNonce } from '../../../shared/hop/digest-nonce'
 import { metrics } from '../../../shared/metrics/isolate'
 import type { DigestParams } from '../../../shared/sip/auth-header'
 import { SipError } from '../../../shared/sip/errors'
 import { challengeHeader, digestResponse, randomToken, safeEqual } from '../auth/digest-math'
-import { mintNonce, openNonce } from '../auth/nonce'
 import { acceptedUse, judgeNonceUse, nonceUseField, precheckNonceUse } from '../auth/nonce-uses'
 import { hssToSip, storeToSip } from '../hss-errors'
 import type { ParsedRegistration } from './parse-registration'

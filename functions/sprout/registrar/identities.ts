@@ -1,11 +1,9 @@
 /**
  * @module sprout/registrar/identities
  * How Sprout names subscribers and bindings (clearwater-interfaces §5.2–5.3, §12.11):
- * - the public identity of a REGISTER or SUBSCRIBE is its To URI made canonical: a SIP URI
- *   without parameters, headers or password, or a tel URI without parameters
- *   (PJUtils::public_id_from_uri);
- * - without an Authorization header the private identity is derived from it: `user@host`, or
- *   `<number>@<home domain>` for a tel URI (PJUtils::default_private_id_from_uri);
+ * - the public identity of a REGISTER or SUBSCRIBE is its To URI made canonical, and without an
+ *   Authorization header the private identity is derived from it (shared/ims/
+ *   registration-identity.ts, which the edge reads them with too);
  * - a binding is keyed by its `+sip.instance` (quotes and angle brackets removed) plus
  *   `:<reg-id>` when the flow is an outbound flow, else by its Contact URI (RFC 5626 §6,
  *   RFC 3261 §10.3 step 7).
@@ -13,25 +11,9 @@
 
 import { contactInstance, contactRegId } from '../../../shared/sip/contact'
 import type { NameAddr } from '../../../shared/sip/name-addr'
-import { serializeUri, type Uri } from '../../../shared/sip/uri'
+import { serializeUri } from '../../../shared/sip/uri'
 
-/** The canonical public identity of a URI, or undefined for a scheme that has none. */
-export function canonicalImpu(uri: Uri): string | undefined {
-  if (uri.kind === 'sip') {
-    const user = uri.user === null ? '' : `${uri.user}@`
-    const port = uri.port === null ? '' : `:${uri.port}`
-    return `${uri.scheme}:${user}${uri.host}${port}`
-  }
-  if (uri.kind === 'tel') return `tel:${uri.number}`
-  return undefined
-}
-
-/** The private identity Clearwater assumes when a request carries no credentials. */
-export function defaultImpi(uri: Uri, homeDomain: string): string | undefined {
-  if (uri.kind === 'sip') return uri.user === null ? uri.host : `${uri.user}@${uri.host}`
-  if (uri.kind === 'tel') return `${uri.number.replace(/^\+/, '')}@${homeDomain}`
-  return undefined
-}
+export { canonicalImpu, defaultImpi } from '../../../shared/ims/registration-identity'
 
 /** `+sip.instance` without quotes or angle brackets (`urn:uuid:…`), as ids and GRUUs use it. */
 export function instanceId(contact: NameAddr): string | undefined {
