@@ -36,6 +36,7 @@ import { answersOwnRequest, dialogToken, popOwnRoutes } from './flow-guards'
 import type { FlowIo } from './flow-io'
 import { hasRegistered, isAuthenticated, notePendingRegister, takeToken } from './flow-state'
 import { markRegister } from './protected-flow'
+import { challengedAtEdge } from './register-challenge'
 import { noteRelayed, relayKey, wasRelayed } from './retransmitted-2xx'
 import { checkRequest } from './sanity'
 import { originatingRoutes, registerRoute } from './service-route'
@@ -194,6 +195,8 @@ async function requestFromClient(io: FlowIo, req: SipRequest): Promise<void> {
     }
   }
   req.decrementMaxForwards()
+  // RFC 3261 §10.3 step 3: the registrar's fresh challenge needs nothing of the core.
+  if (req.method === 'REGISTER' && (await challengedAtEdge(io, req))) return
   // RFC 3261 §16.2: the INVITE is taken, so the client hears 100 Trying at once, before anything
   // the core answers; a 100 from the core stops at the edge (§16.7 step 3, core-inbound.ts).
   if (req.method === 'INVITE') io.toClient(buildResponse(req, 100).toString())

@@ -64,6 +64,14 @@ export interface EdgeConfig {
   healthCacheMs: number
   /** Messages one lane of a flow holds, queued or in flight (edge/flow-queue.ts). */
   flowQueueLimit: number
+  /**
+   * The edge answers a REGISTER without credentials with the registrar's stateless challenge
+   * itself (edge/register-challenge.ts; `EDGE_REGISTER_CHALLENGE`, default on). Off where
+   * another S-CSCF pool may serve the domain's REGISTERs (docs/registrar.md).
+   */
+  registerChallenge: boolean
+  /** Sprout's REG_MIN_EXPIRES: a REGISTER asking for less goes to Sprout (its 423), unchallenged. */
+  regMinExpires: number
 }
 
 const positive = (name: string, dflt: number) =>
@@ -75,6 +83,23 @@ const positive = (name: string, dflt: number) =>
       const n = Number(raw)
       if (!Number.isFinite(n) || n <= 0) {
         ctx.addIssue({ code: 'custom', message: `${name} must be a positive number, got "${raw}"` })
+        return z.NEVER
+      }
+      return n
+    })
+
+const nonNegative = (name: string, dflt: number) =>
+  z
+    .union([z.string(), z.number()])
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return dflt
+      const n = Number(raw)
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number ≥ 0, got "${raw}"`,
+        })
         return z.NEVER
       }
       return n
@@ -132,6 +157,8 @@ export const edgeSchema = z.object({
   MAX_FLOWS_PER_ADDRESS: positive('MAX_FLOWS_PER_ADDRESS', 64),
   HEALTH_CACHE_SECONDS: positive('HEALTH_CACHE_SECONDS', 5),
   FLOW_QUEUE_LIMIT: positive('FLOW_QUEUE_LIMIT', 128),
+  EDGE_REGISTER_CHALLENGE: z.enum(['on', 'off']).optional().default('on'),
+  REG_MIN_EXPIRES: nonNegative('REG_MIN_EXPIRES', 0),
 })
 
 const cache = new WeakMap<object, EdgeConfig>()
@@ -195,6 +222,8 @@ export function edgeConfig(env: EdgeEnv): EdgeConfig {
     maxFlowsPerAddress: e.MAX_FLOWS_PER_ADDRESS,
     healthCacheMs: e.HEALTH_CACHE_SECONDS * 1000,
     flowQueueLimit: e.FLOW_QUEUE_LIMIT,
+    registerChallenge: e.EDGE_REGISTER_CHALLENGE === 'on',
+    regMinExpires: e.REG_MIN_EXPIRES,
   }
   cache.set(env, cfg)
   return cfg

@@ -58,6 +58,14 @@ export interface EdgeEnv {
   FLOW_EXPIRY?: string
   FLOW_EXPIRY_GRACE_SECONDS?: string
   FLOW_EXPIRY_RETRY_SECONDS?: string
+  /**
+   * `on` (default): a REGISTER without credentials gets the registrar's stateless 401 from the
+   * edge (edge/register-challenge.ts); `off`: Sprout answers it. Off where another S-CSCF pool
+   * may serve REGISTERs for the home domain (docs/registrar.md).
+   */
+  EDGE_REGISTER_CHALLENGE?: string
+  /** Sprout's REG_MIN_EXPIRES (default 0): shorter REGISTERs go to Sprout unchallenged (423). */
+  REG_MIN_EXPIRES?: string
   /** Workers Analytics Engine dataset for metrics (optional; edge/metrics-export.ts). */
   METRICS?: AnalyticsEngineDataset
   /** Seconds between metric flushes per isolate (default 10) and points per flush (default 20). */

@@ -11,6 +11,11 @@ import type { FlowTransactions } from './flow-transactions'
 export interface FlowIo {
   cfg: EdgeConfig
   now(): number
+  /**
+   * The clock the core judges a digest nonce's age by (edge/register-challenge.ts): the edge's
+   * own, moved with the local cloud's driven clock there (edge/local-clock.ts); absent: `now`.
+   */
+  coreNow?(): number
   /** Random hex of `bytes` bytes (branches, charging ids). */
   randomHex(bytes: number): string
   /** The host[:port] the client connected to (client-facing Via and Record-Route). */

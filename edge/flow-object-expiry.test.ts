@@ -48,6 +48,8 @@ const env = {
   HOP_SECRET: 'unit-edge-hop-secret-0123456789',
   FLOW_TOKEN_SECRET: 'unit-edge-flow-token-secret-0123456789',
   HOME_DOMAIN: 'example.com',
+  // The REGISTERs here go to the (faked) core, which challenges them (edge/register-challenge.ts).
+  EDGE_REGISTER_CHALLENGE: 'off',
 }
 
 const CONTACT = '<sip:a@client.invalid;transport=ws>'

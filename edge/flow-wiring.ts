@@ -15,6 +15,7 @@ import type { Attachment } from './flow-attachment'
 import type { FlowIo } from './flow-io'
 import { FlowTrace } from './flow-trace'
 import { FlowTransactions } from './flow-transactions'
+import { coreClockNow } from './local-clock'
 import { sendUpstream, slowHopPolicy } from './upstream'
 
 function randomHex(bytes: number): string {
@@ -87,6 +88,7 @@ export class FlowWiring {
     return {
       cfg,
       now: () => Date.now(),
+      coreNow: coreClockNow,
       randomHex,
       publicHost: att.publicHost,
       state: att.state,

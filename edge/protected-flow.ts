@@ -78,6 +78,37 @@ export function markProtectedFlow(state: FlowState, header: string | null): void
   if (header === '1') (state as ProtectedState).tls = true
 }
 
+/**
+ * Whether this REGISTER re-registers without a challenge (see the module comment). `username`:
+ * that of its digest credentials (null: credentials without one), undefined without any.
+ */
+function eligibleFor(io: FlowIo, req: SipRequest, username: string | null | undefined): boolean {
+  const s = io.state as ProtectedState
+  const to = identityKey(req.to.uri)?.toLowerCase()
+  return (
+    s.tls === true &&
+    s.authImpi !== undefined &&
+    isAuthenticated(s, io.now()) &&
+    to !== undefined &&
+    s.identities.some((i) => i.toLowerCase() === to) &&
+    (username === undefined || username === s.authImpi)
+  )
+}
+
+/**
+ * Whether the edge will mark this REGISTER from the client `integrity-protected="tls-yes"`
+ * ({@link markRegister}), so that Sprout accepts it without a challenge: the edge then never
+ * challenges it itself (edge/register-challenge.ts).
+ */
+export function reRegistersProtected(io: FlowIo, req: SipRequest): boolean {
+  const digest = req.getAll('authorization').find(isDigest)
+  return eligibleFor(
+    io,
+    req,
+    digest === undefined ? undefined : (authParam(digest, 'username') ?? null)
+  )
+}
+
 /** The value without `integrity-protected` (the same object when it has none). */
 function withoutIntegrity(a: AuthValue): AuthValue {
   if (!a.params.some((p) => eqIgnoreCase(p.name, INTEGRITY))) return a
@@ -96,14 +127,7 @@ export function markRegister(io: FlowIo, req: SipRequest, branch: string): void 
   let values = stripped
   const digest = stripped.find(isDigest)
   const username = digest ? authParam(digest, 'username') : undefined
-  const to = identityKey(req.to.uri)?.toLowerCase()
-  const eligible =
-    s.tls === true &&
-    s.authImpi !== undefined &&
-    isAuthenticated(s, io.now()) &&
-    to !== undefined &&
-    s.identities.some((i) => i.toLowerCase() === to) &&
-    (digest === undefined || username === s.authImpi)
+  const eligible = eligibleFor(io, req, digest === undefined ? undefined : (username ?? null))
   if (eligible) {
     const base: AuthValue = digest ?? {
       scheme: 'Digest',

@@ -11,6 +11,7 @@ import { edgeConfig } from './edge-config'
 import type { EdgeEnv } from './env'
 import { functionProxy } from './function-proxy'
 import { cachedEdgeHealth } from './health'
+import { localClockRoute } from './local-clock'
 import { edgeMetricsRoute, flushEdgeMetrics } from './metrics-export'
 import { deliverToFlow, upgrade } from './sip-routes'
 import { mountStaticAssets } from './static-assets'
@@ -63,6 +64,8 @@ app.all('/org.projectclearwater.call-list/*', functionProxy('homer'))
 app.on(['GET', 'POST'], '/internal/timers/:shard', timerShardRoute)
 // This isolate's metrics, signed (edge/metrics-export.ts).
 app.get('/internal/metrics', edgeMetricsRoute)
+// The local cloud's driven clock, for the edge's digest nonces (local only; edge/local-clock.ts).
+app.post('/internal/clock', localClockRoute)
 
 // The Ellis API of the home region, failing over (edge/api-proxy.ts); the web portal at `/`.
 mountApiProxy(app)

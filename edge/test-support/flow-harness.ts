@@ -40,6 +40,10 @@ export const cfg: EdgeConfig = {
   maxFlowsPerAddress: 4,
   healthCacheMs: 1000,
   flowQueueLimit: 8,
+  // Sprout challenges here, so a REGISTER without credentials reaches the core as the tests of
+  // forwarding expect; edge/register-challenge.test.ts turns the edge's own challenge on.
+  registerChallenge: false,
+  regMinExpires: 0,
 }
 
 export function harness(

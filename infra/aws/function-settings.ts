@@ -109,7 +109,8 @@ export const FUNCTION_SETTINGS = {
   HOP_ANSWER_LIMIT_MS: sprout('32000'),
   REG_MAX_EXPIRES: sprout('300'),
   REG_EMERGENCY_MAX_EXPIRES: sprout('300'),
-  REG_MIN_EXPIRES: sprout('0'),
+  // The edge reads it too: a REGISTER asking for less goes to Sprout unchallenged (its 423).
+  REG_MIN_EXPIRES: { ...sprout('0'), edge: true },
   REG_MAX_BINDINGS: sprout('20'),
   SUB_MAX_EXPIRES: sprout('3761'),
   SUB_DEFAULT_EXPIRES: sprout('3761'),

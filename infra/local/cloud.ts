@@ -13,6 +13,7 @@ import { type LocalCloudSettings, timersArn } from './contract'
 import { createControlApi } from './control-api'
 import type { CountersSnapshot } from './counters'
 import { createTables, startDynamo } from './dynamo'
+import { tellEdgesClock } from './edge-clock'
 import { DynamoProxy, TableCounter } from './emulators/dynamo-proxy'
 import { DynamoWire } from './emulators/dynamo-wire'
 import { LocalClock } from './emulators/local-clock'
@@ -351,7 +352,10 @@ export async function startLocalCloud(
         },
         clockNow: () => clock.now(),
         clockOffset: () => clock.offset,
-        advanceClock: (ms) => clock.advance(ms),
+        advanceClock: async (ms) => {
+          clock.advance(ms)
+          await tellEdgesClock(endpoints().edges, s.hopSecret, clock.offset)
+        },
         schedulersIdle: async (maxMs) =>
           (await Promise.all(REGIONS.map((r) => schedulers[r].idle(maxMs)))).every(Boolean),
         setSchedulerSpread: (on) => {

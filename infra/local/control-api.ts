@@ -43,7 +43,8 @@ export interface ControlTarget {
   sweepExpired(region?: Region): Promise<number>
   clockNow(): number
   clockOffset(): number
-  advanceClock(ms: number): void
+  /** Moves the clock; done once the edges have the new offset too (edge-clock.ts). */
+  advanceClock(ms: number): void | Promise<void>
   /** True once both Schedulers have nothing due unfired and nothing in flight (false: timed out). */
   schedulersIdle(maxMs: number): Promise<boolean>
   setSchedulerSpread(enabled: boolean): void
@@ -125,7 +126,7 @@ export function createControlApi(target: ControlTarget): SwitchableServer {
           return sendJson(res, 400, { error: 'body must be {"ms": <non-negative number>}' })
         if (body?.settle !== undefined && typeof body.settle !== 'boolean')
           return sendJson(res, 400, { error: '"settle" must be true or false' })
-        target.advanceClock(ms)
+        await target.advanceClock(ms)
         if (body?.settle !== true) return sendJson(res, 200, clock())
         const settled = await target.schedulersIdle(SETTLE_MAX_MS)
         return sendJson(res, 200, { ...clock(), settled })

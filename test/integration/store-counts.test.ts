@@ -16,7 +16,13 @@ import { endpoints } from '../support/cloud'
 import { onNetCall } from '../support/on-net-call'
 import { RawSipSocket } from '../support/sip-ua'
 import { counted, fired, shape, totalKv, totalTable } from '../support/store-counting'
-import { rawRegisterFlow, statusOf, subscriber } from './registrar-helpers'
+import {
+  answerChallenge,
+  rawRegister,
+  rawRegisterFlow,
+  statusOf,
+  subscriber,
+} from './registrar-helpers'
 
 const phones: Phone[] = []
 afterAll(async () => {
@@ -48,6 +54,37 @@ describe('store operations per transaction (issue 13)', () => {
     }
   })
 
+  it('a fresh challenge: answered by the edge, no invocation and no store operation', async () => {
+    const sub = await subscriber('counts-401')
+    const ws = await RawSipSocket.open(endpoints().sip.a)
+    const callId = `counts-401-${crypto.randomUUID()}`
+    const contact = `<sip:c401@counts.invalid;transport=ws>;+sip.instance="<urn:uuid:${crypto.randomUUID()}>";reg-id=1`
+    try {
+      let challenge = ''
+      const s = await counted(async () => {
+        challenge = await ws.request(rawRegister({ sub, callId, cseq: 1, contact, expires: 300 }))
+      })
+      expect(statusOf(challenge)).toBe(401)
+      expect(challenge).toMatch(/\r\nWWW-Authenticate: Digest [^\r]*algorithm=SHA-256/)
+      expect(fired(s)).toBe(0)
+      expect(shape(s)).toEqual(NOTHING)
+      // The edge's nonce is the registrar's: its answer registers.
+      const ok = await ws.request(
+        rawRegister({
+          sub,
+          callId,
+          cseq: 2,
+          contact,
+          expires: 300,
+          authorization: answerChallenge(challenge, sub),
+        })
+      )
+      expect(statusOf(ok)).toBe(200)
+    } finally {
+      ws.close()
+    }
+  })
+
   it('an on-net call: INVITE/100/180/200/ACK/BYE/200 between two registered phones', async () => {
     const [la, lb] = await Promise.all([newLine(), newLine()])
     const [a, b] = await Promise.all([Phone.start(la), Phone.start(lb)])
@@ -64,21 +101,28 @@ describe('store operations per transaction (issue 13)', () => {
   })
 })
 
+/** Nothing at all, in either region. */
+const NOTHING = {
+  a: { kv: {}, table: {}, scheduler: {}, functions: {}, edge: {} },
+  b: { kv: {}, table: {}, scheduler: {}, functions: {}, edge: {} },
+}
+
 /**
- * One steady-state re-registration: 2 function invocations (Sprout `/sip` for the REGISTER and
- * for its answer; the 401 is a stateless challenge with no store call, and Homestead runs in
- * Sprout), 3 KV commands: in region a one MGET (the AoR's record map, the source's failure
- * counters and Homestead's two cache entries) and one SET … GET (the AoR's merged record map),
- * in region b the same SET … GET (the dual write). No table operation and no schedule: a refresh
+ * One steady-state re-registration: 1 function invocation (Sprout `/sip` for the REGISTER that
+ * answers the challenge; the edge answers the first REGISTER with the registrar's stateless
+ * challenge itself, edge/register-challenge.ts, and Homestead runs in Sprout), 3 KV commands:
+ * in region a one MGET (the AoR's record map, the source's failure counters and Homestead's two
+ * cache entries) and one SET … GET (the AoR's merged record map), in region b the same SET … GET
+ * (the dual write). No table operation and no schedule: a refresh
  * that extends a binding leaves its expiry timer as it is (the pop re-arms it). No request to
- * the edge: both answers travel in the hop's HTTP answer.
+ * the edge: the 200 travels in the hop's HTTP answer.
  */
 const REGISTRATION = {
   a: {
     kv: { MGET: 1, SET: 1 },
     table: {},
     scheduler: {},
-    functions: { 'sprout POST /sip': 2 },
+    functions: { 'sprout POST /sip': 1 },
     edge: {},
   },
   b: {
