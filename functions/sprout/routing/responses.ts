@@ -145,7 +145,7 @@ export async function routeResponse(
     const relay = d.sender.respond(upstreamResponse(res))
     const timerC = method === 'INVITE' ? timerCReset(d, top.params) : undefined
     if (liveness || (noReply && status === 180) || timerC)
-      await appendAndAct(d, ref.key, timerC ? { ...event, timerC } : event)
+      await appendAndAct(d, ref.key, timerC ? { ...event, timerC } : event, timerC !== undefined)
     await relay
     return undefined
   }

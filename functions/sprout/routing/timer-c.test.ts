@@ -44,12 +44,14 @@ describe('Timer C and provisional responses (RFC 3261 §16.6 step 11, §16.7 ste
     expect(inv.getAllRaw('via')[0]).toContain(`;tc=${Math.floor((t0 + 241_000) / 1000)}`)
   })
 
-  it('a 180 within the margin costs no timer request; without later ones Timer C fires after the margin too', async () => {
+  it('a 180 within the margin costs no timer request and no record append; without later ones Timer C fires after the margin too', async () => {
     const { h, inv } = await ringing()
     const set = vi.spyOn(h.vellum.timers, 'update')
+    const script = vi.spyOn(h.vellum.kv, 'evalLocal')
     await h.answer(inv, 180, { toTag: 'b1' })
     await h.settle()
     expect(set).not.toHaveBeenCalled()
+    expect(script).not.toHaveBeenCalled()
     h.clock.advance(240_000)
     expect(await h.popTimers()).toBe(0)
     h.clock.advance(1_000)
@@ -62,6 +64,7 @@ describe('Timer C and provisional responses (RFC 3261 §16.6 step 11, §16.7 ste
     const { h, inv } = await ringing()
     const t0 = h.clock.now()
     const set = vi.spyOn(h.vellum.timers, 'update')
+    const script = vi.spyOn(h.vellum.kv, 'evalLocal')
     for (let minute = 0; minute <= 5; minute++) {
       await h.answer(inv, 180, { toTag: 'b1' })
       await h.settle()
@@ -73,6 +76,11 @@ describe('Timer C and provisional responses (RFC 3261 §16.6 step 11, §16.7 ste
     // 180s at 0, 1, …, 5 minutes: resets at 2 and 4 minutes only.
     expect(set.mock.calls.map(([, spec]) => spec.intervalMs)).toEqual([241_000, 241_000])
     expect(timerC(h)).toEqual([t0 + 240_000 + 241_000])
+    // The 180s past the margin went to the record, each starting its TTL again (tx-log.ts), so
+    // the record outlives the reset Timer C: those at 2 to 5 minutes at least.
+    const extends_ = script.mock.calls.filter(([, , args]) => args[0] === 'extend')
+    expect(extends_.length).toBeGreaterThanOrEqual(4)
+    expect(script.mock.calls.every(([, , args]) => args[0] !== 'append')).toBe(true)
     await h.answer(inv, 200, { toTag: 'b1', body: 'v=0\r\n' })
     await h.settle()
     expect(finals(h)).toEqual([200])

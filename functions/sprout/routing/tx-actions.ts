@@ -21,13 +21,17 @@ import { odiToken } from './tx-keys'
 import type { PipelineStep, TxEvent } from './tx-model'
 import { foldRecord, forkState, type TxAction, type TxState } from './tx-state'
 
-/** Appends `event` to the transaction `key` and acts on it; undefined when there is no record. */
+/**
+ * Appends `event` to the transaction `key` and acts on it; undefined when there is no record.
+ * `extendTtl`: the record's TTL starts again (tx-log.ts), for a Timer C reset.
+ */
 export async function appendAndAct(
   d: RoutingDeps,
   key: string,
-  event: TxEvent
+  event: TxEvent,
+  extendTtl = false
 ): Promise<TxState | undefined> {
-  const w = await d.txLog.append(key, event)
+  const w = await d.txLog.append(key, event, extendTtl)
   if (!w.written) return undefined
   const folded = foldRecord(w.events)
   if (!folded) return undefined

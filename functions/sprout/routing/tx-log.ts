@@ -9,10 +9,12 @@
  *   else; when the list already existed (a repeated request) the push lands as a second `create`,
  *   which the fold ignores (tx-state.ts), and the whole list comes back (one more LRANGE);
  * - `append` pushes an event only onto an existing list (RPUSHX) and returns the whole list as it
- *   stood right after (LRANGE): EVAL, RPUSHX, LRANGE.
+ *   stood right after (LRANGE): EVAL, RPUSHX, LRANGE;
+ * - `extend` is an append that sets the TTL again (one EXPIRE more): a provisional response that
+ *   may reset Timer C (responses.ts), so the record outlives the transaction's new deadline.
  *
- * The TTL is set once: a record outlives its transaction, which Timer C bounds (RFC 3261
- * §16.6 step 11). Responses come back to the region whose Via they carry, so a region-local
+ * The TTL is otherwise set once: a record outlives its transaction, which Timer C bounds (RFC 3261
+ * §16.6 step 11, reset by provisional responses, §16.7 step 2). Responses come back to the region whose Via they carry, so a region-local
  * record suffices.
  */
 import { defineScript, type MemoryScript, type RegionalKv } from '../../../shared/vellum'
@@ -26,6 +28,8 @@ if ARGV[1] == 'create' then
   end
 elseif redis.call('RPUSHX', KEYS[1], ARGV[2]) == 0 then
   return {'0'}
+elseif ARGV[1] == 'extend' then
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 end
 local out = redis.call('LRANGE', KEYS[1], 0, -1)
 table.insert(out, 1, ARGV[1] == 'create' and '0' or '1')
@@ -64,12 +68,13 @@ export class TxLog {
     )
   }
 
-  async append(key: string, event: TxEvent): Promise<TxWrite> {
+  /** Appends `event`; with `extendTtl`, the record's TTL starts again from now. */
+  async append(key: string, event: TxEvent, extendTtl = false): Promise<TxWrite> {
     return decode(
       await this.kv.evalLocal(
         TX_SCRIPT,
         [txKvKey(key)],
-        ['append', JSON.stringify(event), this.ttlSeconds]
+        [extendTtl ? 'extend' : 'append', JSON.stringify(event), this.ttlSeconds]
       )
     )
   }
