@@ -18,7 +18,8 @@
  *   (ACRs to Ralf over HTTP, for a deployment whose Dime delivers CDRs to a CDF) or `off`;
  *   `CDF_IDENTITY` (the CCF when the HSS names none); `INTERIM_INTERVAL_S` (interim accounting
  *   interval of Sprout's own records, Ralf's default); `CHARGING_RETRY_MS` (how long an INTERIM
- *   or STOP that found no call record waits before its one retry);
+ *   or STOP that read no call record waits before its one retry: one whose dialog carried no
+ *   good charging token, charging/charging-token.ts);
  * - `TX_TTL_S`: life of a transaction record;
  * - `SCSCF_JSON` (Clearwater's s-cscf.json): the S-CSCFs the I-CSCF may choose by capabilities
  *   (icscf.ts, scscf-selection.ts); `ICSCF_MAX_ATTEMPTS`: S-CSCFs one request may be offered to;
