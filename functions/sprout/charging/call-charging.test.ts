@@ -278,6 +278,8 @@ describe('other charging modes', () => {
   it('CHARGING=ralf sends one ACR per side to Ralf and writes nothing itself', async () => {
     const h = await setup({ CHARGING: 'ralf' })
     const inv = await answered(h)
+    // Ralf keeps its own sessions: the dialog carries no charging token.
+    expect(tokenIn(sproutRoute(inv))).toBeUndefined()
     const types = () =>
       h.acrs.map((a) => (a.body.event as Record<string, unknown>)['Accounting-Record-Type'])
     expect(types()).toEqual([2, 2])
@@ -291,8 +293,11 @@ describe('other charging modes', () => {
   it('CHARGING=off charges nothing', async () => {
     const h = await setup({ CHARGING: 'off' })
     const inv = await answered(h)
+    expect(tokenIn(sproutRoute(inv))).toBeUndefined()
+    const get = vi.spyOn(h.vellum.table, 'get')
     await inDialog(h, inv, 'BYE', 2)
     expect(h.acrs).toEqual([])
+    expect(get).not.toHaveBeenCalled()
     expect(await h.vellum.table.get(callRecordKey(inv.callId))).toBeUndefined()
   })
 })
