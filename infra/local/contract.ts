@@ -58,6 +58,32 @@ export interface LocalCloudSettings {
    * outbound interceptor (`LOCAL_OUTBOUND_ROUTES=1`; off by default; outbound-routes.ts).
    */
   outboundRoutes: boolean
+  /**
+   * V8 flags of every workerd process (`LOCAL_WORKERD_V8_FLAGS`, space-separated; default
+   * {@link DEFAULT_WORKERD_V8_FLAGS}; empty: none).
+   */
+  workerdV8Flags: string[]
+}
+
+/**
+ * `--single-threaded-gc`: V8 collects each isolate's heaps on the isolate's own thread, with no
+ * concurrent sweeper job for the C++ heap (cppgc). With one, workerd's thread can stop serving
+ * for good: after each request workerd pumps V8's foreground tasks until none is left, and
+ * cppgc's low-priority incremental sweep task, while the concurrent job still holds pages,
+ * finalizes what it may and re-posts itself at once, so the pump never empties while the job
+ * makes no progress (seen with `perf` and `gdb` in full test runs: the thread at 90 % CPU in
+ * `IncrementalSweepTask::Run` under `PumpMessageLoop`, the V8 worker thread asleep). Without the
+ * concurrent job the same task sweeps the pages itself and finishes.
+ */
+export const DEFAULT_WORKERD_V8_FLAGS = ['--single-threaded-gc']
+
+function workerdV8Flags(env: NodeJS.ProcessEnv): string[] {
+  const v = env.LOCAL_WORKERD_V8_FLAGS
+  if (v === undefined) return DEFAULT_WORKERD_V8_FLAGS
+  const flags = v.split(/\s+/).filter(Boolean)
+  const bad = flags.find((f) => !f.startsWith('--'))
+  if (bad) throw new Error(`LOCAL_WORKERD_V8_FLAGS holds V8 flags such as --foo, not "${bad}"`)
+  return flags
 }
 
 export const WORKERD_PROCESSES = ['split', 'one'] as const
@@ -181,6 +207,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     ...(env.LOCAL_INSPECTOR_PORT ? { inspectorPort: port(env, 'LOCAL_INSPECTOR_PORT', 9229) } : {}),
     workerdProcesses: workerdProcesses(env),
     outboundRoutes: env.LOCAL_OUTBOUND_ROUTES === '1',
+    workerdV8Flags: workerdV8Flags(env),
   }
 }
 

@@ -80,6 +80,10 @@ export async function startWorkers(
   // production runs apart (Cloudflare's edge, each region's Lambdas), hence a process each.
   const groups = s.workerdProcesses === 'one' ? [workers] : workerGroups(workers)
   const instances: Miniflare[] = []
+  // miniflare has no option for workerd's V8 flags; it reads them from this variable.
+  if (s.workerdV8Flags.length > 0)
+    process.env.MINIFLARE_WORKERD_V8_FLAGS = s.workerdV8Flags.join(' ')
+  else delete process.env.MINIFLARE_WORKERD_V8_FLAGS
   try {
     for (const [i, group] of groups.entries()) {
       const mf = new Miniflare({
