@@ -21,11 +21,3 @@ describe('local cloud settings: workerd V8 flags', () => {
     )
   })
 })
-
-describe('local cloud settings: outbound routes', () => {
-  it('are on unless LOCAL_OUTBOUND_ROUTES=0', () => {
-    expect(settingsFromEnv({}).outboundRoutes).toBe(true)
-    expect(settingsFromEnv({ LOCAL_OUTBOUND_ROUTES: '1' }).outboundRoutes).toBe(true)
-    expect(settingsFromEnv({ LOCAL_OUTBOUND_ROUTES: '0' }).outboundRoutes).toBe(false)
-  })
-})

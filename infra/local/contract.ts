@@ -55,7 +55,7 @@ export interface LocalCloudSettings {
   workerdProcesses: WorkerdProcesses
   /**
    * Whether workers reach loopback origins through service bindings rather than miniflare's
-   * outbound interceptor (on unless `LOCAL_OUTBOUND_ROUTES=0`; outbound-routes.ts).
+   * outbound interceptor (`LOCAL_OUTBOUND_ROUTES=1`; off by default; outbound-routes.ts).
    */
   outboundRoutes: boolean
   /**
@@ -206,7 +206,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalClou
     ),
     ...(env.LOCAL_INSPECTOR_PORT ? { inspectorPort: port(env, 'LOCAL_INSPECTOR_PORT', 9229) } : {}),
     workerdProcesses: workerdProcesses(env),
-    outboundRoutes: env.LOCAL_OUTBOUND_ROUTES !== '0',
+    outboundRoutes: env.LOCAL_OUTBOUND_ROUTES === '1',
     workerdV8Flags: workerdV8Flags(env),
   }
 }

@@ -122,7 +122,7 @@ export async function startWorkers(
 }
 
 /**
- * A worker's bindings and, unless `LOCAL_OUTBOUND_ROUTES=0`, the service bindings that take its
+ * A worker's bindings and, with `LOCAL_OUTBOUND_ROUTES=1`, the service bindings that take its
  * requests to loopback origins past miniflare's outbound interceptor (outbound-routes.ts).
  */
 function withOutboundRoutes(
