@@ -16,6 +16,7 @@ import {
 import {
   ConflictException,
   CreateScheduleCommand,
+  DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
   ResourceNotFoundException,
@@ -285,6 +286,8 @@ describe('fake EventBridge Scheduler through @aws-sdk/client-scheduler', () => {
     }
     await s.send(new CreateScheduleCommand(input))
     await expect(s.send(new CreateScheduleCommand(input))).rejects.toBeInstanceOf(ConflictException)
+    // Its target does not answer: left, it would fail and retry through the later suites.
+    await s.send(new DeleteScheduleCommand({ Name: input.Name, GroupName: input.GroupName }))
     await expect(
       s.send(
         new CreateScheduleCommand({
