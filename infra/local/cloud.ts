@@ -9,11 +9,11 @@ import { FUNCTIONS, peerOf, REGIONS, type Region } from '../../shared/config/reg
 import { signRequest } from '../../shared/hop/signature'
 import { DEFAULT_TABLE_NAME } from '../../shared/vellum/table-schema'
 import { buildAll } from './build'
+import { clockControls } from './clock-control'
 import { type LocalCloudSettings, timersArn } from './contract'
 import { createControlApi } from './control-api'
 import type { CountersSnapshot } from './counters'
 import { createTables, startDynamo } from './dynamo'
-import { tellEdgesClock } from './edge-clock'
 import { DynamoProxy, TableCounter } from './emulators/dynamo-proxy'
 import { DynamoWire } from './emulators/dynamo-wire'
 import { LocalClock } from './emulators/local-clock'
@@ -350,18 +350,7 @@ export async function startLocalCloud(
             n += await replicator.sweepExpired(r, DEFAULT_TABLE_NAME)
           return n
         },
-        clockNow: () => clock.now(),
-        clockOffset: () => clock.offset,
-        advanceClock: async (ms) => {
-          clock.advance(ms)
-          await tellEdgesClock(endpoints().edges, s.hopSecret, clock.offset)
-        },
-        schedulersIdle: async (maxMs) =>
-          (await Promise.all(REGIONS.map((r) => schedulers[r].idle(maxMs)))).every(Boolean),
-        setSchedulerSpread: (on) => {
-          for (const r of REGIONS) schedulers[r].spread = on
-        },
-        invocations: (r) => schedulers[r].invocations,
+        ...clockControls(clock, schedulers, () => endpoints().edges, s.hopSecret),
         mapTarget: (arn, url) => extraTargets.set(arn, url),
         endpoints,
         counters,
